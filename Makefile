@@ -1,0 +1,80 @@
+# hazardmap — two commands on a fresh Debian 12 / Ubuntu machine: `make run` and `make test`.
+# Every target is idempotent: a second run reuses what is there.
+
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HM := $(BIN)/hazardmap
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+PG_MAJOR = $(shell ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: help install system venv run serve test lint bench db-up db-down clean
+
+help:
+	@echo "make run   — install what is missing, start the embedded PostGIS, migrate, load data, serve on http://$(HOST):$(PORT)"
+	@echo "make test  — install what is missing, then run the whole test suite against a real PostGIS"
+	@echo "make lint  — ruff and mypy;  make bench — the benchmarks in bench/"
+
+install: system venv
+
+# System packages: PostgreSQL with the PostGIS matching its version, Chromium for browser tests.
+system:
+	@need=""; \
+	if [ -z "$(PG_MAJOR)" ]; then need="postgresql"; fi; \
+	if [ -z "$(PG_MAJOR)" ] || [ ! -f /usr/share/postgresql/$(PG_MAJOR)/extension/postgis.control ]; then need="$$need postgis"; fi; \
+	if ! command -v chromium >/dev/null 2>&1; then need="$$need chromium"; fi; \
+	if [ -z "$$need" ]; then echo "==> system packages: present (PostgreSQL $(PG_MAJOR), PostGIS, Chromium)"; exit 0; fi; \
+	echo "==> installing system packages:$$need"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$(SUDO) apt-get update -qq; \
+	if [[ "$$need" == *postgresql* ]]; then $(SUDO) apt-get install -y -qq postgresql >/dev/null; fi; \
+	major=$$(ls /usr/lib/postgresql | sort -n | tail -1); \
+	pkgs=""; \
+	if [[ "$$need" == *postgis* ]]; then pkgs="$$pkgs postgresql-$$major-postgis-3"; fi; \
+	if [[ "$$need" == *chromium* ]]; then pkgs="$$pkgs chromium fonts-noto-cjk"; fi; \
+	if [ -n "$$pkgs" ]; then $(SUDO) apt-get install -y -qq $$pkgs >/dev/null; fi; \
+	echo "==> system packages installed"
+
+# The virtualenv, rebuilt only when the project's dependencies change.
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml requirements.lock
+	@echo "==> virtualenv $(VENV): installing the project and its pinned dependencies"
+	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
+	@$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@touch $@
+	@echo "==> virtualenv ready"
+
+run: install
+	@$(HM) db up
+	@$(HM) migrate
+	@$(HM) geodata load --if-empty
+	@$(HM) demo load --if-empty
+	@echo "==> serving on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)"
+	@$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --proxy-headers
+
+test: install
+	@echo "==> running the test suite against a private PostGIS cluster (var/pg-test)"
+	@$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: venv
+	@$(BIN)/ruff check app tests bench migrations
+	@$(BIN)/ruff format --check app tests bench migrations
+	@$(BIN)/mypy app
+
+bench: install
+	@$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev,bench]'
+	@$(BIN)/python -m bench.list_bbox
+
+db-up: venv
+	@$(HM) db up
+
+db-down: venv
+	@$(HM) db down
+
+clean:
+	-@[ -x $(HM) ] && $(HM) db down
+	rm -rf $(VENV) var

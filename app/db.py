@@ -1,0 +1,89 @@
+"""Database engine, the declarative base, and the one owner of the transaction.
+
+The request's session dependency (`session_scope`) commits when the handler returns and
+rolls back when it raises; services and repositories only flush.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import MetaData
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.orm import DeclarativeBase
+
+from app.settings import get_settings
+
+# Stable constraint names so that Alembic migrations name the same things every time.
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+_engine: AsyncEngine | None = None
+_sessionmaker: async_sessionmaker[AsyncSession] | None = None
+
+
+def make_engine(url: str | None = None) -> AsyncEngine:
+    settings = get_settings()
+    return create_async_engine(
+        url or settings.effective_database_url,
+        pool_size=settings.db_pool_size,
+        max_overflow=settings.db_max_overflow,
+        pool_pre_ping=True,
+        # asyncpg caches prepared statements per connection; the JIT is useless for our
+        # short queries and costs tens of milliseconds on the first call of each one.
+        connect_args={"server_settings": {"jit": "off", "application_name": "hazardmap"}},
+    )
+
+
+def get_engine() -> AsyncEngine:
+    global _engine, _sessionmaker
+    if _engine is None:
+        _engine = make_engine()
+        _sessionmaker = async_sessionmaker(_engine, expire_on_commit=False)
+    return _engine
+
+
+def set_engine(engine: AsyncEngine | None) -> None:
+    """Point the service at another engine (tests, the CLI)."""
+    global _engine, _sessionmaker
+    _engine = engine
+    _sessionmaker = async_sessionmaker(engine, expire_on_commit=False) if engine else None
+
+
+async def dispose_engine() -> None:
+    global _engine, _sessionmaker
+    if _engine is not None:
+        await _engine.dispose()
+    _engine = None
+    _sessionmaker = None
+
+
+@asynccontextmanager
+async def session_scope() -> AsyncIterator[AsyncSession]:
+    """One transaction: commit on success, roll back on any exception."""
+    get_engine()
+    assert _sessionmaker is not None
+    async with _sessionmaker() as session:
+        try:
+            yield session
+            await session.commit()
+        except BaseException:
+            await session.rollback()
+            raise
+
+
+async def get_session() -> AsyncIterator[AsyncSession]:
+    """FastAPI dependency: the request's transaction."""
+    async with session_scope() as session:
+        yield session

@@ -1,0 +1,55 @@
+"""Short ``Annotated`` aliases for the dependencies every router uses."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends, Header, Query
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.db import get_session
+from app.errors import invalid
+
+Session = Annotated[AsyncSession, Depends(get_session)]
+
+
+def _bbox(
+    bbox: Annotated[
+        str | None,
+        Query(
+            description="minLon,minLat,maxLon,maxLat in WGS84 (EPSG:4326)",
+            examples=["115.9,36.4,116.1,36.5"],
+        ),
+    ] = None,
+) -> tuple[float, float, float, float] | None:
+    if bbox is None:
+        return None
+    parts = bbox.split(",")
+    if len(parts) != 4:
+        raise invalid("bbox", "expected four comma-separated numbers: minLon,minLat,maxLon,maxLat")
+    try:
+        x1, y1, x2, y2 = (float(p) for p in parts)
+    except ValueError as exc:
+        raise invalid("bbox", "every value must be a number") from exc
+    if any(v != v or v in (float("inf"), float("-inf")) for v in (x1, y1, x2, y2)):
+        raise invalid("bbox", "values must be finite numbers")
+    if not (-180 <= x1 <= 180 and -180 <= x2 <= 180 and -90 <= y1 <= 90 and -90 <= y2 <= 90):
+        raise invalid("bbox", "longitudes must lie in [-180, 180] and latitudes in [-90, 90]")
+    if x1 > x2 or y1 > y2:
+        raise invalid("bbox", "min must not exceed max (minLon,minLat,maxLon,maxLat)")
+    return (x1, y1, x2, y2)
+
+
+BBox = Annotated[tuple[float, float, float, float] | None, Depends(_bbox)]
+
+
+def _actor(
+    x_hazardmap_user: Annotated[
+        str | None, Header(description="Who makes the change (until accounts exist).", max_length=64)
+    ] = None,
+) -> str:
+    return x_hazardmap_user or "anonymous"
+
+
+# Who is acting: recorded in the history. Replaced by the logged-in user when accounts arrive.
+Actor = Annotated[str, Depends(_actor)]

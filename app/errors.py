@@ -1,0 +1,102 @@
+"""One error hierarchy, one mapping to HTTP: every error leaves as application/problem+json.
+
+Services raise these; ``app.main`` registers the handlers once. A problem names the field
+that was wrong (``errors[].field``, a dotted path such as ``properties.category``) and says
+in a sentence what to do about it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class FieldError:
+    field: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"field": self.field, "message": self.message}
+
+
+@dataclass
+class HazardmapError(Exception):
+    """Base of every error the service raises on purpose."""
+
+    detail: str
+    errors: list[FieldError] = field(default_factory=list)
+    status: int = 500
+    title: str = "Internal error"
+    headers: dict[str, str] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.detail
+
+
+def invalid(field_name: str, message: str) -> InvalidInput:
+    """The common case: one field is wrong."""
+    return InvalidInput(detail=f"{field_name}: {message}", errors=[FieldError(field_name, message)])
+
+
+@dataclass
+class InvalidInput(HazardmapError):
+    status: int = 422
+    title: str = "Invalid input"
+
+
+@dataclass
+class BadRequest(HazardmapError):
+    status: int = 400
+    title: str = "Bad request"
+
+
+@dataclass
+class NotFound(HazardmapError):
+    status: int = 404
+    title: str = "Not found"
+
+
+@dataclass
+class Gone(HazardmapError):
+    status: int = 410
+    title: str = "Gone"
+
+
+@dataclass
+class Conflict(HazardmapError):
+    status: int = 409
+    title: str = "Conflict"
+
+
+@dataclass
+class PreconditionFailed(HazardmapError):
+    status: int = 412
+    title: str = "Precondition failed"
+
+
+@dataclass
+class PreconditionRequired(HazardmapError):
+    status: int = 428
+    title: str = "Precondition required"
+
+
+@dataclass
+class PayloadTooLarge(HazardmapError):
+    status: int = 413
+    title: str = "Payload too large"
+
+
+@dataclass
+class UnsupportedMediaType(HazardmapError):
+    status: int = 415
+    title: str = "Unsupported media type"
+
+
+@dataclass
+class ServiceUnavailable(HazardmapError):
+    status: int = 503
+    title: str = "Service unavailable"
+
+
+class ClusterError(RuntimeError):
+    """The embedded PostgreSQL could not be set up (a command-line error, not an HTTP one)."""

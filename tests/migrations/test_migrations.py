@@ -1,0 +1,62 @@
+"""Migrations run both ways on an empty database, and the models do not drift from them."""
+
+from __future__ import annotations
+
+import asyncio
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from app import migrate
+from app.migrate import include_object
+from app.models import Base
+
+EXPECTED_TABLES = {"categories", "hazard_events", "hazards", "jurisdictions", "ledger_counters", "roads"}
+
+
+async def _tables(url: str) -> set[str]:
+    engine = create_async_engine(url)
+    async with engine.connect() as conn:
+        rows = await conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'spatial_ref_sys'")
+        )
+        names = {r[0] for r in rows}
+    await engine.dispose()
+    return names
+
+
+async def test_upgrade_downgrade_upgrade(empty_db: str) -> None:
+    await asyncio.to_thread(migrate.upgrade, empty_db)
+    assert await _tables(empty_db) == EXPECTED_TABLES | {"alembic_version"}
+    await asyncio.to_thread(migrate.downgrade, empty_db, "base")
+    assert await _tables(empty_db) == {"alembic_version"}
+    await asyncio.to_thread(migrate.upgrade, empty_db)
+    assert await _tables(empty_db) == EXPECTED_TABLES | {"alembic_version"}
+
+
+async def test_models_and_migrations_do_not_drift(empty_db: str) -> None:
+    await asyncio.to_thread(migrate.upgrade, empty_db)
+    engine = create_async_engine(empty_db)
+    async with engine.connect() as conn:
+
+        def diff(sync_conn):  # type: ignore[no-untyped-def]
+            ctx = MigrationContext.configure(
+                sync_conn, opts={"include_object": include_object, "compare_type": True}
+            )
+            return compare_metadata(ctx, Base.metadata)
+
+        changes = await conn.run_sync(diff)
+    await engine.dispose()
+    assert changes == []
+
+
+async def test_seeded_categories(empty_db: str) -> None:
+    await asyncio.to_thread(migrate.upgrade, empty_db)
+    engine = create_async_engine(empty_db)
+    async with engine.connect() as conn:
+        rows = (await conn.execute(text("SELECT code, name_zh FROM categories ORDER BY code"))).all()
+    await engine.dispose()
+    assert len(rows) == 23
+    assert ("XL01", "急弯") in rows and ("LM03", "路面积水") in rows
