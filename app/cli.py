@@ -89,7 +89,8 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 
 def _mount_data_commands() -> None:
     # Data loading lives with the geodata package; imported here so `hazardmap --help` lists it.
-    from app.geodata.cli import demo_cli, geodata_cli, import_cli
+    from app.demo.cli import demo_cli
+    from app.geodata.cli import geodata_cli, import_cli
 
     cli.add_typer(import_cli, name="import")
     cli.add_typer(geodata_cli, name="geodata")

@@ -6,4 +6,3 @@ import typer
 
 import_cli = typer.Typer(help="Import boundaries, roads or hazards from a file (one transaction).")
 geodata_cli = typer.Typer(help="The shipped geodata: Liaocheng outlines, townships, schematic roads.")
-demo_cli = typer.Typer(help="The demo data set (marked demo).")
