@@ -1,0 +1,24 @@
+# The service alone; the database is any PostGIS given by DATABASE_URL (see compose.yaml).
+# Installs from the same project files as the Makefile: pyproject.toml pinned by requirements.lock.
+FROM python:3.11-slim-bookworm
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    HAZARDMAP_ENVIRONMENT=production
+
+WORKDIR /srv/hazardmap
+RUN useradd --system --home-dir /srv/hazardmap hazardmap
+
+# Installed in place (editable) so that it finds migrations/, geodata/ and map_templates/ beside app/,
+# as in a checkout; the runtime dependencies only, at the versions pinned in requirements.lock.
+COPY pyproject.toml requirements.lock README.md alembic.ini ./
+COPY app ./app
+COPY migrations ./migrations
+COPY geodata ./geodata
+COPY map_templates ./map_templates
+RUN pip install --no-cache-dir -c requirements.lock -e .
+
+USER hazardmap
+EXPOSE 8000
+HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
+# Migrate, load the shipped geodata the first time, then serve.
+CMD ["sh", "-c", "hazardmap migrate && hazardmap geodata load --if-empty && exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --workers 2 --proxy-headers"]
