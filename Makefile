@@ -11,14 +11,14 @@ PG_MAJOR = $(shell ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: help install system venv run serve test lint bench db-up db-down clean
+.PHONY: help install system venv assets run serve test lint bench db-up db-down clean
 
 help:
 	@echo "make run   — install what is missing, start the embedded PostGIS, migrate, load data, serve on http://$(HOST):$(PORT)"
 	@echo "make test  — install what is missing, then run the whole test suite against a real PostGIS"
 	@echo "make lint  — ruff and mypy;  make bench — the benchmarks in bench/"
 
-install: system venv
+install: system venv assets
 
 # System packages: PostgreSQL with the PostGIS matching its version, Chromium for browser tests.
 system:
@@ -44,9 +44,25 @@ venv: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml requirements.lock
 	@echo "==> virtualenv $(VENV): installing the project and its pinned dependencies"
 	@[ -x $(BIN)/python ] || $(PYTHON) -m venv $(VENV)
-	@$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	@$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev]' 2>&1 \
+		| { grep -v "^WARNING: Location '.*' is ignored" || true; }; exit $${PIPESTATUS[0]}
 	@touch $@
 	@echo "==> virtualenv ready"
+
+# Front-end files (Leaflet, marker clustering, the Chinese web font) from the npm registry, exactly as
+# package-lock.json says, reinstalled only when it changes. The pages load them from the service, never a CDN.
+assets: node_modules/.installed
+
+node_modules/.installed: package.json package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+		echo "==> installing Node.js and npm (Debian packages)"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq nodejs npm >/dev/null; \
+	fi
+	@echo "==> front-end assets: npm ci (Leaflet, leaflet.markercluster, Noto Sans SC)"
+	@npm ci --no-audit --no-fund --loglevel=error >/dev/null
+	@touch $@
+	@echo "==> front-end assets ready"
 
 run: install
 	@$(HM) db up
@@ -66,7 +82,8 @@ lint: venv
 	@$(BIN)/mypy app
 
 bench: install
-	@$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev,bench]'
+	@$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev,bench]' 2>&1 \
+		| { grep -v "^WARNING: Location '.*' is ignored" || true; }; exit $${PIPESTATUS[0]}
 	@$(BIN)/python -m bench.list_bbox
 
 db-up: venv

@@ -89,9 +89,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 
 def _mount_data_commands() -> None:
     # Data loading lives with the geodata package; imported here so `hazardmap --help` lists it.
+    from app.crashes.cli import detect_command, import_crashes_command
     from app.demo.cli import demo_cli
     from app.geodata.cli import geodata_cli, import_cli
 
+    import_cli.command("crashes")(import_crashes_command)
+    cli.command("detect")(detect_command)
     cli.add_typer(import_cli, name="import")
     cli.add_typer(geodata_cli, name="geodata")
     cli.add_typer(demo_cli, name="demo")

@@ -48,17 +48,13 @@ class Cluster:
     @staticmethod
     def bindir() -> Path:
         """The newest installed PostgreSQL's binaries (Debian keeps them off PATH)."""
-        candidates = sorted(
-            glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name)
-        )
+        candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin"), key=lambda p: int(Path(p).parent.name))
         if candidates:
             return Path(candidates[-1])
         initdb = shutil.which("initdb")
         if initdb:
             return Path(initdb).parent
-        raise ClusterError(
-            "PostgreSQL binaries not found: install postgresql and postgresql-<ver>-postgis-3"
-        )
+        raise ClusterError("PostgreSQL binaries not found: install postgresql and postgresql-<ver>-postgis-3")
 
     # -- running commands as the right user ------------------------------------------------
     @property

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Query
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import get_session
 from app.errors import invalid
+from app.settings import get_settings
 
 Session = Annotated[AsyncSession, Depends(get_session)]
 
@@ -53,3 +55,33 @@ def _actor(
 
 # Who is acting: recorded in the history. Replaced by the logged-in user when accounts arrive.
 Actor = Annotated[str, Depends(_actor)]
+
+
+@dataclass(frozen=True)
+class Paging:
+    limit: int
+    offset: int
+
+
+def _paging(
+    limit: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            description="Features per page (default `HAZARDMAP_PAGE_LIMIT_DEFAULT`, at most "
+            "`HAZARDMAP_PAGE_LIMIT_MAX`); 0 answers only `numberMatched`.",
+            examples=[1000],
+        ),
+    ] = None,
+    offset: Annotated[int, Query(ge=0, le=2_000_000_000, description="Features to skip.")] = 0,
+) -> Paging:
+    settings = get_settings()
+    if limit is None:
+        limit = settings.page_limit_default
+    if limit > settings.page_limit_max:
+        raise invalid("limit", f"must be at most {settings.page_limit_max}; page with offset instead")
+    return Paging(limit=limit, offset=offset)
+
+
+# limit/offset, the limit bounded by the settings (read per request, so that tests can change them).
+Page = Annotated[Paging, Depends(_paging)]

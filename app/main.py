@@ -5,12 +5,21 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI, Request, Response
+from fastapi import APIRouter, FastAPI, Request, Response
 
 from app import __version__, problems
+from app.categories.router import router as categories_router
+from app.crashes.router import router as crashes_router
 from app.db import dispose_engine
+from app.hazards.router import router as hazards_router
+from app.hazards.router import segments_router
 from app.health.router import router as health_router
+from app.jurisdictions.router import router as jurisdictions_router
+from app.maps.router import mount as mount_maps
+from app.roads.linear_router import router as linear_router
+from app.roads.router import router as roads_router
 from app.settings import get_settings
+from app.stats.router import router as stats_router
 
 API_PREFIX = "/api/v1"
 
@@ -34,7 +43,7 @@ def create_app() -> FastAPI:
     @app.middleware("http")
     async def limit_body(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         # Refuse an oversized body before reading it (the declared length); a chunked body without
-        # a length is capped where it is read (app.hazards.router.read_json_body).
+        # a length is capped where it is read (app.http.read_json_body).
         length = request.headers.get("content-length")
         if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
             return problems.problem_response(
@@ -46,22 +55,19 @@ def create_app() -> FastAPI:
         return await call_next(request)
 
     app.include_router(health_router)
+    # Statistics and the map pages (issue 3), apart from the ledger API's routers below.
+    app.include_router(stats_router, prefix=API_PREFIX)
+    mount_maps(app)
+    # Before the roads router, whose /roads/{id} would otherwise take /roads/locate and /roads/snap.
+    app.include_router(linear_router, prefix=API_PREFIX)
+    app.include_router(crashes_router, prefix=API_PREFIX)
     for router in _domain_routers():
         app.include_router(router, prefix=API_PREFIX)
     return app
 
 
-def _domain_routers() -> list:  # type: ignore[type-arg]
-    routers = []
-    try:
-        from app.hazards.router import router as hazards_router
-        from app.hazards.router import segments_router
-        from app.jurisdictions.router import router as jurisdictions_router
-        from app.roads.router import router as roads_router
-    except ImportError:  # pragma: no cover - during the first build only
-        return routers
-    routers += [hazards_router, segments_router, jurisdictions_router, roads_router]
-    return routers
+def _domain_routers() -> list[APIRouter]:
+    return [hazards_router, segments_router, categories_router, jurisdictions_router, roads_router]
 
 
 app = create_app()

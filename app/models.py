@@ -1,9 +1,20 @@
 """Every table, imported in one place so that Alembic and the tests see the whole metadata."""
 
 from app.categories.models import Category
+from app.crashes.models import AccidentProneCandidate, Crash
 from app.db import Base
 from app.hazards.models import Hazard, HazardEvent, LedgerCounter
 from app.jurisdictions.models import Jurisdiction
 from app.roads.models import Road
 
-__all__ = ["Base", "Category", "Hazard", "HazardEvent", "Jurisdiction", "LedgerCounter", "Road"]
+__all__ = [
+    "AccidentProneCandidate",
+    "Base",
+    "Category",
+    "Crash",
+    "Hazard",
+    "HazardEvent",
+    "Jurisdiction",
+    "LedgerCounter",
+    "Road",
+]

@@ -18,9 +18,7 @@ log = logging.getLogger("hazardmap")
 PROBLEM_JSON = "application/problem+json"
 
 
-def problem_response(
-    status: int, title: str, detail: str, request: Request, **extra: Any
-) -> JSONResponse:
+def problem_response(status: int, title: str, detail: str, request: Request, **extra: Any) -> JSONResponse:
     body: dict[str, Any] = {
         "type": f"https://hazardmap.invalid/problems/{title.lower().replace(' ', '-')}",
         "title": title,

@@ -48,6 +48,27 @@ class Settings(BaseSettings):
     # Public base URL for links in responses; empty means taken from the request.
     public_url: str = ""
 
+    # -- road network: snapping, chainage, duplicates, accident-prone detection (issue 6) ---------
+    # A pin or a crash this close to a road is placed on it (road + 桩号); farther, it stays off-road.
+    snap_distance_m: float = Field(default=50.0, gt=0)
+    # "Nearest point of the road" is found in metres, not degrees: UTM zone 50N covers Liaocheng.
+    metric_srid: int = 32650
+    # Another open hazard of the same category on the same road this close is a possible duplicate.
+    duplicate_distance_m: float = Field(default=30.0, gt=0)
+    # Accident-prone points and segments (事故易发多发点段). No national thresholds were found; these
+    # follow the city plan and the provincial list quoted in DOMAIN.md. A minimum of 0 turns a rule off.
+    detect_years: int = Field(default=3, ge=1)
+    detect_window_m: float = Field(default=500.0, gt=0)
+    # Window length per road class, e.g. {"expressway": 1000}; others use detect_window_m.
+    detect_window_m_by_class: dict[str, float] = Field(default_factory=dict)
+    detect_step_m: float = Field(default=50.0, gt=0)
+    detect_point_radius_m: float = Field(default=150.0, gt=0)
+    detect_min_fatal_crashes: int = Field(default=3, ge=0)  # crashes with a death
+    detect_min_major_crashes: int = Field(default=2, ge=0)  # crashes with ≥ detect_major_deaths deaths
+    detect_major_deaths: int = Field(default=3, ge=1)
+    detect_min_ordinary_crashes: int = Field(default=5, ge=0)  # 一般程序
+    detect_min_crashes: int = Field(default=0, ge=0)  # crashes of any kind (county practice: 5)
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

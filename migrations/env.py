@@ -20,6 +20,7 @@ if config.config_file_name is not None and config.attributes.get("configure_logg
 
 target_metadata = Base.metadata
 
+
 def configure(connection: Connection) -> None:
     context.configure(
         connection=connection,

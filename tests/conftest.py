@@ -9,6 +9,7 @@ HAZARDMAP_KEEP_TEST_CLUSTER=1.
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import os
 from collections.abc import AsyncIterator, Iterator
@@ -32,7 +33,9 @@ _counter = itertools.count(1)
 
 @pytest.fixture(scope="session")
 def cluster() -> Iterator[Cluster]:
-    c = Cluster(path=PROJECT_ROOT / "var" / "pg-test", port=TEST_PORT)
+    # One directory per port, so that two runs on different ports never share (or remove) a cluster.
+    name = "pg-test" if TEST_PORT == 54339 else f"pg-test-{TEST_PORT}"
+    c = Cluster(path=PROJECT_ROOT / "var" / name, port=TEST_PORT)
     c.up("postgres", fast=True)
     yield c
     if os.environ.get("HAZARDMAP_KEEP_TEST_CLUSTER") != "1":
@@ -47,7 +50,8 @@ async def template_db(cluster: Cluster) -> str:
     cluster.drop_database(TEMPLATE_DB)
     cluster.ensure_database(TEMPLATE_DB)
     url = cluster.url(TEMPLATE_DB)
-    migrate.upgrade(url)
+    # Alembic's env runs its own event loop, so it cannot run inside this one.
+    await asyncio.to_thread(migrate.upgrade, url)
     engine = create_async_engine(url)
     try:
         await load_shipped(engine)
@@ -83,7 +87,12 @@ async def _empty_hazards(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     eng: AsyncEngine = request.getfixturevalue("engine")
     async with eng.begin() as conn:
         # TRUNCATE does not fire the row triggers that keep the history append-only.
-        await conn.execute(text("TRUNCATE hazard_events, hazards, ledger_counters RESTART IDENTITY"))
+        await conn.execute(
+            text(
+                "TRUNCATE accident_prone_candidates, crashes, hazard_events, hazards, ledger_counters"
+                " RESTART IDENTITY"
+            )
+        )
 
 
 @pytest.fixture

@@ -1,8 +1,210 @@
-"""`hazardmap import …`, `hazardmap geodata load`, `hazardmap demo load`."""
+"""`hazardmap import …`, `hazardmap geodata load`: thin layers over the import functions."""
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import TypeVar
+
 import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn
+from rich.table import Table as RichTable
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.coords import Crs
+from app.db import dispose_engine, get_engine
+from app.errors import HazardmapError
+from app.geodata.report import ImportReport
+from app.vocab import JurisdictionLevel
 
 import_cli = typer.Typer(help="Import boundaries, roads or hazards from a file (one transaction).")
 geodata_cli = typer.Typer(help="The shipped geodata: Liaocheng outlines, townships, schematic roads.")
+
+console = Console()
+T = TypeVar("T")
+
+CRS_HELP = "coordinate system of the file: wgs84, cgcs2000 or gcj02 (AMap/Tencent phones)"
+FORMATS = "GeoJSON, GeoPackage, Shapefile (or a .zip of one)"
+
+
+class RichProgress:
+    """A ProgressSink drawing one rich bar per stage."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.task: TaskID | None = None
+
+    def stage(self, description: str, total: int | None = None) -> None:
+        self._finish()
+        self.task = self.progress.add_task(description, total=total)
+
+    def advance(self, n: int = 1) -> None:
+        if self.task is not None:
+            self.progress.advance(self.task, n)
+
+    def _finish(self) -> None:
+        if self.task is not None:
+            task = self.progress.tasks[self.task]
+            self.progress.update(self.task, total=task.total or 1, completed=task.total or 1)
+
+    def close(self) -> None:
+        self._finish()
+
+
+def _run(work: Callable[[AsyncEngine, RichProgress], Awaitable[T]]) -> T:
+    async def main() -> T:
+        try:
+            with Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                console=console,
+                transient=False,
+            ) as bar:
+                sink = RichProgress(bar)
+                result = await work(get_engine(), sink)
+                sink.close()
+                return result
+        finally:
+            await dispose_engine()
+
+    try:
+        return asyncio.run(main())
+    except HazardmapError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        console.print("nothing was changed")
+        raise typer.Exit(1) from exc
+
+
+def print_report(report: ImportReport) -> None:
+    console.print(f"==> {report.file}: {report.summary}")
+    for key, value in report.details.items():
+        console.print(f"    {key}: {value}")
+    if report.refused:
+        table = RichTable("row", "reason", title="refused rows")
+        for r in report.refused:
+            table.add_row(str(r.row), r.reason)
+        console.print(table)
+
+
+@import_cli.command("boundaries")
+def import_boundaries_cmd(
+    file: Path = typer.Argument(..., help=FORMATS),
+    level: JurisdictionLevel = typer.Option(..., help="level of every unit in the file"),
+    code_field: str = typer.Option("adcode", help="field holding the code"),
+    name_field: str = typer.Option("name", help="field holding the name"),
+    parent_field: str | None = typer.Option(None, help="field holding the parent's code"),
+    parent: str | None = typer.Option(None, help="one parent code for every row"),
+    crs: Crs = typer.Option(..., help=CRS_HELP),
+    layer: str | None = typer.Option(None, help="layer (GeoPackage, or a .zip with several)"),
+    encoding: str | None = typer.Option(None, help="text encoding, e.g. gbk for an old Shapefile"),
+) -> None:
+    """Units as outlines (polygons → outline) or seats (points → centre); known codes are updated.
+
+    The old code 371523 (茌平县) is stored as 371503 (茌平区), in codes and parent codes.
+    """
+    from app.geodata.boundaries import BoundaryImportOptions, import_boundaries
+
+    opts = BoundaryImportOptions(
+        level=level, code_field=code_field, name_field=name_field, parent_field=parent_field,
+        parent=parent, crs=crs, layer=layer, encoding=encoding,
+    )  # fmt: skip
+    print_report(_run(lambda engine, sink: import_boundaries(engine, file, opts, sink)))
+
+
+@import_cli.command("roads")
+def import_roads_cmd(
+    file: Path = typer.Argument(..., help=FORMATS),
+    code_field: str = typer.Option(..., help="field holding the route code (G309, X012…)"),
+    name_field: str | None = typer.Option(None, help="field holding the name"),
+    class_field: str | None = typer.Option(
+        None, help="field holding the class; without it the class follows from the code (GB/T 917)"
+    ),
+    start_chainage_field: str | None = typer.Option(
+        None, help="field holding the chainage at the line's start (metres or K12+300)"
+    ),
+    class_map: str | None = typer.Option(
+        None,
+        help="VALUE=CLASS pairs for the class field's values (without a class field: for the code's "
+        "first letter), e.g. '1=expressway,2=national'",
+    ),
+    crs: Crs = typer.Option(..., help=CRS_HELP),
+    layer: str | None = typer.Option(None, help="layer (GeoPackage, or a .zip with several)"),
+    encoding: str | None = typer.Option(None, help="text encoding, e.g. gbk for an old Shapefile"),
+    schematic: bool = typer.Option(False, help="mark the roads as schematic (not surveyed)"),
+) -> None:
+    """Roads (LineString/MultiLineString; parts that join are merged into one line)."""
+    from app.geodata.roads import RoadImportOptions, import_roads, parse_class_map
+
+    try:
+        mapping = parse_class_map(class_map) if class_map else {}
+    except HazardmapError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    opts = RoadImportOptions(
+        code_field=code_field, name_field=name_field, class_field=class_field,
+        start_chainage_field=start_chainage_field, class_map=mapping, crs=crs, layer=layer,
+        encoding=encoding, schematic=schematic,
+    )  # fmt: skip
+    print_report(_run(lambda engine, sink: import_roads(engine, file, opts, sink)))
+
+
+@import_cli.command("hazards")
+def import_hazards_cmd(
+    file: Path = typer.Argument(..., help=FORMATS + ", or CSV with lon/lat columns"),
+    crs: Crs = typer.Option(..., help=CRS_HELP),
+    category_field: str = typer.Option("category", help="category code (XL01) or name (急弯)"),
+    grade_field: str = typer.Option("grade", help="一般/较大/重大 or general/significant/major"),
+    visibility_field: str | None = typer.Option(
+        None, help="显性/隐性 or explicit/implicit [default: 'visibility' if present, else the category's]"
+    ),
+    source_field: str | None = typer.Option(None, help="[default: 'source' if present, else inspection]"),
+    description_field: str | None = typer.Option(None, help="[default: 'description' if present]"),
+    address_field: str | None = typer.Option(None, help="路段位置 [default: 'address' if present]"),
+    status_field: str | None = typer.Option(None, help="[default: 'status' if present, else reported]"),
+    uid_field: str | None = typer.Option(
+        None,
+        help="a UUID per row, so that re-importing the file refuses what is in [default: 'uid' if present]",
+    ),
+    lon_field: str | None = typer.Option(None, help="CSV longitude column [default: lon/lng/longitude/经度]"),
+    lat_field: str | None = typer.Option(None, help="CSV latitude column [default: lat/latitude/纬度]"),
+    layer: str | None = typer.Option(None, help="layer (GeoPackage, or a .zip with several)"),
+    encoding: str | None = typer.Option(None, help="text encoding (CSV: UTF-8 or GBK is detected)"),
+) -> None:
+    """Hazard points and segments; county, township and ledger number are assigned by the database."""
+    from app.geodata.hazards import HazardImportOptions, import_hazards
+
+    opts = HazardImportOptions(
+        category_field=category_field, grade_field=grade_field, visibility_field=visibility_field,
+        source_field=source_field, description_field=description_field, address_field=address_field,
+        status_field=status_field, uid_field=uid_field, crs=crs, layer=layer, encoding=encoding,
+        lon_field=lon_field, lat_field=lat_field,
+    )  # fmt: skip
+    print_report(_run(lambda engine, sink: import_hazards(engine, file, opts, sink)))
+
+
+@geodata_cli.command("load")
+def load_cmd(
+    if_empty: bool = typer.Option(False, "--if-empty", help="do nothing when jurisdictions has rows"),
+) -> None:
+    """Load the shipped set: city and county outlines, zones, townships, schematic roads."""
+    from app.geodata.shipped import load_shipped_into
+
+    async def work(engine: AsyncEngine, sink: RichProgress) -> str:
+        async with engine.begin() as conn:
+            existing = (await conn.execute(text("SELECT count(*) FROM jurisdictions"))).scalar_one()
+            if existing:
+                if if_empty:
+                    return f"jurisdictions already has {existing} rows: nothing loaded"
+                raise HazardmapError(
+                    detail=f"jurisdictions already has {existing} rows; use --if-empty to skip"
+                )
+            sink.stage("loading outlines, zones, townships and roads")
+            report = await load_shipped_into(conn)
+            return report.summary()
+
+    console.print(f"==> {_run(work)}")

@@ -12,7 +12,9 @@ import shapely
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from app import sqlfiles
 from app.coords import Crs, lonlat_to_wgs84, to_wgs84
+from app.geodata.boundaries import current_code
 from app.settings import PROJECT_ROOT
 
 GEODATA = PROJECT_ROOT / "geodata"
@@ -23,33 +25,13 @@ TOWNSHIPS_FILE = GEODATA / "townships" / "liaocheng_townships_2016.csv"
 ROADS_FILE = GEODATA / "roads" / "liaocheng_schematic_roads.geojson"
 
 CITY_CODE = "371500"
-# The outlines and the township table predate 2019, when 茌平县 (371523) became 茌平区 (371503).
-RENAMED_CODES = {"371523": ("371503", "茌平区")}
+# The outlines and the township table predate 2019, when 茌平县 became 茌平区.
+NEW_NAMES = {"371503": "茌平区"}
 
 OUTLINE_SOURCE = "Vonng/adcode, CC BY 4.0 (Amap district fence, ~2016); converted from GCJ-02"
 TOWNSHIP_SOURCE = "Vonng/adcode, CC BY 4.0 (NBS codes, ~2016); centre converted from GCJ-02"
 ZONE_SOURCE = "hazardmap internal code (the zone has no national code)"
 ROAD_SOURCE = "hazardmap schematic network (geodata/build_schematic_roads.py), not a survey"
-
-_INSERT_JURISDICTION = text(
-    """
-    INSERT INTO jurisdictions (code, name, level, parent_code, geom, centre, source)
-    VALUES (
-        :code, :name, :level, :parent_code,
-        ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_GeomFromText(CAST(:geom AS text), 4326)), 3)),
-        ST_GeomFromText(CAST(:centre AS text), 4326),
-        :source
-    )
-    """
-)
-
-_INSERT_ROAD = text(
-    """
-    INSERT INTO roads (code, name, road_class, start_chainage_m, length_m, geom, schematic, source)
-    SELECT :code, :name, :road_class, :start_chainage_m, ST_Length(g::geography), g, true, :source
-      FROM ST_GeomFromText(:geom, 4326) AS g
-    """
-)
 
 
 @dataclass
@@ -66,7 +48,8 @@ class LoadReport:
 
 
 def _renamed(code: str, name: str) -> tuple[str, str]:
-    return RENAMED_CODES.get(code, (code, name))
+    code = current_code(code)
+    return code, NEW_NAMES.get(code, name)
 
 
 def _features(path: Path) -> list[dict[str, Any]]:
@@ -159,7 +142,7 @@ async def load_shipped_into(conn: AsyncConnection) -> LoadReport:
         ("township", _township_rows(TOWNSHIPS_FILE)),
     ]
     for level, rows in groups:
-        await conn.execute(_INSERT_JURISDICTION, rows)
+        await conn.execute(text(sqlfiles.load("app.geodata", "shipped_jurisdiction")), rows)
         report.jurisdictions[level] = len(rows)
         if level == "township":
             report.townships_without_centre = sum(r["centre"] is None for r in rows)
@@ -167,7 +150,7 @@ async def load_shipped_into(conn: AsyncConnection) -> LoadReport:
     if ROADS_FILE.exists():
         roads = _road_rows(ROADS_FILE)
         if roads:
-            await conn.execute(_INSERT_ROAD, roads)
+            await conn.execute(text(sqlfiles.load("app.geodata", "shipped_road")), roads)
         report.roads = len(roads)
     return report
 

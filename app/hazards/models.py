@@ -55,9 +55,7 @@ class Hazard(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     # A client-generated id makes a retried submission idempotent (field page, imports).
-    uid: Mapped[uuid.UUID] = mapped_column(
-        Uuid, unique=True, server_default=text("gen_random_uuid()")
-    )
+    uid: Mapped[uuid.UUID] = mapped_column(Uuid, unique=True, server_default=text("gen_random_uuid()"))
     ledger_no: Mapped[str] = mapped_column(String(32), unique=True)  # 隐患编号 371502-2026-0001
     kind: Mapped[str] = mapped_column(String(8), index=True)
     category_code: Mapped[str] = mapped_column(ForeignKey("categories.code"), index=True)

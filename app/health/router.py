@@ -20,7 +20,9 @@ async def healthz() -> JSONResponse:
         async with get_engine().connect() as conn:
             row = (
                 await conn.execute(
-                    text("SELECT current_setting('server_version'), postgis_lib_version(), postgis_full_version()")
+                    text(
+                        "SELECT current_setting('server_version'), postgis_lib_version(), postgis_full_version()"
+                    )
                 )
             ).one()
         body["database"] = {"status": "ok", "postgresql": row[0], "postgis": row[1], "postgis_full": row[2]}

@@ -25,9 +25,7 @@ class Jurisdiction(Base):
         ForeignKey("jurisdictions.code", ondelete="RESTRICT"), index=True
     )
     # Absent for a unit with no published outline (townships, the development zones).
-    geom: Mapped[WKBElement | None] = mapped_column(
-        Geometry("MULTIPOLYGON", srid=4326, spatial_index=True)
-    )
+    geom: Mapped[WKBElement | None] = mapped_column(Geometry("MULTIPOLYGON", srid=4326, spatial_index=True))
     # The unit's seat or centre point, used when there is no outline (nearest township).
     centre: Mapped[WKBElement | None] = mapped_column(Geometry("POINT", srid=4326, spatial_index=True))
     source: Mapped[str | None] = mapped_column(Text)

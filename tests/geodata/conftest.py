@@ -1,33 +1,30 @@
-"""Until tests/conftest.py runs Alembic off the event loop, these tests build the template here.
-
-The shared ``template_db`` calls ``migrate.upgrade`` (which uses ``asyncio.run``) from inside
-the session's running loop, which fails; this override is the same fixture with the migration
-moved to a thread. Remove it once the shared harness does the same.
-"""
+"""Fixtures of the geodata tests: engines without a pool on the template and on an isolated database."""
 
 from __future__ import annotations
 
-import asyncio
+from collections.abc import AsyncIterator
 
 import pytest
-from sqlalchemy.ext.asyncio import create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.pool import NullPool
 
-from app import migrate
 from app.cluster import Cluster
-from tests.conftest import TEMPLATE_DB
 
 
-@pytest.fixture(scope="session")
-async def template_db(cluster: Cluster) -> str:
-    from app.geodata.shipped import load_shipped
+@pytest.fixture
+async def template_engine(cluster: Cluster, template_db: str) -> AsyncIterator[AsyncEngine]:
+    """Read-only checks of the shipped set, straight on the template.
 
-    cluster.drop_database(TEMPLATE_DB)
-    cluster.ensure_database(TEMPLATE_DB)
-    url = cluster.url(TEMPLATE_DB)
-    await asyncio.to_thread(migrate.upgrade, url)
-    engine = create_async_engine(url)
-    try:
-        await load_shipped(engine)
-    finally:
-        await engine.dispose()
-    return TEMPLATE_DB
+    NullPool: a connection left open on the template would make the next clone of it fail.
+    """
+    eng = create_async_engine(cluster.url(template_db), poolclass=NullPool)
+    yield eng
+    await eng.dispose()
+
+
+@pytest.fixture
+async def iso_engine(isolated_db: str) -> AsyncIterator[AsyncEngine]:
+    """An engine on the test's own database (for imports, which write)."""
+    eng = create_async_engine(isolated_db, poolclass=NullPool)
+    yield eng
+    await eng.dispose()

@@ -13,14 +13,26 @@ from app import migrate
 from app.migrate import include_object
 from app.models import Base
 
-EXPECTED_TABLES = {"categories", "hazard_events", "hazards", "jurisdictions", "ledger_counters", "roads"}
+EXPECTED_TABLES = {
+    "accident_prone_candidates",
+    "categories",
+    "crashes",
+    "hazard_events",
+    "hazards",
+    "jurisdictions",
+    "ledger_counters",
+    "roads",
+}
 
 
 async def _tables(url: str) -> set[str]:
     engine = create_async_engine(url)
     async with engine.connect() as conn:
         rows = await conn.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> 'spatial_ref_sys'")
+            text(
+                "SELECT tablename FROM pg_tables"
+                " WHERE schemaname = 'public' AND tablename <> 'spatial_ref_sys'"
+            )
         )
         names = {r[0] for r in rows}
     await engine.dispose()

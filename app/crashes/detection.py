@@ -1,0 +1,377 @@
+"""Accident-prone points and segments (事故易发多发点段) found in the crash records, in PostGIS.
+
+Along every road, a window (its length per road class) slides by a step over the crashes of
+a time window; windows that meet a threshold are flagged, flagged windows that overlap or touch
+are merged into a segment, and points are clusters of crashes within a radius. All of it is
+set-wise SQL over step-long bins of chainage (``sql/detect_*.sql``); Python only chooses the
+parameters. Each finding becomes a candidate with its evidence, which an officer accepts into
+the ledger or dismisses.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import time
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import text
+
+from app import sqlfiles
+from app.crashes.vocab import BEIJING, CandidateKind, CandidateStatus
+from app.errors import Conflict, NotFound, invalid
+from app.roads.chainage import format_chainage
+from app.roads.linear import Executor
+from app.settings import get_settings
+from app.vocab import Grade, HazardKind, RoadClass, Source, Status, Visibility
+
+PKG = "app.crashes"
+
+# The rules, by the name a candidate's ``reasons`` lists; the column each one counts in the SQL.
+RULES = {
+    "fatal_crashes": ("fatal", "min_fatal"),
+    "major_crashes": ("major", "min_major"),
+    "ordinary_crashes": ("ordinary", "min_ordinary"),
+    "crashes": ("n", "min_any"),
+}
+# The names of the rules a row of counts (n, fatal, major, ordinary) meets; 0 turns a rule off.
+_REASONS = (
+    "array_remove(ARRAY["
+    + ", ".join(
+        f"CASE WHEN CAST(:{p} AS integer) > 0 AND {col} >= CAST(:{p} AS integer) THEN '{name}' END"
+        for name, (col, p) in RULES.items()
+    )
+    + "]::text[], NULL)"
+)
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    """A window (or a point's radius) is flagged when it holds at least one of these."""
+
+    min_fatal_crashes: int = 3
+    min_major_crashes: int = 2  # crashes with at least ``major_deaths`` deaths each
+    major_deaths: int = 3
+    min_ordinary_crashes: int = 5
+    min_crashes: int = 0
+
+
+@dataclass(frozen=True)
+class DetectionParams:
+    since: datetime
+    until: datetime
+    window_m: float
+    step_m: float
+    point_radius_m: float
+    thresholds: Thresholds
+    window_m_by_class: dict[str, float] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """The parameters a candidate records (times apart: they have their own columns)."""
+        out = asdict(self)
+        del out["since"], out["until"]
+        out.update(out.pop("thresholds"))
+        return out
+
+
+def _years_before(t: datetime, years: int) -> datetime:
+    try:
+        return t.replace(year=t.year - years)
+    except ValueError:  # 29 February
+        return t.replace(year=t.year - years, day=28)
+
+
+def detection_params(
+    *,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    years: int | None = None,
+    window_m: float | None = None,
+    window_m_by_class: dict[str, float] | None = None,
+    step_m: float | None = None,
+    point_radius_m: float | None = None,
+    min_fatal_crashes: int | None = None,
+    min_major_crashes: int | None = None,
+    major_deaths: int | None = None,
+    min_ordinary_crashes: int | None = None,
+    min_crashes: int | None = None,
+) -> DetectionParams:
+    """The run's parameters: what is given, else the settings; refused when they cannot work."""
+    s = get_settings()
+
+    def pick(value: Any, default: Any) -> Any:
+        return default if value is None else value
+
+    until = pick(until, datetime.now(UTC))
+    assert until is not None
+    if until.tzinfo is None:
+        raise invalid("until", "give a time zone (e.g. 2026-01-01T00:00:00+08:00)")
+    n_years = pick(years, s.detect_years)
+    if n_years < 1:
+        raise invalid("years", "must be 1 or more")
+    since = pick(since, _years_before(until, n_years))
+    assert since is not None
+    if since.tzinfo is None:
+        raise invalid("since", "give a time zone (e.g. 2023-01-01T00:00:00+08:00)")
+    if since >= until:
+        raise invalid("since", "must be before until")
+    params = DetectionParams(
+        since=since,
+        until=until,
+        window_m=float(pick(window_m, s.detect_window_m)),
+        window_m_by_class=dict(pick(window_m_by_class, s.detect_window_m_by_class)),
+        step_m=float(pick(step_m, s.detect_step_m)),
+        point_radius_m=float(pick(point_radius_m, s.detect_point_radius_m)),
+        thresholds=Thresholds(
+            min_fatal_crashes=pick(min_fatal_crashes, s.detect_min_fatal_crashes),
+            min_major_crashes=pick(min_major_crashes, s.detect_min_major_crashes),
+            major_deaths=pick(major_deaths, s.detect_major_deaths),
+            min_ordinary_crashes=pick(min_ordinary_crashes, s.detect_min_ordinary_crashes),
+            min_crashes=pick(min_crashes, s.detect_min_crashes),
+        ),
+    )
+    _check(params)
+    return params
+
+
+def _multiple_of_step(length: float, step: float) -> bool:
+    return abs(length / step - round(length / step)) < 1e-9
+
+
+def _check(p: DetectionParams) -> None:
+    step = p.step_m
+    if not (math.isfinite(step) and 1 <= step <= 10_000):
+        raise invalid("step_m", "must be between 1 and 10000 m")
+    # Windows are sums of step-long bins, so their lengths must be whole numbers of steps.
+    lengths = {
+        "window_m": p.window_m,
+        **{f"window_m_by_class.{k}": v for k, v in p.window_m_by_class.items()},
+    }
+    for name, length in lengths.items():
+        if not (math.isfinite(length) and step <= length <= 100_000 and _multiple_of_step(length, step)):
+            raise invalid(name, f"must be a multiple of the step ({step:g} m), at most 100 km")
+    unknown = sorted(set(p.window_m_by_class) - set(RoadClass.codes()))
+    if unknown:
+        raise invalid(
+            f"window_m_by_class.{unknown[0]}",
+            f"not a road class; expected one of {', '.join(RoadClass.codes())}",
+        )
+    radius = p.point_radius_m
+    if not (math.isfinite(radius) and step <= 2 * radius <= 10_000 and _multiple_of_step(2 * radius, step)):
+        raise invalid("point_radius_m", f"twice the radius must be a multiple of the step ({step:g} m)")
+    t = p.thresholds
+    for name in ("min_fatal_crashes", "min_major_crashes", "min_ordinary_crashes", "min_crashes"):
+        if not 0 <= getattr(t, name) <= 1_000_000:
+            raise invalid(name, "must be 0 (rule off) or a count of crashes")
+    if not any(
+        getattr(t, n)
+        for n in ("min_fatal_crashes", "min_major_crashes", "min_ordinary_crashes", "min_crashes")
+    ):
+        raise invalid("thresholds", "every rule is off (all minimums 0): nothing could be flagged")
+    if t.major_deaths < 1:
+        raise invalid("major_deaths", "must be 1 or more")
+
+
+@dataclass(frozen=True)
+class DetectionSummary:
+    since: datetime
+    until: datetime
+    crashes_considered: int
+    segments_found: int
+    points_found: int
+    proposed: int  # stored as candidates
+    already_decided: int  # found again but overlapping an accepted or dismissed candidate
+    seconds: float
+
+    def as_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["since"] = self.since.isoformat()
+        out["until"] = self.until.isoformat()
+        return out
+
+
+def _statements(name: str) -> list[str]:
+    sql = sqlfiles.load(PKG, name).replace("/*reasons*/", _REASONS)
+    return [s.strip() for s in sql.split(";\n") if s.strip()]
+
+
+async def _run(db: Executor, name: str, params: dict[str, Any]) -> None:
+    for statement in _statements(name):
+        # asyncpg refuses parameters a statement does not name.
+        used = {k: v for k, v in params.items() if re.search(rf":{k}\b", statement)}
+        await db.execute(text(statement), used)
+
+
+async def run_detection(db: Executor, p: DetectionParams) -> DetectionSummary:
+    """Find the accident-prone points and segments and store them as candidates (flushes only)."""
+    started = time.perf_counter()
+    t = p.thresholds
+    params: dict[str, Any] = {
+        "since": p.since,
+        "until": p.until,
+        "window_m": p.window_m,
+        "windows": json.dumps(p.window_m_by_class),
+        "step": p.step_m,
+        "radius": p.point_radius_m,
+        "major_deaths": t.major_deaths,
+        "min_fatal": t.min_fatal_crashes,
+        "min_major": t.min_major_crashes,
+        "min_ordinary": t.min_ordinary_crashes,
+        "min_any": t.min_crashes,
+        "params": json.dumps(p.as_json()),
+    }
+    for step in ("detect_prepare", "detect_windows", "detect_segments", "detect_points", "detect_evidence"):
+        await _run(db, step, params)
+    found = (
+        await db.execute(
+            text(
+                "SELECT (SELECT coalesce(sum(n), 0) FROM detect_bins) AS crashes,"
+                " count(*) FILTER (WHERE kind = 'segment') AS segments,"
+                " count(*) FILTER (WHERE kind = 'point') AS points FROM detect_found"
+            )
+        )
+    ).one()
+    await _run(db, "detect_store", params)
+    proposed = (
+        await db.execute(text("SELECT count(*) FROM accident_prone_candidates WHERE status = 'candidate'"))
+    ).scalar_one()
+    return DetectionSummary(
+        since=p.since,
+        until=p.until,
+        crashes_considered=int(found.crashes),
+        segments_found=found.segments,
+        points_found=found.points,
+        proposed=proposed,
+        already_decided=found.segments + found.points - proposed,
+        seconds=round(time.perf_counter() - started, 3),
+    )
+
+
+# -- the officer's decision ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AcceptedCandidate:
+    candidate_id: int
+    hazard_id: int
+    ledger_no: str
+    kind: str
+
+
+async def _locked(db: Executor, candidate_id: int) -> Any:
+    row = (
+        await db.execute(
+            text(
+                "SELECT c.*, h.ledger_no FROM accident_prone_candidates c"
+                " LEFT JOIN hazards h ON h.id = c.hazard_id WHERE c.id = :id FOR UPDATE OF c"
+            ),
+            {"id": candidate_id},
+        )
+    ).one_or_none()
+    if row is None:
+        raise NotFound(
+            detail=f"there is no candidate {candidate_id} (a new detection run replaces the pending ones)"
+        )
+    return row
+
+
+def _where(c: Any) -> str:
+    if c.kind == CandidateKind.point:
+        return format_chainage(c.point_chainage_m) or ""
+    return format_chainage(c.start_chainage_m, c.end_chainage_m) or ""
+
+
+def _evidence_text(c: Any) -> str:
+    return (
+        f"事故分析：{c.since.astimezone(BEIJING):%Y-%m-%d}至{c.until.astimezone(BEIJING):%Y-%m-%d}，"
+        f"{c.road_code} {_where(c)}"
+        f"共{c.crash_count}起事故（死亡{c.deaths}人，受伤{c.injuries}人，"
+        f"亡人事故{c.fatal_crashes}起，一般程序事故{c.ordinary_crashes}起）。"
+    )
+
+
+async def accept_candidate(
+    db: Executor,
+    candidate_id: int,
+    *,
+    category: str,
+    actor: str,
+    grade: str = Grade.general.value,
+    direction: int | None = None,
+    description: str | None = None,
+) -> AcceptedCandidate:
+    """Put a candidate into the ledger as a 隐性 point or segment hazard (source: crash analysis).
+
+    The INSERT goes through the ledger's triggers, which assign county, township and ledger
+    number and write the history, as for any other hazard.
+    """
+    c = await _locked(db, candidate_id)
+    if c.status == CandidateStatus.accepted:
+        raise Conflict(detail=f"candidate {candidate_id} is already in the ledger as {c.ledger_no}")
+    known = (
+        await db.execute(text("SELECT 1 FROM categories WHERE code = :c AND active"), {"c": category})
+    ).one_or_none()
+    if known is None:
+        raise invalid(
+            "category", f"unknown category {category!r}; use a code such as XL01 (see the categories)"
+        )
+    if grade not in Grade.codes():
+        raise invalid("grade", f"expected one of: {', '.join(Grade.codes())}")
+    if direction is not None and direction not in (1, 2, 3):
+        raise invalid("direction", "expected 1 (decreasing chainage), 2 (increasing) or 3 (both)")
+    point = c.kind == CandidateKind.point
+    await db.execute(text("SELECT set_config('hazardmap.actor', :actor, true)"), {"actor": actor})
+    hazard = (
+        await db.execute(
+            text(
+                "INSERT INTO hazards (kind, category_code, visibility, grade, source, description, address,"
+                " status, road_id, chainage_m, end_chainage_m, direction, geom, created_by, updated_by)"
+                " SELECT :kind, :category, :visibility, :grade, :source, :description, :address, :status,"
+                " c.road_id, :chainage_m, :end_chainage_m, :direction, c.geom, :actor, :actor"
+                " FROM accident_prone_candidates c WHERE c.id = :id"
+                " RETURNING id, ledger_no"
+            ),
+            {
+                "id": candidate_id,
+                "kind": HazardKind.point.value if point else HazardKind.segment.value,
+                "category": category,
+                "visibility": Visibility.implicit.value,
+                "grade": grade,
+                "source": Source.crash_analysis.value,
+                "description": description or _evidence_text(c),
+                "address": f"{c.road_code} {_where(c)}",
+                "status": Status.reported.value,
+                "chainage_m": c.point_chainage_m if point else c.start_chainage_m,
+                "end_chainage_m": None if point else c.end_chainage_m,
+                "direction": direction,
+                "actor": actor,
+            },
+        )
+    ).one()
+    await db.execute(
+        text(
+            "UPDATE accident_prone_candidates SET status = 'accepted', hazard_id = :hazard,"
+            " decided_at = now(), decided_by = :actor WHERE id = :id"
+        ),
+        {"id": candidate_id, "hazard": hazard.id, "actor": actor},
+    )
+    return AcceptedCandidate(candidate_id, hazard.id, hazard.ledger_no, c.kind)
+
+
+async def dismiss_candidate(db: Executor, candidate_id: int, *, actor: str, note: str | None = None) -> None:
+    """Set a candidate aside; the next detection run does not propose that stretch again."""
+    c = await _locked(db, candidate_id)
+    if c.status == CandidateStatus.accepted:
+        raise Conflict(
+            detail=f"candidate {candidate_id} is in the ledger as {c.ledger_no}: close that hazard instead"
+        )
+    await db.execute(
+        text(
+            "UPDATE accident_prone_candidates SET status = 'dismissed', decided_at = now(),"
+            " decided_by = :actor, decision_note = :note WHERE id = :id"
+        ),
+        {"id": candidate_id, "actor": actor, "note": note},
+    )

@@ -1,0 +1,167 @@
+"""/api/v1/crashes and /api/v1/detections: crash records, and the accident-prone candidates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
+
+from app.crashes import detection
+from app.crashes import repository as repo
+from app.crashes.vocab import BEIJING, CandidateKind, CandidateStatus
+from app.deps import Actor, BBox, Page, Session
+from app.geojson import GEOJSON, codes, collection, enum_values, paging_links
+from app.vocab import Grade, HazardKind
+
+router = APIRouter(tags=["crashes (事故) and accident-prone candidates (事故易发多发点段)"])
+
+Csv = "One or several: repeat the parameter or separate values with commas."
+CandidateId = Annotated[int, Path(alias="id", ge=1, le=2**63 - 1)]
+# Where the accepted hazard lives in the ledger API, by kind.
+HAZARD_PATH = {HazardKind.point.value: "hazards", HazardKind.segment.value: "segments"}
+
+
+def _beijing(t: datetime | None) -> datetime | None:
+    # A time without a zone is Beijing time, as in the crash records.
+    return t.replace(tzinfo=BEIJING) if t is not None and t.tzinfo is None else t
+
+
+@router.get("/crashes", summary="List crash records (事故)")
+async def list_crashes(
+    request: Request,
+    session: Session,
+    bbox: BBox,
+    page: Page,
+    road: Annotated[list[str] | None, Query(description=f"Route code, e.g. G309. {Csv}")] = None,
+    since: Annotated[datetime | None, Query(description="From this time (Beijing time if no zone)")] = None,
+    until: Annotated[datetime | None, Query(description="Before this time (Beijing time if no zone)")] = None,
+) -> Response:
+    """A GeoJSON FeatureCollection of crashes, newest first, with road and chainage where snapped."""
+    result = await repo.list_crashes(
+        session,
+        bbox=bbox,
+        roads=[c.upper() for c in codes(road) or []] or None,
+        since=_beijing(since),
+        until=_beijing(until),
+        limit=page.limit,
+        offset=page.offset,
+    )
+    links = paging_links(request, page, result.matched, result.returned)
+    body = collection(result.features, matched=result.matched, returned=result.returned, links=links)
+    return Response(body, media_type=GEOJSON)
+
+
+class DetectionRequest(BaseModel):
+    """Every field is optional: what is left out comes from the settings (HAZARDMAP_DETECT_*)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    since: datetime | None = Field(None, description="Crashes from (default: `years` before `until`)")
+    until: datetime | None = Field(None, description="Crashes before (default: now)")
+    years: int | None = Field(None, ge=1, le=20, description="Length of the time window (default 3)")
+    window_m: float | None = Field(None, description="Segment window length (default 500 m)")
+    window_m_by_class: dict[str, float] | None = Field(None, examples=[{"expressway": 1000}])
+    step_m: float | None = Field(None, description="Step of the sliding window (default 50 m)")
+    point_radius_m: float | None = Field(None, description="Radius of a point (default 150 m)")
+    min_fatal_crashes: int | None = Field(None, ge=0, description="Crashes with a death (default 3)")
+    min_major_crashes: int | None = Field(None, ge=0, description="Crashes with ≥ major_deaths (default 2)")
+    major_deaths: int | None = Field(None, ge=1, description="Deaths that make a crash major (default 3)")
+    min_ordinary_crashes: int | None = Field(None, ge=0, description="一般程序 crashes (default 5)")
+    min_crashes: int | None = Field(None, ge=0, description="Crashes of any kind (default 0: off)")
+
+
+@router.post("/detections", summary="Run the accident-prone identification")
+async def run_detection(session: Session, body: DetectionRequest | None = None) -> dict[str, object]:
+    """Find accident-prone points and segments and store them as candidates, synchronously.
+
+    The pending candidates of an earlier run are replaced; accepted and dismissed ones stay,
+    and a finding overlapping them on the same route is not proposed again.
+    """
+    options = (body or DetectionRequest()).model_dump()
+    options["since"] = _beijing(options["since"])
+    options["until"] = _beijing(options["until"])
+    params = detection.detection_params(**options)
+    summary = await detection.run_detection(session, params)
+    return summary.as_dict() | {"params": params.as_json()}
+
+
+@router.get("/detections/candidates", summary="List the accident-prone candidates")
+async def list_candidates(
+    request: Request,
+    session: Session,
+    bbox: BBox,
+    page: Page,
+    status: Annotated[
+        list[str] | None, Query(description=f"{', '.join(CandidateStatus.codes())}. {Csv}")
+    ] = None,
+    kind: Annotated[list[str] | None, Query(description=f"point, segment. {Csv}")] = None,
+    road: Annotated[list[str] | None, Query(description=f"Route code, e.g. G309. {Csv}")] = None,
+) -> Response:
+    """A GeoJSON FeatureCollection of candidates with their evidence, most crashes first."""
+    result = await repo.list_candidates(
+        session,
+        bbox=bbox,
+        statuses=enum_values("status", status, CandidateStatus),
+        kinds=enum_values("kind", kind, CandidateKind),
+        roads=[c.upper() for c in codes(road) or []] or None,
+        limit=page.limit,
+        offset=page.offset,
+    )
+    links = paging_links(request, page, result.matched, result.returned)
+    body = collection(result.features, matched=result.matched, returned=result.returned, links=links)
+    return Response(body, media_type=GEOJSON)
+
+
+class AcceptRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    category: str = Field(description="Hazard category code, the closest fit (e.g. XL01 急弯)", max_length=8)
+    grade: Grade = Grade.general
+    direction: int | None = Field(None, ge=1, le=3, description="1 decreasing, 2 increasing, 3 both")
+    description: str | None = Field(
+        None, max_length=4000, description="Default: a sentence with the evidence (crashes, deaths, injuries)"
+    )
+
+
+@router.post(
+    "/detections/candidates/{id}/accept",
+    status_code=201,
+    summary="Accept a candidate into the ledger (隐性, source: crash analysis)",
+)
+async def accept(
+    response: Response, session: Session, actor: Actor, candidate_id: CandidateId, body: AcceptRequest
+) -> dict[str, object]:
+    """Creates the ledger hazard (a point or a segment); the database numbers it and records it."""
+    done = await detection.accept_candidate(
+        session,
+        candidate_id,
+        category=body.category,
+        actor=actor,
+        grade=body.grade.value,
+        direction=body.direction,
+        description=body.description,
+    )
+    response.headers["Location"] = f"/api/v1/{HAZARD_PATH[done.kind]}/{done.hazard_id}"
+    return {
+        "candidate_id": done.candidate_id,
+        "status": CandidateStatus.accepted.value,
+        "hazard_id": done.hazard_id,
+        "ledger_no": done.ledger_no,
+        "kind": done.kind,
+    }
+
+
+class DismissRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(None, max_length=4000, description="Why (kept with the decision)")
+
+
+@router.post("/detections/candidates/{id}/dismiss", summary="Dismiss a candidate")
+async def dismiss(
+    session: Session, actor: Actor, candidate_id: CandidateId, body: DismissRequest | None = None
+) -> dict[str, object]:
+    await detection.dismiss_candidate(session, candidate_id, actor=actor, note=body.note if body else None)
+    return {"candidate_id": candidate_id, "status": CandidateStatus.dismissed.value}

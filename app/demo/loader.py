@@ -1,0 +1,163 @@
+"""Load and clear the demo data set: ~300 hazard points and 40 segments, every row ``demo = true``.
+
+Rows go in through plain SQL, so the triggers of the foundation migration do to them what they
+do to real rows: county, township and ledger number assigned, one ``create`` event each in the
+history. Clearing cannot delete them (the ledger refuses DELETE and the history is evidence):
+it soft-deletes them, which the history records as a ``delete`` by ``demo``; their ledger
+numbers are not issued again. A later load adds a fresh set with new numbers.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app import sqlfiles
+from app.demo import generate
+from app.geodata.progress import NoProgress, ProgressSink
+from app.roads.chainage import chainage_sql
+from app.settings import get_settings
+from app.vocab import OPEN_STATUSES
+
+ACTOR = "demo"
+# One demo load or clear at a time (two `make run`s started together would both see an empty ledger).
+_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('hazardmap.demo'))")
+# A segment is cut 100 m inside its stretch at both ends.
+SEGMENT_ROOM_M = 2000 + 200
+
+
+def _sql(name: str) -> str:
+    """An SQL file without its comment lines (a comment may name a bind parameter)."""
+    lines = sqlfiles.load("app.demo", name).splitlines()
+    return "\n".join(line for line in lines if not line.lstrip().startswith("--"))
+
+
+class DemoError(RuntimeError):
+    """The demo set cannot be loaded (no roads, or it is loaded already)."""
+
+
+@dataclass
+class DemoReport:
+    """What a load did; ``skipped`` says why nothing was loaded, when nothing was."""
+
+    points: int = 0
+    segments: int = 0
+    by_county: dict[str, int] = field(default_factory=dict)
+    skipped: str | None = None
+
+    @property
+    def total(self) -> int:
+        return self.points + self.segments
+
+
+async def _set_actor(conn: AsyncConnection) -> None:
+    await conn.execute(text("SELECT set_config('hazardmap.actor', :actor, true)"), {"actor": ACTOR})
+
+
+async def ledger_is_empty(conn: AsyncConnection) -> bool:
+    """No hazard rows at all, soft-deleted ones included."""
+    return (await conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM hazards)"))).scalar_one()
+
+
+async def live_demo_rows(conn: AsyncConnection) -> int:
+    return (
+        await conn.execute(text("SELECT count(*) FROM hazards WHERE demo AND deleted_at IS NULL"))
+    ).scalar_one()
+
+
+async def _counties(conn: AsyncConnection) -> list[generate.County]:
+    """The counties with the length of their roads; each must have roads of every pool and kind."""
+    rows = (
+        await conn.execute(
+            text(
+                "SELECT c.code,"
+                "       coalesce(max(s.total) FILTER (WHERE s.kind = 'point' AND s.pool = 'any'), 0),"
+                "       count(DISTINCT (s.kind, s.pool))"
+                "  FROM jurisdictions c LEFT JOIN demo_stretches s ON s.county_code = c.code"
+                " WHERE c.level = 'county' AND c.geom IS NOT NULL"
+                " GROUP BY c.code ORDER BY c.code"
+            )
+        )
+    ).all()
+    if not rows:
+        raise DemoError("no county outlines loaded: run `hazardmap geodata load` first")
+    short = [code for code, _, pools in rows if pools < 4]
+    if short:
+        raise DemoError(
+            f"county {', '.join(short)} lacks roads for the demo (each needs an ordinary road with "
+            f"{SEGMENT_ROOM_M:.0f} m inside it); load the schematic network: `hazardmap geodata load`"
+        )
+    return [generate.County(code, float(m)) for code, m, _ in rows]
+
+
+async def _categories(conn: AsyncConnection) -> dict[str, str]:
+    rows = await conn.execute(
+        text("SELECT code, usual_visibility FROM categories WHERE active ORDER BY code")
+    )
+    return {code: visibility for code, visibility in rows}
+
+
+async def load_demo(
+    conn: AsyncConnection, *, if_empty: bool = False, progress: ProgressSink | None = None
+) -> DemoReport:
+    """Load the demo set inside the caller's transaction.
+
+    ``if_empty``: do nothing when the ledger has any row (real or demo, deleted or not), so that
+    `make run` adds the demo to a new database only, and never back after `demo clear`.
+    """
+    sink = progress or NoProgress()
+    await conn.execute(_LOCK)
+    if if_empty and not await ledger_is_empty(conn):
+        return DemoReport(skipped="the ledger is not empty")
+    live = await live_demo_rows(conn)
+    if live:
+        raise DemoError(f"the demo set is loaded already ({live} rows); `hazardmap demo clear` first")
+
+    sink.stage("measuring the roads of each county")
+    if not (await conn.execute(text("SELECT EXISTS (SELECT 1 FROM roads)"))).scalar_one():
+        raise DemoError("no roads loaded: run `hazardmap geodata load` first (the demo sits on roads)")
+    await conn.execute(
+        text(_sql("stretches")), {"segment_room": SEGMENT_ROOM_M, "srid": get_settings().metric_srid}
+    )
+    counties = await _counties(conn)
+    specs = generate.build(counties, await _categories(conn))
+
+    await _set_actor(conn)
+    insert = text(_sql("insert").replace("/*chainage*/", chainage_sql("l.chainage_m", "l.end_chainage_m")))
+    report = DemoReport()
+    sink.stage("placing and inserting the demo rows, county by county", total=len(counties))
+    for county in counties:
+        mine = [s for s in specs if s.county_code == county.code]
+        specs_json = json.dumps([s.as_json() for s in mine])
+        result = await conn.execute(insert, {"specs": specs_json, "srid": get_settings().metric_srid})
+        if result.rowcount != len(mine):
+            raise DemoError(f"county {county.code}: placed {result.rowcount} of {len(mine)} demo rows")
+        report.by_county[county.code] = len(mine)
+        sink.advance()
+    report.points = sum(s.kind == "point" for s in specs)
+    report.segments = sum(s.kind == "segment" for s in specs)
+    return report
+
+
+async def clear_demo(conn: AsyncConnection) -> int:
+    """Soft-delete every live demo row; the history records it. Returns how many."""
+    await conn.execute(_LOCK)
+    await _set_actor(conn)
+    result = await conn.execute(
+        text("UPDATE hazards SET deleted_at = now(), updated_by = :actor WHERE demo AND deleted_at IS NULL"),
+        {"actor": ACTOR},
+    )
+    return result.rowcount
+
+
+# Per county: code, name, points, segments, open, closed, overdue.
+CountySummary = tuple[str, str, int, int, int, int, int]
+
+
+async def summary(conn: AsyncConnection) -> list[CountySummary]:
+    """The live demo rows per county."""
+    rows = await conn.execute(text(_sql("summary")), {"open": [s.value for s in OPEN_STATUSES]})
+    return [tuple(r) for r in rows]

@@ -1,0 +1,55 @@
+"""Staging tables: rows go in by COPY, get checked in SQL, and only the good ones move on."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from app import sqlfiles
+from app.geodata.progress import ProgressSink
+from app.geodata.report import Refusal
+
+COPY_BATCH = 5_000
+
+
+def statements(name: str) -> list[str]:
+    """The statements of ``app/geodata/sql/<name>.sql`` (asyncpg runs one statement per call)."""
+    return [s.strip() for s in sqlfiles.load("app.geodata", name).split(";\n") if s.strip()]
+
+
+async def run_script(conn: AsyncConnection, name: str, params: dict[str, Any] | None = None) -> None:
+    for statement in statements(name):
+        sql = text(statement)
+        # Each statement gets only the parameters it names; asyncpg refuses extra ones.
+        used = {k: v for k, v in (params or {}).items() if re.search(rf":{k}\b", statement)}
+        await conn.execute(sql, used)
+
+
+async def copy_rows(
+    conn: AsyncConnection,
+    table: str,
+    columns: Sequence[str],
+    records: Sequence[tuple[Any, ...]],
+    progress: ProgressSink,
+) -> None:
+    """COPY ``records`` into the temporary ``table``, inside the connection's transaction."""
+    raw = await conn.get_raw_connection()
+    driver = raw.driver_connection
+    assert driver is not None
+    progress.stage(f"staging {len(records)} rows", total=len(records))
+    for start in range(0, len(records), COPY_BATCH):
+        batch = records[start : start + COPY_BATCH]
+        await driver.copy_records_to_table(table, records=batch, columns=list(columns))
+        progress.advance(len(batch))
+
+
+async def refusals(conn: AsyncConnection, table: str) -> list[Refusal]:
+    # The table name is one of our own constants, never input.
+    rows = await conn.execute(
+        text(f"SELECT row_no, reason FROM {table} WHERE reason IS NOT NULL ORDER BY row_no")
+    )
+    return [Refusal(row=r.row_no, reason=r.reason) for r in rows]

@@ -1,0 +1,235 @@
+"""/api/v1/hazards (points, 隐患点) and /api/v1/segments (accident-prone segments, 事故易发多发路段).
+
+One table, two collections: the two routers are made by one function and differ only in the
+kind of hazard and its geometry type. The handlers are thin; the rules are in the service.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+
+from app.coords import Crs
+from app.deps import Actor, BBox, Page, Session
+from app.geojson import GEOJSON, GeoJSONResponse, codes, collection, enum_values, paging_links
+from app.hazards import service
+from app.hazards.schemas import (
+    HazardFilter,
+    HazardHistory,
+    HazardPatch,
+    HazardPointCollection,
+    HazardPointFeature,
+    HazardPointIn,
+    HazardSegmentCollection,
+    HazardSegmentFeature,
+    HazardSegmentIn,
+)
+from app.http import JSON_TYPES, MERGE_PATCH_TYPES, none_match, read_json_body
+from app.openapi import problems, request_body
+from app.vocab import Grade, HazardKind, RoadGroup, Status, Visibility
+
+__all__ = ["make_router", "router", "segments_router"]
+
+Csv = "One or several: repeat the parameter or separate values with commas."
+
+
+def _filters(
+    bbox: BBox,
+    county: Annotated[
+        list[str] | None,
+        Query(description=f"County code (adcode), e.g. 371502. {Csv}", examples=["371502"]),
+    ] = None,
+    township: Annotated[list[str] | None, Query(description=f"Township code (9 digits). {Csv}")] = None,
+    status: Annotated[
+        list[str] | None,
+        Query(description=f"{', '.join(Status.codes())}. {Csv}", examples=["reported,claimed"]),
+    ] = None,
+    road_group: Annotated[
+        list[str] | None,
+        Query(description=f"The road layer, via the hazard's road: {', '.join(RoadGroup.codes())}. {Csv}"),
+    ] = None,
+    road: Annotated[list[str] | None, Query(description=f"Road code, e.g. G309. {Csv}")] = None,
+    category: Annotated[list[str] | None, Query(description=f"Category code, e.g. XL01. {Csv}")] = None,
+    visibility: Annotated[
+        list[str] | None, Query(description=f"{', '.join(Visibility.codes())}. {Csv}")
+    ] = None,
+    grade: Annotated[list[str] | None, Query(description=f"{', '.join(Grade.codes())}. {Csv}")] = None,
+    updated_since: Annotated[
+        datetime | None,
+        Query(
+            description="Changed at or after this instant (ISO 8601; without an offset, Beijing time).",
+            examples=["2026-03-01T00:00:00+08:00"],
+        ),
+    ] = None,
+) -> HazardFilter:
+    return HazardFilter(
+        county=codes(county, "county"),
+        township=codes(township, "township"),
+        status=enum_values("status", status, Status),
+        road_group=enum_values("road_group", road_group, RoadGroup),
+        road=codes(road, "road"),
+        category=codes(category, "category"),
+        visibility=enum_values("visibility", visibility, Visibility),
+        grade=enum_values("grade", grade, Grade),
+        bbox=bbox,
+        updated_since=service.beijing_if_naive(updated_since),
+    )
+
+
+Filters = Annotated[HazardFilter, Depends(_filters)]
+HazardId = Annotated[int, Path(alias="id", ge=1, le=2**63 - 1, description="The hazard's id.")]
+CrsParam = Annotated[
+    Crs,
+    Query(
+        description="The coordinate system of the geometry sent: wgs84 (default), cgcs2000, or gcj02 "
+        "(AMap/Tencent, e.g. a phone); stored as WGS84."
+    ),
+]
+IfMatch = Annotated[str | None, Header(description='The ETag the change is made from, e.g. "3". Required.')]
+
+
+def _feature(written: service.Written, status: int = 200, location: str | None = None) -> Response:
+    headers = {"ETag": written.etag, "Cache-Control": "no-cache"}
+    if location:
+        headers["Location"] = location
+    return Response(written.feature, status_code=status, media_type=GEOJSON, headers=headers)
+
+
+_POINT_EXAMPLE = {
+    "type": "Feature",
+    "geometry": {"type": "Point", "coordinates": [115.9599, 36.4620]},
+    "properties": {
+        "category": "JC01",
+        "grade": "general",
+        "description": "平交路口缺警示桩和减速带",
+        "address": "古楼街道 东昌路与柳园路交叉口",
+        "uid": "4f6c2b9e-1d0a-4c51-9b7e-2a8f3c1d5e60",
+    },
+}
+_SEGMENT_EXAMPLE = {
+    "type": "Feature",
+    "geometry": {"type": "LineString", "coordinates": [[116.2512, 36.5821], [116.2581, 36.5850]]},
+    "properties": {"category": "XL04", "source": "crash_analysis", "direction": 3},
+}
+_PATCH_EXAMPLE = {"properties": {"status": "claimed", "grade": "significant", "deadline": "2026-06-30"}}
+
+
+def make_router(kind: HazardKind) -> APIRouter:
+    name = service.PATH[kind]
+    is_point = kind is HazardKind.point
+    collection_model = HazardPointCollection if is_point else HazardSegmentCollection
+    feature_model = HazardPointFeature if is_point else HazardSegmentFeature
+    new_model = HazardPointIn if is_point else HazardSegmentIn
+    geometry = service.GEOMETRY_TYPE[kind]
+    router = APIRouter(prefix=f"/{name}", tags=[f"{name} ({kind.zh})"])
+
+    @router.get(
+        "",
+        response_model=collection_model,
+        response_class=GeoJSONResponse,
+        summary=f"List {kind.en}s",
+        responses=problems(422),
+    )
+    async def list_features(request: Request, session: Session, filters: Filters, page: Page) -> Response:
+        """A GeoJSON FeatureCollection, ordered by id, without deleted rows.
+
+        Filters combine with AND; the values of one filter with OR. `links` carry `next`/`prev`
+        with the same filters.
+        """
+        result = await service.list_features(session, kind, filters, page)
+        links = paging_links(request, page, result.matched, result.returned)
+        body = collection(result.features, matched=result.matched, returned=result.returned, links=links)
+        return Response(body, media_type=GEOJSON)
+
+    @router.get(
+        "/{id}",
+        response_model=feature_model,
+        response_class=GeoJSONResponse,
+        summary=f"One {kind.en}",
+        responses={304: {"description": "Not modified (If-None-Match)."}, **problems(404, 410, 422)},
+    )
+    async def get_feature(
+        session: Session,
+        hazard_id: HazardId,
+        if_none_match: Annotated[str | None, Header(description="An ETag; 304 if still current.")] = None,
+    ) -> Response:
+        """The Feature, with `ETag: "<version>"`."""
+        written = await service.get_feature(session, kind, hazard_id)
+        if none_match(if_none_match, written.version):
+            return Response(status_code=304, headers={"ETag": written.etag})
+        return _feature(written)
+
+    @router.post(
+        "",
+        status_code=201,
+        response_model=feature_model,
+        response_class=GeoJSONResponse,
+        summary=f"Record a new {kind.en}",
+        description=f"A GeoJSON Feature with a {geometry}. The server assigns county, township and "
+        "ledger number, and refuses a location outside the city.\n\n201 with `Location` and `ETag`; "
+        "200 when `properties.uid` was already used for the same content (a retry).",
+        responses={
+            200: {"description": "Already created with this uid (a retry): the hazard as it is."},
+            **problems(400, 409, 410, 413, 415, 422),
+        },
+        openapi_extra=request_body(new_model, JSON_TYPES, _POINT_EXAMPLE if is_point else _SEGMENT_EXAMPLE),
+    )
+    async def create(request: Request, session: Session, actor: Actor, crs: CrsParam = Crs.wgs84) -> Response:
+        body = await read_json_body(request, JSON_TYPES)
+        written = await service.create(session, kind, body, crs, actor)
+        return _feature(written, 201 if written.created else 200, location=f"{request.url.path}/{written.id}")
+
+    @router.patch(
+        "/{id}",
+        response_model=feature_model,
+        response_class=GeoJSONResponse,
+        summary=f"Change a {kind.en}",
+        responses=problems(400, 404, 410, 412, 413, 415, 422, 428),
+        openapi_extra=request_body(HazardPatch, MERGE_PATCH_TYPES, _PATCH_EXAMPLE),
+    )
+    async def patch(
+        request: Request,
+        session: Session,
+        actor: Actor,
+        hazard_id: HazardId,
+        if_match: IfMatch = None,
+        crs: CrsParam = Crs.wgs84,
+    ) -> Response:
+        """A JSON merge patch (RFC 7396) of the properties and/or the geometry; `null` clears.
+
+        Requires `If-Match`. A new geometry re-assigns county and township (not the ledger number).
+        """
+        body = await read_json_body(request, MERGE_PATCH_TYPES)
+        written = await service.patch(session, kind, hazard_id, body, crs, if_match, actor)
+        return _feature(written)
+
+    @router.delete(
+        "/{id}",
+        status_code=204,
+        summary=f"Delete a {kind.en}",
+        responses=problems(400, 404, 410, 412, 428),
+    )
+    async def delete(
+        session: Session, actor: Actor, hazard_id: HazardId, if_match: IfMatch = None
+    ) -> Response:
+        """A soft delete: the row leaves lists and maps; it and its history stay. Requires `If-Match`."""
+        await service.delete(session, kind, hazard_id, if_match, actor)
+        return Response(status_code=204)
+
+    @router.get(
+        "/{id}/history",
+        response_model=HazardHistory,
+        summary=f"The history of a {kind.en}",
+        responses=problems(404, 422),
+    )
+    async def history(session: Session, hazard_id: HazardId) -> Response:
+        """Every create, change and delete (履历), oldest first; also for a deleted hazard."""
+        return Response(await service.history(session, kind, hazard_id), media_type="application/json")
+
+    return router
+
+
+router = make_router(HazardKind.point)
+segments_router = make_router(HazardKind.segment)

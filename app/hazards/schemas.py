@@ -1,0 +1,205 @@
+"""The shapes of hazards on the wire: what a client sends (validated here) and what it gets back.
+
+Responses are built by PostGIS as text; the response models below exist for the OpenAPI
+document and for the tests, which validate answers against them.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from geojson_pydantic import Feature, LineString, Point
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
+
+from app.geojson import Link
+from app.vocab import Grade, HazardKind, Source, Status, Visibility
+
+Direction = Literal[1, 2, 3]
+
+
+def _no_nul(value: str) -> str:
+    # PostgreSQL text cannot hold U+0000; refuse it here rather than as a database error.
+    if "\x00" in value:
+        raise ValueError("must not contain the NUL character (U+0000)")
+    return value
+
+
+Text = Annotated[str, AfterValidator(_no_nul)]
+
+_DIRECTION_DOC = "1 = decreasing chainage (下行), 2 = increasing (上行), 3 = both (双向)."
+
+
+# -- what the API answers ------------------------------------------------------------------------
+class HazardProperties(BaseModel):
+    """One ledger row (台账) as a Feature's properties."""
+
+    id: int
+    uid: uuid.UUID = Field(description="Client- or server-generated id; a retried POST with it is a no-op.")
+    ledger_no: str = Field(description="隐患编号 <county>-<year>-<serial>.", examples=["371502-2026-0001"])
+    kind: HazardKind
+    category: str = Field(examples=["XL01"])
+    category_name: str = Field(examples=["急弯"])
+    visibility: Visibility = Field(description="显性 explicit / 隐性 implicit.")
+    grade: Grade = Field(description="一般 general / 较大 significant / 重大 major.")
+    source: Source
+    description: str
+    address: str | None = Field(description="路段位置 as written on site.")
+    status: Status
+    county: str = Field(examples=["371502"])
+    county_name: str = Field(examples=["东昌府区"])
+    township: str | None = Field(examples=["371502001"])
+    township_name: str | None = Field(examples=["古楼街道办事处"])
+    road_code: str | None = Field(examples=["G309"])
+    road_name: str | None
+    road_group: str | None = Field(description="expressway | trunk | county_township | rural.")
+    chainage_m: float | None = Field(description="桩号 in metres (start, for a segment).")
+    end_chainage_m: float | None = Field(description="终点桩号 in metres (segments).")
+    chainage: str | None = Field(examples=["K516+600", "K516+600-K517+200"])
+    direction: Direction | None = Field(description=_DIRECTION_DOC)
+    reported_at: datetime
+    deadline: date | None = Field(description="整改时限.")
+    created_at: datetime
+    updated_at: datetime
+    version: int = Field(description="Bumped by every change; the ETag.")
+    demo: bool = Field(description="Part of the demo data set, not a real ledger row.")
+
+
+class HazardPointFeature(Feature[Point, HazardProperties]):
+    """A hazard point (隐患点)."""
+
+
+class HazardSegmentFeature(Feature[LineString, HazardProperties]):
+    """An accident-prone segment (事故易发多发路段)."""
+
+
+class _Collection(BaseModel):
+    type: Literal["FeatureCollection"]
+    numberMatched: int = Field(description="Features matching the filters, over all pages.")
+    numberReturned: int
+    timeStamp: datetime
+    links: list[Link] = Field(description="`self`, and `next`/`prev` with the same filters.")
+
+
+class HazardPointCollection(_Collection):
+    features: list[HazardPointFeature]
+
+
+class HazardSegmentCollection(_Collection):
+    features: list[HazardSegmentFeature]
+
+
+class HazardEventOut(BaseModel):
+    version: int
+    action: str = Field(examples=["create", "update", "delete"])
+    actor: str | None
+    at: datetime
+    changes: dict[str, Any] = Field(
+        description="For a create, the row as written; otherwise {field: [old, new]}."
+    )
+
+
+class HazardHistory(BaseModel):
+    id: int
+    ledger_no: str
+    events: list[HazardEventOut] = Field(description="Oldest first.")
+
+
+# -- what a client sends -------------------------------------------------------------------------
+_MAX_TEXT = 4000
+_MAX_ADDRESS = 500
+
+
+class HazardCreateProperties(BaseModel):
+    """What a client may say about a new hazard; the server assigns everything else."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: Text = Field(max_length=8, description="A code from GET /api/v1/categories.", examples=["XL01"])
+    visibility: Visibility | None = Field(
+        default=None, description="Default: the category's usual visibility."
+    )
+    # 一般 by default: a field officer records what is there; grading is a reviewer's decision
+    # (and the PATCH that records it is in the history).
+    grade: Grade = Field(default=Grade.general, description="Default general (一般).")
+    source: Source = Field(default=Source.inspection, description="Default inspection (排查发现).")
+    description: Text = Field(default="", max_length=_MAX_TEXT)
+    address: Text | None = Field(default=None, max_length=_MAX_ADDRESS)
+    direction: Direction | None = Field(default=None, description=_DIRECTION_DOC)
+    reported_at: datetime | None = Field(
+        default=None,
+        description="Default now. Without a UTC offset, Beijing time. Decides the ledger year.",
+    )
+    deadline: date | None = Field(default=None, description="整改时限; not before the report date.")
+    uid: uuid.UUID | None = Field(
+        default=None,
+        description="A client-generated UUID: retrying the POST with it returns the hazard already "
+        "created (200) instead of a duplicate; the same uid with other content is a 409.",
+    )
+
+
+class HazardPointIn(Feature[Point, HazardCreateProperties]):
+    """A new hazard point: a GeoJSON Feature with a Point."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class HazardSegmentIn(Feature[LineString, HazardCreateProperties]):
+    """A new accident-prone segment: a GeoJSON Feature with a LineString."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class HazardPatchProperties(BaseModel):
+    """The editable properties; ``null`` clears the optional ones (JSON merge patch, RFC 7396)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    category: Text | None = Field(default=None, max_length=8)
+    visibility: Visibility | None = None
+    grade: Grade | None = None
+    source: Source | None = None
+    status: Status | None = Field(default=None, description="Any of the six statuses, for now.")
+    description: Text | None = Field(default=None, max_length=_MAX_TEXT)
+    address: Text | None = Field(default=None, max_length=_MAX_ADDRESS)
+    direction: Direction | None = None
+    reported_at: datetime | None = None
+    deadline: date | None = None
+
+
+class HazardPatch(BaseModel):
+    """A JSON merge patch of a hazard Feature: its properties, its geometry, or both."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    type: Literal["Feature"] | None = None
+    properties: HazardPatchProperties | None = None
+    geometry: Point | LineString | None = Field(
+        default=None, description="Replaces the geometry; county and township are derived again."
+    )
+
+
+# Properties that exist on the output but that no client sets (named in the 422 a PATCH gets).
+READ_ONLY = frozenset(HazardProperties.model_fields) - frozenset(HazardPatchProperties.model_fields)
+# Set by POST but fixed afterwards.
+CREATE_ONLY = frozenset({"uid"})
+# Columns that may not be cleared with null in a merge patch.
+REQUIRED = frozenset({"category", "visibility", "grade", "source", "status", "reported_at"})
+
+
+@dataclass(frozen=True)
+class HazardFilter:
+    """The list filters, validated against the vocabulary (codes are checked against the database)."""
+
+    county: list[str] | None = None
+    township: list[str] | None = None
+    status: list[str] | None = None
+    road_group: list[str] | None = None
+    road: list[str] | None = None
+    category: list[str] | None = None
+    visibility: list[str] | None = None
+    grade: list[str] | None = None
+    bbox: tuple[float, float, float, float] | None = None
+    updated_since: datetime | None = None

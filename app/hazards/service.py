@@ -1,0 +1,473 @@
+"""The rules of the hazard ledger over HTTP: what may be written, and what a request gets back.
+
+Everything a request can get wrong is refused here, naming the field, before anything is
+written; the database triggers (county, township, ledger number, version, history) stay the
+last line of defence, not the first.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta, timezone
+from enum import Enum
+from typing import Any
+
+import shapely
+from geojson_pydantic import LineString, Point
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.coords import Crs, to_wgs84
+from app.deps import Paging
+from app.errors import Conflict, FieldError, Gone, InvalidInput, NotFound, PreconditionFailed, invalid
+from app.hazards import repository as repo
+from app.hazards.schemas import (
+    CREATE_ONLY,
+    READ_ONLY,
+    REQUIRED,
+    HazardCreateProperties,
+    HazardFilter,
+    HazardPatchProperties,
+    HazardPointIn,
+    HazardSegmentIn,
+)
+from app.http import check_if_match, etag, field_path
+from app.settings import get_settings
+from app.vocab import HazardKind
+
+# China has kept UTC+8 all year since 1991; a time given without an offset is Beijing time.
+BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
+# Clocks of phones in the field drift; a report "from the future" beyond this is a mistake.
+CLOCK_SKEW = timedelta(minutes=10)
+# Dates outside these are typing mistakes (and the ledger number has a four-digit year).
+EARLIEST = date(1980, 1, 1)
+LATEST = date(2199, 12, 31)
+# Output rounds coordinates to 7 decimals (about 1 cm); positions equal at that precision are one.
+PRECISION = 7
+
+GEOMETRY_TYPE = {HazardKind.point: "Point", HazardKind.segment: "LineString"}
+PATH = {HazardKind.point: "hazards", HazardKind.segment: "segments"}
+CREATE_MODEL: dict[HazardKind, type[HazardPointIn] | type[HazardSegmentIn]] = {
+    HazardKind.point: HazardPointIn,
+    HazardKind.segment: HazardSegmentIn,
+}
+# Property names on the wire → columns.
+COLUMN = {"category": "category_code"}
+PROPERTY = {v: k for k, v in COLUMN.items()}
+
+
+@dataclass(frozen=True)
+class Written:
+    """A hazard after a request: its Feature (text built by PostGIS) and version (the ETag)."""
+
+    id: int
+    version: int
+    feature: str
+    created: bool = False
+
+    @property
+    def etag(self) -> str:
+        return etag(self.version)
+
+
+# -- reading ---------------------------------------------------------------------------------------
+async def list_features(session: AsyncSession, kind: HazardKind, f: HazardFilter, page: Paging) -> repo.Page:
+    if f.county or f.township or f.category or f.road:
+        unknown = await repo.unknown_codes(session, f)
+        errors = []
+        if unknown.county:
+            errors.append(
+                FieldError(
+                    "county",
+                    f"unknown county code {', '.join(unknown.county)}; "
+                    f"expected one of: {', '.join(unknown.counties) or '(no counties loaded)'}",
+                )
+            )
+        for name, label in (("township", "township code"), ("category", "category"), ("road", "road code")):
+            values = getattr(unknown, name)
+            if values:
+                errors.append(FieldError(name, f"unknown {label} {', '.join(values)}"))
+        if errors:
+            raise _invalid(errors)
+    return await repo.list_features(session, kind.value, f, page.limit, page.offset)
+
+
+async def get_feature(session: AsyncSession, kind: HazardKind, hazard_id: int) -> Written:
+    one = await repo.one_feature(session, hazard_id)
+    _exists(kind, hazard_id, one.kind if one else None, one.deleted if one else False)
+    assert one is not None
+    return Written(hazard_id, one.version, one.feature)
+
+
+async def history(session: AsyncSession, kind: HazardKind, hazard_id: int) -> str:
+    """The history as JSON text: the hazard's id and ledger number, and its events oldest first.
+
+    A deleted hazard keeps its history, and it stays readable: that is what it is for.
+    """
+    found = await repo.identity(session, hazard_id)
+    if found is None or found.kind != kind.value:
+        raise _not_found(kind, hazard_id)
+    events = await repo.history(session, hazard_id)
+    envelope = json.dumps({"id": hazard_id, "ledger_no": found.ledger_no}, ensure_ascii=False)
+    return f'{envelope[:-1]}, "events": {events}}}'
+
+
+# -- writing ---------------------------------------------------------------------------------------
+async def create(session: AsyncSession, kind: HazardKind, body: Any, crs: Crs, actor: str) -> Written:
+    feature = _validate_new(kind, body)
+    props = feature.properties
+    assert props is not None and feature.geometry is not None
+    geom = _geometry(kind, feature.geometry.model_dump(), crs)
+    wkb = shapely.to_wkb(geom, output_dimension=2)
+    reported_at = beijing_if_naive(props.reported_at)
+    _check_dates(reported_at, props.deadline, "properties")
+
+    category = await repo.category(session, props.category)
+    if category is None:
+        raise _unknown_category(props.category)
+    visibility = props.visibility.value if props.visibility else category.usual_visibility
+    new = repo.NewHazard(
+        uid=str(props.uid) if props.uid else None,
+        kind=kind.value,
+        category_code=props.category,
+        visibility=visibility,
+        grade=props.grade.value,
+        source=props.source.value,
+        description=props.description,
+        address=props.address,
+        direction=props.direction,
+        reported_at=reported_at,
+        deadline=props.deadline,
+        wkb=wkb,
+        actor=actor,
+    )
+    if new.uid:
+        await repo.lock_uid(session, new.uid)
+        existing = await repo.created_with_uid(session, new.uid, wkb)
+        if existing is not None:
+            return await _same_submission(session, kind, new, existing)
+    if not category.active:
+        raise _inactive_category(props.category)
+    await _check_place(session, wkb)
+
+    await repo.set_actor(session, actor)
+    hazard_id = await repo.insert(session, new)
+    written = await get_feature(session, kind, hazard_id)
+    return Written(written.id, written.version, written.feature, created=True)
+
+
+async def patch(
+    session: AsyncSession,
+    kind: HazardKind,
+    hazard_id: int,
+    body: Any,
+    crs: Crs,
+    if_match: str | None,
+    actor: str,
+) -> Written:
+    current = await _locked(session, kind, hazard_id)
+    check_if_match(if_match, current.version)
+    props, geometry = _validate_patch(kind, hazard_id, body)
+
+    values: dict[str, Any] = {}
+    for name in props.model_fields_set:
+        value = getattr(props, name)
+        if name == "description" and value is None:
+            value = ""  # merge-patch null removes the text; the column keeps '' for "none"
+        values[COLUMN.get(name, name)] = value.value if isinstance(value, Enum) else value
+    if "reported_at" in values:
+        values["reported_at"] = beijing_if_naive(values["reported_at"])
+    if "reported_at" in values or "deadline" in values:
+        _check_dates(
+            values.get("reported_at", current.values["reported_at"]),
+            values.get("deadline", current.values["deadline"]),
+            "properties",
+        )
+    changed = {c: v for c, v in values.items() if current.values.get(c) != v}
+    if "category_code" in changed:
+        category = await repo.category(session, changed["category_code"])
+        if category is None:
+            raise _unknown_category(changed["category_code"])
+        if not category.active:
+            raise _inactive_category(category.code)
+
+    wkb: bytes | None = None
+    if geometry is not None:
+        geom = _geometry(kind, geometry, crs)
+        if not shapely.equals_exact(geom, shapely.from_wkb(current.wkb), tolerance=0):
+            wkb = shapely.to_wkb(geom, output_dimension=2)
+            place = await _check_place(session, wkb)
+            # The trigger derives county and township on insert only; a move re-derives them here
+            # by the same rules (place.sql). The ledger number is an identifier and stays.
+            changed["county_code"] = place.county_code
+            changed["township_code"] = place.township_code
+
+    if changed or wkb is not None:
+        await repo.set_actor(session, actor)
+        if await repo.update(session, hazard_id, current.version, changed, wkb=wkb, actor=actor) != 1:
+            raise PreconditionFailed(detail="the hazard changed while this request was being applied")
+    return await get_feature(session, kind, hazard_id)
+
+
+async def delete(
+    session: AsyncSession, kind: HazardKind, hazard_id: int, if_match: str | None, actor: str
+) -> None:
+    current = await _locked(session, kind, hazard_id)
+    check_if_match(if_match, current.version)
+    await repo.set_actor(session, actor)
+    if await repo.soft_delete(session, hazard_id, current.version, actor) != 1:
+        raise PreconditionFailed(detail="the hazard changed while this request was being applied")
+
+
+# -- existence -------------------------------------------------------------------------------------
+def _not_found(kind: HazardKind, hazard_id: int) -> NotFound:
+    return NotFound(detail=f"there is no {kind.en} with id {hazard_id} under /{PATH[kind]}")
+
+
+def _exists(kind: HazardKind, hazard_id: int, found_kind: str | None, deleted: bool) -> None:
+    # A segment asked for under /hazards (or the reverse) is not there: each path is its own
+    # collection, and the id alone does not say which.
+    if found_kind is None or found_kind != kind.value:
+        raise _not_found(kind, hazard_id)
+    if deleted:
+        raise Gone(detail=f"{kind.en} {hazard_id} has been deleted; its history is still readable")
+
+
+async def _locked(session: AsyncSession, kind: HazardKind, hazard_id: int) -> repo.Current:
+    current = await repo.lock(session, hazard_id)
+    _exists(kind, hazard_id, current.kind if current else None, current.deleted if current else False)
+    assert current is not None
+    return current
+
+
+# -- validation ------------------------------------------------------------------------------------
+def _invalid(errors: list[FieldError]) -> InvalidInput:
+    return InvalidInput(detail="; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors)
+
+
+# geojson-pydantic tries a position as 2D, then as 3D, and reports both; one message is clearer.
+_POSITION_TAGS = frozenset({"Position2D", "Position3D"})
+
+
+def _pydantic_errors(exc: ValidationError, prefix: tuple[str, ...] = ()) -> list[FieldError]:
+    errors: dict[str, FieldError] = {}
+    for e in exc.errors(include_url=False):
+        loc = (*prefix, *e["loc"])
+        field, where = field_path([p for p in loc if p not in _POSITION_TAGS])
+        message = str(e["msg"])
+        if any(p in _POSITION_TAGS for p in loc):
+            message = "a position is [longitude, latitude] in numbers (an altitude may follow)"
+        if e["type"] == "extra_forbidden":
+            message = (
+                f"unknown property; a client may set: {', '.join(HazardCreateProperties.model_fields)}"
+                if field.startswith("properties.")
+                else "unknown member; a hazard Feature has type, geometry and properties"
+            )
+        errors.setdefault(field, FieldError(field, f"{message}{' (at ' + where + ')' if where else ''}"))
+    return list(errors.values())
+
+
+def _validate_new(kind: HazardKind, body: Any) -> HazardPointIn | HazardSegmentIn:
+    if not isinstance(body, dict):
+        raise invalid("body", f"expected a GeoJSON Feature object, got a JSON {_json_kind(body)}")
+    if body.get("type") != "Feature":
+        hint = "; send one Feature per request" if body.get("type") == "FeatureCollection" else ""
+        raise invalid("type", f"expected a GeoJSON Feature (type 'Feature'), got {body.get('type')!r}{hint}")
+    if body.get("id") is not None:
+        raise invalid("id", "the server assigns the id; give properties.uid for an id of your own")
+    geometry = body.get("geometry")
+    _check_geometry_type(kind, geometry)
+    properties = body.get("properties")
+    if not isinstance(properties, dict):
+        raise invalid("properties", "required: an object with at least properties.category")
+    model = CREATE_MODEL[kind]
+    try:
+        return model.model_validate(body)
+    except ValidationError as exc:
+        raise _invalid(_pydantic_errors(exc)) from exc
+
+
+def _json_kind(value: Any) -> str:
+    return {list: "array", str: "string", bool: "boolean", type(None): "null"}.get(type(value), "number")
+
+
+def _check_geometry_type(kind: HazardKind, geometry: Any) -> None:
+    expected = GEOMETRY_TYPE[kind]
+    if geometry is None:
+        raise invalid("geometry", f"required: a {expected} that locates the {kind.en}")
+    if not isinstance(geometry, dict):
+        raise invalid("geometry", f"expected a GeoJSON {expected} object")
+    if geometry.get("type") != expected:
+        other = next((k for k, t in GEOMETRY_TYPE.items() if t == geometry.get("type")), None)
+        hint = f"; {geometry.get('type')}s are {other.en}s: send them to /{PATH[other]}" if other else ""
+        raise invalid("geometry.type", f"expected {expected}, got {geometry.get('type')!r}{hint}")
+
+
+def _geometry(kind: HazardKind, geometry: dict[str, Any], crs: Crs) -> shapely.Geometry:
+    """The geometry checked position by position, then converted to WGS84 for storing."""
+    _check_geometry_type(kind, geometry)
+    model: type[Point] | type[LineString] = Point if kind is HazardKind.point else LineString
+    try:
+        checked: Any = model.model_validate(geometry)
+    except ValidationError as exc:
+        raise _invalid(_pydantic_errors(exc, ("geometry",))) from exc
+    coords = [checked.coordinates] if kind is HazardKind.point else list(checked.coordinates)
+    for i, position in enumerate(coords):
+        where = "" if kind is HazardKind.point else f"position {i}: "
+        lon, lat = position[0], position[1]
+        if not all(math.isfinite(v) for v in position):
+            raise invalid("geometry.coordinates", f"{where}coordinates must be finite numbers")
+        if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+            raise invalid(
+                "geometry.coordinates",
+                f"{where}[{lon}, {lat}] is not a longitude, latitude pair "
+                "(longitude first, in [-180, 180]; latitude in [-90, 90])",
+            )
+    if kind is HazardKind.segment:
+        distinct = {(round(p[0], PRECISION), round(p[1], PRECISION)) for p in coords}
+        if len(distinct) < 2:
+            raise invalid(
+                "geometry.coordinates",
+                "a segment needs at least two distinct positions (it has zero length)",
+            )
+    flat = [(p[0], p[1]) for p in coords]
+    geom = shapely.Point(flat[0]) if kind is HazardKind.point else shapely.LineString(flat)
+    return to_wgs84(geom, crs)
+
+
+async def _check_place(session: AsyncSession, wkb: bytes) -> repo.Place:
+    settings = get_settings()
+    place = await repo.place(session, wkb, settings.city_code, settings.city_border_tolerance_m)
+    if place.outside_position is not None:
+        km = (place.outside_m or 0) / 1000
+        raise invalid(
+            "geometry.coordinates",
+            f"{'position ' + str(place.outside_position - 1) + ' ' if place.outside_position > 1 else ''}"
+            f"lies {km:.1f} km outside the city (more than {settings.city_border_tolerance_m:.0f} m "
+            "beyond its border); check the coordinates, their order (longitude first) and the crs",
+        )
+    if place.county_code is None:
+        # Inside the city's tolerance but more than 500 m from every county (the trigger's rule),
+        # or no outlines loaded at all.
+        raise invalid("geometry.coordinates", "the location is in no county of the city")
+    return place
+
+
+def _unknown_category(code: str) -> InvalidInput:
+    return invalid("properties.category", f"unknown category {code!r}; see GET /api/v1/categories")
+
+
+def _inactive_category(code: str) -> InvalidInput:
+    return invalid("properties.category", f"category {code} is no longer in use; pick another")
+
+
+def beijing_if_naive(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=BEIJING)
+
+
+def _check_dates(reported_at: datetime | None, deadline: date | None, prefix: str) -> None:
+    now = datetime.now(UTC)
+    if reported_at is not None and reported_at > now + CLOCK_SKEW:
+        raise invalid(f"{prefix}.reported_at", "lies in the future")
+    if reported_at is not None and reported_at.astimezone(BEIJING).date() < EARLIEST:
+        raise invalid(f"{prefix}.reported_at", f"lies before {EARLIEST}; check the year")
+    if deadline is not None and not EARLIEST <= deadline <= LATEST:
+        raise invalid(f"{prefix}.deadline", f"must lie between {EARLIEST} and {LATEST}; check the year")
+    reported_day = (reported_at or now).astimezone(BEIJING).date()
+    if deadline is not None and deadline < reported_day:
+        raise invalid(
+            f"{prefix}.deadline", f"must not be before the day the hazard was reported ({reported_day})"
+        )
+
+
+async def _same_submission(
+    session: AsyncSession, kind: HazardKind, new: repo.NewHazard, existing: repo.Created
+) -> Written:
+    """A POST retried with the uid it was made with: the hazard it created, if it is the same."""
+    if existing.kind != kind.value:
+        raise Conflict(
+            detail=f"uid {new.uid} belongs to a {HazardKind(existing.kind).en}, id {existing.id}",
+            errors=[FieldError("properties.uid", "already used for another hazard")],
+        )
+    was = existing.changes
+    compared = ("category_code", "visibility", "grade", "source", "description", "address", "direction")
+    differs = [PROPERTY.get(c, c) for c in compared if was.get(c) != getattr(new, c)]
+    if was.get("deadline") != (new.deadline.isoformat() if new.deadline else None):
+        differs.append("deadline")
+    if new.reported_at is not None and datetime.fromisoformat(was["reported_at"]) != new.reported_at:
+        differs.append("reported_at")
+    field_errors = [FieldError(f"properties.{name}", "differs from the first submission") for name in differs]
+    if not existing.geometry_matches:
+        field_errors.insert(0, FieldError("geometry", "differs from the first submission"))
+    if field_errors:
+        raise Conflict(
+            detail=f"uid {new.uid} was already used for {kind.en} {existing.id} with other content; "
+            "a retry must repeat the first submission, and a new hazard needs a new uid",
+            errors=field_errors,
+        )
+    if existing.deleted:
+        raise Gone(detail=f"the {kind.en} created with uid {new.uid} (id {existing.id}) has been deleted")
+    return await get_feature(session, kind, existing.id)
+
+
+_TOP_LEVEL = frozenset({"type", "id", "properties", "geometry"})
+
+
+def _validate_patch(
+    kind: HazardKind, hazard_id: int, body: Any
+) -> tuple[HazardPatchProperties, dict[str, Any] | None]:
+    """The properties to change (their model_fields_set) and the new geometry, if any."""
+    if not isinstance(body, dict):
+        raise invalid("body", f"expected a JSON merge patch object, got a JSON {_json_kind(body)}")
+    errors: list[FieldError] = []
+    for key in body:
+        if key not in _TOP_LEVEL:
+            errors.append(FieldError(key, "unknown member; a patch has properties and/or geometry"))
+    if "type" in body and body["type"] != "Feature":
+        errors.append(FieldError("type", "must be 'Feature' when given"))
+    if "id" in body and body["id"] != hazard_id:
+        errors.append(FieldError("id", "not editable"))
+    properties = body.get("properties", {})
+    if properties is None:
+        errors.append(FieldError("properties", "cannot be removed"))
+        properties = {}
+    elif not isinstance(properties, dict):
+        errors.append(FieldError("properties", "expected an object"))
+        properties = {}
+    editable = {}
+    for name, value in properties.items():
+        if name in READ_ONLY or name in CREATE_ONLY:
+            hint = {
+                "county": "it follows the geometry",
+                "township": "it follows the geometry",
+                "ledger_no": "the number is given once, at creation",
+            }.get(name, "the server maintains it")
+            errors.append(FieldError(f"properties.{name}", f"not editable: {hint}"))
+        elif name not in HazardPatchProperties.model_fields:
+            errors.append(FieldError(f"properties.{name}", "unknown property; it is not part of a hazard"))
+        elif value is None and name in REQUIRED:
+            errors.append(FieldError(f"properties.{name}", "cannot be removed (null); give a value"))
+        else:
+            editable[name] = value
+    props = HazardPatchProperties()
+    try:
+        props = HazardPatchProperties.model_validate(editable)
+    except ValidationError as exc:
+        errors.extend(_pydantic_errors(exc, ("properties",)))
+    geometry = None
+    if "geometry" in body:
+        patch = body["geometry"]
+        if patch is None:
+            errors.append(FieldError("geometry", f"cannot be removed: a {kind.en} needs a location"))
+        elif not isinstance(patch, dict):
+            errors.append(FieldError("geometry", f"expected a GeoJSON {GEOMETRY_TYPE[kind]} object"))
+        else:
+            # RFC 7396: an object patches the object it replaces, so "type" may be left out.
+            geometry = {"type": GEOMETRY_TYPE[kind], **patch}
+    if errors:
+        raise _invalid(errors)
+    return props, geometry

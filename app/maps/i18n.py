@@ -1,0 +1,163 @@
+"""The pages' words, Chinese first: one table, read by the templates and handed to the scripts.
+
+The ledger's own vocabulary (statuses, grades, 显性/隐性, road groups) comes from app.vocab, so a page
+and an export never name the same thing two ways.
+"""
+
+from __future__ import annotations
+
+from fastapi import Request, Response
+
+from app.vocab import Grade, HazardKind, Labelled, RoadGroup, Status, Visibility
+
+LANGS = ("zh", "en")
+DEFAULT_LANG = "zh"
+COOKIE = "hm_lang"
+COOKIE_MAX_AGE = 365 * 24 * 3600
+
+# key: (中文, English)
+TEXT: dict[str, tuple[str, str]] = {
+    # shared
+    "app_name": ("道路交通安全隐患挂图作战", "Road-safety hazard map"),
+    "city_map": ("全市", "whole city"),
+    "switch_lang": ("English", "中文"),
+    "switch_lang_title": ("Switch to English", "切换到中文"),
+    "loading": ("正在加载…", "Loading…"),
+    "load_failed": ("数据加载失败,稍后自动重试", "Could not load the data; retrying shortly"),
+    "boundary_credit": ("行政区划: Vonng/adcode (CC BY 4.0), 高德地图行政区划", ""),
+    "schematic_roads": ("示意路网 schematic road network", ""),
+    "not_found_title": ("没有这个县(市、区)", "No such county"),
+    "not_found_text": (
+        "地址中的代码不是本市的县(市、区)或开发区。",
+        "The code in the address is not a county or zone of this city.",
+    ),
+    "back_to_city": ("返回全市地图", "Back to the city map"),
+    # county map
+    "map_title": ("隐患分布图", "hazard map"),
+    "choose_area": ("区域", "Area"),
+    "filters": ("筛选", "Filters"),
+    "status": ("状态", "Status"),
+    "status_default": ("未销号和已销号", "open and closed"),
+    "status_open": ("未销号(全部)", "open (all)"),
+    "category": ("类别", "Category"),
+    "all": ("全部", "all"),
+    "visibility": ("显性/隐性", "Explicit/implicit"),
+    "grade": ("等级", "Grade"),
+    "road_groups": ("道路图层", "Road layers"),
+    "road_none": ("不在已知道路上", "on no known road"),
+    "legend": ("图例", "Legend"),
+    "legend_open": ("未销号隐患点", "open hazard"),
+    "legend_closed": ("已销号隐患点", "closed hazard"),
+    "legend_rejected": ("不予认定", "rejected"),
+    "legend_overdue": ("超期未整改", "overdue"),
+    "legend_supervised": ("挂牌督办", "under listed supervision"),
+    "legend_segment_open": ("事故易发多发路段(未销号)", "accident-prone segment, open"),
+    "legend_segment_closed": ("事故易发多发路段(已销号)", "accident-prone segment, closed"),
+    "legend_cluster": ("聚合:未销号 | 已销号", "cluster: open | closed"),
+    "legend_outline": ("县(市、区)界", "county boundary"),
+    "legend_township": ("乡镇(街道)驻地", "township seat"),
+    "counts": ("台账统计", "Ledger counts"),
+    "found": ("发现", "found"),
+    "open": ("未销号", "open"),
+    "closed": ("已销号", "closed"),
+    "rejected": ("不予认定", "rejected"),
+    "rate": ("整改率", "rectified"),
+    "overdue": ("超期", "overdue"),
+    "supervised": ("挂牌督办", "supervised"),
+    "supervision_pending": (
+        "挂牌督办待台账流程上线后统计",
+        "supervision is counted once the ledger workflow has it",
+    ),
+    "on_map": ("图上", "on the map"),
+    "too_many": (
+        "数量较多,已按网格汇总;放大查看单个隐患",
+        "many hazards: counted per grid cell; zoom in for single ones",
+    ),
+    "truncated": ("仅显示前 {n} 个,请放大", "showing the first {n}; zoom in"),
+    "ledger_no": ("隐患编号", "Ledger no."),
+    "road_chainage": ("道路/桩号", "Road / chainage"),
+    "responsible": ("责任单位", "Responsible unit"),
+    "deadline": ("整改时限", "Deadline"),
+    "no_deadline": ("未定", "not set"),
+    "record": ("查看台账记录", "Open the record"),
+    "kind": ("类型", "Kind"),
+    "description": ("隐患描述", "Description"),
+    "demo": ("演示数据", "demo data"),
+    # wall
+    "wall_title": ("聊城市道路交通安全隐患排查整治 挂图作战", "Liaocheng road-safety hazards: the wall map"),
+    "last_updated": ("数据更新", "Updated"),
+    "whole_city": ("全市合计", "City total"),
+    "refresh_every": ("每 {n} 秒刷新", "refreshed every {n} s"),
+    "focus": ("当前", "Now showing"),
+    "by_road_group": ("按道路(未销号)", "open, by road layer"),
+    "stale": ("数据未能更新", "figures could not be refreshed"),
+    # field
+    "field_title": ("隐患采集", "Report a hazard"),
+    "locate": ("定位", "Locate me"),
+    "locating": ("正在定位…", "Locating…"),
+    "locate_failed": (
+        "无法定位(需要 HTTPS 或定位权限)",
+        "Cannot locate (needs HTTPS or the location permission)",
+    ),
+    "mode_point": ("隐患点", "Point"),
+    "mode_segment": ("路段", "Segment"),
+    "hint_point": ("点击地图标注隐患位置", "Tap the map where the hazard is"),
+    "hint_segment": ("沿道路依次点击,标出路段", "Tap along the road to mark the segment"),
+    "segment_points": ("已选 {n} 个点", "{n} points"),
+    "undo": ("撤销", "Undo"),
+    "done": ("完成", "Done"),
+    "pin_here": ("标在我的位置", "Pin where I am"),
+    "form_title": ("填写隐患信息", "Describe the hazard"),
+    "photos": ("照片", "Photos"),
+    "photos_pending": (
+        "照片上传功能尚未开通,本次不会上传照片",
+        "Photo upload is not available yet; photos are not sent",
+    ),
+    "address": ("路段位置", "Location"),
+    "address_placeholder": ("如:G309 K516+600 北侧", "e.g. G309 K516+600, north side"),
+    "description_placeholder": ("简要描述现场情况", "What is there"),
+    "submit": ("提交", "Submit"),
+    "cancel": ("取消", "Cancel"),
+    "sending": ("正在提交…", "Sending…"),
+    "retrying": ("网络异常,正在重试({n})…", "Network problem, retrying ({n})…"),
+    "send_failed": ("提交失败,请检查网络后重试", "Could not send; check the network and retry"),
+    "retry": ("重试", "Retry"),
+    "sent": ("已提交,编号 {no}", "Sent: {no}"),
+    "refused": ("提交被拒绝:{detail}", "Refused: {detail}"),
+    "pending_draft": ("有一条未提交成功的隐患", "One report was not sent"),
+    "discard": ("放弃", "Discard"),
+    "new_pin": ("新标注", "new"),
+}
+
+
+def pick_lang(request: Request) -> tuple[str, bool]:
+    """The page's language and whether it was chosen just now (then it is remembered in a cookie)."""
+    asked = request.query_params.get("lang")
+    if asked in LANGS:
+        return asked, True
+    remembered = request.cookies.get(COOKIE)
+    return (remembered if remembered in LANGS else DEFAULT_LANG), False
+
+
+def remember(response: Response, lang: str) -> None:
+    response.set_cookie(COOKIE, lang, max_age=COOKIE_MAX_AGE, samesite="lax", httponly=False)
+
+
+def strings(lang: str) -> dict[str, str]:
+    """The table in one language; an English gap falls back to the Chinese (credits stay as written)."""
+    i = LANGS.index(lang)
+    return {key: pair[i] or pair[0] for key, pair in TEXT.items()}
+
+
+def _labels(vocab: type[Labelled], lang: str) -> dict[str, str]:
+    return {m.value: (m.zh if lang == "zh" else m.en) for m in vocab}
+
+
+def vocab(lang: str) -> dict[str, dict[str, str]]:
+    return {
+        "status": _labels(Status, lang),
+        "grade": _labels(Grade, lang),
+        "visibility": _labels(Visibility, lang),
+        "road_group": _labels(RoadGroup, lang),
+        "kind": _labels(HazardKind, lang),
+    }

@@ -1,0 +1,134 @@
+"""The map pages (HTML) and the files they load; every file comes from this service, none from a CDN."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import urlencode, urlsplit
+
+from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi.responses import HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+from app import __version__
+from app.deps import Session
+from app.errors import NotFound
+from app.maps import i18n, service
+from app.maps.settings import get_map_settings
+from app.settings import PROJECT_ROOT
+
+log = logging.getLogger("hazardmap")
+
+TEMPLATES_DIR = PROJECT_ROOT / "map_templates"
+STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
+
+# URL under /static/vendor → folder inside node_modules (package.json pins the versions).
+VENDOR = {
+    "leaflet": "leaflet/dist",
+    "markercluster": "leaflet.markercluster/dist",
+    "noto-sans-sc": "@fontsource-variable/noto-sans-sc",
+}
+
+templates = Jinja2Templates(directory=TEMPLATES_DIR)
+router = APIRouter(include_in_schema=False)
+
+
+def _csp() -> str:
+    """Pages may load from this service alone (and from the tile server, when one is configured)."""
+    tiles = ""
+    url = get_map_settings().basemap_url
+    if url.startswith(("http://", "https://")):
+        parts = urlsplit(url.replace("{s}", "*"))
+        tiles = f" {parts.scheme}://{parts.netloc}"
+    return (
+        "default-src 'self'; "
+        f"img-src 'self' data: blob:{tiles}; "
+        # Leaflet positions its panes and icons with inline style attributes.
+        "style-src 'self' 'unsafe-inline'; "
+        "script-src 'self'; connect-src 'self'; font-src 'self'; "
+        "object-src 'none'; base-uri 'self'; frame-ancestors 'self'"
+    )
+
+
+def _render(
+    request: Request, template: str, lang: str, chosen: bool, context: dict[str, Any], status_code: int = 200
+) -> HTMLResponse:
+    root = request.scope.get("root_path", "")
+    other = "en" if lang == "zh" else "zh"
+    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    response = templates.TemplateResponse(
+        request,
+        template,
+        {
+            **context,
+            "lang": lang,
+            "t": i18n.strings(lang),
+            "labels": i18n.vocab(lang),
+            "static": f"{root}/static",
+            "version": __version__,
+            "other_lang": other,
+            "lang_href": "?" + urlencode([*kept, ("lang", other)]),
+        },
+        status_code=status_code,
+    )
+    response.headers["Content-Security-Policy"] = _csp()
+    response.headers["Cache-Control"] = "no-cache"
+    if chosen:
+        i18n.remember(response, lang)
+    return response
+
+
+@router.get("/map", response_class=HTMLResponse)
+async def city_map(request: Request, session: Session) -> Response:
+    """The whole city: every county, its hazards loaded by viewport."""
+    lang, chosen = i18n.pick_lang(request)
+    return _render(request, "map.html", lang, chosen, await service.map_page(session, request, lang, None))
+
+
+@router.get("/map/{county_code}", response_class=HTMLResponse)
+async def county_map(request: Request, session: Session, county_code: str) -> Response:
+    """One county's (or development zone's) 挂图作战 map."""
+    lang, chosen = i18n.pick_lang(request)
+    try:
+        context = await service.map_page(session, request, lang, county_code[:16])
+    except NotFound:
+        return _render(request, "not_found.html", lang, chosen, {"config": {"page": "none"}}, 404)
+    return _render(request, "map.html", lang, chosen, context)
+
+
+@router.get("/wall", response_class=HTMLResponse)
+async def wall(
+    request: Request,
+    session: Session,
+    refresh: Annotated[float | None, Query(ge=1, le=3600, description="seconds between data reloads")] = None,
+    rotate: Annotated[
+        float | None, Query(ge=0, le=3600, description="seconds per county; 0: no rotation")
+    ] = None,
+) -> Response:
+    """The command room's wall display (1920×1080 or 3840×2160), no mouse needed."""
+    lang, chosen = i18n.pick_lang(request)
+    context = await service.wall_page(session, request, lang, refresh, rotate)
+    return _render(request, "wall.html", lang, chosen, context)
+
+
+@router.get("/field", response_class=HTMLResponse)
+async def field(request: Request, session: Session) -> Response:
+    """The field officer's phone page: pin a hazard or mark a segment, and send it."""
+    lang, chosen = i18n.pick_lang(request)
+    return _render(request, "field.html", lang, chosen, await service.field_page(session, request, lang))
+
+
+def mount(app: FastAPI) -> None:
+    """The pages, our scripts and styles, and the npm packages' files (vendor first: /static is a prefix)."""
+    app.include_router(router)
+    assets = get_map_settings().assets_dir
+    for url, folder in VENDOR.items():
+        directory = assets / folder
+        if not directory.is_dir():
+            log.warning("map assets missing: %s (run `make assets`, i.e. npm ci)", directory)
+        app.mount(
+            f"/static/vendor/{url}", StaticFiles(directory=directory, check_dir=False), name=f"vendor-{url}"
+        )
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -1,0 +1,124 @@
+"""What each page is given: the words in its language, the place it shows, and where its data comes from.
+
+Pages carry no hazards: their scripts load them from the API by viewport, so a page weighs the same
+for a county with twenty hazards or twenty thousand.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import NotFound
+from app.maps import i18n, repository
+from app.maps.settings import get_map_settings
+from app.settings import get_settings
+from app.vocab import OPEN_STATUSES, Grade, RoadGroup, Status, Visibility
+
+# The API's mount point (app.main.API_PREFIX; not imported, since app.main imports this package).
+API = "/api/v1"
+
+# Below this zoom a map asks for counts per grid cell first, and loads single hazards only when
+# the viewport holds few enough; from it on, single hazards always (a few streets hold few).
+DETAIL_ZOOM = 14
+MAX_FEATURES = 2000
+
+
+def _api(request: Request) -> dict[str, str]:
+    base = request.scope.get("root_path", "") + API
+    return {
+        "hazards": f"{base}/hazards",
+        "segments": f"{base}/segments",
+        "roads": f"{base}/roads",
+        "jurisdictions": f"{base}/jurisdictions",
+        "categories": f"{base}/categories",
+        "stats": f"{base}/stats",
+        "grid": f"{base}/stats/grid",
+    }
+
+
+def _basemap() -> dict[str, Any] | None:
+    s = get_map_settings()
+    if not s.basemap_url:
+        return None
+    return {
+        "url": s.basemap_url,
+        "attribution": s.basemap_attribution,
+        "subdomains": s.basemap_subdomains,
+        "max_zoom": s.basemap_max_zoom,
+    }
+
+
+async def _common(session: AsyncSession, request: Request, lang: str) -> dict[str, Any]:
+    city_code = get_settings().city_code
+    city = await repository.place(session, city_code, city_code)
+    network = await repository.road_network(session)
+    t = i18n.strings(lang)
+    credits = [t["boundary_credit"]]
+    if network["schematic"]:
+        credits.append(t["schematic_roads"])
+    return {
+        "lang": lang,
+        "root": request.scope.get("root_path", ""),
+        "t": t,
+        "vocab": i18n.vocab(lang),
+        "open_statuses": [s.value for s in OPEN_STATUSES],
+        "road_groups": RoadGroup.codes(),
+        "api": _api(request),
+        "basemap": _basemap(),
+        "credits": credits,
+        "city": city,
+    }
+
+
+async def map_page(session: AsyncSession, request: Request, lang: str, code: str | None) -> dict[str, Any]:
+    city_code = get_settings().city_code
+    config = await _common(session, request, lang)
+    county = None
+    if code is not None:
+        county = await repository.place(session, code, city_code)
+        if county is None or county["level"] == "city":
+            raise NotFound(f"no county or development zone {code} in this city")
+    config.update(
+        page="map",
+        county=county,
+        limits={"detail_zoom": DETAIL_ZOOM, "max_features": MAX_FEATURES},
+    )
+    return {
+        "config": config,
+        "units": await repository.units(session, city_code),
+        "categories": await repository.categories(session),
+        "statuses": Status.codes(),
+        "grades": Grade.codes(),
+        "visibilities": Visibility.codes(),
+    }
+
+
+async def wall_page(
+    session: AsyncSession, request: Request, lang: str, refresh_s: float | None, rotate_s: float | None
+) -> dict[str, Any]:
+    s = get_map_settings()
+    config = await _common(session, request, lang)
+    config.update(
+        page="wall",
+        refresh_s=refresh_s if refresh_s is not None else s.wall_refresh_s,
+        rotate_s=rotate_s if rotate_s is not None else s.wall_rotate_s,
+    )
+    return {"config": config, "units": await repository.units(session, get_settings().city_code)}
+
+
+async def field_page(session: AsyncSession, request: Request, lang: str) -> dict[str, Any]:
+    config = await _common(session, request, lang)
+    categories = await repository.categories(session)
+    config.update(
+        page="field",
+        usual_visibility={c["code"]: c["usual_visibility"] for c in categories},
+    )
+    return {
+        "config": config,
+        "categories": categories,
+        "grades": Grade.codes(),
+        "visibilities": Visibility.codes(),
+    }

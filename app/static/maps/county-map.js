@@ -1,0 +1,223 @@
+// The county (or city) 挂图作战 map: hazards and segments loaded by viewport, filters, road layers.
+/* global L */
+import {
+  addCountyNames, addOutlines, addTownships, bboxParam, boundsOf, config, createMap, debounce, el, fillKpis, getJSON,
+  pinIcon, popupContent, RoadLayer, segmentStyle, stateOf, t, todayInBeijing,
+} from "./common.js";
+
+const county = config.county;
+const place = county || config.city;
+const mapNode = document.getElementById("hm-map");
+const panel = document.querySelector(".hm-panel");
+const notice = document.getElementById("hm-notice");
+const onMap = document.getElementById("hm-onmap");
+
+const map = createMap("hm-map", { minZoom: 7, maxZoom: 18 });
+L.control.scale({ metric: true, imperial: false, position: "bottomleft" }).addTo(map);
+window.hmMap = map; // for the browser tests and for a person at the console
+// A view in the address (#zoom/lat/lon) opens the map there, so a place can be bookmarked or sent.
+const view = /^#(\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)\/(-?\d+(?:\.\d+)?)$/.exec(window.location.hash);
+if (view) map.setView([Number(view[2]), Number(view[3])], Number(view[1]));
+else map.fitBounds(boundsOf(place.bbox), { padding: [10, 10] });
+
+const roads = new RoadLayer(map);
+const segments = L.layerGroup().addTo(map);
+const grid = L.layerGroup().addTo(map);
+const pins = L.markerClusterGroup({
+  showCoverageOnHover: false,
+  maxClusterRadius: 45,
+  disableClusteringAtZoom: 16,
+  spiderfyOnMaxZoom: true,
+  chunkedLoading: true,
+  iconCreateFunction: clusterIcon,
+}).addTo(map);
+
+// What the map was last given; redrawn without a request when a road layer is switched.
+const state = { mode: "features", points: [], lines: [], cells: [], controller: null, painted: false };
+
+function hiddenGroups() {
+  return [...panel.querySelectorAll("input[name=road_group]")].filter((i) => !i.checked).map((i) => i.value);
+}
+
+function statusParam() {
+  const chosen = panel.querySelector("select[name=status]").value;
+  if (chosen === "open") return config.open_statuses.join(",");
+  if (chosen) return chosen;
+  return [...config.open_statuses, "closed"].join(",");
+}
+
+function filterParams() {
+  const value = (name) => panel.querySelector(`select[name=${name}]`).value || null;
+  return {
+    county: county ? county.code : null,
+    status: statusParam(),
+    category: value("category"),
+    visibility: value("visibility"),
+    grade: value("grade"),
+  };
+}
+
+function clusterIcon(cluster) {
+  const tally = { open: 0, closed: 0, rejected: 0 };
+  for (const m of cluster.getAllChildMarkers()) tally[m.options.hmState] += 1;
+  return bubble(tally, cluster.getChildCount());
+}
+
+function bubble(tally, total) {
+  const size = total < 10 ? 34 : total < 100 ? 40 : total < 1000 ? 48 : 56;
+  const parts = [
+    tally.open ? el("b", { class: "o" }, tally.open) : null,
+    tally.closed ? el("b", { class: "c" }, tally.closed) : null,
+    tally.rejected ? el("b", { class: "r" }, tally.rejected) : null,
+  ];
+  return L.divIcon({
+    html: el("span", {}, parts),
+    className: `hm-cluster${tally.open ? " has-open" : ""}`,
+    iconSize: [size + 14, size],
+  });
+}
+
+function visible(feature, hidden) {
+  const group = feature.properties.road_group;
+  return !group || !hidden.has(group);
+}
+
+function setTally(tally) {
+  for (const key of ["open", "closed", "rejected"]) onMap.dataset[key] = String(tally[key] || 0);
+  for (const node of onMap.querySelectorAll("[data-onmap]")) node.textContent = String(tally[node.dataset.onmap] || 0);
+}
+
+function say(message) {
+  notice.hidden = !message;
+  notice.textContent = message || "";
+}
+
+function draw() {
+  const today = todayInBeijing();
+  const hidden = new Set(hiddenGroups());
+  const tally = { open: 0, closed: 0, rejected: 0 };
+  pins.clearLayers();
+  segments.clearLayers();
+  grid.clearLayers();
+  if (state.mode === "grid") {
+    for (const c of state.cells) {
+      tally.open += c.open;
+      tally.closed += c.closed;
+      tally.rejected += c.rejected;
+      L.marker([c.lat, c.lon], { icon: bubble(c, c.count), keyboard: false })
+        .on("click", () => map.setView([c.lat, c.lon], Math.min(map.getZoom() + 2, 18)))
+        .addTo(grid);
+    }
+  } else {
+    const markers = [];
+    for (const f of state.points) {
+      if (!visible(f, hidden)) continue;
+      const p = f.properties;
+      const [lon, lat] = f.geometry.coordinates;
+      tally[stateOf(p)] += 1;
+      markers.push(
+        L.marker([lat, lon], { icon: pinIcon(p, today), hmState: stateOf(p), title: p.ledger_no || "" })
+          .bindPopup(() => popupContent(p, today)),
+      );
+    }
+    pins.addLayers(markers);
+    for (const f of state.lines) {
+      if (!visible(f, hidden)) continue;
+      const p = f.properties;
+      tally[stateOf(p)] += 1;
+      L.geoJSON(f, { pane: "hm-segments", style: segmentStyle(p, today) })
+        .bindPopup(() => popupContent(p, today))
+        .addTo(segments);
+    }
+  }
+  setTally(tally);
+  mapNode.dataset.mode = state.mode;
+  if (!state.painted && tally.open + tally.closed + tally.rejected > 0) {
+    state.painted = true;
+    // For bench/map_load.py: the moment the first hazards are on screen, after the browser painted them.
+    requestAnimationFrame(() => performance.mark("hm-first-features"));
+  }
+}
+
+function cellSize() {
+  // About 64 screen pixels at the current zoom, in degrees of longitude.
+  return Math.min(1, Math.max(0.0001, (64 * 360) / (256 * 2 ** map.getZoom())));
+}
+
+async function load() {
+  if (state.controller) state.controller.abort();
+  const controller = new AbortController();
+  state.controller = controller;
+  mapNode.dataset.state = "loading";
+  const filters = filterParams();
+  const bbox = bboxParam(map.getBounds().pad(0.1));
+  const limit = config.limits.max_features;
+  try {
+    roads.load().catch(() => {});
+    if (map.getZoom() < config.limits.detail_zoom) {
+      const hidden = hiddenGroups();
+      const shown = hidden.length ? [...config.road_groups.filter((g) => !hidden.includes(g)), "none"] : null;
+      const counted = await getJSON(config.api.grid, { ...filters, bbox, cell: cellSize(), road_group: shown },
+        controller.signal);
+      if (counted.total > limit) {
+        Object.assign(state, { mode: "grid", cells: counted.cells, points: [], lines: [] });
+        say(t("too_many"));
+        draw();
+        mapNode.dataset.state = "ready";
+        return;
+      }
+    }
+    const [points, lines] = await Promise.all([
+      getJSON(config.api.hazards, { ...filters, bbox, limit }, controller.signal),
+      getJSON(config.api.segments, { ...filters, bbox, limit }, controller.signal),
+    ]);
+    Object.assign(state, { mode: "features", cells: [], points: points.features, lines: lines.features });
+    const truncated = (points.numberMatched ?? 0) > points.features.length ||
+      (lines.numberMatched ?? 0) > lines.features.length;
+    say(truncated ? t("truncated", { n: limit }) : "");
+    draw();
+    mapNode.dataset.state = "ready";
+  } catch (error) {
+    if (error.name === "AbortError") return;
+    say(t("load_failed"));
+    mapNode.dataset.state = "error";
+    setTimeout(load, 10000);
+  }
+}
+
+async function loadCounts() {
+  try {
+    const stats = await getJSON(config.api.stats);
+    const unit = county ? stats.counties.find((u) => u.code === county.code) : stats.city;
+    if (unit) fillKpis(panel.querySelector(".hm-counts"), unit);
+    panel.querySelector("[data-supervision-note]").hidden = stats.supervision_tracked;
+  } catch {
+    // The counts panel keeps its last figures; the next round tries again.
+  }
+}
+
+document.getElementById("hm-area").addEventListener("change", (event) => {
+  const code = event.target.value;
+  window.location.href = `${config.root}/map${code ? `/${encodeURIComponent(code)}` : ""}`;
+});
+
+for (const select of panel.querySelectorAll(".hm-filters select")) select.addEventListener("change", load);
+for (const box of panel.querySelectorAll("input[name=road_group]")) {
+  box.addEventListener("change", () => {
+    roads.setHidden(hiddenGroups());
+    if (state.mode === "grid") load();
+    else draw();
+  });
+}
+
+map.on("moveend", debounce(load, 150));
+map.on("moveend", () => {
+  const c = map.getCenter();
+  window.history.replaceState(null, "", `#${map.getZoom()}/${c.lat.toFixed(5)}/${c.lng.toFixed(5)}`);
+});
+addOutlines(map, county ? county.code : null).catch(() => {});
+addTownships(map, county ? county.code : null).catch(() => {});
+addCountyNames(map, county ? county.code : null).catch(() => {});
+load();
+loadCounts();
+setInterval(loadCounts, 60000);

@@ -1,0 +1,156 @@
+// The command room's wall: KPI tiles per county and for the city, a city map, a clock; refreshes itself.
+/* global L */
+import { boundsOf, config, createMap, el, fillKpis, getJSON, t } from "./common.js";
+
+const tiles = new Map([...document.querySelectorAll(".wall-tile")].map((n) => [n.dataset.unit, n]));
+const clock = document.getElementById("wall-clock");
+const updated = document.getElementById("wall-updated");
+const stateNote = document.getElementById("wall-state");
+const focusName = document.getElementById("wall-focus-name");
+const units = [...tiles.keys()].filter((code) => code !== config.city.code);
+
+const map = createMap("wall-map", {
+  zoomControl: false, dragging: false, scrollWheelZoom: false, doubleClickZoom: false, boxZoom: false,
+  keyboard: false, touchZoom: false, zoomSnap: 0.1, fadeAnimation: false,
+});
+const cityBounds = boundsOf(config.city.bbox);
+map.fitBounds(cityBounds, { padding: [12, 12] });
+const labels = L.layerGroup().addTo(map);
+const hotspots = L.layerGroup().addTo(map);
+let outlines = null;
+let centres = {};
+let stats = null;
+let focus = null; // a county code while rotating, null for the whole city
+
+const beijing = (options) => new Intl.DateTimeFormat(config.lang === "zh" ? "zh-CN" : "en-GB",
+  { timeZone: "Asia/Shanghai", hour12: false, ...options });
+const timeOnly = beijing({ hour: "2-digit", minute: "2-digit", second: "2-digit" });
+const dateAndTime = beijing({
+  year: "numeric", month: "long", day: "numeric", weekday: "short", hour: "2-digit", minute: "2-digit",
+  second: "2-digit",
+});
+
+function tick() {
+  clock.textContent = dateAndTime.format(new Date());
+}
+
+function unitStats(code) {
+  if (!stats) return null;
+  return code === config.city.code ? stats.city : stats.counties.find((u) => u.code === code);
+}
+
+async function loadPlaces() {
+  const [outlineData, centreData] = await Promise.all([
+    getJSON(config.api.jurisdictions, { level: "county", geometry: "outline", simplify: 100 }),
+    getJSON(config.api.jurisdictions, { level: "county", geometry: "centre" }),
+  ]);
+  outlines = L.geoJSON(outlineData, { pane: "hm-outlines", interactive: false }).addTo(map);
+  centres = Object.fromEntries(
+    centreData.features.filter((f) => f.geometry).map((f) => [f.properties.code, f.geometry.coordinates]),
+  );
+  paint();
+}
+
+// Counties shaded by their open hazards: the more open, the redder.
+function paint() {
+  if (!outlines || !stats) return;
+  const open = Object.fromEntries(stats.counties.map((u) => [u.code, u.open]));
+  const most = Math.max(1, ...Object.values(open));
+  outlines.setStyle((f) => {
+    const share = (open[f.properties.code] || 0) / most;
+    const focused = focus === f.properties.code;
+    return {
+      color: focused ? "#ffd400" : "#9fb7d0", weight: focused ? 4 : 1.5, opacity: 1,
+      fillColor: "#e5483a", fillOpacity: 0.08 + 0.55 * share, className: `wall-county wall-county-${f.properties.code}`,
+    };
+  });
+  labels.clearLayers();
+  for (const unit of stats.counties) {
+    const at = centres[unit.code];
+    if (!at) continue;
+    const html = el("div", {}, el("b", {}, unit.name), el("span", {}, `${t("open")} ${unit.open}`));
+    L.marker([at[1], at[0]], {
+      icon: L.divIcon({ className: "wall-label", html, iconSize: null }), interactive: false, keyboard: false,
+    }).addTo(labels);
+  }
+}
+
+async function paintHotspots() {
+  const b = map.getBounds();
+  const cell = (48 * 360) / (256 * 2 ** map.getZoom());
+  const grid = await getJSON(config.api.grid, {
+    bbox: [b.getWest(), b.getSouth(), b.getEast(), b.getNorth()].map((v) => v.toFixed(5)).join(","),
+    cell: Math.min(1, Math.max(0.0001, cell)).toFixed(5),
+    status: config.open_statuses.join(","),
+  });
+  hotspots.clearLayers();
+  const most = Math.max(1, ...grid.cells.map((c) => c.open));
+  for (const c of grid.cells) {
+    L.circleMarker([c.lat, c.lon], {
+      radius: 3 + 9 * Math.sqrt(c.open / most), color: "#ffb3a8", weight: 1, fillColor: "#ff3b2f", fillOpacity: 0.75,
+      interactive: false, className: "wall-hotspot",
+    }).addTo(hotspots);
+  }
+}
+
+function showFocus() {
+  const code = focus || config.city.code;
+  const unit = unitStats(code);
+  for (const [c, node] of tiles) node.classList.toggle("is-focus", focus !== null && c === focus);
+  if (!unit) return;
+  focusName.textContent = focus ? unit.name : t("whole_city");
+  const groups = unit.by_road_group;
+  const most = Math.max(1, ...Object.values(groups).map((g) => g.open));
+  for (const li of document.querySelectorAll("#wall-focus-groups li")) {
+    const g = groups[li.dataset.group] || { open: 0 };
+    li.querySelector("b").textContent = String(g.open);
+    li.querySelector("em").style.width = `${(100 * g.open) / most}%`;
+  }
+}
+
+async function refresh() {
+  try {
+    stats = await getJSON(config.api.stats);
+    for (const [code, node] of tiles) {
+      const unit = unitStats(code);
+      if (unit) fillKpis(node, unit);
+    }
+    document.querySelector("[data-supervision-note]").hidden = stats.supervision_tracked;
+    paint();
+    showFocus();
+    updated.textContent = timeOnly.format(new Date(stats.as_of));
+    document.body.dataset.updated = stats.as_of;
+    document.body.classList.remove("is-stale");
+    paintHotspots().catch(() => {});
+  } catch {
+    // Keep the last figures on screen, say that they are old, and try again next round.
+    document.body.classList.add("is-stale");
+    stateNote.textContent = t("stale");
+  } finally {
+    setTimeout(refresh, config.refresh_s * 1000);
+  }
+}
+
+function rotate() {
+  const order = [null, ...units.filter((code) => unitStats(code))];
+  const next = order[(order.indexOf(focus) + 1) % order.length];
+  focus = next;
+  const layer = outlines && focus
+    ? outlines.getLayers().find((l) => l.feature.properties.code === focus) : null;
+  map.flyToBounds(layer ? layer.getBounds() : cityBounds, { padding: [12, 12], duration: 1.2 });
+  paint();
+  showFocus();
+}
+
+tick();
+setInterval(tick, 1000);
+loadPlaces().catch(() => {});
+refresh();
+if (config.rotate_s > 0) setInterval(rotate, config.rotate_s * 1000);
+map.on("moveend", () => paintHotspots().catch(() => {}));
+// A screen that changes size (another resolution, a window moved to the wall) keeps the whole view.
+window.addEventListener("resize", () => {
+  map.invalidateSize();
+  const layer = outlines && focus ? outlines.getLayers().find((l) => l.feature.properties.code === focus) : null;
+  map.fitBounds(layer ? layer.getBounds() : cityBounds, { padding: [12, 12], animate: false });
+});

@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response
+
+from app.deps import BBox, Session
+from app.stats import service
+from app.stats.schemas import Grid, Stats
+
+router = APIRouter(tags=["stats"])
+
+_JSON = "application/json"
+
+
+@router.get(
+    "/stats",
+    summary="Ledger counts per county and for the city",
+    response_model=None,
+    responses={200: {"model": Stats, "content": {_JSON: {}}}},
+)
+async def get_stats(session: Session) -> Response:
+    """发现/未销号/已销号/不予认定, 整改率, 超期, 挂牌督办 per county and development zone and for the whole
+    city, with the same counts per road group, per grade and per category. What the county maps' counts
+    panels and the wall display show."""
+    return Response(await service.summary(session), media_type=_JSON, headers={"Cache-Control": "no-store"})
+
+
+@router.get(
+    "/stats/grid",
+    summary="Hazards counted per grid cell of a viewport (maps at low zoom)",
+    response_model=None,
+    responses={200: {"model": Grid, "content": {_JSON: {}}}},
+)
+async def get_grid(
+    session: Session,
+    bbox: BBox,
+    cell: Annotated[float, Query(description="cell size in degrees (about 60 px of the map)")] = 0.01,
+    county: Annotated[str | None, Query(max_length=16)] = None,
+    status: Annotated[list[str] | None, Query(description="repeat or comma list")] = None,
+    category: Annotated[list[str] | None, Query(description="category codes, e.g. XL01")] = None,
+    visibility: Annotated[str | None, Query(description="explicit or implicit")] = None,
+    grade: Annotated[list[str] | None, Query()] = None,
+    road_group: Annotated[
+        list[str] | None,
+        Query(description="expressway, trunk, county_township, rural, and none for hazards on no known road"),
+    ] = None,
+) -> Response:
+    where = service.grid_filter(
+        county=county,
+        status=status,
+        category=category,
+        visibility=visibility,
+        grade=grade,
+        road_group=road_group,
+    )
+    return Response(await service.grid(session, bbox, cell, where), media_type=_JSON)

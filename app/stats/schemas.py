@@ -1,0 +1,75 @@
+"""The shapes of the statistics responses (documentation and test validation; PostGIS builds the JSON)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from pydantic import BaseModel, Field
+
+
+class Tally(BaseModel):
+    found: int
+    open: int
+    closed: int
+    overdue: int
+
+
+class CategoryTally(Tally):
+    code: str
+    name_zh: str
+    name_en: str
+
+
+class UnitStats(BaseModel):
+    """One county, development zone or the whole city."""
+
+    code: str
+    name: str
+    level: str = Field(description="city, county or zone")
+    found: int = Field(description="发现: every hazard not deleted")
+    open: int = Field(description="未销号: reported, claimed, rectifying or rectified")
+    closed: int = Field(description="已销号")
+    rejected: int = Field(description="不予认定")
+    rectification_rate: float | None = Field(
+        description="整改率 = closed / (found − rejected); null when nothing was accepted"
+    )
+    overdue: int = Field(
+        description="超期: deadline before today (Beijing time) and neither closed nor rejected"
+    )
+    supervised: int = Field(
+        description="挂牌督办: always 0 until the ledger workflow adds supervision (see supervision_tracked)"
+    )
+    by_road_group: dict[str, Tally] = Field(
+        description="per road group (expressway, trunk, county_township, rural) and 'none' (on no known road)"
+    )
+    by_grade: dict[str, Tally]
+    by_category: list[CategoryTally] = Field(description="categories with at least one hazard, most first")
+
+
+class Stats(BaseModel):
+    as_of: datetime
+    today: date = Field(description="the date overdue is measured against, in the users' time zone")
+    timezone: str
+    supervision_tracked: bool = Field(
+        description="false until hazards carry a supervision (挂牌督办) flag; 'supervised' is 0 until then"
+    )
+    city: UnitStats
+    counties: list[UnitStats] = Field(description="every county and development zone of the city, even empty")
+
+
+class GridCell(BaseModel):
+    lon: float
+    lat: float
+    count: int
+    open: int
+    closed: int
+    rejected: int
+    overdue: int
+
+
+class Grid(BaseModel):
+    """Hazards counted per square cell of a viewport: what a map draws at low zoom instead of every pin."""
+
+    cell: float = Field(description="cell size in degrees")
+    total: int
+    cells: list[GridCell]

@@ -1,0 +1,132 @@
+-- Ledger statistics for the city and each of its counties and zones, in one pass over the ledger.
+-- Bound (see params): the users' time zone for "today", the city's code, the open statuses, and the
+-- road groups (with 'none' for hazards on no known road) and grades in the order pages show them.
+WITH params AS (
+    -- Each value bound once, with its type, so the statement prepares the same way every time.
+    SELECT CAST(:tz AS text) AS tz,
+           CAST(:city_code AS text) AS city_code,
+           CAST(:open_statuses AS text[]) AS open_statuses,
+           CAST(:road_groups AS text[]) AS road_groups,
+           CAST(:grades AS text[]) AS grades
+),
+today AS (
+    SELECT (now() AT TIME ZONE p.tz)::date AS d FROM params p
+),
+ledger AS (
+    SELECT h.county_code,
+           h.status,
+           h.grade,
+           h.category_code,
+           coalesce(r.layer_group, 'none') AS road_group,
+           h.status = ANY (p.open_statuses) AS is_open,
+           h.status = ANY (p.open_statuses) AND h.deadline < t.d AS is_overdue,
+           -- 挂牌督办 (listed supervision) has no column yet: the ledger-workflow issue adds
+           -- hazards.supervised and puts it here. Until then no hazard counts as supervised.
+           false AS is_supervised
+      FROM hazards h
+      LEFT JOIN roads r ON r.id = h.road_id
+     CROSS JOIN params p
+     CROSS JOIN today t
+     WHERE h.deleted_at IS NULL
+),
+-- First one row per (county, road group, grade, category): a single hash aggregate over the ledger;
+-- the grouping sets below then add up a few thousand rows instead of scanning the ledger eight times.
+base AS (
+    SELECT county_code,
+           road_group,
+           grade,
+           category_code,
+           count(*) AS found,
+           count(*) FILTER (WHERE is_open) AS open,
+           count(*) FILTER (WHERE status = 'closed') AS closed,
+           count(*) FILTER (WHERE status = 'rejected') AS rejected,
+           count(*) FILTER (WHERE is_overdue) AS overdue,
+           count(*) FILTER (WHERE is_supervised) AS supervised
+      FROM ledger
+     GROUP BY county_code, road_group, grade, category_code
+),
+counted AS (
+    SELECT CASE WHEN GROUPING(county_code) = 1 THEN (SELECT city_code FROM params) ELSE county_code END AS unit,
+           GROUPING(road_group) = 0 AS per_road_group,
+           GROUPING(grade) = 0 AS per_grade,
+           GROUPING(category_code) = 0 AS per_category,
+           road_group,
+           grade,
+           category_code,
+           sum(found)::bigint AS found,
+           sum(open)::bigint AS open,
+           sum(closed)::bigint AS closed,
+           sum(rejected)::bigint AS rejected,
+           sum(overdue)::bigint AS overdue,
+           sum(supervised)::bigint AS supervised
+      FROM base
+     GROUP BY GROUPING SETS (
+           (county_code), (county_code, road_group), (county_code, grade), (county_code, category_code),
+           (), (road_group), (grade), (category_code)
+     )
+),
+totals AS (
+    SELECT * FROM counted WHERE NOT (per_road_group OR per_grade OR per_category)
+),
+units AS (
+    SELECT j.code, j.name, j.level
+      FROM jurisdictions j
+     CROSS JOIN params p
+     WHERE j.code = p.city_code
+        OR (j.level IN ('county', 'zone') AND j.parent_code = p.city_code)
+),
+unit_stats AS (
+    SELECT u.code,
+           u.level,
+           json_build_object(
+               'code', u.code,
+               'name', u.name,
+               'level', u.level,
+               'found', coalesce(t.found, 0),
+               'open', coalesce(t.open, 0),
+               'closed', coalesce(t.closed, 0),
+               'rejected', coalesce(t.rejected, 0),
+               -- 整改率: closed out of those accepted as hazards; none when nothing was accepted.
+               'rectification_rate', CASE WHEN t.found > t.rejected
+                                          THEN round(t.closed::numeric / (t.found - t.rejected), 4) END,
+               'overdue', coalesce(t.overdue, 0),
+               'supervised', coalesce(t.supervised, 0),
+               'by_road_group', (
+                   SELECT json_object_agg(g.code, json_build_object(
+                              'found', coalesce(c.found, 0), 'open', coalesce(c.open, 0),
+                              'closed', coalesce(c.closed, 0), 'overdue', coalesce(c.overdue, 0))
+                          ORDER BY g.ord)
+                     FROM unnest((SELECT road_groups FROM params)) WITH ORDINALITY AS g(code, ord)
+                     LEFT JOIN counted c ON c.unit = u.code AND c.per_road_group AND c.road_group = g.code
+               ),
+               'by_grade', (
+                   SELECT json_object_agg(g.code, json_build_object(
+                              'found', coalesce(c.found, 0), 'open', coalesce(c.open, 0),
+                              'closed', coalesce(c.closed, 0), 'overdue', coalesce(c.overdue, 0))
+                          ORDER BY g.ord)
+                     FROM unnest((SELECT grades FROM params)) WITH ORDINALITY AS g(code, ord)
+                     LEFT JOIN counted c ON c.unit = u.code AND c.per_grade AND c.grade = g.code
+               ),
+               'by_category', (
+                   SELECT coalesce(json_agg(json_build_object(
+                              'code', c.category_code, 'name_zh', k.name_zh, 'name_en', k.name_en,
+                              'found', c.found, 'open', c.open, 'closed', c.closed, 'overdue', c.overdue)
+                          ORDER BY c.found DESC, c.category_code), '[]'::json)
+                     FROM counted c
+                     JOIN categories k ON k.code = c.category_code
+                    WHERE c.unit = u.code AND c.per_category
+               )
+           ) AS body
+      FROM units u
+      LEFT JOIN totals t ON t.unit = u.code
+)
+SELECT json_build_object(
+           'as_of', now(),
+           'today', (SELECT d FROM today),
+           'timezone', (SELECT tz FROM params),
+           -- False until the supervision column exists; pages show the count as not yet tracked.
+           'supervision_tracked', false,
+           'city', (SELECT body FROM unit_stats WHERE level = 'city'),
+           'counties', (SELECT coalesce(json_agg(body ORDER BY level, code), '[]'::json)
+                          FROM unit_stats WHERE level <> 'city')
+       )::text

@@ -1,0 +1,3 @@
+"""Fixtures of the demo-set tests."""
+
+from __future__ import annotations

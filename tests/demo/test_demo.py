@@ -1,0 +1,366 @@
+"""The demo data set, loaded into databases of its own (cloned from the migrated template)."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import AsyncIterator, Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import create_async_engine
+from typer.testing import CliRunner
+
+from app.cluster import Cluster
+from app.demo import generate
+from app.demo.loader import DemoError, DemoReport, clear_demo, load_demo
+from app.settings import get_settings
+from app.vocab import OPEN_STATUSES, Grade, Source, Status, Visibility
+from tests.conftest import clone
+
+COUNTIES = {"371502", "371503", "371521", "371522", "371524", "371525", "371526", "371581"}
+OPEN = [s.value for s in OPEN_STATUSES]
+
+
+async def load(url: str, **kwargs: Any) -> DemoReport:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            return await load_demo(conn, **kwargs)
+    finally:
+        await engine.dispose()
+
+
+async def clear(url: str) -> int:
+    engine = create_async_engine(url)
+    try:
+        async with engine.begin() as conn:
+            return await clear_demo(conn)
+    finally:
+        await engine.dispose()
+
+
+async def rows(url: str, sql: str, **params: Any) -> list[Any]:
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            return list((await conn.execute(text(sql), params)).all())
+    finally:
+        await engine.dispose()
+
+
+async def one(url: str, sql: str, **params: Any) -> Any:
+    (row,) = await rows(url, sql, **params)
+    return row[0] if len(row) == 1 else row
+
+
+@pytest.fixture(scope="module")
+async def demo_db(cluster: Cluster, template_db: str) -> AsyncIterator[str]:
+    """One database with the demo set loaded, shared by the read-only checks of this module."""
+    name = f"hazardmap_demo_{os.getpid()}"
+    url = clone(cluster, template_db, name)
+    report = await load(url)
+    assert (report.points, report.segments, report.skipped) == (300, 40, None)
+    yield url
+    cluster.drop_database(name)
+
+
+# -- what the set contains ---------------------------------------------------------------------------
+
+
+async def test_exact_counts(demo_db: str) -> None:
+    kinds = dict(await rows(demo_db, "SELECT kind, count(*) FROM hazards GROUP BY kind"))
+    assert kinds == {"point": generate.POINTS, "segment": generate.SEGMENTS} == {"point": 300, "segment": 40}
+
+
+async def test_every_row_is_demo_and_new(demo_db: str) -> None:
+    flags = await rows(
+        demo_db,
+        "SELECT demo, created_by, deleted_at IS NULL, version, count(*) FROM hazards GROUP BY 1, 2, 3, 4",
+    )
+    assert flags == [(True, "demo", True, 1, 340)]
+
+
+async def test_every_county_has_open_and_closed_rows(demo_db: str) -> None:
+    per_county = await rows(
+        demo_db,
+        "SELECT county_code,"
+        "       count(*) FILTER (WHERE kind = 'point'), count(*) FILTER (WHERE kind = 'segment'),"
+        "       count(*) FILTER (WHERE status = ANY(:open)), count(*) FILTER (WHERE status = 'closed')"
+        "  FROM hazards GROUP BY county_code",
+        open=OPEN,
+    )
+    assert {r[0] for r in per_county} == COUNTIES
+    for county, points, segments, open_, closed in per_county:
+        assert points >= generate.MIN_POINTS_PER_COUNTY, county
+        assert segments == generate.SEGMENTS_PER_COUNTY == 5, county
+        assert open_ >= 1 and closed >= 1, county
+
+
+async def test_every_code_of_the_vocabulary_is_used(demo_db: str) -> None:
+    async def used(column: str) -> set[str]:
+        return {r[0] for r in await rows(demo_db, f"SELECT DISTINCT {column} FROM hazards")}
+
+    assert await used("status") == set(Status.codes())
+    assert await used("visibility") == set(Visibility.codes())
+    assert await used("grade") == set(Grade.codes())
+    assert await used("source") == set(Source.codes())
+    categories = {r[0] for r in await rows(demo_db, "SELECT code FROM categories WHERE active")}
+    assert len(categories) == 23
+    assert await used("category_code") == categories
+    assert await used("kind || '/' || direction") == {
+        "point/1",
+        "point/2",
+        "point/3",
+        "segment/1",
+        "segment/2",
+        "segment/3",
+    }
+
+
+async def test_no_village_hazard_on_an_expressway(demo_db: str) -> None:
+    on_expressways = await one(
+        demo_db,
+        "SELECT count(*) FROM hazards h JOIN roads r ON r.id = h.road_id"
+        " WHERE r.road_class = 'expressway' AND h.category_code = ANY(:village)",
+        village=sorted(generate.NOT_ON_EXPRESSWAYS),
+    )
+    assert on_expressways == 0
+
+
+async def test_dates_and_deadlines(demo_db: str) -> None:
+    years = await rows(
+        demo_db,
+        "SELECT extract(year FROM reported_at AT TIME ZONE 'Asia/Shanghai')::int, count(*)"
+        "  FROM hazards GROUP BY 1 ORDER BY 1",
+    )
+    assert [y for y, _ in years] == [2025, 2026]
+    first, last = await one(demo_db, "SELECT min(reported_at)::date, max(reported_at)::date FROM hazards")
+    assert first >= generate.FIRST_DAY and last <= generate.AS_OF
+    # Rejected rows have no deadline; every other row has one after it was reported.
+    assert (
+        await one(demo_db, "SELECT count(*) FROM hazards WHERE (deadline IS NULL) <> (status = 'rejected')")
+        == 0
+    )
+    assert await one(demo_db, "SELECT count(*) FROM hazards WHERE deadline <= reported_at::date") == 0
+    # Measured on the demo's own "today", so that the figures do not move with the calendar.
+    overdue, on_time = await one(
+        demo_db,
+        "SELECT count(*) FILTER (WHERE deadline < :as_of), count(*) FILTER (WHERE deadline >= :as_of)"
+        "  FROM hazards WHERE status = ANY(:open)",
+        open=OPEN,
+        as_of=generate.AS_OF,
+    )
+    assert overdue > 0 and on_time > 0
+
+
+# -- where the rows are ---------------------------------------------------------------------------
+
+
+async def test_points_sit_on_or_beside_their_road(demo_db: str) -> None:
+    on_line, beside, far = await one(
+        demo_db,
+        "SELECT count(*) FILTER (WHERE d < 0.5), count(*) FILTER (WHERE d BETWEEN 4.5 AND 25.5),"
+        "       count(*) FILTER (WHERE d > 25.5)"
+        "  FROM (SELECT ST_Distance(h.geom::geography, r.geom::geography) AS d"
+        "          FROM hazards h JOIN roads r ON r.id = h.road_id WHERE h.kind = 'point') s",
+    )
+    assert far == 0 and on_line > 100 and beside > 100 and on_line + beside == 300
+
+
+async def test_chainage_is_the_one_the_service_gives_the_same_place(demo_db: str) -> None:
+    """The chainage of a point (a segment: of its start) is what snapping it to its road gives."""
+    worst = await one(
+        demo_db,
+        "SELECT max(abs(h.chainage_m - road_chainage_at(m, at, :srid)))"
+        "  FROM hazards h JOIN roads r ON r.id = h.road_id,"
+        "       road_measured(r.geom, r.start_chainage_m, r.length_m) m,"
+        "       CAST(CASE h.kind WHEN 'point' THEN h.geom ELSE ST_StartPoint(h.geom) END AS geometry) at",
+        srid=get_settings().metric_srid,
+    )
+    assert worst <= 0.5  # rounded to the metre, as a 桩号 is written
+    assert await one(demo_db, "SELECT count(*) FROM hazards WHERE road_id IS NULL OR chainage_m IS NULL") == 0
+    assert await one(demo_db, "SELECT count(*) FROM hazards WHERE chainage_m <> round(chainage_m)") == 0
+
+
+async def test_segments_are_cut_from_their_road(demo_db: str) -> None:
+    segments = await rows(
+        demo_db,
+        "SELECT h.end_chainage_m - h.chainage_m, ST_Length(h.geom::geography),"
+        "       ST_Distance(ST_StartPoint(h.geom)::geography, r.geom::geography),"
+        "       ST_Distance(ST_EndPoint(h.geom)::geography, r.geom::geography)"
+        "  FROM hazards h JOIN roads r ON r.id = h.road_id WHERE h.kind = 'segment'",
+    )
+    assert len(segments) == 40
+    for span, length, start_off, end_off in segments:
+        assert 500 <= span <= 2000 and span % 100 == 0
+        assert abs(length - span) < 1
+        # On the road: a vertex interpolated in degrees sits a few centimetres off the geodesic.
+        assert start_off < 0.5 and end_off < 0.5
+    assert (
+        await one(demo_db, "SELECT count(*) FROM hazards WHERE kind = 'point' AND end_chainage_m IS NOT NULL")
+        == 0
+    )
+
+
+async def test_address_names_road_chainage_county_and_township(demo_db: str) -> None:
+    addresses = await rows(
+        demo_db,
+        "SELECT h.kind, h.address, r.code, r.road_class, c.name, replace(t.name, '办事处', '')"
+        "  FROM hazards h JOIN roads r ON r.id = h.road_id"
+        "  JOIN jurisdictions c ON c.code = h.county_code JOIN jurisdictions t ON t.code = h.township_code",
+    )
+    assert len(addresses) == 340
+    for kind, address, code, road_class, county, township in addresses:
+        road = rf"{code}线" if road_class != "expressway" else rf"{code}\S*高速"
+        span = r"K\d+\+\d{3}" + (r"-K\d+\+\d{3}" if kind == "segment" else "")
+        assert re.fullmatch(rf"{road}{span} {county}{township}", address), address
+    sample = await one(demo_db, "SELECT address FROM hazards WHERE ledger_no = '371503-2025-0001'")
+    assert re.fullmatch(r"\S+K\d+\+\d{3} 茌平区\S+(镇|乡|街道)", sample)
+
+
+async def test_descriptions_are_written_out(demo_db: str) -> None:
+    shortest, distinct = await one(
+        demo_db, "SELECT min(length(description)), count(DISTINCT description) FROM hazards"
+    )
+    assert shortest > 20 and distinct > 40
+    segments_with_crashes = await one(
+        demo_db,
+        "SELECT count(*) FROM hazards WHERE kind = 'segment' AND description LIKE '近三年发生道路交通事故%'",
+    )
+    assert segments_with_crashes == 40
+
+
+# -- what the triggers made of them ---------------------------------------------------------------
+
+
+async def test_ledger_numbers_follow_the_reporting_date(demo_db: str) -> None:
+    numbered = await rows(
+        demo_db,
+        "SELECT county_code, ledger_no, reported_at FROM hazards ORDER BY county_code, reported_at, id",
+    )
+    last: dict[tuple[str, str], int] = {}
+    for county, ledger_no, reported_at in numbered:
+        m = re.fullmatch(rf"{county}-(\d{{4}})-(\d{{4}})", ledger_no)
+        assert m, ledger_no
+        year, n = m[1], int(m[2])
+        assert int(year) == reported_at.astimezone(generate.BEIJING).year
+        assert n == last.get((county, year), 0) + 1, ledger_no
+        last[(county, year)] = n
+
+
+async def test_history_has_one_create_event_by_demo_per_row(demo_db: str) -> None:
+    events = await rows(
+        demo_db, "SELECT action, actor, version, count(*) FROM hazard_events GROUP BY 1, 2, 3"
+    )
+    assert events == [("create", "demo", 1, 340)]
+
+
+@pytest.mark.slow
+async def test_two_loads_into_two_databases_give_identical_ledgers(demo_db: str, isolated_db: str) -> None:
+    await load(isolated_db)
+    ledger = (
+        "SELECT h.id, h.ledger_no, h.kind, h.category_code, h.visibility, h.grade, h.source, h.description,"
+        "       h.address, h.status, h.county_code, h.township_code, r.code, h.chainage_m, h.end_chainage_m,"
+        "       h.direction, ST_AsEWKB(h.geom), h.reported_at, h.deadline"
+        "  FROM hazards h JOIN roads r ON r.id = h.road_id ORDER BY h.id"
+    )
+    first, second = await rows(demo_db, ledger), await rows(isolated_db, ledger)
+    assert len(first) == 340
+    assert first == second
+
+
+# -- loading again, clearing -------------------------------------------------------------------------
+
+
+async def test_if_empty_skips_a_second_load(isolated_db: str) -> None:
+    assert (await load(isolated_db, if_empty=True)).total == 340
+    again = await load(isolated_db, if_empty=True)
+    assert again.skipped == "the ledger is not empty" and again.total == 0
+    with pytest.raises(DemoError, match="loaded already"):
+        await load(isolated_db)
+    assert await one(isolated_db, "SELECT count(*) FROM hazards") == 340
+
+
+async def test_if_empty_respects_a_ledger_of_real_rows(isolated_db: str) -> None:
+    engine = create_async_engine(isolated_db)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO hazards (kind, category_code, visibility, grade, source, status, geom)"
+                    " VALUES ('point', 'JC01', 'explicit', 'general', 'inspection', 'reported',"
+                    "         ST_SetSRID(ST_MakePoint(115.959865, 36.461981), 4326))"
+                )
+            )
+    finally:
+        await engine.dispose()
+    assert (await load(isolated_db, if_empty=True)).skipped == "the ledger is not empty"
+    assert await one(isolated_db, "SELECT count(*) FILTER (WHERE demo) FROM hazards") == 0
+
+
+async def test_clear_soft_deletes_and_the_history_keeps_the_rows(isolated_db: str) -> None:
+    await load(isolated_db)
+    assert await clear(isolated_db) == 340
+    assert await one(isolated_db, "SELECT count(*) FROM hazards WHERE deleted_at IS NOT NULL AND demo") == 340
+    events = await rows(
+        isolated_db, "SELECT action, actor, count(*) FROM hazard_events GROUP BY 1, 2 ORDER BY 1"
+    )
+    assert events == [("create", "demo", 340), ("delete", "demo", 340)]
+    assert await clear(isolated_db) == 0
+
+    # `make run` does not bring back a demo that was cleared ...
+    assert (await load(isolated_db, if_empty=True)).skipped == "the ledger is not empty"
+    # ... an explicit load does, under new ledger numbers: a number is never issued twice.
+    assert (await load(isolated_db)).total == 340
+    live, distinct_numbers = await one(
+        isolated_db,
+        "SELECT count(*) FILTER (WHERE deleted_at IS NULL), count(DISTINCT ledger_no) FROM hazards",
+    )
+    assert (live, distinct_numbers) == (340, 680)
+
+
+async def test_load_refuses_without_roads(isolated_db: str) -> None:
+    engine = create_async_engine(isolated_db)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("DELETE FROM roads"))
+    finally:
+        await engine.dispose()
+    with pytest.raises(DemoError, match="no roads loaded"):
+        await load(isolated_db)
+    assert await one(isolated_db, "SELECT count(*) FROM hazards") == 0
+
+
+# -- the command ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def database_url(isolated_db: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    monkeypatch.setenv("HAZARDMAP_DATABASE_URL", isolated_db)
+    get_settings.cache_clear()
+    yield isolated_db
+    get_settings.cache_clear()
+
+
+def test_command_loads_once_with_if_empty_and_clears(database_url: str) -> None:
+    from app.cli import cli
+
+    runner = CliRunner()
+    first = runner.invoke(cli, ["demo", "load", "--if-empty"])
+    assert first.exit_code == 0, first.output
+    assert "demo data loaded: 300 points and 40 segments" in first.output
+    assert "东昌府区" in first.output  # the per-county table
+
+    second = runner.invoke(cli, ["demo", "load", "--if-empty"])
+    assert second.exit_code == 0, second.output
+    assert "demo data not loaded: the ledger is not empty" in second.output
+
+    refused = runner.invoke(cli, ["demo", "load"])
+    assert refused.exit_code == 1
+    assert "loaded already (340 rows)" in refused.output
+
+    cleared = runner.invoke(cli, ["demo", "clear"])
+    assert cleared.exit_code == 0, cleared.output
+    assert "340 demo rows marked deleted" in cleared.output
