@@ -332,6 +332,10 @@ class NewHazard:
     deadline: date | None
     wkb: bytes
     actor: str
+    # Where the hazard lies along a road (linear referencing), when it was snapped to one.
+    road_id: int | None = None
+    chainage_m: float | None = None
+    end_chainage_m: float | None = None
 
 
 async def insert(session: AsyncSession, h: NewHazard) -> int:
@@ -341,10 +345,12 @@ async def insert(session: AsyncSession, h: NewHazard) -> int:
             text(
                 """
                 INSERT INTO hazards (uid, kind, category_code, visibility, grade, source, description,
-                                     address, status, direction, geom, reported_at, deadline, created_by)
+                                     address, status, direction, geom, reported_at, deadline, created_by,
+                                     road_id, chainage_m, end_chainage_m)
                 VALUES (coalesce(CAST(:uid AS uuid), gen_random_uuid()), :kind, :category_code,
                         :visibility, :grade, :source, :description, :address, 'reported', :direction,
-                        ST_GeomFromWKB(:wkb, 4326), coalesce(:reported_at, now()), :deadline, :actor)
+                        ST_GeomFromWKB(:wkb, 4326), coalesce(:reported_at, now()), :deadline, :actor,
+                        :road_id, :chainage_m, :end_chainage_m)
                 RETURNING id
                 """
             ),
@@ -362,6 +368,9 @@ async def insert(session: AsyncSession, h: NewHazard) -> int:
                 "reported_at": h.reported_at,
                 "deadline": h.deadline,
                 "actor": h.actor,
+                "road_id": h.road_id,
+                "chainage_m": h.chainage_m,
+                "end_chainage_m": h.end_chainage_m,
             },
         )
     ).one()

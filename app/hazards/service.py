@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
 from enum import Enum
 from typing import Any
@@ -34,6 +34,7 @@ from app.hazards.schemas import (
     HazardSegmentIn,
 )
 from app.http import check_if_match, etag, field_path
+from app.roads.linear import snap_to_road
 from app.settings import get_settings
 from app.vocab import HazardKind
 
@@ -151,11 +152,35 @@ async def create(session: AsyncSession, kind: HazardKind, body: Any, crs: Crs, a
     if not category.active:
         raise _inactive_category(props.category)
     await _check_place(session, wkb)
+    new = await _on_road(session, new, geom)
 
     await repo.set_actor(session, actor)
     hazard_id = await repo.insert(session, new)
     written = await get_feature(session, kind, hazard_id)
     return Written(written.id, written.version, written.feature, created=True)
+
+
+async def _on_road(session: AsyncSession, new: repo.NewHazard, geom: shapely.Geometry) -> repo.NewHazard:
+    """Record the road and chainage (桩号) of a hazard near a road, by linear referencing.
+
+    The pin itself stays where the officer put it (a guardrail or a sign stands beside the
+    carriageway, not on its centre line); only its road and chainage are derived. A segment gets
+    a road when both its ends snap to the same route.
+    """
+    if isinstance(geom, shapely.Point):
+        snap = await snap_to_road(session, geom.x, geom.y)
+        if snap.position is None:
+            return new
+        return replace(new, road_id=snap.position.road_id, chainage_m=round(snap.position.chainage_m, 1))
+    coords = list(geom.coords)
+    first = await snap_to_road(session, *coords[0][:2])
+    last = await snap_to_road(session, *coords[-1][:2])
+    a, b = first.position, last.position
+    if a is None or b is None or a.road_code != b.road_code:
+        return new
+    start, end = sorted((a.chainage_m, b.chainage_m))
+    road_id = a.road_id if a.chainage_m <= b.chainage_m else b.road_id
+    return replace(new, road_id=road_id, chainage_m=round(start, 1), end_chainage_m=round(end, 1))
 
 
 async def patch(

@@ -60,7 +60,8 @@ async def test_point_gets_county_township_and_ledger_number(client) -> None:
     assert p["description"] == "路口无减速带" and p["address"] is None and p["direction"] is None
     assert datetime.fromisoformat(p["reported_at"]) == datetime.fromisoformat("2026-03-02T09:30:00+08:00")
     assert p["version"] == 1 and p["demo"] is False
-    assert p["road_code"] is None and p["chainage"] is None
+    # The 古楼 seat lies on the schematic S242, so the pin gets its road and chainage.
+    assert (p["road_code"], p["chainage"]) == ("S242", "K34+355")
     uuid.UUID(p["uid"])
 
 
@@ -211,8 +212,8 @@ async def test_created_by_and_history(client, engine: AsyncEngine) -> None:
         "status": "reported",
         "county_code": "371502",
         "township_code": "371502001",
-        "road_id": None,
-        "chainage_m": None,
+        "road_id": 47,  # S242's piece in 东昌府区, in the shipped network's order
+        "chainage_m": 34355.2,
         "end_chainage_m": None,
         "direction": None,
         "geom": {
