@@ -1,5 +1,11 @@
 # The service alone; the database is any PostGIS given by DATABASE_URL (see compose.yaml).
 # Installs from the same project files as the Makefile: pyproject.toml pinned by requirements.lock.
+# Leaflet and the other page assets come from the npm registry at build time, never a CDN at run time.
+FROM node:20-bookworm-slim AS assets
+WORKDIR /build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --omit=dev
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PIP_DISABLE_PIP_VERSION_CHECK=1 \
@@ -16,6 +22,7 @@ COPY migrations ./migrations
 COPY geodata ./geodata
 COPY map_templates ./map_templates
 RUN pip install --no-cache-dir -c requirements.lock -e .
+COPY --from=assets /build/node_modules ./node_modules
 
 USER hazardmap
 EXPOSE 8000

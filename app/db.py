@@ -40,9 +40,18 @@ def make_engine(url: str | None = None) -> AsyncEngine:
         pool_size=settings.db_pool_size,
         max_overflow=settings.db_max_overflow,
         pool_pre_ping=True,
-        # asyncpg caches prepared statements per connection; the JIT is useless for our
-        # short queries and costs tens of milliseconds on the first call of each one.
-        connect_args={"server_settings": {"jit": "off", "application_name": "hazardmap"}},
+        # The JIT is useless for our short queries and costs tens of milliseconds on the first call
+        # of each one. asyncpg prepares each statement once per connection, and after five runs
+        # PostgreSQL may switch to a generic plan made without the values: one plan for a street's
+        # bbox and the whole city's. On 1,000,000 rows the city's list went from 0.8 s to 5–6 s
+        # once that happened; planning anew each time costs about a millisecond.
+        connect_args={
+            "server_settings": {
+                "jit": "off",
+                "plan_cache_mode": "force_custom_plan",
+                "application_name": "hazardmap",
+            }
+        },
     )
 
 

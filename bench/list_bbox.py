@@ -251,7 +251,7 @@ async def run_direct(
         url.replace("postgresql+asyncpg://", "postgresql://"),
         min_size=concurrency,
         max_size=concurrency,
-        server_settings={"jit": "off"},
+        server_settings={"jit": "off", "plan_cache_mode": "force_custom_plan"},  # as app.db
     )
     assert pool is not None
 

@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app import migrate
 from app.cluster import Cluster
-from app.db import set_engine
+from app.db import make_engine, set_engine
 from app.settings import PROJECT_ROOT
 
 TEST_PORT = int(os.environ.get("HAZARDMAP_TEST_PORT", "54339"))
@@ -70,7 +70,7 @@ def clone(cluster: Cluster, template: str, name: str) -> str:
 async def engine(cluster: Cluster, template_db: str) -> AsyncIterator[AsyncEngine]:
     """The engine the application under test uses (set as the app's engine)."""
     url = clone(cluster, template_db, TEST_DB)
-    eng = create_async_engine(url, pool_size=5, max_overflow=5)
+    eng = make_engine(url)  # configured as the service configures it
     set_engine(eng)
     yield eng
     set_engine(None)

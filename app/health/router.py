@@ -11,6 +11,8 @@ from app.db import get_engine
 
 router = APIRouter(tags=["health"])
 
+VERSIONS = "SELECT current_setting('server_version'), postgis_lib_version(), postgis_full_version()"
+
 
 @router.get("/healthz", summary="The service and its database")
 async def healthz() -> JSONResponse:
@@ -18,13 +20,7 @@ async def healthz() -> JSONResponse:
     body: dict[str, Any] = {"status": "ok", "version": __version__}
     try:
         async with get_engine().connect() as conn:
-            row = (
-                await conn.execute(
-                    text(
-                        "SELECT current_setting('server_version'), postgis_lib_version(), postgis_full_version()"
-                    )
-                )
-            ).one()
+            row = (await conn.execute(text(VERSIONS))).one()
         body["database"] = {"status": "ok", "postgresql": row[0], "postgis": row[1], "postgis_full": row[2]}
         return JSONResponse(body)
     except Exception as exc:  # the point of this endpoint is to report failure, not to raise it

@@ -10,7 +10,6 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.hazards.repository import plan_for_these_values
 from app.roads.chainage import chainage_sql
 from app.roads.schemas import RoadFilter
 from app.sqlfiles import load
@@ -62,7 +61,6 @@ async def list_features(session: AsyncSession, f: RoadFilter, limit: int, offset
             params.update(zip(("x1", "y1", "x2", "y2"), value, strict=True))
         else:
             params[name] = value
-    await plan_for_these_values(session)
     row = (await session.execute(text(_list_sql(" AND ".join(clauses))), params)).one()
     return Page(row.number_matched, row.number_returned, row.features)
 

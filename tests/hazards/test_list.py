@@ -192,7 +192,7 @@ async def test_default_limit_and_public_url(client, ledger: None, monkeypatch: p
 async def test_road_filters_and_chainage(client, api_roads: dict[str, int], engine: AsyncEngine) -> None:
     on_trunk = await create(client, "hazards", point((115.96, 36.46)))
     on_village_road = await create(client, "hazards", point((115.97, 36.4233)))
-    nowhere = await create(client, "hazards", point(GULOU))
+    nowhere = await create(client, "hazards", point((115.62, 36.40)))  # 1.09 km from any road
     seg = await create(client, "segments", segment([(115.955, 36.46), (115.962, 36.46)]))
     async with engine.begin() as conn:
         await conn.execute(
