@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ from numpy.typing import NDArray
 
 from app.coords import Crs, to_wgs84
 from app.errors import FieldError, InvalidInput
+from app.roads.chainage import parse_chainage
 
 # GDAL can open more, but these are the formats we test and document.
 SUPPORTED_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".csv")
@@ -84,16 +84,24 @@ def cell(value: Any) -> str:
     return str(value).strip()
 
 
-_CHAINAGE = re.compile(r"^[A-Z]*K(\d+)\+(\d+(?:\.\d+)?)$", re.IGNORECASE)
 
 
 def parse_chainage_m(text: str) -> float:
-    """A chainage in metres from ``12345.6`` or a posted 桩号 such as ``K257+015`` / ``ZK50+200``."""
-    s = text.strip().replace(" ", "")
-    m = _CHAINAGE.match(s)
-    if m:
-        return int(m.group(1)) * 1000 + float(m.group(2))
-    return float(s)
+    """A chainage in metres from ``12345.6`` or a posted 桩号 in any notation app.roads.chainage reads.
+
+    Raises ValueError for anything else, a range included (a road piece starts at one chainage).
+    """
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    try:
+        parsed = parse_chainage(text)
+    except InvalidInput as exc:
+        raise ValueError(str(exc)) from exc
+    if parsed.is_range:
+        raise ValueError(f"{text!r} is a range; a start chainage is one 桩号")
+    return parsed.start_m
 
 
 def read_table(
