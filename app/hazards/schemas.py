@@ -138,6 +138,18 @@ class HazardCreateProperties(BaseModel):
         description="A client-generated UUID: retrying the POST with it returns the hazard already "
         "created (200) instead of a duplicate; the same uid with other content is a 409.",
     )
+    # Read (and removed) before validation by service._locate_by_chainage; here for the docs.
+    road: Text | None = Field(
+        default=None,
+        description="With `chainage` and `geometry: null`: the road code that locates the hazard.",
+        examples=["G309"],
+    )
+    chainage: Text | None = Field(
+        default=None,
+        description="With `road`: the 桩号 (K516+600 for a point, K516+600-K517+200 for a segment); "
+        "the geometry is then taken from the road.",
+        examples=["K516+600"],
+    )
 
 
 class HazardPointIn(Feature[Point, HazardCreateProperties]):

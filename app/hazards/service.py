@@ -34,7 +34,8 @@ from app.hazards.schemas import (
     HazardSegmentIn,
 )
 from app.http import check_if_match, etag, field_path
-from app.roads.linear import snap_to_road
+from app.roads.chainage import parse_chainage
+from app.roads.linear import point_at_chainage, snap_to_road, stretch_between
 from app.settings import get_settings
 from app.vocab import HazardKind
 
@@ -117,10 +118,12 @@ async def history(session: AsyncSession, kind: HazardKind, hazard_id: int) -> st
 
 # -- writing ---------------------------------------------------------------------------------------
 async def create(session: AsyncSession, kind: HazardKind, body: Any, crs: Crs, actor: str) -> Written:
+    body, on_road = await _locate_by_chainage(session, kind, body)
     feature = _validate_new(kind, body)
     props = feature.properties
     assert props is not None and feature.geometry is not None
-    geom = _geometry(kind, feature.geometry.model_dump(), crs)
+    # A position cut from the road is WGS84 already, whatever the client's own pins use.
+    geom = _geometry(kind, feature.geometry.model_dump(), Crs.wgs84 if on_road else crs)
     wkb = shapely.to_wkb(geom, output_dimension=2)
     reported_at = beijing_if_naive(props.reported_at)
     _check_dates(reported_at, props.deadline, "properties")
@@ -152,12 +155,53 @@ async def create(session: AsyncSession, kind: HazardKind, body: Any, crs: Crs, a
     if not category.active:
         raise _inactive_category(props.category)
     await _check_place(session, wkb)
-    new = await _on_road(session, new, geom)
+    new = replace(new, **on_road) if on_road else await _on_road(session, new, geom)
 
     await repo.set_actor(session, actor)
     hazard_id = await repo.insert(session, new)
     written = await get_feature(session, kind, hazard_id)
     return Written(written.id, written.version, written.feature, created=True)
+
+
+async def _locate_by_chainage(
+    session: AsyncSession, kind: HazardKind, body: Any
+) -> tuple[Any, dict[str, Any] | None]:
+    """A hazard given as road code + 桩号 instead of a geometry gets its geometry from the road.
+
+    ``{"geometry": null, "properties": {"road": "G309", "chainage": "K516+600", …}}`` is a point;
+    ``"chainage": "K516+600-K517+200"`` a segment cut from the road (ST_LineSubstring). The road
+    code may also stand in front of the chainage (``"G309 K516+600"``). Returns the body with the
+    geometry filled in, and the road columns to store (None when the body had a geometry).
+    """
+    if not isinstance(body, dict) or not isinstance(body.get("properties"), dict):
+        return body, None
+    props = dict(body["properties"])
+    road, chainage = props.pop("road", None), props.pop("chainage", None)
+    if road is None and chainage is None:
+        return body, None
+    if body.get("geometry") is not None:
+        raise invalid("geometry", "give either a geometry or properties.road + properties.chainage, not both")
+    if not isinstance(chainage, str):
+        raise invalid("properties.chainage", "required with properties.road: a 桩号 such as K516+600")
+    parsed = parse_chainage(chainage, field="properties.chainage")
+    code = road or parsed.road_code
+    if not isinstance(code, str) or not code.strip():
+        raise invalid("properties.road", "required: the road code (e.g. G309), here or before the 桩号")
+    if kind is HazardKind.point:
+        if parsed.is_range:
+            raise invalid("properties.chainage", "a hazard point is at one 桩号; a range is a segment")
+        at = await point_at_chainage(session, code, parsed.start_m, field="properties.chainage")
+        geometry: dict[str, Any] = {"type": "Point", "coordinates": [at.lon, at.lat]}
+        on_road = {"road_id": at.road_id, "chainage_m": parsed.start_m}
+    else:
+        if not parsed.is_range:
+            raise invalid("properties.chainage", "a segment needs a start and an end: K516+600-K517+200")
+        assert parsed.end_m is not None
+        start, end = sorted((parsed.start_m, parsed.end_m))
+        stretch = await stretch_between(session, code, start, end, field="properties.chainage")
+        geometry = json.loads(stretch.geojson)
+        on_road = {"road_id": stretch.road_id, "chainage_m": start, "end_chainage_m": end}
+    return {**body, "geometry": geometry, "properties": props}, on_road
 
 
 async def _on_road(session: AsyncSession, new: repo.NewHazard, geom: shapely.Geometry) -> repo.NewHazard:
