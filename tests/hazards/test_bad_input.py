@@ -227,7 +227,8 @@ async def test_unknown_or_inactive_category(client, engine: AsyncEngine) -> None
 async def test_unknown_properties_and_members(client) -> None:
     body = _problem(await _post(client, point(GULOU, colour="red", ledger_no="x")), 422)
     allowed = (
-        "category, visibility, grade, source, description, address, direction, reported_at, deadline, uid"
+        "category, visibility, grade, source, description, address, direction, reported_at, deadline, uid,"
+        " road, chainage"
     )
     assert body["errors"] == [
         {"field": "properties.colour", "message": f"unknown property; a client may set: {allowed}"},
