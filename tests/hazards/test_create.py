@@ -12,6 +12,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.hazards.schemas import HazardPointFeature, HazardSegmentFeature
+from app.workflow.repository import WORKFLOW_COLUMNS
 from tests.hazards.conftest import (
     BOJIQIAO,
     GULOU,
@@ -226,6 +227,8 @@ async def test_created_by_and_history(client, engine: AsyncEngine) -> None:
         "updated_by": None,
         "deleted_at": None,
         "demo": False,
+        # The ledger workflow's columns, empty until the first transition.
+        **dict.fromkeys(sorted(WORKFLOW_COLUMNS - {"status", "deadline"})),
     }
 
 

@@ -250,7 +250,7 @@ async def test_unknown_filter_values(client) -> None:
         "status": (
             "open",
             "unknown value 'open'; expected one of: reported, claimed, rectifying, rectified, "
-            "closed, rejected",
+            "closed, rejected, duplicate",
         ),
         "road_group": (
             "highway",
