@@ -37,7 +37,7 @@ class UnitStats(BaseModel):
         description="超期: deadline before today (Beijing time) and neither closed nor rejected"
     )
     supervised: int = Field(
-        description="挂牌督办: always 0 until the ledger workflow adds supervision (see supervision_tracked)"
+        description="挂牌督办: hazards listed for supervision and not yet delisted (摘牌)"
     )
     by_road_group: dict[str, Tally] = Field(
         description="per road group (expressway, trunk, county_township, rural) and 'none' (on no known road)"
@@ -51,7 +51,7 @@ class Stats(BaseModel):
     today: date = Field(description="the date overdue is measured against, in the users' time zone")
     timezone: str
     supervision_tracked: bool = Field(
-        description="false until hazards carry a supervision (挂牌督办) flag; 'supervised' is 0 until then"
+        description="true: 'supervised' counts listed hazards (挂牌督办); it was false before the workflow"
     )
     city: UnitStats
     counties: list[UnitStats] = Field(description="every county and development zone of the city, even empty")

@@ -20,9 +20,9 @@ ledger AS (
            coalesce(r.layer_group, 'none') AS road_group,
            h.status = ANY (p.open_statuses) AS is_open,
            h.status = ANY (p.open_statuses) AND h.deadline < t.d AS is_overdue,
-           -- 挂牌督办 (listed supervision) has no column yet: the ledger-workflow issue adds
-           -- hazards.supervised and puts it here. Until then no hazard counts as supervised.
-           false AS is_supervised
+           -- 挂牌督办: listed until delisted, which only a closed hazard can be; so a fixed hazard
+           -- awaiting its 摘牌 still counts.
+           h.supervision_level IS NOT NULL AS is_supervised
       FROM hazards h
       LEFT JOIN roads r ON r.id = h.road_id
      CROSS JOIN params p
@@ -124,8 +124,8 @@ SELECT json_build_object(
            'as_of', now(),
            'today', (SELECT d FROM today),
            'timezone', (SELECT tz FROM params),
-           -- False until the supervision column exists; pages show the count as not yet tracked.
-           'supervision_tracked', false,
+           -- Kept for the pages, which showed a "not yet tracked" note while it was false.
+           'supervision_tracked', true,
            'city', (SELECT body FROM unit_stats WHERE level = 'city'),
            'counties', (SELECT coalesce(json_agg(body ORDER BY level, code), '[]'::json)
                           FROM unit_stats WHERE level <> 'city')
