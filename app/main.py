@@ -15,6 +15,7 @@ from app.hazards.router import router as hazards_router
 from app.hazards.router import segments_router
 from app.health.router import router as health_router
 from app.jurisdictions.router import router as jurisdictions_router
+from app.ledger.router import router as ledger_router
 from app.maps.router import mount as mount_maps
 from app.roads.linear_router import router as linear_router
 from app.roads.router import router as roads_router
@@ -76,6 +77,7 @@ def _domain_routers() -> list[APIRouter]:
         workflow_router,
         workflow_segments_router,
         supervision_router,
+        ledger_router,
         categories_router,
         jurisdictions_router,
         roads_router,
