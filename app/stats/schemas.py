@@ -39,6 +39,13 @@ class UnitStats(BaseModel):
     supervised: int = Field(
         description="挂牌督办: hazards listed for supervision and not yet delisted (摘牌)"
     )
+    closed_on_time: int = Field(
+        description="按期销号: closed (through the workflow) on or before the deadline"
+    )
+    on_time_rate: float | None = Field(
+        description="按期整改率 = closed_on_time / closed with a deadline and a recorded close-out time; "
+        "null when there is none (closed rows imported without the workflow are not judged)"
+    )
     by_road_group: dict[str, Tally] = Field(
         description="per road group (expressway, trunk, county_township, rural) and 'none' (on no known road)"
     )
