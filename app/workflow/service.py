@@ -94,6 +94,12 @@ async def transition(
                 raise invalid(
                     "verifier", f"the verifier must not be {t.verifier}, who marked the hazard rectified"
                 )
+            # Until accounts exist the verifier is a typed name and the rectifier a user header:
+            # refuse a match on either, so one person cannot both mark and check the fix.
+            if actor == state.rectified_by:
+                raise invalid(
+                    "X-Hazardmap-User", f"{actor} marked the hazard rectified and cannot close it out"
+                )
             values |= {"verifier": t.verifier, "verification": t.verification, "closed_at": repo.NOW}
         case Action.reject:
             values["reject_reason"] = t.reason

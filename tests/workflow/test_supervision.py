@@ -49,12 +49,8 @@ async def test_list_then_delist_once_closed(client, engine: AsyncEngine) -> None
 async def test_delisting_what_is_not_listed_is_refused(client) -> None:
     h = await create(client, "hazards", point(GULOU))
     for action in ("claim", "start", "rectify", "close"):
-        body = {
-            "action": action,
-            **{**CLAIM, **START, "evidence": "e", "verifier": "v", "verification": "ok"},
-        }
-        body["action"] = action
-        await step(client, h["id"], body)
+        fields = {**CLAIM, **START, "evidence": "e", "verifier": "v", "verification": "ok"}
+        await step(client, h["id"], {**fields, "action": action}, "b" if action == "close" else "a")
     r = await transition(client, h["id"], '"5"', {"action": "delist"})
     assert r.status_code == 409
     assert (

@@ -112,6 +112,19 @@ async def test_the_verifier_is_not_who_marked_it_rectified(client, engine: Async
         {"field": "verifier", "message": "the verifier must not be wang, who marked the hazard rectified"}
     ]
     assert await row(engine, h["id"]) == before
+    # Nor may the rectifier close it out under another verifier's name.
+    r = await transition(
+        client,
+        h["id"],
+        f'"{before["version"]}"',
+        {"action": "close", "verifier": "李四", "verification": "ok"},
+        user="wang",
+    )
+    assert r.status_code == 422
+    assert r.json()["errors"] == [
+        {"field": "X-Hazardmap-User", "message": "wang marked the hazard rectified and cannot close it out"}
+    ]
+    assert await row(engine, h["id"]) == before
 
 
 async def test_the_signature_cannot_be_edited(client, engine: AsyncEngine) -> None:
