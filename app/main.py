@@ -15,11 +15,15 @@ from app.hazards.router import router as hazards_router
 from app.hazards.router import segments_router
 from app.health.router import router as health_router
 from app.jurisdictions.router import router as jurisdictions_router
+from app.ledger.router import router as ledger_router
 from app.maps.router import mount as mount_maps
 from app.roads.linear_router import router as linear_router
 from app.roads.router import router as roads_router
 from app.settings import get_settings
 from app.stats.router import router as stats_router
+from app.workflow.router import router as workflow_router
+from app.workflow.router import segments_router as workflow_segments_router
+from app.workflow.router import supervision_router
 
 API_PREFIX = "/api/v1"
 
@@ -67,7 +71,17 @@ def create_app() -> FastAPI:
 
 
 def _domain_routers() -> list[APIRouter]:
-    return [hazards_router, segments_router, categories_router, jurisdictions_router, roads_router]
+    return [
+        hazards_router,
+        segments_router,
+        workflow_router,
+        workflow_segments_router,
+        supervision_router,
+        ledger_router,
+        categories_router,
+        jurisdictions_router,
+        roads_router,
+    ]
 
 
 app = create_app()

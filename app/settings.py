@@ -48,6 +48,13 @@ class Settings(BaseSettings):
     # Public base URL for links in responses; empty means taken from the request.
     public_url: str = ""
 
+    # -- ledger workflow (issue 4) ------------------------------------------------------------------
+    # Days from the start of rectification to the deadline (整改时限) by grade, when none is given.
+    # DOMAIN.md has no official numbers for these; they are our defaults, to be set by the city.
+    deadline_days_general: int = Field(default=30, ge=1)
+    deadline_days_significant: int = Field(default=15, ge=1)
+    deadline_days_major: int = Field(default=7, ge=1)
+
     # -- road network: snapping, chainage, duplicates, accident-prone detection (issue 6) ---------
     # A pin or a crash this close to a road is placed on it (road + 桩号); farther, it stays off-road.
     snap_distance_m: float = Field(default=50.0, gt=0)

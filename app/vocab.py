@@ -94,6 +94,7 @@ class Status(Labelled):
     rectified = ("rectified", "已整改", "rectified")
     closed = ("closed", "已销号", "closed")
     rejected = ("rejected", "不予认定", "rejected")
+    duplicate = ("duplicate", "重复(已合并)", "duplicate (merged)")
 
 
 #: Statuses that count as open (未销号) in the ledger and on the map.

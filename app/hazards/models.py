@@ -45,6 +45,7 @@ class Hazard(Base):
         CheckConstraint(f"source IN ({sql_in(Source.codes())})", name="source"),
         CheckConstraint(f"status IN ({sql_in(Status.codes())})", name="status"),
         CheckConstraint("direction IN (1, 2, 3)", name="direction"),
+        CheckConstraint("supervision_level IN ('city', 'county')", name="supervision_level"),
         CheckConstraint(
             "(kind = 'point' AND ST_GeometryType(geom) = 'ST_Point')"
             " OR (kind = 'segment' AND ST_GeometryType(geom) = 'ST_LineString')",
@@ -87,6 +88,27 @@ class Hazard(Base):
     deleted_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     demo: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
 
+    # -- the ledger workflow (app.workflow): on the row, so the history trigger records each step --
+    # 签字认领: once signed, a trigger refuses any change to these four (the signature record).
+    claim_name: Mapped[str | None] = mapped_column(String(64))
+    claim_post: Mapped[str | None] = mapped_column(String(64))
+    claim_unit: Mapped[str | None] = mapped_column(String(128))
+    claimed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    measures: Mapped[str | None] = mapped_column(Text)  # 整改措施
+    interim_measures: Mapped[str | None] = mapped_column(Text)  # 临时管控措施
+    evidence: Mapped[str | None] = mapped_column(Text)
+    rectified_by: Mapped[str | None] = mapped_column(String(64))
+    rectified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    verifier: Mapped[str | None] = mapped_column(String(64))  # 核验人
+    verification: Mapped[str | None] = mapped_column(Text)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # 销号时间
+    reject_reason: Mapped[str | None] = mapped_column(Text)
+    duplicate_of: Mapped[int | None] = mapped_column(ForeignKey("hazards.id"))
+    # 挂牌督办: listed while supervision_level is set.
+    supervision_level: Mapped[str | None] = mapped_column(String(8))
+    supervision_reason: Mapped[str | None] = mapped_column(Text)
+    supervised_since: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
 
 class HazardEvent(Base):
     """Append-only history (履历): one row per create, change and delete of a hazard.
@@ -104,6 +126,8 @@ class HazardEvent(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     # {field: [old, new]} for an update; the full properties for a create.
     changes: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    # The reason or remark given with a transition (SET LOCAL hazardmap.note).
+    note: Mapped[str | None] = mapped_column(Text)
 
 
 class LedgerCounter(Base):

@@ -173,7 +173,10 @@ class HazardPatchProperties(BaseModel):
     visibility: Visibility | None = None
     grade: Grade | None = None
     source: Source | None = None
-    status: Status | None = Field(default=None, description="Any of the six statuses, for now.")
+    status: Status | None = Field(
+        default=None,
+        description="Only the current status (a no-op): changes go through POST …/{id}/transitions.",
+    )
     description: Text | None = Field(default=None, max_length=_MAX_TEXT)
     address: Text | None = Field(default=None, max_length=_MAX_ADDRESS)
     direction: Direction | None = None

@@ -37,7 +37,8 @@ from app.http import check_if_match, etag, field_path
 from app.roads.chainage import parse_chainage
 from app.roads.linear import point_at_chainage, snap_to_road, stretch_between
 from app.settings import get_settings
-from app.vocab import HazardKind
+from app.vocab import HazardKind, Status
+from app.workflow import machine as workflow_machine
 
 # China has kept UTC+8 all year since 1991; a time given without an offset is Beijing time.
 BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
@@ -255,6 +256,16 @@ async def patch(
             "properties",
         )
     changed = {c: v for c, v in values.items() if current.values.get(c) != v}
+    if "status" in changed:
+        # One state machine owns the status (app.workflow): a PATCH could skip the claim, the
+        # deadline or the second person's check.
+        state = Status(current.values["status"])
+        can = ", ".join(workflow_machine.allowed(state)) or "none (a final state)"
+        raise Conflict(
+            detail=f"the status changes only through POST /api/v1/{PATH[kind]}/{hazard_id}/transitions; "
+            f"actions allowed from '{state}': {can}",
+            errors=[FieldError("properties.status", "change it with a transition")],
+        )
     if "category_code" in changed:
         category = await repo.category(session, changed["category_code"])
         if category is None:

@@ -37,7 +37,14 @@ class UnitStats(BaseModel):
         description="超期: deadline before today (Beijing time) and neither closed nor rejected"
     )
     supervised: int = Field(
-        description="挂牌督办: always 0 until the ledger workflow adds supervision (see supervision_tracked)"
+        description="挂牌督办: hazards listed for supervision and not yet delisted (摘牌)"
+    )
+    closed_on_time: int = Field(
+        description="按期销号: closed (through the workflow) on or before the deadline"
+    )
+    on_time_rate: float | None = Field(
+        description="按期整改率 = closed_on_time / closed with a deadline and a recorded close-out time; "
+        "null when there is none (closed rows imported without the workflow are not judged)"
     )
     by_road_group: dict[str, Tally] = Field(
         description="per road group (expressway, trunk, county_township, rural) and 'none' (on no known road)"
@@ -51,7 +58,7 @@ class Stats(BaseModel):
     today: date = Field(description="the date overdue is measured against, in the users' time zone")
     timezone: str
     supervision_tracked: bool = Field(
-        description="false until hazards carry a supervision (挂牌督办) flag; 'supervised' is 0 until then"
+        description="true: 'supervised' counts listed hazards (挂牌督办); it was false before the workflow"
     )
     city: UnitStats
     counties: list[UnitStats] = Field(description="every county and development zone of the city, even empty")

@@ -57,7 +57,6 @@ async def test_patch_properties(client, engine: AsyncEngine) -> None:
         {
             "properties": {
                 "grade": "significant",
-                "status": "claimed",
                 "deadline": "2026-06-30",
                 "address": None,
             }
@@ -69,7 +68,7 @@ async def test_patch_properties(client, engine: AsyncEngine) -> None:
     p = r.json()["properties"]
     assert (p["grade"], p["status"], p["deadline"], p["address"], p["direction"], p["version"]) == (
         "significant",
-        "claimed",
+        "reported",
         "2026-06-30",
         None,
         1,  # untouched
@@ -83,20 +82,26 @@ async def test_patch_properties(client, engine: AsyncEngine) -> None:
     ]
     assert events[1]["changes"] == {
         "grade": ["general", "significant"],
-        "status": ["reported", "claimed"],
         "deadline": [None, "2026-06-30"],
         "address": ["东昌路口", None],
     }
     assert (await _row(engine))["updated_by"] == "reviewer"
 
 
-async def test_every_status_may_be_set(client) -> None:
+async def test_the_status_changes_only_through_transitions(client, engine: AsyncEngine) -> None:
     await create(client, "hazards", point(GULOU))
-    for version, status in enumerate(
-        ["claimed", "rectifying", "rectified", "closed", "rejected", "reported"], 1
-    ):
-        r = await _patch(client, {"properties": {"status": status}}, etag=f'"{version}"')
-        assert r.status_code == 200 and r.json()["properties"]["status"] == status
+    before = await _row(engine)
+    r = await _patch(client, {"properties": {"status": "closed", "grade": "major"}})
+    assert r.status_code == 409
+    assert r.json()["detail"] == (
+        "the status changes only through POST /api/v1/hazards/1/transitions; "
+        "actions allowed from 'reported': claim, reject, duplicate, list"
+    )
+    assert r.json()["errors"] == [{"field": "properties.status", "message": "change it with a transition"}]
+    assert await _row(engine) == before
+    # The status it already has is no change.
+    r = await _patch(client, {"properties": {"status": "reported", "grade": "major"}})
+    assert r.status_code == 200 and r.json()["properties"]["grade"] == "major"
 
 
 async def test_null_clears_description_and_direction(client) -> None:
@@ -182,7 +187,7 @@ async def test_if_match_is_required(client, engine: AsyncEngine) -> None:
 
 async def test_stale_if_match_changes_nothing(client, engine: AsyncEngine) -> None:
     await create(client, "hazards", point(GULOU))
-    assert (await _patch(client, {"properties": {"status": "claimed"}})).status_code == 200
+    assert (await _patch(client, {"properties": {"grade": "significant"}})).status_code == 200
     before = await _row(engine)
 
     for stale in ('"1"', 'W/"2"', '"3", "4"'):
@@ -337,7 +342,7 @@ async def test_simultaneous_patches_from_one_version(client, engine: AsyncEngine
     await create(client, "hazards", point(GULOU))
     grades = ["significant", "major", "general", "significant"]
     responses = await asyncio.gather(
-        *(_patch(client, {"properties": {"grade": g, "status": "claimed"}}) for g in grades)
+        *(_patch(client, {"properties": {"grade": g, "description": "并发"}}) for g in grades)
     )
     assert sorted(r.status_code for r in responses) == [200, 412, 412, 412]
     assert (await _row(engine))["version"] == 2

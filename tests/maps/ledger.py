@@ -49,6 +49,7 @@ class Row:
     visibility: str = "explicit"
     deadline: date | None = FUTURE
     segment_to: float | None = None  # a segment from `at` to here along the road
+    supervision: str | None = None  # 挂牌督办 level: city or county
 
     @property
     def kind(self) -> str:
@@ -61,7 +62,7 @@ class Row:
 
 LEDGER: list[Row] = [
     # 高速公路: 3 open, 1 closed
-    Row(COUNTY, "TG01", 0.10, "reported", grade="major", category="LC02"),
+    Row(COUNTY, "TG01", 0.10, "reported", grade="major", category="LC02", supervision="city"),
     Row(COUNTY, "TG01", 0.30, "claimed", category="LC02"),
     Row(COUNTY, "TG01", 0.50, "rectifying", grade="significant"),
     Row(COUNTY, "TG01", 0.70, "closed"),
@@ -69,11 +70,11 @@ LEDGER: list[Row] = [
     Row(COUNTY, "TS01", 0.10, "rectified", category="JC01"),
     Row(COUNTY, "TS01", 0.30, "reported", category="JC01", visibility="implicit"),
     Row(COUNTY, "TS01", 0.55, "claimed", grade="major", segment_to=0.75),
-    Row(COUNTY, "TS01", 0.80, "closed", deadline=PAST),
+    Row(COUNTY, "TS01", 0.80, "closed", deadline=PAST, supervision="county"),  # fixed, not yet delisted
     Row(COUNTY, "TS01", 0.90, "closed"),
     Row(COUNTY, "TS01", 0.95, "rejected", deadline=PAST),
     # 县乡道: 2 open (one overdue), 1 closed
-    Row(COUNTY, "TX01", 0.20, "reported", deadline=PAST, category="SS01"),
+    Row(COUNTY, "TX01", 0.20, "reported", deadline=PAST, category="SS01", supervision="county"),
     Row(COUNTY, "TX01", 0.50, "claimed", category="SS01", visibility="implicit"),
     Row(COUNTY, "TX01", 0.80, "closed", category="SS01"),
     # 农村道路: 1 open, 1 closed
@@ -84,7 +85,7 @@ LEDGER: list[Row] = [
     Row(COUNTY, None, 1, "closed"),
     # another county: 2 open, 1 closed
     Row(OTHER_COUNTY, None, 0, "reported"),
-    Row(OTHER_COUNTY, None, 1, "claimed", deadline=PAST),
+    Row(OTHER_COUNTY, None, 1, "claimed", deadline=PAST, supervision="city"),
     Row(OTHER_COUNTY, None, 2, "closed"),
 ]
 
@@ -103,7 +104,7 @@ def expected(rows: list[Row], county: str | None = None) -> dict[str, int]:
         "closed": closed,
         "rejected": rejected,
         "overdue": sum(r.status in OPEN and r.deadline is not None and r.deadline < TODAY for r in mine),
-        "supervised": 0,
+        "supervised": sum(r.supervision is not None for r in mine),
     }
 
 
@@ -153,9 +154,10 @@ async def insert_ledger(conn: AsyncConnection, road_ids: dict[str, int], rows: l
             await conn.execute(
                 text(
                     "INSERT INTO hazards (kind, category_code, visibility, grade, source, description,"
-                    " status, road_id, chainage_m, deadline, geom, created_by)"
+                    " status, road_id, chainage_m, deadline, geom, created_by, supervision_level)"
                     f" VALUES (:kind, :category, :visibility, :grade, 'inspection', :description, :status,"
-                    f" :road_id, 1000 + 10000 * CAST(:at AS float8), :deadline, {geom_sql}, 'tests')"
+                    f" :road_id, 1000 + 10000 * CAST(:at AS float8), :deadline, {geom_sql}, 'tests',"
+                    " :supervision)"
                     " RETURNING county_code"
                 ),
                 {
@@ -168,6 +170,7 @@ async def insert_ledger(conn: AsyncConnection, road_ids: dict[str, int], rows: l
                     "road_id": road_ids[r.road] if r.road else None,
                     "at": r.at,
                     "deadline": r.deadline,
+                    "supervision": r.supervision,
                     **params,
                 },
             )

@@ -34,7 +34,7 @@ async def test_counts_per_county_and_city(client: httpx.AsyncClient, known_ledge
     assert response.status_code == 200
     body = response.json()
     Stats.model_validate(body)
-    assert body["supervision_tracked"] is False
+    assert body["supervision_tracked"] is True
 
     counties = {u["code"]: u for u in body["counties"]}
     # Every county and development zone is listed, also those with no hazard.
@@ -49,7 +49,7 @@ async def test_counts_per_county_and_city(client: httpx.AsyncClient, known_ledge
             "closed": 6,
             "rejected": 1,
             "overdue": 2,
-            "supervised": 0,
+            "supervised": 3,
         }
     )
     assert _headline(counties[OTHER_COUNTY]) == ledger.expected(LEDGER, OTHER_COUNTY)

@@ -40,6 +40,13 @@ SELECT
                     h.direction,
                     h.reported_at,
                     h.deadline,
+                    -- Derived, never stored: past the deadline (Beijing date) and not yet closed.
+                    (h.deadline < (now() AT TIME ZONE 'Asia/Shanghai')::date
+                     AND h.status IN ('reported', 'claimed', 'rectifying', 'rectified')) AS overdue,
+                    h.supervision_level IS NOT NULL AS supervised,
+                    h.supervision_level,
+                    h.supervised_since,
+                    h.duplicate_of,
                     h.created_at,
                     h.updated_at,
                     h.version,

@@ -6,7 +6,8 @@ SELECT coalesce(
             'action', e.action,
             'actor', e.actor,
             'at', e.at,
-            'changes', e.changes
+            'changes', e.changes,
+            'note', e.note
         )
         ORDER BY e.id
     ),

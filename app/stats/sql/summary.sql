@@ -20,9 +20,12 @@ ledger AS (
            coalesce(r.layer_group, 'none') AS road_group,
            h.status = ANY (p.open_statuses) AS is_open,
            h.status = ANY (p.open_statuses) AND h.deadline < t.d AS is_overdue,
-           -- 挂牌督办 (listed supervision) has no column yet: the ledger-workflow issue adds
-           -- hazards.supervised and puts it here. Until then no hazard counts as supervised.
-           false AS is_supervised
+           -- 挂牌督办: listed until delisted, which only a closed hazard can be; so a fixed hazard
+           -- awaiting its 摘牌 still counts.
+           h.supervision_level IS NOT NULL AS is_supervised,
+           -- 按期整改: judged only where the workflow recorded a close-out time and a deadline.
+           h.status = 'closed' AND h.closed_at IS NOT NULL AND h.deadline IS NOT NULL AS is_timed_close,
+           h.status = 'closed' AND (h.closed_at AT TIME ZONE p.tz)::date <= h.deadline AS is_on_time
       FROM hazards h
       LEFT JOIN roads r ON r.id = h.road_id
      CROSS JOIN params p
@@ -41,7 +44,9 @@ base AS (
            count(*) FILTER (WHERE status = 'closed') AS closed,
            count(*) FILTER (WHERE status = 'rejected') AS rejected,
            count(*) FILTER (WHERE is_overdue) AS overdue,
-           count(*) FILTER (WHERE is_supervised) AS supervised
+           count(*) FILTER (WHERE is_supervised) AS supervised,
+           count(*) FILTER (WHERE is_timed_close) AS timed_closed,
+           count(*) FILTER (WHERE is_on_time) AS closed_on_time
       FROM ledger
      GROUP BY county_code, road_group, grade, category_code
 ),
@@ -58,7 +63,9 @@ counted AS (
            sum(closed)::bigint AS closed,
            sum(rejected)::bigint AS rejected,
            sum(overdue)::bigint AS overdue,
-           sum(supervised)::bigint AS supervised
+           sum(supervised)::bigint AS supervised,
+           sum(timed_closed)::bigint AS timed_closed,
+           sum(closed_on_time)::bigint AS closed_on_time
       FROM base
      GROUP BY GROUPING SETS (
            (county_code), (county_code, road_group), (county_code, grade), (county_code, category_code),
@@ -91,6 +98,10 @@ unit_stats AS (
                                           THEN round(t.closed::numeric / (t.found - t.rejected), 4) END,
                'overdue', coalesce(t.overdue, 0),
                'supervised', coalesce(t.supervised, 0),
+               'closed_on_time', coalesce(t.closed_on_time, 0),
+               -- 按期整改率: of the close-outs with a deadline and a recorded time, those on time.
+               'on_time_rate', CASE WHEN t.timed_closed > 0
+                                    THEN round(t.closed_on_time::numeric / t.timed_closed, 4) END,
                'by_road_group', (
                    SELECT json_object_agg(g.code, json_build_object(
                               'found', coalesce(c.found, 0), 'open', coalesce(c.open, 0),
@@ -124,8 +135,8 @@ SELECT json_build_object(
            'as_of', now(),
            'today', (SELECT d FROM today),
            'timezone', (SELECT tz FROM params),
-           -- False until the supervision column exists; pages show the count as not yet tracked.
-           'supervision_tracked', false,
+           -- Kept for the pages, which showed a "not yet tracked" note while it was false.
+           'supervision_tracked', true,
            'city', (SELECT body FROM unit_stats WHERE level = 'city'),
            'counties', (SELECT coalesce(json_agg(body ORDER BY level, code), '[]'::json)
                           FROM unit_stats WHERE level <> 'city')

@@ -1,0 +1,137 @@
+"""The ledger (台账) of a jurisdiction as JSON, CSV (UTF-8 with BOM) and XLSX, with Chinese headers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import invalid
+from app.roads.chainage import chainage_sql
+from app.settings import get_settings
+from app.sqlfiles import load
+from app.vocab import Direction, Grade, JurisdictionLevel, Source, Status, Visibility
+
+# (key in the JSON rows, the ledger's header), in the order of a Chinese ledger.
+COLUMNS: tuple[tuple[str, str], ...] = (
+    ("no", "序号"),
+    ("ledger_no", "隐患编号"),
+    ("county", "所属县(市、区)"),
+    ("township", "乡镇(街道)"),
+    ("road_code", "道路编号"),
+    ("chainage", "桩号"),
+    ("direction", "方向"),
+    ("category", "隐患类别"),
+    ("visibility", "显性/隐性"),
+    ("grade", "等级"),
+    ("reported_at", "发现时间"),
+    ("source", "来源"),
+    ("claim_name", "认领人"),
+    ("claim_unit", "认领单位"),
+    ("claimed_at", "认领时间"),
+    ("measures", "整改措施"),
+    ("deadline", "整改时限"),
+    ("status", "状态"),
+    ("rectified_at", "整改完成时间"),
+    ("closed_at", "销号时间"),
+    ("verifier", "核验人"),
+    ("supervised", "是否挂牌督办"),
+)
+HEADERS = [title for _, title in COLUMNS]
+TIMEZONE = "Asia/Shanghai"
+
+_LABELS = json.dumps(
+    {
+        "status": {s.value: s.zh for s in Status},
+        "grade": {g.value: g.zh for g in Grade},
+        "visibility": {v.value: v.zh for v in Visibility},
+        "source": {s.value: s.zh for s in Source},
+        "direction": {d.value: d.zh for d in Direction},
+    },
+    ensure_ascii=False,
+)
+
+
+@dataclass(frozen=True)
+class Ledger:
+    code: str
+    name: str
+    rows_json: str  # built by PostgreSQL
+
+    def rows(self) -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = json.loads(self.rows_json)
+        return rows
+
+    def as_json(self) -> str:
+        head = json.dumps(
+            {
+                "jurisdiction": {"code": self.code, "name": self.name},
+                "columns": [dict(key=k, title=t) for k, t in COLUMNS],
+            },
+            ensure_ascii=False,
+        )
+        return f'{head[:-1]}, "rows": {self.rows_json}}}'
+
+    def as_csv(self) -> bytes:
+        out = io.StringIO()
+        # CRLF, as Excel writes it; the BOM makes Excel and WPS read UTF-8 rather than GBK.
+        writer = csv.writer(out, lineterminator="\r\n")
+        writer.writerow(HEADERS)
+        for row in self.rows():
+            writer.writerow(["" if row[k] is None else row[k] for k, _ in COLUMNS])
+        return ("\ufeff" + out.getvalue()).encode("utf-8")
+
+    def as_xlsx(self) -> bytes:
+        wb = Workbook()
+        ws = wb.active
+        assert ws is not None
+        ws.title = "隐患台账"
+        ws.append(HEADERS)
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+            cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        for row in self.rows():
+            ws.append([row[k] for k, _ in COLUMNS])
+        ws.freeze_panes = "C2"  # headers and the ledger number stay in view
+        for letter, (key, title) in zip(_letters(len(COLUMNS)), COLUMNS, strict=True):
+            ws.column_dimensions[letter].width = (
+                30 if key in ("measures", "claim_unit") else max(8, 2 * len(title) + 2)
+            )
+        out = io.BytesIO()
+        wb.save(out)
+        return out.getvalue()
+
+
+def _letters(n: int) -> list[str]:
+    return [chr(ord("A") + i) if i < 26 else "A" + chr(ord("A") + i - 26) for i in range(n)]
+
+
+async def ledger(session: AsyncSession, jurisdiction: str | None) -> Ledger:
+    code = jurisdiction or get_settings().city_code
+    found = (
+        await session.execute(
+            text("SELECT name, level FROM jurisdictions WHERE code = :code"), {"code": code}
+        )
+    ).one_or_none()
+    if found is None:
+        raise invalid("jurisdiction", f"unknown jurisdiction code {code}")
+    name, level = found
+    county = township = None
+    if level in (JurisdictionLevel.county, JurisdictionLevel.zone):
+        county = code
+    elif level == JurisdictionLevel.township:
+        township = code
+    elif level != JurisdictionLevel.city:
+        raise invalid("jurisdiction", "a ledger is kept for the city, a county or zone, or a township")
+    sql = load("app.ledger", "rows").replace("/*chainage*/", chainage_sql("h.chainage_m", "h.end_chainage_m"))
+    rows = await session.execute(
+        text(sql), {"labels": _LABELS, "tz": TIMEZONE, "county": county, "township": township}
+    )
+    return Ledger(code, name, str(rows.scalar_one()))

@@ -1,0 +1,59 @@
+"""POST /api/v1/{hazards,segments}/{id}/transitions and GET /api/v1/supervision/suggestions."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from app.deps import Actor, Session
+from app.hazards.router import HazardId, IfMatch
+from app.http import JSON_TYPES, read_json_body
+from app.openapi import problems, request_body
+from app.vocab import HazardKind
+from app.workflow import service, supervision
+from app.workflow.machine import TABLE
+from app.workflow.schemas import TransitionIn
+
+_TABLE_DOC = "\n".join(
+    f"- {state} + `{action}` → {m.to}" + (f" (needs {', '.join(m.required)})" if m.required else "")
+    for (state, action), m in TABLE.items()
+)
+_EXAMPLE = {"action": "claim", "name": "张三", "post": "副县长", "unit": "东昌府区人民政府"}
+
+
+def make_router(kind: HazardKind) -> APIRouter:
+    name = service.PATH[kind]
+    router = APIRouter(prefix=f"/{name}", tags=[f"{name} ({kind.zh})"])
+
+    @router.post(
+        "/{id}/transitions",
+        summary=f"Move a {kind.en} through the ledger workflow",
+        description="One action and its fields; requires `If-Match`. A move the workflow does not "
+        "allow from the current state is 409, missing fields 422; a refused request changes nothing.\n\n"
+        + _TABLE_DOC,
+        responses=problems(400, 404, 409, 410, 412, 413, 415, 422, 428),
+        openapi_extra=request_body(TransitionIn, JSON_TYPES, _EXAMPLE),
+    )
+    async def transition(
+        request: Request, session: Session, actor: Actor, hazard_id: HazardId, if_match: IfMatch = None
+    ) -> Response:
+        body = await read_json_body(request, JSON_TYPES)
+        written = await service.transition(session, kind, hazard_id, body, if_match, actor)
+        return Response(
+            written.feature,
+            media_type="application/geo+json",
+            headers={"ETag": written.etag, "Cache-Control": "no-cache"},
+        )
+
+    return router
+
+
+router = make_router(HazardKind.point)
+segments_router = make_router(HazardKind.segment)
+
+supervision_router = APIRouter(prefix="/supervision", tags=["supervision (挂牌督办)"])
+
+
+@supervision_router.get("/suggestions", summary="Open hazards to consider for 挂牌督办")
+async def suggestions(session: Session) -> Response:
+    """Open hazards, not listed, that are overdue or graded 重大 (major); most overdue first."""
+    return Response(await supervision.suggestions(session), media_type="application/json")

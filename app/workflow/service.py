@@ -1,0 +1,138 @@
+"""Applies a move of the workflow to a hazard: checks, then one UPDATE that the triggers record."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Conflict, FieldError, Gone, InvalidInput, NotFound, PreconditionFailed, invalid
+from app.hazards import service as hazards
+from app.hazards.service import Written
+from app.http import check_if_match
+from app.settings import get_settings
+from app.vocab import Grade, HazardKind, Status
+from app.workflow import machine
+from app.workflow import repository as repo
+from app.workflow.machine import Action
+from app.workflow.schemas import TransitionIn
+
+PATH = {HazardKind.point: "hazards", HazardKind.segment: "segments"}
+
+
+def deadline_days(grade: str) -> int:
+    s = get_settings()
+    return {
+        Grade.general: s.deadline_days_general,
+        Grade.significant: s.deadline_days_significant,
+        Grade.major: s.deadline_days_major,
+    }[Grade(grade)]
+
+
+def _validate(body: Any) -> TransitionIn:
+    if not isinstance(body, dict):
+        raise invalid("body", "send a JSON object with an 'action' and its fields")
+    try:
+        return TransitionIn.model_validate(body)
+    except ValidationError as exc:
+        errors = [FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in exc.errors()]
+        raise InvalidInput(
+            detail="; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors
+        ) from exc
+
+
+async def transition(
+    session: AsyncSession, kind: HazardKind, hazard_id: int, body: Any, if_match: str | None, actor: str
+) -> Written:
+    state = await repo.lock(session, hazard_id)
+    if state is None or state.kind != kind.value:
+        raise NotFound(detail=f"there is no {kind.en} with id {hazard_id} under /{PATH[kind]}")
+    if state.deleted:
+        raise Gone(detail=f"{kind.en} {hazard_id} has been deleted; it takes no more transitions")
+    check_if_match(if_match, state.version)
+    t = _validate(body)
+    if t.action not in Action.codes():
+        raise invalid("action", f"unknown action '{t.action}'; one of: {', '.join(Action.codes())}")
+    action = Action(t.action)
+    status = Status(state.status)
+    try:
+        move = machine.move(status, action)
+    except machine.Refused as exc:
+        raise Conflict(detail=str(exc)) from exc
+    if action is Action.list and state.supervision_level is not None:
+        raise Conflict(
+            detail=f"{kind.en} {hazard_id} is already listed for supervision ({state.supervision_level})"
+        )
+    if action is Action.delist and state.supervision_level is None:
+        raise Conflict(
+            detail=f"{kind.en} {hazard_id} is not listed for supervision; there is nothing to delist"
+        )
+    lacking = machine.missing(move, t.model_dump())
+    if lacking:
+        raise InvalidInput(
+            detail=f"'{action}' needs {', '.join(lacking)}",
+            errors=[FieldError(f, f"required for '{action}'") for f in lacking],
+        )
+
+    values: dict[str, Any] = {}
+    if move.to is not status:
+        values["status"] = move.to.value
+    note = t.note
+    match action:
+        case Action.claim:
+            values |= {"claim_name": t.name, "claim_post": t.post, "claim_unit": t.unit}
+            values["claimed_at"] = hazards.beijing_if_naive(t.signed_at) if t.signed_at else repo.NOW
+        case Action.start:
+            values |= {"measures": t.measures, "interim_measures": t.interim_measures}
+            values["deadline"] = t.deadline or state.deadline or await _default_deadline(session, state.grade)
+        case Action.rectify:
+            values |= {"evidence": t.evidence, "rectified_by": actor, "rectified_at": repo.NOW}
+        case Action.close:
+            if t.verifier == state.rectified_by:
+                raise invalid(
+                    "verifier", f"the verifier must not be {t.verifier}, who marked the hazard rectified"
+                )
+            # Until accounts exist the verifier is a typed name and the rectifier a user header:
+            # refuse a match on either, so one person cannot both mark and check the fix.
+            if actor == state.rectified_by:
+                raise invalid(
+                    "X-Hazardmap-User", f"{actor} marked the hazard rectified and cannot close it out"
+                )
+            values |= {"verifier": t.verifier, "verification": t.verification, "closed_at": repo.NOW}
+        case Action.reject:
+            values["reject_reason"] = t.reason
+            note = note or t.reason
+        case Action.duplicate:
+            if t.of == hazard_id or t.of is None or not await repo.exists(session, t.of):
+                raise invalid("of", f"{t.of} is not another hazard that exists")
+            values["duplicate_of"] = t.of
+        case Action.reopen:
+            # The next close needs a fresh rectification and a fresh check; the old ones stay in the history.
+            values |= dict.fromkeys(
+                ("evidence", "rectified_by", "rectified_at", "verifier", "verification", "closed_at")
+            )
+            values["deadline"] = t.deadline or await _default_deadline(session, state.grade)
+            note = note or t.reason
+        case Action.list:
+            values |= {
+                "supervision_level": t.level,
+                "supervision_reason": t.reason,
+                "supervised_since": repo.NOW,
+            }
+            note = note or t.reason
+        case Action.delist:
+            values |= dict.fromkeys(("supervision_level", "supervision_reason", "supervised_since"))
+    if (
+        await repo.apply(
+            session, hazard_id, state.version, values, actor=actor, action=action.value, note=note
+        )
+        != 1
+    ):
+        raise PreconditionFailed(detail="the hazard changed while this request was being applied")
+    return await hazards.get_feature(session, kind, hazard_id)
+
+
+async def _default_deadline(session: AsyncSession, grade: str) -> date:
+    return await repo.today_beijing(session) + timedelta(days=deadline_days(grade))

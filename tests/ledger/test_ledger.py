@@ -1,0 +1,177 @@
+"""GET /api/v1/ledger: the JSON, and the CSV and XLSX opened back and compared cell by cell."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+import openpyxl
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from app.ledger.service import HEADERS
+from tests.hazards.conftest import BOJIQIAO, GULOU, api_roads, create, point
+from tests.workflow.test_transitions import step
+
+__all__ = ["api_roads"]  # the fixture, shared with the hazards tests
+
+EXPECTED_HEADERS = [
+    "序号", "隐患编号", "所属县(市、区)", "乡镇(街道)", "道路编号", "桩号", "方向", "隐患类别", "显性/隐性",
+    "等级", "发现时间", "来源", "认领人", "认领单位", "认领时间", "整改措施", "整改时限", "状态",
+    "整改完成时间", "销号时间", "核验人", "是否挂牌督办",
+]  # fmt: skip
+
+
+@pytest.fixture
+async def ledger_rows(client, engine: AsyncEngine, api_roads: dict[str, int]) -> list[list[Any]]:
+    """Two hazards in 东昌府区 (one closed and listed, one just reported) and one in 阳谷县.
+
+    Returns the 东昌府区 ledger as it must be, row by row.
+    """
+    done = await create(
+        client,
+        "hazards",
+        point((115.97, 36.46), grade="major", direction=2, reported_at="2026-03-01T08:15:00+08:00"),
+    )
+    claim = {
+        "name": "张三",
+        "post": "副区长",
+        "unit": "东昌府区人民政府",
+        "signed_at": "2026-03-03T10:00:00+08:00",
+    }
+    await step(client, done["id"], {"action": "claim", **claim})
+    start = {"measures": "增设减速带", "interim_measures": "限速40", "deadline": "2026-03-20"}
+    await step(client, done["id"], {"action": "start", **start})
+    await step(client, done["id"], {"action": "rectify", "evidence": "已完成"}, "a")
+    await step(client, done["id"], {"action": "close", "verifier": "李四", "verification": "合格"}, "b")
+    await step(client, done["id"], {"action": "reopen", "reason": "复发", "deadline": "2026-04-10"}, "c")
+    await step(client, done["id"], {"action": "rectify", "evidence": "再次完成"}, "a")
+    await step(client, done["id"], {"action": "close", "verifier": "李四", "verification": "合格"}, "b")
+    fresh = await create(
+        client, "hazards", point(GULOU, source="public_report", reported_at="2026-03-05T14:00:00+08:00")
+    )
+    await step(
+        client, fresh["id"], {"action": "list", "level": "county", "reason": "群众反映强烈"}, "command"
+    )
+    await create(client, "hazards", point(BOJIQIAO))
+    async with engine.connect() as conn:
+        times = (
+            await conn.execute(
+                text(
+                    "SELECT to_char(rectified_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI'),"
+                    " to_char(closed_at AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI')"
+                    " FROM hazards WHERE id = :id"
+                ),
+                {"id": done["id"]},
+            )
+        ).one()
+    return [
+        [
+            1,
+            done["properties"]["ledger_no"],
+            "东昌府区",
+            "古楼街道办事处",
+            "G9309",
+            "K517+500",
+            "上行(桩号递增)",
+            "平交路口缺“三必上”",
+            "显性",
+            "重大",
+            "2026-03-01 08:15",
+            "排查发现",
+            "张三",
+            "东昌府区人民政府",
+            "2026-03-03 10:00",
+            "增设减速带",
+            "2026-04-10",
+            "已销号",
+            times[0],
+            times[1],
+            "李四",
+            "否",
+        ],
+        [
+            2,
+            fresh["properties"]["ledger_no"],
+            "东昌府区",
+            "古楼街道办事处",
+            "S242",
+            "K34+355",
+            None,
+            "平交路口缺“三必上”",
+            "显性",
+            "一般",
+            "2026-03-05 14:00",
+            "群众举报",
+            None,
+            None,
+            None,
+            None,
+            None,
+            "已上报",
+            None,
+            None,
+            None,
+            "是",
+        ],
+    ]
+
+
+def _cells(rows: list[list[Any]]) -> list[list[str]]:
+    """What a CSV cell holds: text, '' for nothing."""
+    return [["" if v is None else str(v) for v in r] for r in rows]
+
+
+async def test_headers_are_the_ledger_s() -> None:
+    assert HEADERS == EXPECTED_HEADERS
+
+
+async def test_json(client, ledger_rows: list[list[Any]]) -> None:
+    r = await client.get("/api/v1/ledger", params={"jurisdiction": "371502"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["jurisdiction"] == {"code": "371502", "name": "东昌府区"}
+    assert [c["title"] for c in body["columns"]] == EXPECTED_HEADERS
+    keys = [c["key"] for c in body["columns"]]
+    assert [[row[k] for k in keys] for row in body["rows"]] == ledger_rows
+
+
+async def test_csv_opens_back_cell_by_cell(client, ledger_rows: list[list[Any]]) -> None:
+    r = await client.get("/api/v1/ledger", params={"jurisdiction": "371502", "format": "csv"})
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "text/csv; charset=utf-8"
+    assert r.headers["content-disposition"].startswith('attachment; filename="ledger-371502.csv"')
+    assert r.content.startswith(b"\xef\xbb\xbf")  # the BOM
+    table = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"), newline="")))
+    assert table == [EXPECTED_HEADERS, *_cells(ledger_rows)]
+
+
+async def test_xlsx_opens_back_cell_by_cell(client, ledger_rows: list[list[Any]]) -> None:
+    r = await client.get("/api/v1/ledger", params={"jurisdiction": "371502", "format": "xlsx"})
+    assert r.status_code == 200
+    assert r.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    ws = openpyxl.load_workbook(io.BytesIO(r.content)).active
+    assert ws is not None and ws.title == "隐患台账"
+    table = [list(row) for row in ws.iter_rows(values_only=True)]
+    assert table == [EXPECTED_HEADERS, *ledger_rows]
+
+
+async def test_jurisdictions(client, ledger_rows: list[list[Any]]) -> None:
+    city = (await client.get("/api/v1/ledger")).json()
+    assert city["jurisdiction"]["code"] == "371500"
+    assert [r["county"] for r in city["rows"]] == ["东昌府区", "东昌府区", "阳谷县"]
+    assert [r["no"] for r in city["rows"]] == [1, 2, 3]
+    township = (await client.get("/api/v1/ledger", params={"jurisdiction": "371502001"})).json()
+    assert [r["ledger_no"] for r in township["rows"]] == [ledger_rows[0][1], ledger_rows[1][1]]
+    yanggu = (await client.get("/api/v1/ledger", params={"jurisdiction": "371521"})).json()
+    assert [r["county"] for r in yanggu["rows"]] == ["阳谷县"]
+
+
+async def test_unknown_jurisdiction_and_format(client) -> None:
+    r = await client.get("/api/v1/ledger", params={"jurisdiction": "999999"})
+    assert r.status_code == 422
+    assert r.json()["errors"] == [{"field": "jurisdiction", "message": "unknown jurisdiction code 999999"}]
+    r = await client.get("/api/v1/ledger", params={"format": "pdf"})
+    assert r.status_code == 422
