@@ -20,6 +20,7 @@ from app.roads.linear_router import router as linear_router
 from app.roads.router import router as roads_router
 from app.settings import get_settings
 from app.stats.router import router as stats_router
+from app.tiles.router import router as tiles_router
 
 API_PREFIX = "/api/v1"
 
@@ -61,6 +62,8 @@ def create_app() -> FastAPI:
     # Before the roads router, whose /roads/{id} would otherwise take /roads/locate and /roads/snap.
     app.include_router(linear_router, prefix=API_PREFIX)
     app.include_router(crashes_router, prefix=API_PREFIX)
+    # Vector tiles (issue 5), outside the API prefix like other tile servers.
+    app.include_router(tiles_router)
     for router in _domain_routers():
         app.include_router(router, prefix=API_PREFIX)
     return app

@@ -66,6 +66,11 @@ def _where(kind: str, f: HazardFilter) -> tuple[str, dict[str, Any]]:
     return " AND ".join(clauses), params
 
 
+def filter_sql(kind: str, f: HazardFilter) -> tuple[str, dict[str, Any]]:
+    """The list's WHERE over ``hazards h`` and its bound values, for the tiles and exports to reuse."""
+    return _where(kind, f)
+
+
 # A box at least this large (square degrees; 0.1 is some 30 × 35 km here, larger than a county's
 # town and its surroundings) is listed like a broad filter: on 1,000,000 rows a box around the
 # whole city took 0.33 s in two scans and 0.53 s gathered once; at 0.3° × 0.3° both took 0.10 s.
