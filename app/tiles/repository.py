@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from typing import Any
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.hazards.repository import filter_sql
 from app.hazards.schemas import HazardFilter
+from app.roads.repository import filter_sql as road_filter_sql
+from app.roads.schemas import RoadFilter
 from app.sqlfiles import load
 
 PKG = "app.tiles"
@@ -42,33 +43,13 @@ FIELDS: dict[str, dict[str, str]] = {
 FIELDS["segments"] = FIELDS["hazards"]
 KIND = {"hazards": "point", "segments": "segment"}
 
-# Roads are filtered by their own columns; only these filters of the list apply to them.
-_ROAD_CLAUSES: dict[str, str] = {
-    "road_group": "r.layer_group = ANY(:road_group)",
-    "road": "r.code = ANY(:road)",
-    "bbox": "ST_Intersects(r.geom, ST_MakeEnvelope(:x1, :y1, :x2, :y2, 4326))",
-}
-ROAD_FILTERS = frozenset(_ROAD_CLAUSES)
+# The list's filters that apply to roads (as app.roads filters them), by their name in the list.
+ROAD_FILTERS = frozenset({"road_group", "road", "bbox"})
 
 
 @cache
 def _sql(name: str, where: str) -> str:
     return load(PKG, name).replace("/*where*/", where)
-
-
-def _road_where(f: HazardFilter) -> tuple[str, dict[str, Any]]:
-    clauses: list[str] = ["true"]
-    params: dict[str, Any] = {}
-    for name, clause in _ROAD_CLAUSES.items():
-        value = getattr(f, name)
-        if value is None:
-            continue
-        clauses.append(clause)
-        if name == "bbox":
-            params.update(zip(("x1", "y1", "x2", "y2"), value, strict=True))
-        else:
-            params[name] = value
-    return " AND ".join(clauses), params
 
 
 @dataclass(frozen=True)
@@ -79,7 +60,7 @@ class Tile:
 
 async def tile(session: AsyncSession, layer: str, z: int, x: int, y: int, f: HazardFilter) -> Tile:
     if layer == "roads":
-        where, params = _road_where(f)
+        where, params = road_filter_sql(RoadFilter(bbox=f.bbox, road_group=f.road_group, code=f.road))
         sql = _sql("roads", where)
     else:
         where, params = filter_sql(KIND[layer], f)
