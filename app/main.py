@@ -16,6 +16,7 @@ from app.hazards.router import segments_router
 from app.health.router import router as health_router
 from app.jurisdictions.router import router as jurisdictions_router
 from app.maps.router import mount as mount_maps
+from app.ogc.router import router as ogc_router
 from app.roads.linear_router import router as linear_router
 from app.roads.router import router as roads_router
 from app.settings import get_settings
@@ -64,6 +65,8 @@ def create_app() -> FastAPI:
     app.include_router(crashes_router, prefix=API_PREFIX)
     # Vector tiles (issue 5), outside the API prefix like other tile servers.
     app.include_router(tiles_router)
+    # OGC API – Features (issue 5), for other agencies' GIS.
+    app.include_router(ogc_router)
     for router in _domain_routers():
         app.include_router(router, prefix=API_PREFIX)
     return app

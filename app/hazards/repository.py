@@ -42,6 +42,8 @@ _CLAUSES: dict[str, str] = {
     "road_group": "h.road_id IN (SELECT r.id FROM roads r WHERE r.layer_group = ANY(:road_group))",
     "road": "h.road_id IN (SELECT r.id FROM roads r WHERE r.code = ANY(:road))",
     "updated_since": "h.updated_at >= :updated_since",
+    "reported_from": "h.reported_at >= :reported_from",
+    "reported_to": "h.reported_at <= :reported_to",
     # ST_Intersects is index-friendly by itself: PostGIS's support function adds
     # `h.geom && envelope` as the GiST index condition (EXPLAIN shows it as "Index Cond"), then
     # checks exactly (a segment whose box touches the envelope while the line does not is out;
