@@ -11,6 +11,7 @@ from app import __version__, problems
 from app.categories.router import router as categories_router
 from app.crashes.router import router as crashes_router
 from app.db import dispose_engine
+from app.exports.router import router as exports_router
 from app.hazards.router import router as hazards_router
 from app.hazards.router import segments_router
 from app.health.router import router as health_router
@@ -63,6 +64,7 @@ def create_app() -> FastAPI:
     # Before the roads router, whose /roads/{id} would otherwise take /roads/locate and /roads/snap.
     app.include_router(linear_router, prefix=API_PREFIX)
     app.include_router(crashes_router, prefix=API_PREFIX)
+    app.include_router(exports_router, prefix=API_PREFIX)
     # Vector tiles (issue 5), outside the API prefix like other tile servers.
     app.include_router(tiles_router)
     # OGC API – Features (issue 5), for other agencies' GIS.

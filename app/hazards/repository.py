@@ -21,6 +21,11 @@ from app.sqlfiles import load
 PKG = "app.hazards"
 
 
+def features_sql() -> str:
+    """features.sql, ready to be given a WHERE over ``hazards h`` (the exports stream it)."""
+    return _features_sql()
+
+
 @cache
 def _features_sql() -> str:
     return load(PKG, "features").replace("/*chainage*/", chainage_sql("h.chainage_m", "h.end_chainage_m"))
