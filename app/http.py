@@ -162,10 +162,15 @@ def check_if_match(header: str | None, version: int) -> None:
 
 def none_match(header: str | None, version: int) -> bool:
     """True when If-None-Match names the current version (weak comparison): answer 304."""
+    return none_match_tag(header, etag(version))
+
+
+def none_match_tag(header: str | None, current: str) -> bool:
+    """True when If-None-Match names ``current`` (a quoted entity tag; weak comparison)."""
     if header is None or not header.strip():
         return False
     try:
         tags = _tags(header, "If-None-Match")
     except BadRequest:
         return False  # an unreadable validator is ignored, and the full answer sent
-    return tags is None or any(f'"{opaque}"' == etag(version) for _, opaque in tags)
+    return tags is None or any(f'"{opaque}"' == current for _, opaque in tags)

@@ -11,16 +11,19 @@ from app import __version__, problems
 from app.categories.router import router as categories_router
 from app.crashes.router import router as crashes_router
 from app.db import dispose_engine
+from app.exports.router import router as exports_router
 from app.hazards.router import router as hazards_router
 from app.hazards.router import segments_router
 from app.health.router import router as health_router
 from app.jurisdictions.router import router as jurisdictions_router
 from app.ledger.router import router as ledger_router
 from app.maps.router import mount as mount_maps
+from app.ogc.router import router as ogc_router
 from app.roads.linear_router import router as linear_router
 from app.roads.router import router as roads_router
 from app.settings import get_settings
 from app.stats.router import router as stats_router
+from app.tiles.router import router as tiles_router
 from app.workflow.router import router as workflow_router
 from app.workflow.router import segments_router as workflow_segments_router
 from app.workflow.router import supervision_router
@@ -59,29 +62,31 @@ def create_app() -> FastAPI:
         return await call_next(request)
 
     app.include_router(health_router)
-    # Statistics and the map pages (issue 3), apart from the ledger API's routers below.
-    app.include_router(stats_router, prefix=API_PREFIX)
-    mount_maps(app)
-    # Before the roads router, whose /roads/{id} would otherwise take /roads/locate and /roads/snap.
-    app.include_router(linear_router, prefix=API_PREFIX)
-    app.include_router(crashes_router, prefix=API_PREFIX)
-    for router in _domain_routers():
+    mount_maps(app)  # the pages: /map, /wall, /field and their static files
+    # Vector tiles and OGC API – Features sit outside /api/v1, where GIS clients expect them.
+    app.include_router(tiles_router)
+    app.include_router(ogc_router)
+    for router in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
     return app
 
 
-def _domain_routers() -> list[APIRouter]:
-    return [
-        hazards_router,
-        segments_router,
-        workflow_router,
-        workflow_segments_router,
-        supervision_router,
-        ledger_router,
-        categories_router,
-        jurisdictions_router,
-        roads_router,
-    ]
+# Order matters where paths overlap: /roads/locate and /roads/snap before /roads/{id}.
+API_ROUTERS: list[APIRouter] = [
+    hazards_router,
+    segments_router,
+    workflow_router,
+    workflow_segments_router,
+    supervision_router,
+    ledger_router,
+    stats_router,
+    categories_router,
+    jurisdictions_router,
+    linear_router,
+    roads_router,
+    crashes_router,
+    exports_router,
+]
 
 
 app = create_app()

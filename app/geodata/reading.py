@@ -84,8 +84,6 @@ def cell(value: Any) -> str:
     return str(value).strip()
 
 
-
-
 def parse_chainage_m(text: str) -> float:
     """A chainage in metres from ``12345.6`` or a posted 桩号 in any notation app.roads.chainage reads.
 

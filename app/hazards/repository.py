@@ -21,6 +21,11 @@ from app.sqlfiles import load
 PKG = "app.hazards"
 
 
+def features_sql() -> str:
+    """features.sql, ready to be given a WHERE over ``hazards h`` (the exports stream it)."""
+    return _features_sql()
+
+
 @cache
 def _features_sql() -> str:
     return load(PKG, "features").replace("/*chainage*/", chainage_sql("h.chainage_m", "h.end_chainage_m"))
@@ -42,6 +47,8 @@ _CLAUSES: dict[str, str] = {
     "road_group": "h.road_id IN (SELECT r.id FROM roads r WHERE r.layer_group = ANY(:road_group))",
     "road": "h.road_id IN (SELECT r.id FROM roads r WHERE r.code = ANY(:road))",
     "updated_since": "h.updated_at >= :updated_since",
+    "reported_from": "h.reported_at >= :reported_from",
+    "reported_to": "h.reported_at <= :reported_to",
     # ST_Intersects is index-friendly by itself: PostGIS's support function adds
     # `h.geom && envelope` as the GiST index condition (EXPLAIN shows it as "Index Cond"), then
     # checks exactly (a segment whose box touches the envelope while the line does not is out;
@@ -64,6 +71,11 @@ def _where(kind: str, f: HazardFilter) -> tuple[str, dict[str, Any]]:
         else:
             params[name] = value
     return " AND ".join(clauses), params
+
+
+def filter_sql(kind: str, f: HazardFilter) -> tuple[str, dict[str, Any]]:
+    """The list's WHERE over ``hazards h`` and its bound values, for the tiles and exports to reuse."""
+    return _where(kind, f)
 
 
 # A box at least this large (square degrees; 0.1 is some 30 × 35 km here, larger than a county's

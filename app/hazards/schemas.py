@@ -218,3 +218,6 @@ class HazardFilter:
     grade: list[str] | None = None
     bbox: tuple[float, float, float, float] | None = None
     updated_since: datetime | None = None
+    # An interval of reported_at (OGC API's datetime), either end open.
+    reported_from: datetime | None = None
+    reported_to: datetime | None = None

@@ -77,6 +77,12 @@ class Written:
 
 # -- reading ---------------------------------------------------------------------------------------
 async def list_features(session: AsyncSession, kind: HazardKind, f: HazardFilter, page: Paging) -> repo.Page:
+    await check_codes(session, f)
+    return await repo.list_features(session, kind.value, f, page.limit, page.offset)
+
+
+async def check_codes(session: AsyncSession, f: HazardFilter) -> None:
+    """Refuse filter codes that name nothing (shared by the list, the tiles, OGC API and exports)."""
     if f.county or f.township or f.category or f.road:
         unknown = await repo.unknown_codes(session, f)
         errors = []
@@ -94,7 +100,6 @@ async def list_features(session: AsyncSession, kind: HazardKind, f: HazardFilter
                 errors.append(FieldError(name, f"unknown {label} {', '.join(values)}"))
         if errors:
             raise _invalid(errors)
-    return await repo.list_features(session, kind.value, f, page.limit, page.offset)
 
 
 async def get_feature(session: AsyncSession, kind: HazardKind, hazard_id: int) -> Written:

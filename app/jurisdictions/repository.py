@@ -31,7 +31,8 @@ _SIMPLIFIED = (
 )
 
 
-def _features(geometry: GeometryChoice, simplify: float | None) -> str:
+def features_sql(geometry: GeometryChoice, simplify: float | None = None) -> str:
+    """features.sql with this geometry (also composed by the OGC API's paged list)."""
     expr = _SIMPLIFIED if geometry is GeometryChoice.outline and simplify else _GEOMETRY[geometry]
     return load(PKG, "features").replace("/*geometry*/", expr)
 
@@ -60,7 +61,7 @@ async def list_features(
         params["parent"] = parent
     if simplify and geometry is GeometryChoice.outline:
         params["simplify"] = simplify
-    sql = load(PKG, "list").replace("/*features*/", _features(geometry, simplify))
+    sql = load(PKG, "list").replace("/*features*/", features_sql(geometry, simplify))
     row = (await session.execute(text(sql.replace("/*where*/", " AND ".join(clauses))), params)).one()
     return Listing(matched=row.matched, features=row.features)
 
@@ -71,7 +72,7 @@ async def one_feature(
     params: dict[str, Any] = {"code": code, "level_names": LEVEL_NAMES}
     if simplify and geometry is GeometryChoice.outline:
         params["simplify"] = simplify
-    sql = load(PKG, "one").replace("/*features*/", _features(geometry, simplify))
+    sql = load(PKG, "one").replace("/*features*/", features_sql(geometry, simplify))
     value = (await session.execute(text(sql), params)).scalar_one_or_none()
     return None if value is None else str(value)
 

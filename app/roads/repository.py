@@ -49,9 +49,10 @@ class Page:
     features: str
 
 
-async def list_features(session: AsyncSession, f: RoadFilter, limit: int, offset: int) -> Page:
+def filter_sql(f: RoadFilter) -> tuple[str, dict[str, Any]]:
+    """The WHERE over ``roads r`` for these filters and its bound values (also used by the tiles)."""
     clauses = ["true"]
-    params: dict[str, Any] = {**NAMES, "limit": limit, "offset": offset}
+    params: dict[str, Any] = {}
     for name, clause in _CLAUSES.items():
         value = getattr(f, name)
         if value is None:
@@ -61,7 +62,13 @@ async def list_features(session: AsyncSession, f: RoadFilter, limit: int, offset
             params.update(zip(("x1", "y1", "x2", "y2"), value, strict=True))
         else:
             params[name] = value
-    row = (await session.execute(text(_list_sql(" AND ".join(clauses))), params)).one()
+    return " AND ".join(clauses), params
+
+
+async def list_features(session: AsyncSession, f: RoadFilter, limit: int, offset: int) -> Page:
+    where, params = filter_sql(f)
+    params.update(NAMES, limit=limit, offset=offset)
+    row = (await session.execute(text(_list_sql(where)), params)).one()
     return Page(row.number_matched, row.number_returned, row.features)
 
 

@@ -1,0 +1,199 @@
+"""Benchmark: our OGC API items and vector tiles against tipg's, side by side, on the same PostGIS
+and the same million hazards (the bench database of bench.list_bbox).
+
+    pip install 'tipg==1.6.1'          # the bench extra
+    python -m bench.tipg_compare       # builds the bench database first if it is not there
+
+Both services run under uvicorn (one worker each) on loopback; bench.urlload, a process of its
+own, sends the requests: items with a county-office bbox (limit 1000) and tiles at z8, z11 and
+z14 under those boxes, at concurrency 1 and 16. Each run is bounded by a request count and a
+time limit. tipg is told to put every feature in a tile (as ours does), so that both do the
+same work; its items are asked for kind=point, the rows our hazards collection holds. z8 is
+measured at concurrency 1 only: such a tile holds a few hundred thousand hazards.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from rich.table import Table
+
+from app.cluster import Cluster
+from app.settings import PROJECT_ROOT
+from bench.list_bbox import (
+    BOXES,
+    CLUSTER_DIR,
+    DATABASE,
+    PORT,
+    ROWS,
+    SEED,
+    _free_port,
+    _percentile,
+    console,
+    make_bboxes,
+    prepare_database,
+    service,
+)
+
+LIMIT = 1000
+ZOOMS = (8, 11, 14)
+TIPG_TABLE = "public.hazards"
+
+
+@contextmanager
+def tipg(url: str) -> Iterator[str]:
+    port = _free_port()
+    env = {
+        **os.environ,
+        "DATABASE_URL": url.replace("postgresql+asyncpg://", "postgresql://"),
+        "TIPG_DB_SCHEMAS": '["public"]',
+        "TIPG_DB_TABLES": f'["{TIPG_TABLE}"]',
+        "TIPG_MAX_FEATURES_PER_TILE": str(10 * ROWS),
+        "TIPG_DB_MAX_CONN_SIZE": "10",
+    }
+    cmd = [
+        sys.executable, "-m", "uvicorn", "tipg.main:app", "--host", "127.0.0.1", "--port", str(port),
+        "--no-access-log", "--log-level", "warning",
+    ]  # fmt: skip
+    proc = subprocess.Popen(cmd, env=env, cwd=PROJECT_ROOT)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if proc.poll() is not None:
+                raise RuntimeError(f"tipg exited with {proc.returncode}")
+            try:
+                with urllib.request.urlopen(f"{base}/collections/{TIPG_TABLE}", timeout=5) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            if time.monotonic() > deadline:
+                raise RuntimeError("tipg did not list the hazards table within 60 s")
+            time.sleep(0.5)
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
+    n = 1 << z
+    x = int((lon + 180) / 360 * n)
+    y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
+    return x, y
+
+
+def scenarios(boxes: list[list[float]]) -> dict[str, tuple[list[str], list[str]]]:
+    """name → (our paths, tipg's paths), the same requests in the same order."""
+    out: dict[str, tuple[list[str], list[str]]] = {}
+    bbox = [",".join(f"{v:.6f}" for v in b) for b in boxes]
+    out["items bbox"] = (
+        [f"/ogc/collections/hazards/items?bbox={b}&limit={LIMIT}" for b in bbox],
+        [f"/collections/{TIPG_TABLE}/items?bbox={b}&limit={LIMIT}&kind=point" for b in bbox],
+    )
+    for z in ZOOMS:
+        tiles = list(dict.fromkeys(tile_of((b[0] + b[2]) / 2, (b[1] + b[3]) / 2, z) for b in boxes))
+        out[f"MVT z{z}"] = (
+            [f"/tiles/hazards/{z}/{x}/{y}.mvt" for x, y in tiles],
+            [f"/collections/{TIPG_TABLE}/tiles/WebMercatorQuad/{z}/{x}/{y}" for x, y in tiles],
+        )
+    return out
+
+
+def load(base: str, paths: list[str], concurrency: int, requests: int, seconds: float) -> dict[str, Any]:
+    with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as f:
+        json.dump(paths, f)
+    try:
+        cmd = [
+            sys.executable, "-m", "bench.urlload", "--base", base, "--paths", f.name,
+            "--concurrency", str(concurrency), "--requests", str(requests), "--seconds", str(seconds),
+        ]  # fmt: skip
+        proc = subprocess.run(cmd, cwd=PROJECT_ROOT, capture_output=True, text=True, check=False)
+    finally:
+        Path(f.name).unlink()
+    if proc.returncode != 0:
+        raise RuntimeError(f"the load generator failed: {proc.stderr.strip()}")
+    result: dict[str, Any] = json.loads(proc.stdout)
+    if result["error_count"]:
+        raise RuntimeError(f"{base}: {result['error_count']} errors, e.g. {result['errors'][:3]}")
+    return result
+
+
+def figures(result: dict[str, Any]) -> tuple[float, float, float]:
+    ordered = sorted(result["latencies_ms"])
+    return len(ordered) / result["elapsed_s"], _percentile(ordered, 0.50), _percentile(ordered, 0.95)
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(prog="python -m bench.tipg_compare", description=__doc__.split("\n\n")[0])
+    p.add_argument("--requests", type=int, default=300, help="requests per run at most (300)")
+    p.add_argument("--seconds", type=float, default=10.0, help="seconds per run at most (10)")
+    p.add_argument("--concurrency", default="1,16", help="concurrent clients (default 1,16)")
+    args = p.parse_args(argv)
+    cluster = Cluster(path=CLUSTER_DIR, port=PORT)
+    was_running = cluster.running()
+    cluster.up("postgres", fast=True)
+    table = Table(title=f"hazardmap vs tipg 1.6.1 — {ROWS:,} hazards, one uvicorn worker each")
+    for column in (
+        "scenario",
+        "c",
+        "ours req/s",
+        "tipg req/s",
+        "ratio",
+        "ours p50/p95 ms",
+        "tipg p50/p95 ms",
+    ):
+        table.add_column(column, justify="right" if column != "scenario" else "left")
+    try:
+        cluster.ensure_database(DATABASE)
+        prepare_database(cluster, ROWS, False)
+        boxes = make_bboxes(cluster, BOXES, SEED)
+        url = cluster.url(DATABASE)
+        with service(url, 1) as ours, tipg(url) as theirs:
+            for name, (our_paths, their_paths) in scenarios(boxes).items():
+                for c in (int(v) for v in args.concurrency.split(",")):
+                    if name == "MVT z8" and c > 1:
+                        # A z8 tile holds a few hundred thousand hazards here and takes seconds to
+                        # build on either side; 16 at once outlast the load generator's timeout.
+                        console.print(f"    {name} c={c}: skipped (seconds per tile)")
+                        continue
+                    # Warm both (connections, plans, the tables' pages) on a few requests first.
+                    load(ours, our_paths, c, c, 30)
+                    load(theirs, their_paths, c, c, 30)
+                    a = figures(load(ours, our_paths, c, args.requests, args.seconds))
+                    b = figures(load(theirs, their_paths, c, args.requests, args.seconds))
+                    table.add_row(
+                        name,
+                        str(c),
+                        f"{a[0]:.1f}",
+                        f"{b[0]:.1f}",
+                        f"{a[0] / b[0]:.2f}×",
+                        f"{a[1]:.0f} / {a[2]:.0f}",
+                        f"{b[1]:.0f} / {b[2]:.0f}",
+                    )
+                    console.print(f"    {name} c={c}: ours {a[0]:.1f} req/s, tipg {b[0]:.1f} req/s")
+    finally:
+        if not was_running:
+            cluster.stop()
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()
