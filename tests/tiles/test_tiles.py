@@ -86,10 +86,10 @@ async def test_etag_changes_with_an_edit(client: httpx.AsyncClient, ledger: dict
     again = await client.get(url, headers={"If-None-Match": tag})
     assert again.status_code == 304 and again.content == b"" and again.headers["etag"] == tag
     a = ledger["a"]
-    r = await client.patch(
-        f"/api/v1/hazards/{a['id']}",
-        json={"properties": {"status": "claimed"}},
-        headers={"If-Match": '"1"', "Content-Type": "application/merge-patch+json"},
+    r = await client.post(
+        f"/api/v1/hazards/{a['id']}/transitions",
+        json={"action": "claim", "name": "张三", "post": "副区长", "unit": "东昌府区人民政府"},
+        headers={"If-Match": '"1"'},
     )
     assert r.status_code == 200, r.text
     after = await client.get(url, headers={"If-None-Match": tag})
