@@ -5,16 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, Request, async_playwright
 from sqlalchemy import text
@@ -22,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.cluster import Cluster
 from app.settings import PROJECT_ROOT
-from tests.conftest import clone
+from tests.conftest import clone, live_service
 from tests.maps import ledger
 
 CHROMIUM = os.environ.get("HAZARDMAP_CHROMIUM", "/usr/bin/chromium")
@@ -65,47 +60,11 @@ async def maps_db(cluster: Cluster, template_db: str) -> AsyncIterator[MapsDb]:
     cluster.drop_database(MAPS_DB)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="session")
 def server(maps_db: MapsDb) -> Iterator[str]:
     """uvicorn serving app.main:app on 127.0.0.1 at a free port, over the maps database."""
-    url = maps_db.url
-    port = _free_port()
-    log_path = PROJECT_ROOT / "var" / "maps-test-server.log"
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "HAZARDMAP_DATABASE_URL": url, "HAZARDMAP_ENVIRONMENT": "test"}
-    with log_path.open("w") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],
-            cwd=PROJECT_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the service did not start; see {log_path}")
-            time.sleep(0.2)
+    with live_service(maps_db.url, "maps") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
 
 
 @pytest.fixture(scope="session")
