@@ -17,7 +17,6 @@ import os
 import platform
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -41,6 +40,7 @@ from app import migrate, sqlfiles
 from app.cluster import Cluster
 from app.demo.texts import finding
 from app.settings import PROJECT_ROOT
+from bench.servers import uvicorn_app
 
 # Wide enough for the results table whether or not stdout is a terminal (make bench | tee …).
 console = Console(width=max(132, shutil.get_terminal_size().columns))
@@ -318,45 +318,12 @@ class Tally:
         self.nbytes += raw["bytes"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @contextmanager
 def service(url: str, workers: int) -> Iterator[str]:
     """The real service under uvicorn on a free loopback port, stopped afterwards."""
-    port = _free_port()
     env = {**os.environ, "HAZARDMAP_DATABASE_URL": url, "HAZARDMAP_ENVIRONMENT": "production"}
-    cmd = [
-        sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port),
-        "--workers", str(workers), "--no-access-log", "--log-level", "warning",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, cwd=PROJECT_ROOT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"uvicorn exited with {proc.returncode}")
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("the service did not answer /healthz within 60 s")
-            time.sleep(0.3)
+    with uvicorn_app("app.main:app", env, "/healthz", workers=workers) as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def run_loadgen(

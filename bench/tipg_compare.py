@@ -21,8 +21,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -39,13 +37,13 @@ from bench.list_bbox import (
     PORT,
     ROWS,
     SEED,
-    _free_port,
     _percentile,
     console,
     make_bboxes,
     prepare_database,
     service,
 )
+from bench.servers import uvicorn_app
 
 LIMIT = 1000
 ZOOMS = (8, 11, 14)
@@ -54,7 +52,6 @@ TIPG_TABLE = "public.hazards"
 
 @contextmanager
 def tipg(url: str) -> Iterator[str]:
-    port = _free_port()
     env = {
         **os.environ,
         "DATABASE_URL": url.replace("postgresql+asyncpg://", "postgresql://"),
@@ -63,34 +60,9 @@ def tipg(url: str) -> Iterator[str]:
         "TIPG_MAX_FEATURES_PER_TILE": str(10 * ROWS),
         "TIPG_DB_MAX_CONN_SIZE": "10",
     }
-    cmd = [
-        sys.executable, "-m", "uvicorn", "tipg.main:app", "--host", "127.0.0.1", "--port", str(port),
-        "--no-access-log", "--log-level", "warning",
-    ]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, cwd=PROJECT_ROOT)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            if proc.poll() is not None:
-                raise RuntimeError(f"tipg exited with {proc.returncode}")
-            try:
-                with urllib.request.urlopen(f"{base}/collections/{TIPG_TABLE}", timeout=5) as r:
-                    if r.status == 200:
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                raise RuntimeError("tipg did not list the hazards table within 60 s")
-            time.sleep(0.5)
+    # Ready once it has found the hazards table (tipg reads the catalogue at start-up).
+    with uvicorn_app("tipg.main:app", env, f"/collections/{TIPG_TABLE}") as base:
         yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int]:
