@@ -8,6 +8,7 @@ in a sentence what to do about it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 
 @dataclass
@@ -28,6 +29,8 @@ class HazardmapError(Exception):
     status: int = 500
     title: str = "Internal error"
     headers: dict[str, str] = field(default_factory=dict)
+    # More members of the problem document (RFC 9457 extensions), e.g. the possible duplicates.
+    extra: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
         return self.detail

@@ -42,6 +42,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(HazardmapError)
     async def _domain(request: Request, exc: HazardmapError) -> JSONResponse:
         extra = {"errors": [e.as_dict() for e in exc.errors]} if exc.errors else {}
+        extra |= exc.extra
         response = problem_response(exc.status, exc.title, exc.detail, request, **extra)
         response.headers.update(exc.headers)
         return response

@@ -52,6 +52,8 @@ class Hazard(Base):
             name="geom_matches_kind",
         ),
         Index("ix_hazards_county_code_status", "county_code", "status"),
+        # A hazard's record lists the reports merged into it; few rows have duplicate_of at all.
+        Index("ix_hazards_duplicate_of", "duplicate_of", postgresql_where=text("duplicate_of IS NOT NULL")),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)

@@ -31,9 +31,18 @@ def _features_sql() -> str:
     return load(PKG, "features").replace("/*chainage*/", chainage_sql("h.chainage_m", "h.end_chainage_m"))
 
 
+# The reports merged into a hazard (status duplicate), for the one hazard asked for: its record
+# links to them. A partial index on duplicate_of finds them.
+_DUPLICATES = (
+    "array(SELECT d.id FROM hazards d WHERE d.duplicate_of = h.id AND d.deleted_at IS NULL"
+    " ORDER BY d.id) AS duplicates,"
+)
+
+
 @cache
 def _one_sql() -> str:
-    return load(PKG, "one").replace("/*features*/", _features_sql())
+    features = _features_sql().replace("/*duplicates*/", _DUPLICATES)
+    return load(PKG, "one").replace("/*features*/", features)
 
 
 # Each filter is a fixed clause over ``hazards h``; the values are bound.
@@ -161,6 +170,22 @@ async def one_feature(session: AsyncSession, hazard_id: int) -> One | None:
     if row is None:
         return None
     return One(kind=row.kind, version=row.version, deleted=row.deleted, feature=row.feature)
+
+
+@dataclass(frozen=True)
+class State:
+    status: str
+    deleted: bool
+
+
+async def state(session: AsyncSession, hazard_id: int) -> State | None:
+    row = (
+        await session.execute(
+            text("SELECT status, deleted_at IS NOT NULL AS deleted FROM hazards WHERE id = :id"),
+            {"id": hazard_id},
+        )
+    ).one_or_none()
+    return None if row is None else State(row.status, row.deleted)
 
 
 @dataclass(frozen=True)

@@ -169,16 +169,37 @@ def make_router(kind: HazardKind) -> APIRouter:
         summary=f"Record a new {kind.en}",
         description=f"A GeoJSON Feature with a {geometry}. The server assigns county, township and "
         "ledger number, and refuses a location outside the city.\n\n201 with `Location` and `ETag`; "
-        "200 when `properties.uid` was already used for the same content (a retry).",
+        "200 when `properties.uid` was already used for the same content (a retry).\n\n"
+        "409 with `duplicates` (id, ledger_no, status, distance_m, chainage, link) when an open hazard "
+        "of the same category lies within `HAZARDMAP_DUPLICATE_DISTANCE_M` (30 m) on the same road "
+        "(for a segment: also one whose chainage overlaps); nothing is written. Send it again with "
+        "`on_duplicate=create` (another hazard) or `on_duplicate=merge&duplicate_of=<id>` (recorded, "
+        "then moved to `duplicate` of that hazard by the workflow).",
         responses={
             200: {"description": "Already created with this uid (a retry): the hazard as it is."},
             **problems(400, 409, 410, 413, 415, 422),
         },
         openapi_extra=request_body(new_model, JSON_TYPES, _POINT_EXAMPLE if is_point else _SEGMENT_EXAMPLE),
     )
-    async def create(request: Request, session: Session, actor: Actor, crs: CrsParam = Crs.wgs84) -> Response:
+    async def create(
+        request: Request,
+        session: Session,
+        actor: Actor,
+        crs: CrsParam = Crs.wgs84,
+        on_duplicate: Annotated[
+            service.OnDuplicate | None,
+            Query(
+                description="After a 409 listing possible duplicates: `create` records it anyway, "
+                "`merge` records it as a duplicate of `duplicate_of`."
+            ),
+        ] = None,
+        duplicate_of: Annotated[
+            int | None,
+            Query(ge=1, le=2**63 - 1, description="With on_duplicate=merge: the id of the hazard kept."),
+        ] = None,
+    ) -> Response:
         body = await read_json_body(request, JSON_TYPES)
-        written = await service.create(session, kind, body, crs, actor)
+        written = await service.create(session, kind, body, crs, actor, on_duplicate, duplicate_of)
         return _feature(written, 201 if written.created else 200, location=f"{request.url.path}/{written.id}")
 
     @router.patch(

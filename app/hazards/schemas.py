@@ -63,6 +63,11 @@ class HazardProperties(BaseModel):
     deadline: date | None = Field(description="整改时限.")
     created_at: datetime
     updated_at: datetime
+    duplicate_of: int | None = Field(default=None, description="Status duplicate: the hazard it repeats.")
+    duplicates: list[int] | None = Field(
+        default=None,
+        description="One hazard only (GET /{id} and writes): the reports merged into it as duplicates.",
+    )
     version: int = Field(description="Bumped by every change; the ETag.")
     demo: bool = Field(description="Part of the demo data set, not a real ledger row.")
 

@@ -11,7 +11,7 @@ import json
 import math
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta, timezone
-from enum import Enum
+from enum import Enum, StrEnum
 from typing import Any
 
 import shapely
@@ -35,9 +35,10 @@ from app.hazards.schemas import (
 )
 from app.http import check_if_match, etag, field_path
 from app.roads.chainage import parse_chainage
+from app.roads.duplicates import find_possible_duplicates
 from app.roads.linear import point_at_chainage, snap_to_road, stretch_between
 from app.settings import get_settings
-from app.vocab import HazardKind, Status
+from app.vocab import OPEN_STATUSES, HazardKind, Status
 from app.workflow import machine as workflow_machine
 
 # China has kept UTC+8 all year since 1991; a time given without an offset is Beijing time.
@@ -123,7 +124,26 @@ async def history(session: AsyncSession, kind: HazardKind, hazard_id: int) -> st
 
 
 # -- writing ---------------------------------------------------------------------------------------
-async def create(session: AsyncSession, kind: HazardKind, body: Any, crs: Crs, actor: str) -> Written:
+class OnDuplicate(StrEnum):
+    """What a client wants when its new hazard has possible duplicates (query ``on_duplicate``)."""
+
+    create = "create"  # it really is another hazard: record it
+    merge = "merge"  # record it as a duplicate of ``duplicate_of`` (status duplicate, in the history)
+
+
+async def create(
+    session: AsyncSession,
+    kind: HazardKind,
+    body: Any,
+    crs: Crs,
+    actor: str,
+    on_duplicate: OnDuplicate | None = None,
+    duplicate_of: int | None = None,
+) -> Written:
+    if duplicate_of is not None and on_duplicate is not OnDuplicate.merge:
+        raise invalid("duplicate_of", "only with on_duplicate=merge")
+    if on_duplicate is OnDuplicate.merge and duplicate_of is None:
+        raise invalid("duplicate_of", "required with on_duplicate=merge: the id of the hazard it repeats")
     body, on_road = await _locate_by_chainage(session, kind, body)
     feature = _validate_new(kind, body)
     props = feature.properties
@@ -162,11 +182,95 @@ async def create(session: AsyncSession, kind: HazardKind, body: Any, crs: Crs, a
         raise _inactive_category(props.category)
     await _check_place(session, wkb)
     new = replace(new, **on_road) if on_road else await _on_road(session, new, geom)
+    if on_duplicate is None:
+        await _refuse_possible_duplicates(session, kind, new, geom)
+    elif on_duplicate is OnDuplicate.merge:
+        assert duplicate_of is not None
+        await _check_kept(session, duplicate_of)
 
     await repo.set_actor(session, actor)
     hazard_id = await repo.insert(session, new)
     written = await get_feature(session, kind, hazard_id)
+    if duplicate_of is not None:
+        written = await _merge_into(session, kind, written, duplicate_of, actor)
     return Written(written.id, written.version, written.feature, created=True)
+
+
+async def _refuse_possible_duplicates(
+    session: AsyncSession, kind: HazardKind, new: repo.NewHazard, geom: shapely.Geometry
+) -> None:
+    """409 when an open hazard of the category lies this close on the same road: ask first.
+
+    Nothing is written: the client sends the same request again with its choice, and the same uid
+    (no hazard was made with it).
+    """
+    stretch = None
+    if new.chainage_m is not None and new.end_chainage_m is not None:
+        stretch = (new.chainage_m, new.end_chainage_m)
+    found = await find_possible_duplicates(session, geom, new.category_code, new.road_id, chainage=stretch)
+    if not found:
+        return
+    limit = get_settings().duplicate_distance_m
+    listed = [
+        {
+            "id": d.id,
+            "ledger_no": d.ledger_no,
+            "kind": d.kind,
+            "status": d.status,
+            "road_code": d.road_code,
+            "chainage": d.chainage,
+            "distance_m": d.distance_m,
+            "link": f"/api/v1/{PATH[HazardKind(d.kind)]}/{d.id}",
+        }
+        for d in found
+    ]
+    where = "on the same road" if new.road_id is not None else "nearby"
+    nearest = found[0]
+    raise Conflict(
+        detail=f"{len(found)} open hazard(s) of category {new.category_code} {where} within "
+        f"{limit:g} m (nearest: {nearest.ledger_no}, {nearest.distance_m:.0f} m); nothing was recorded. "
+        f"Send the same request again with ?on_duplicate=create if it is another hazard, or with "
+        f"?on_duplicate=merge&duplicate_of=<id> to record it as a duplicate of that hazard",
+        extra={
+            "duplicate_distance_m": limit,
+            "duplicates": listed,
+            "choices": {
+                "create": "?on_duplicate=create",
+                "merge": f"?on_duplicate=merge&duplicate_of={nearest.id}",
+            },
+        },
+    )
+
+
+async def _check_kept(session: AsyncSession, hazard_id: int) -> None:
+    """The hazard a new report is merged into: it exists and is still open."""
+    kept = await repo.state(session, hazard_id)
+    if kept is None or kept.deleted:
+        raise invalid("duplicate_of", f"there is no hazard with id {hazard_id}")
+    if kept.status not in {s.value for s in OPEN_STATUSES}:
+        raise invalid(
+            "duplicate_of",
+            f"hazard {hazard_id} is {kept.status}, not open; a report of a closed hazard is a new "
+            "hazard (or a reason to reopen it)",
+        )
+
+
+async def _merge_into(
+    session: AsyncSession, kind: HazardKind, written: Written, kept_id: int, actor: str
+) -> Written:
+    """Move the new row to ``duplicate`` through the workflow, so the history says what happened."""
+    # The workflow imports this module; import it here, once both are loaded.
+    from app.workflow import service as workflow
+
+    moved = await workflow.transition(
+        session,
+        kind,
+        written.id,
+        {"action": "duplicate", "of": kept_id, "note": "reported as a duplicate on creation"},
+        written.etag,
+        actor,
+    )
+    return replace(moved, created=True)
 
 
 async def _locate_by_chainage(

@@ -29,6 +29,7 @@ class PossibleDuplicate:
     kind: str
     status: str
     road_id: int | None
+    road_code: str | None
     chainage: str | None
     distance_m: float
 
@@ -46,12 +47,14 @@ async def find_possible_duplicates(
     *,
     distance_m: float | None = None,
     exclude_id: int | None = None,
+    chainage: tuple[float, float] | None = None,
 ) -> list[PossibleDuplicate]:
     """Open hazards of ``category`` within ``distance_m`` (default: the setting, 30 m) of ``geom``.
 
     ``geom`` is a WGS84 shapely geometry or (E)WKT text. With a ``road_id`` only hazards on that
     road count; a hazard on no road is compared with every hazard of its category. ``exclude_id``
-    leaves out the hazard itself (when an edit is checked).
+    leaves out the hazard itself (when an edit is checked). ``chainage`` (from, to) on the road
+    also finds the hazards of that route whose chainage overlaps the range (a segment's stretch).
     """
     shape = shapely.from_wkt(geom.split(";", 1)[-1]) if isinstance(geom, str) else geom
     limit = get_settings().duplicate_distance_m if distance_m is None else distance_m
@@ -66,6 +69,8 @@ async def find_possible_duplicates(
             "exclude_id": exclude_id,
             "box_deg": _box_degrees(limit, max(abs(south), abs(north))),
             "distance_m": limit,
+            "from_m": min(chainage) if chainage else None,
+            "to_m": max(chainage) if chainage else None,
         },
     )
     return [
@@ -75,6 +80,7 @@ async def find_possible_duplicates(
             kind=r.kind,
             status=r.status,
             road_id=r.road_id,
+            road_code=r.road_code,
             chainage=format_chainage(r.chainage_m, r.end_chainage_m),
             distance_m=round(r.distance_m, 2),
         )

@@ -2,6 +2,7 @@
 -- append their WHERE; the chainage marker becomes app.roads.chainage.chainage_sql.
 -- The properties are a row turned into JSON (row_to_json), keyed by the column aliases: more
 -- compact than json_build_object's output (no spaces around the colons) and a little faster.
+-- one.sql puts the reports merged into the hazard at /*duplicates*/ (lists and exports leave it out).
 -- 7 decimals of a degree is about 1 cm: finer than any survey in the ledger, and a third shorter.
 SELECT
     h.id,
@@ -47,6 +48,7 @@ SELECT
                     h.supervision_level,
                     h.supervised_since,
                     h.duplicate_of,
+                    /*duplicates*/
                     h.created_at,
                     h.updated_at,
                     h.version,
