@@ -127,6 +127,16 @@ TEXT: dict[str, tuple[str, str]] = {
     "pending_draft": ("有一条未提交成功的隐患", "One report was not sent"),
     "discard": ("放弃", "Discard"),
     "new_pin": ("新标注", "new"),
+    "dup_title": ("附近 {n} 米内已有同类隐患…", "An open hazard of this kind lies within {n} m…"),
+    "dup_ask": (
+        "是否与下列隐患为同一处?选中后可合并为重复上报。",
+        "Is it one of these? Pick it to record your report as a duplicate.",
+    ),
+    "dup_distance": ("相距 {m} 米", "{m} m away"),
+    "dup_merge": ("合并为重复", "Merge as duplicate"),
+    "dup_create": ("仍然上报", "Report anyway"),
+    "dup_discard": ("取消上报", "Cancel the report"),
+    "merged": ("已合并为 {of} 的重复上报(编号 {no})", "Recorded as a duplicate of {of} ({no})"),
 }
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import uuid
 from collections.abc import Awaitable, Callable
 
@@ -371,5 +372,113 @@ async def test_field_segment_by_tapping_along_a_road(
         kinds = (await conn.execute(newest)).one()
     assert tuple(kinds) == ("segment", 3)
     await phone.screenshot("field-segment-sent")
+    await phone.context.close()
+    assert phone.outside == []
+
+
+async def _pin_beside(page: Page, lat: float, lon: float, category: str) -> None:
+    """Tap the map on (lat, lon) and submit a hazard of ``category`` there."""
+    await page.wait_for_selector("#field-map[data-state=ready]")
+    await page.evaluate("([lat, lon]) => window.hmMap.setView([lat, lon], 18, {animate: false})", [lat, lon])
+    await asyncio.sleep(0.5)
+    box = await page.locator("#field-map").bounding_box()
+    assert box is not None
+    # 24 px (about 12 m at zoom 18) beside the pin already there: a tap on the pin opens its popup.
+    await page.tap("#field-map", position={"x": box["width"] / 2 - 24, "y": box["height"] / 2})
+    await page.wait_for_selector("#field-form:not([hidden])")
+    await page.select_option("#field-form select[name=category]", category)
+    await page.tap("#field-form .field-submit")
+    await page.wait_for_selector("#field-duplicates:not([hidden])", timeout=10_000)
+
+
+async def test_field_page_asks_about_nearby_hazards_and_merges(
+    browser: Browser, server: str, known_ledger: AsyncEngine
+) -> None:
+    async with known_ledger.connect() as conn:
+        kept = (
+            await conn.execute(
+                text(
+                    "SELECT h.id, h.ledger_no, ST_X(h.geom) AS lon, ST_Y(h.geom) AS lat FROM hazards h"
+                    " JOIN roads r ON r.id = h.road_id"
+                    " WHERE r.code = 'TS01' AND h.status = 'reported' AND h.category_code = 'JC01'"
+                )
+            )
+        ).one()
+        before = (await conn.execute(text("SELECT count(*) FROM hazards"))).scalar_one()
+    phone = await new_visit(
+        browser, server, viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True
+    )
+    page = phone.page
+    posts: list[str] = []
+    page.on("request", lambda r: posts.append(r.url) if r.method == "POST" else None)
+    await phone.open("/field")
+    await _pin_beside(page, kept.lat, kept.lon, "JC01")
+    sheet = page.locator("#field-duplicates")
+    assert "附近 30 米内已有同类隐患" in await sheet.locator("[data-title]").inner_text()
+    items = sheet.locator("[data-list] li")
+    assert await items.count() == 1
+    item = await items.inner_text()
+    assert kept.ledger_no in item and "已上报" in item and "TS01" in item
+    metres = int(re.search(r"相距 (\d+) 米", item).group(1))  # type: ignore[union-attr]
+    assert 8 <= metres <= 16
+    assert await sheet.locator("input[name=duplicate_of]:checked").get_attribute("value") == str(kept.id)
+    assert await sheet.locator("[data-action=dup-merge]").inner_text() == "合并为重复"
+    assert await sheet.locator("[data-action=dup-create]").inner_text() == "仍然上报"
+    async with known_ledger.connect() as conn:
+        assert (await conn.execute(text("SELECT count(*) FROM hazards"))).scalar_one() == before
+    await phone.screenshot("field-duplicates")
+
+    await page.tap("#field-duplicates [data-action=dup-merge]")
+    await page.wait_for_selector("#field-status[data-ledger-no]", timeout=10_000)
+    async with known_ledger.connect() as conn:
+        new = (
+            await conn.execute(
+                text("SELECT ledger_no, status, duplicate_of FROM hazards ORDER BY id DESC LIMIT 1")
+            )
+        ).one()
+        assert (await conn.execute(text("SELECT count(*) FROM hazards"))).scalar_one() == before + 1
+    assert (new.status, new.duplicate_of) == ("duplicate", kept.id)
+    assert (
+        await page.inner_text("#field-status [data-text]")
+        == f"已合并为 {kept.ledger_no} 的重复上报(编号 {new.ledger_no})"
+    )
+    assert posts[-1].endswith(f"/api/v1/hazards?on_duplicate=merge&duplicate_of={kept.id}")
+    assert await sheet.is_hidden()
+    await phone.screenshot("field-duplicate-merged")
+    await phone.context.close()
+    assert phone.outside == []
+
+
+async def test_field_page_reports_anyway_in_english(
+    browser: Browser, server: str, known_ledger: AsyncEngine
+) -> None:
+    async with known_ledger.connect() as conn:
+        kept = (
+            await conn.execute(
+                text(
+                    "SELECT h.id, ST_X(h.geom) AS lon, ST_Y(h.geom) AS lat FROM hazards h JOIN roads r"
+                    " ON r.id = h.road_id WHERE r.code = 'TX01' AND h.status = 'claimed'"
+                )
+            )
+        ).one()
+    phone = await new_visit(
+        browser, server, viewport={"width": 360, "height": 640}, is_mobile=True, has_touch=True
+    )
+    page = phone.page
+    await phone.open("/field?lang=en")
+    await _pin_beside(page, kept.lat, kept.lon, "SS01")
+    assert "within 30 m" in await page.inner_text("#field-duplicates [data-title]")
+    await phone.screenshot("field-duplicates-en")
+    await page.tap("#field-duplicates [data-action=dup-create]")
+    await page.wait_for_selector("#field-status[data-ledger-no]", timeout=10_000)
+    ledger_no = await page.get_attribute("#field-status", "data-ledger-no")
+    async with known_ledger.connect() as conn:
+        row = (
+            await conn.execute(
+                text("SELECT status, duplicate_of FROM hazards WHERE ledger_no = :n"), {"n": ledger_no}
+            )
+        ).one()
+    assert tuple(row) == ("reported", None)
+    assert await page.inner_text("#field-status [data-text]") == f"Sent: {ledger_no}"
     await phone.context.close()
     assert phone.outside == []

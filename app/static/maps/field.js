@@ -1,8 +1,8 @@
 // The field page: pin a hazard (or tap along a road for a segment), describe it, send it — once.
 /* global L */
 import {
-  addOutlines, bboxParam, boundsOf, config, createMap, debounce, getJSON, newUuid, pinIcon, popupContent,
-  RoadLayer, segmentStyle, t, todayInBeijing,
+  addOutlines, bboxParam, boundsOf, config, createMap, debounce, el, getJSON, label, newUuid, pinIcon,
+  popupContent, RoadLayer, segmentStyle, t, todayInBeijing, url,
 } from "./common.js";
 
 const PENDING_KEY = "hm-field-pending";
@@ -16,6 +16,7 @@ const segmentBar = document.getElementById("field-segment");
 const pinHere = document.getElementById("field-pin-here");
 const status = document.getElementById("field-status");
 const mapNode = document.getElementById("field-map");
+const dupSheet = document.getElementById("field-duplicates");
 
 const map = createMap("field-map", { minZoom: 7, maxZoom: 19 });
 map.fitBounds(boundsOf(config.city.bbox));
@@ -58,7 +59,7 @@ function setMode(next) {
 }
 
 function add(latlng) {
-  if (!form.hidden || sending) return;
+  if (!form.hidden || !dupSheet.hidden || sending) return;
   if (mode === "point") {
     vertices = [latlng];
     drawDraft();
@@ -179,6 +180,11 @@ async function send(entry, shown, attempt = 0) {
   sending = false;
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
+    if (response.status === 409 && Array.isArray(problem.duplicates) && problem.duplicates.length) {
+      say("");
+      askAboutDuplicates(entry, shown, problem); // nothing was recorded; the officer decides
+      return;
+    }
     forget();
     mine.removeLayer(shown);
     say(t("refused", { detail: problem.detail || response.status }), { discard: false });
@@ -190,7 +196,57 @@ async function send(entry, shown, attempt = 0) {
   showConfirmed(feature);
   status.dataset.ledgerNo = feature.properties.ledger_no;
   status.dataset.uid = feature.properties.uid;
-  say(t("sent", { no: feature.properties.ledger_no }));
+  say(entry.mergedInto
+    ? t("merged", { of: entry.mergedInto, no: feature.properties.ledger_no })
+    : t("sent", { no: feature.properties.ledger_no }));
+}
+
+// -- possible duplicates (a 409): merge into one of them, or report it anyway ---------------------------
+function duplicateItem(d, checked) {
+  const where = [d.road_code, d.chainage].filter(Boolean).join(" ");
+  return el("li", {},
+    el("label", {},
+      el("input", { type: "radio", name: "duplicate_of", value: d.id, checked }),
+      el("span", {},
+        el("b", {}, d.ledger_no),
+        el("small", {}, [label("status", d.status), where, t("dup_distance", { m: Math.round(d.distance_m) })]
+          .filter(Boolean).join(" · ")))));
+}
+
+function closeDuplicates() {
+  dupSheet.hidden = true;
+  document.body.classList.remove("is-dup-open");
+  map.invalidateSize();
+}
+
+function askAboutDuplicates(entry, shown, problem) {
+  const list = dupSheet.querySelector("[data-list]");
+  list.replaceChildren(...problem.duplicates.map((d, i) => duplicateItem(d, i === 0)));
+  dupSheet.querySelector("[data-title]").textContent = t("dup_title", { n: problem.duplicate_distance_m });
+  dupSheet.hidden = false;
+  document.body.classList.add("is-dup-open");
+  map.invalidateSize();
+  const base = entry.url.split("?")[0];
+  // The same uid goes again: the 409 recorded nothing, and a lost answer to the resend is still a retry.
+  const resend = (params, mergedInto = null) => {
+    closeDuplicates();
+    const next = { url: url(base, params), body: entry.body, mergedInto };
+    remember(next);
+    status.querySelector("[data-action=retry]").onclick = () => { if (!sending) send(next, shown); };
+    send(next, shown);
+  };
+  dupSheet.querySelector("[data-action=dup-create]").onclick = () => resend({ on_duplicate: "create" });
+  dupSheet.querySelector("[data-action=dup-merge]").onclick = () => {
+    const picked = list.querySelector("input:checked");
+    const kept = problem.duplicates.find((d) => String(d.id) === picked.value);
+    resend({ on_duplicate: "merge", duplicate_of: kept.id }, kept.ledger_no);
+  };
+  dupSheet.querySelector("[data-action=dup-discard]").onclick = () => {
+    closeDuplicates();
+    forget();
+    mine.removeLayer(shown);
+    say("");
+  };
 }
 
 function start(entry) {
