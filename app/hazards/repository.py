@@ -212,6 +212,11 @@ class Current:
     ledger_no: str
     values: dict[str, Any]  # column → value, for the editable columns
     wkb: bytes
+    # Where it lies along a road (linear referencing), kept in step with the geometry.
+    road_id: int | None = None
+    road_code: str | None = None
+    chainage_m: float | None = None
+    end_chainage_m: float | None = None
 
 
 EDITABLE_COLUMNS = (
@@ -228,6 +233,10 @@ EDITABLE_COLUMNS = (
 )
 
 
+# Derived from the geometry or the road (never set directly): the road and the chainage (桩号).
+ROAD_COLUMNS = ("road_id", "chainage_m", "end_chainage_m")
+
+
 async def lock(session: AsyncSession, hazard_id: int) -> Current | None:
     """The row as it is, locked (FOR UPDATE) so that the version checked is the version changed."""
     row = (
@@ -235,8 +244,9 @@ async def lock(session: AsyncSession, hazard_id: int) -> Current | None:
             await session.execute(
                 text(
                     f"SELECT id, kind, version, deleted_at IS NOT NULL AS deleted, ledger_no,"
-                    f" ST_AsBinary(geom) AS wkb, {', '.join(EDITABLE_COLUMNS)}"
-                    " FROM hazards WHERE id = :id FOR UPDATE"
+                    f" ST_AsBinary(geom) AS wkb, {', '.join(EDITABLE_COLUMNS)}, road_id, chainage_m,"
+                    " end_chainage_m, (SELECT r.code FROM roads r WHERE r.id = road_id) AS road_code"
+                    " FROM hazards WHERE id = :id FOR UPDATE OF hazards"
                 ),
                 {"id": hazard_id},
             )
@@ -254,6 +264,10 @@ async def lock(session: AsyncSession, hazard_id: int) -> Current | None:
         ledger_no=row["ledger_no"],
         values={c: row[c] for c in EDITABLE_COLUMNS},
         wkb=bytes(row["wkb"]),
+        road_id=row["road_id"],
+        road_code=row["road_code"],
+        chainage_m=row["chainage_m"],
+        end_chainage_m=row["end_chainage_m"],
     )
 
 
@@ -415,7 +429,7 @@ async def update(
 
     ``values`` maps editable column names (EDITABLE_COLUMNS and the place columns) to new values.
     """
-    allowed = {*EDITABLE_COLUMNS, "county_code", "township_code"}
+    allowed = {*EDITABLE_COLUMNS, "county_code", "township_code", *ROAD_COLUMNS}
     sets = []
     params: dict[str, Any] = {"id": hazard_id, "version": version, "actor": actor}
     for column, value in values.items():

@@ -187,6 +187,20 @@ class HazardPatchProperties(BaseModel):
     direction: Direction | None = None
     reported_at: datetime | None = None
     deadline: date | None = None
+    # Where it lies on its road: the geometry is cut from the road again (a point: put on it).
+    road: Text | None = Field(
+        default=None, description="Move it to this road (code), at its chainage or the one given."
+    )
+    chainage: Text | None = Field(
+        default=None,
+        description="New 桩号: K516+600 for a point, K516+600-K517+200 for a segment; the geometry follows.",
+    )
+    chainage_m: float | None = Field(default=None, description="New (start) chainage in metres.")
+    end_chainage_m: float | None = Field(default=None, description="New end chainage in metres (segments).")
+
+
+# Patch properties that relocate the hazard along its road rather than name a column.
+LOCATING = frozenset({"road", "chainage", "chainage_m", "end_chainage_m"})
 
 
 class HazardPatch(BaseModel):
@@ -206,7 +220,7 @@ READ_ONLY = frozenset(HazardProperties.model_fields) - frozenset(HazardPatchProp
 # Set by POST but fixed afterwards.
 CREATE_ONLY = frozenset({"uid"})
 # Columns that may not be cleared with null in a merge patch.
-REQUIRED = frozenset({"category", "visibility", "grade", "source", "status", "reported_at"})
+REQUIRED = frozenset({"category", "visibility", "grade", "source", "status", "reported_at", *LOCATING})
 
 
 @dataclass(frozen=True)

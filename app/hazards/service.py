@@ -25,6 +25,7 @@ from app.errors import Conflict, FieldError, Gone, InvalidInput, NotFound, Preco
 from app.hazards import repository as repo
 from app.hazards.schemas import (
     CREATE_ONLY,
+    LOCATING,
     READ_ONLY,
     REQUIRED,
     HazardCreateProperties,
@@ -34,7 +35,7 @@ from app.hazards.schemas import (
     HazardSegmentIn,
 )
 from app.http import check_if_match, etag, field_path
-from app.roads.chainage import parse_chainage
+from app.roads.chainage import format_chainage, parse_chainage
 from app.roads.duplicates import find_possible_duplicates
 from app.roads.linear import point_at_chainage, snap_to_road, stretch_between
 from app.settings import get_settings
@@ -314,6 +315,99 @@ async def _locate_by_chainage(
     return {**body, "geometry": geometry, "properties": props}, on_road
 
 
+async def _road_columns(
+    session: AsyncSession, geom: shapely.Geometry, route: str | None = None
+) -> dict[str, Any]:
+    """road_id, chainage_m and end_chainage_m of a geometry, by linear referencing (None: on no road).
+
+    With ``route`` the geometry is first placed on that route, so that a segment moved along its
+    road keeps it even where another road crosses.
+    """
+    if route is not None:
+        on_route = await _snapped(session, geom, route)
+        if on_route is not None:
+            return on_route
+    return await _snapped(session, geom, None) or dict.fromkeys(repo.ROAD_COLUMNS)
+
+
+async def _snapped(session: AsyncSession, geom: shapely.Geometry, route: str | None) -> dict[str, Any] | None:
+    if isinstance(geom, shapely.Point):
+        snap = await snap_to_road(session, geom.x, geom.y, route=route)
+        if snap.position is None:
+            return None
+        return {
+            "road_id": snap.position.road_id,
+            "chainage_m": round(snap.position.chainage_m, 1),
+            "end_chainage_m": None,
+        }
+    coords = list(geom.coords)
+    (x1, y1), (x2, y2) = coords[0][:2], coords[-1][:2]
+    a = (await snap_to_road(session, x1, y1, route=route)).position
+    b = (await snap_to_road(session, x2, y2, route=route)).position
+    if a is None or b is None or a.road_code != b.road_code:
+        return None
+    start, end = sorted((a.chainage_m, b.chainage_m))
+    road_id = a.road_id if a.chainage_m <= b.chainage_m else b.road_id
+    return {"road_id": road_id, "chainage_m": round(start, 1), "end_chainage_m": round(end, 1)}
+
+
+async def _relocate(
+    session: AsyncSession, kind: HazardKind, current: repo.Current, props: HazardPatchProperties
+) -> tuple[shapely.Geometry, dict[str, Any]]:
+    """A new road and/or chainage: the geometry cut from the road again, in this transaction.
+
+    Unnamed parts keep their current values (a new end chainage keeps the start and the road).
+    """
+    given = props.model_fields_set
+    code = props.road if "road" in given else current.road_code
+    if code is None:
+        raise invalid("properties.road", f"required: the {kind.en} is on no road; name the road (e.g. G309)")
+    start, end = current.chainage_m, current.end_chainage_m
+    start_field, end_field = "properties.chainage_m", "properties.end_chainage_m"
+    if "chainage" in given:
+        if given & {"chainage_m", "end_chainage_m"}:
+            raise invalid(
+                "properties.chainage", "give the 桩号 either as chainage or as chainage_m/end_chainage_m"
+            )
+        assert props.chainage is not None
+        parsed = parse_chainage(props.chainage, field="properties.chainage")
+        if parsed.road_code and "road" not in given:
+            code = parsed.road_code
+        start_field = end_field = "properties.chainage"
+        if kind is HazardKind.point and parsed.is_range:
+            raise invalid("properties.chainage", "a hazard point is at one 桩号; a range is a segment")
+        if kind is HazardKind.segment and not parsed.is_range:
+            raise invalid("properties.chainage", "a segment needs a start and an end: K516+600-K517+200")
+        start, end = parsed.start_m, parsed.end_m
+        if end is not None:
+            start, end = sorted((start, end))
+    if "chainage_m" in given:
+        start = props.chainage_m
+    if "end_chainage_m" in given:
+        if kind is HazardKind.point:
+            raise invalid(end_field, "a hazard point has one chainage; an end belongs to a segment")
+        end = props.end_chainage_m
+    if start is None:
+        raise invalid(start_field, f"required: the {kind.en} has no chainage on a road yet")
+    if kind is HazardKind.point:
+        at = await point_at_chainage(session, code, start, field=start_field)
+        return shapely.Point(at.lon, at.lat), {
+            "road_id": at.road_id,
+            "chainage_m": start,
+            "end_chainage_m": None,
+        }
+    if end is None:
+        raise invalid(end_field, "required: the segment has no end chainage yet")
+    if end <= start:
+        raise invalid(end_field, f"must lie beyond the start chainage ({format_chainage(start)})")
+    # Each end on its own first, so that a refusal names the end that lies beyond the road.
+    await point_at_chainage(session, code, start, field=start_field)
+    await point_at_chainage(session, code, end, field=end_field)
+    stretch = await stretch_between(session, code, start, end, field=start_field)
+    line = shapely.from_wkt(stretch.wkt)
+    return line, {"road_id": stretch.road_id, "chainage_m": start, "end_chainage_m": end}
+
+
 async def _on_road(session: AsyncSession, new: repo.NewHazard, geom: shapely.Geometry) -> repo.NewHazard:
     """Record the road and chainage (桩号) of a hazard near a road, by linear referencing.
 
@@ -321,20 +415,7 @@ async def _on_road(session: AsyncSession, new: repo.NewHazard, geom: shapely.Geo
     carriageway, not on its centre line); only its road and chainage are derived. A segment gets
     a road when both its ends snap to the same route.
     """
-    if isinstance(geom, shapely.Point):
-        snap = await snap_to_road(session, geom.x, geom.y)
-        if snap.position is None:
-            return new
-        return replace(new, road_id=snap.position.road_id, chainage_m=round(snap.position.chainage_m, 1))
-    coords = list(geom.coords)
-    first = await snap_to_road(session, *coords[0][:2])
-    last = await snap_to_road(session, *coords[-1][:2])
-    a, b = first.position, last.position
-    if a is None or b is None or a.road_code != b.road_code:
-        return new
-    start, end = sorted((a.chainage_m, b.chainage_m))
-    road_id = a.road_id if a.chainage_m <= b.chainage_m else b.road_id
-    return replace(new, road_id=road_id, chainage_m=round(start, 1), end_chainage_m=round(end, 1))
+    return replace(new, **await _road_columns(session, geom))
 
 
 async def patch(
@@ -351,7 +432,7 @@ async def patch(
     props, geometry = _validate_patch(kind, hazard_id, body)
 
     values: dict[str, Any] = {}
-    for name in props.model_fields_set:
+    for name in props.model_fields_set - LOCATING:
         value = getattr(props, name)
         if name == "description" and value is None:
             value = ""  # merge-patch null removes the text; the column keeps '' for "none"
@@ -383,15 +464,32 @@ async def patch(
             raise _inactive_category(category.code)
 
     wkb: bytes | None = None
-    if geometry is not None:
+    road: dict[str, Any] | None = None
+    if props.model_fields_set & LOCATING:
+        if geometry is not None:
+            raise invalid("geometry", "give either a geometry or a new road/chainage, not both")
+        geom, road = await _relocate(session, kind, current, props)
+    elif geometry is not None:
         geom = _geometry(kind, geometry, crs)
-        if not shapely.equals_exact(geom, shapely.from_wkb(current.wkb), tolerance=0):
-            wkb = shapely.to_wkb(geom, output_dimension=2)
-            place = await _check_place(session, wkb)
-            # The trigger derives county and township on insert only; a move re-derives them here
-            # by the same rules (place.sql). The ledger number is an identifier and stays.
-            changed["county_code"] = place.county_code
-            changed["township_code"] = place.township_code
+    if (props.model_fields_set & LOCATING or geometry is not None) and not shapely.equals_exact(
+        geom, shapely.from_wkb(current.wkb), tolerance=0
+    ):
+        wkb = shapely.to_wkb(geom, output_dimension=2)
+        place = await _check_place(session, wkb)
+        # The trigger derives county and township on insert only; a move re-derives them here
+        # by the same rules (place.sql). The ledger number is an identifier and stays.
+        changed["county_code"] = place.county_code
+        changed["township_code"] = place.township_code
+        if road is None:
+            # Moved by its geometry: the road and chainage follow it (the same route first).
+            road = await _road_columns(session, geom, current.road_code)
+    if road is not None:
+        was = {
+            "road_id": current.road_id,
+            "chainage_m": current.chainage_m,
+            "end_chainage_m": current.end_chainage_m,
+        }
+        changed |= {c: v for c, v in road.items() if was[c] != v}
 
     if changed or wkb is not None:
         await repo.set_actor(session, actor)

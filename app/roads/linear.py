@@ -110,13 +110,15 @@ def _check_chainage(value: float, field: str) -> None:
         raise invalid(field, "must be a chainage of 0 m or more")
 
 
-async def nearest_road(db: Executor, lon: float, lat: float) -> RoadPosition | None:
-    """The nearest road to a WGS84 point, however far, with the chainage there; None without roads."""
+async def nearest_road(db: Executor, lon: float, lat: float, route: str | None = None) -> RoadPosition | None:
+    """The nearest road to a WGS84 point, however far, with the chainage there; None without roads.
+
+    With ``route`` (a road code) only the pieces of that route are considered.
+    """
     _check_lonlat(lon, lat)
     srid = get_settings().metric_srid
-    row = (
-        await db.execute(text(sqlfiles.load("app.roads", "snap")), {"lon": lon, "lat": lat, "srid": srid})
-    ).one_or_none()
+    params = {"lon": lon, "lat": lat, "srid": srid, "code": route}
+    row = (await db.execute(text(sqlfiles.load("app.roads", "snap")), params)).one_or_none()
     if row is None:
         return None
     return RoadPosition(
@@ -131,13 +133,13 @@ async def nearest_road(db: Executor, lon: float, lat: float) -> RoadPosition | N
 
 
 async def snap_to_road(
-    db: Executor, lon: float, lat: float, max_distance_m: float | None = None
+    db: Executor, lon: float, lat: float, max_distance_m: float | None = None, route: str | None = None
 ) -> SnapResult:
-    """Snap a pin to the nearest road within ``max_distance_m`` (default: the setting, 50 m)."""
+    """Snap a pin to the nearest road (of ``route``, if given) within ``max_distance_m`` (default 50 m)."""
     limit = get_settings().snap_distance_m if max_distance_m is None else max_distance_m
     if not (math.isfinite(limit) and limit > 0):
         raise invalid("max_distance_m", "must be a distance in metres above 0")
-    return SnapResult(nearest=await nearest_road(db, lon, lat), max_distance_m=limit)
+    return SnapResult(nearest=await nearest_road(db, lon, lat, route), max_distance_m=limit)
 
 
 def normalise_code(code: str, field: str = "road") -> str:

@@ -136,13 +136,15 @@ async def test_moving_a_point_reassigns_county_and_township(client, engine: Asyn
     assert changes["county_code"] == ["371502", "371521"]
     assert changes["township_code"] == ["371502001", "371521001"]
     assert changes["geom"][1]["coordinates"] == list(BOJIQIAO)
-    assert set(changes) == {"county_code", "township_code", "geom"}
+    # Both township seats lie beside a shipped road: the road and 桩号 follow the pin.
+    assert set(changes) == {"county_code", "township_code", "geom", "road_id", "chainage_m"}
 
 
 async def test_moving_within_the_county_changes_only_the_township(client) -> None:
     await create(client, "hazards", point(GULOU))
     r = await _patch(client, {"geometry": {"type": "Point", "coordinates": list(LIUYUAN)}})
-    assert set((await _events(client))[1]["changes"]) == {"township_code", "geom"}
+    changes = (await _events(client))[1]["changes"]
+    assert set(changes) == {"township_code", "geom", "road_id", "chainage_m"}
     assert r.json()["properties"]["township"] == "371502002"
 
 

@@ -1,10 +1,11 @@
--- The road nearest to a pin, and where on it: a few candidates by the spatial index (which
+-- The road (or the piece of route :code) nearest to a pin, and where on it: a few candidates by the spatial index (which
 -- ranks in degrees), ranked again in metres; then the chainage and the point on the road.
 WITH pin AS (
     SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g
 ), near AS (
     SELECT r.id, r.code, r.name, r.start_chainage_m, r.length_m, r.geom
       FROM roads r, pin
+     WHERE CAST(:code AS text) IS NULL OR r.code = :code
      ORDER BY r.geom <-> pin.g
      LIMIT 16
 ), nearest AS (
