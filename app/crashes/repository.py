@@ -88,3 +88,36 @@ async def list_candidates(
             clauses.append(f"c.{column} = ANY(:{column})")
             params[column] = values
     return await _page(db, "candidates", clauses, params)
+
+
+@dataclass(frozen=True)
+class Density:
+    cells: int
+    max_crashes: int
+    crashes: int
+    features: str  # the JSON array text PostGIS built
+
+
+async def density(
+    db: Executor,
+    *,
+    bbox: tuple[float, float, float, float] | None,
+    cell_m: float,
+    srid: int,
+    since: datetime | None,
+    until: datetime | None,
+) -> Density:
+    """Crashes per square cell of ``cell_m`` metres (in ``srid``), with their deaths and injuries."""
+    clauses: list[str] = []
+    params: dict[str, Any] = {"cell": cell_m, "srid": srid}
+    _bbox(bbox, clauses, params)
+    if since is not None:
+        clauses.append("c.occurred_at >= :since")
+        params["since"] = since
+    if until is not None:
+        clauses.append("c.occurred_at < :until")
+        params["until"] = until
+    row = (await db.execute(text(_sql("density", " AND ".join(clauses) or "true")), params)).one()
+    return Density(
+        cells=row.cells, max_crashes=int(row.max_crashes), crashes=int(row.crashes), features=row.features
+    )

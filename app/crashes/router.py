@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Annotated
 
@@ -12,7 +13,9 @@ from app.crashes import detection
 from app.crashes import repository as repo
 from app.crashes.vocab import BEIJING, CandidateKind, CandidateStatus
 from app.deps import Actor, BBox, Page, Session
+from app.errors import invalid
 from app.geojson import GEOJSON, codes, collection, enum_values, paging_links
+from app.settings import get_settings
 from app.vocab import Grade, HazardKind
 
 router = APIRouter(tags=["crashes (事故) and accident-prone candidates (事故易发多发点段)"])
@@ -50,6 +53,51 @@ async def list_crashes(
     )
     links = paging_links(request, page, result.matched, result.returned)
     body = collection(result.features, matched=result.matched, returned=result.returned, links=links)
+    return Response(body, media_type=GEOJSON)
+
+
+# A density map is for the eye: more cells than this in one answer draw no clearer picture.
+MAX_DENSITY_CELLS = 20_000
+M_PER_DEGREE = 111_320.0
+
+
+@router.get("/crashes/density", summary="Crashes counted per grid cell (事故密度)")
+async def crash_density(
+    session: Session,
+    bbox: BBox,
+    cell: Annotated[
+        float, Query(ge=50, le=50_000, description="The side of a square cell in metres (default 1000).")
+    ] = 1000,
+    since: Annotated[datetime | None, Query(description="From this time (Beijing time if no zone)")] = None,
+    until: Annotated[datetime | None, Query(description="Before this time (Beijing time if no zone)")] = None,
+) -> Response:
+    """A FeatureCollection of square cells holding crashes, each with its crashes, fatal crashes,
+    deaths and injuries; `max_crashes` for grading the colours. PostGIS counts the cells.
+
+    Permission: anyone who may read the crash records.
+    """
+    if bbox is not None:
+        x1, y1, x2, y2 = bbox
+        width = (x2 - x1) * M_PER_DEGREE * math.cos(math.radians((y1 + y2) / 2))
+        height = (y2 - y1) * M_PER_DEGREE
+        if width * height / cell**2 > MAX_DENSITY_CELLS:
+            raise invalid(
+                "cell",
+                f"{cell:g} m is too small for this bbox (more than {MAX_DENSITY_CELLS} cells); "
+                "give a larger cell or a smaller bbox",
+            )
+    result = await repo.density(
+        session,
+        bbox=bbox,
+        cell_m=cell,
+        srid=get_settings().metric_srid,
+        since=_beijing(since),
+        until=_beijing(until),
+    )
+    body = (
+        f'{{"type":"FeatureCollection","cell_m":{cell:g},"cells":{result.cells},'
+        f'"crashes":{result.crashes},"max_crashes":{result.max_crashes},"features":{result.features}}}'
+    )
     return Response(body, media_type=GEOJSON)
 
 
