@@ -36,6 +36,8 @@ def _api(request: Request) -> dict[str, str]:
         "categories": f"{base}/categories",
         "stats": f"{base}/stats",
         "grid": f"{base}/stats/grid",
+        "candidates": f"{base}/detections/candidates",
+        "density": f"{base}/crashes/density",
     }
 
 
@@ -81,15 +83,20 @@ async def map_page(session: AsyncSession, request: Request, lang: str, code: str
         county = await repository.place(session, code, city_code)
         if county is None or county["level"] == "city":
             raise NotFound(f"no county or development zone {code} in this city")
+    categories = await repository.categories(session)
     config.update(
         page="map",
         county=county,
         limits={"detail_zoom": DETAIL_ZOOM, "max_features": MAX_FEATURES},
+        # For accepting an accident-prone candidate into the ledger: the category it is recorded under.
+        categories=[
+            {"code": c["code"], "name": c["name_zh" if lang == "zh" else "name_en"]} for c in categories
+        ],
     )
     return {
         "config": config,
         "units": await repository.units(session, city_code),
-        "categories": await repository.categories(session),
+        "categories": categories,
         "statuses": Status.codes(),
         "grades": Grade.codes(),
         "visibilities": Visibility.codes(),

@@ -4,6 +4,7 @@ import {
   addCountyNames, addOutlines, addTownships, bboxParam, boundsOf, config, createMap, debounce, el, fillKpis, getJSON,
   pinIcon, popupContent, RoadLayer, segmentStyle, stateOf, t, todayInBeijing,
 } from "./common.js";
+import { addDensityPane, CandidateLayer, DensityLayer } from "./crash-layers.js";
 
 const county = config.county;
 const place = county || config.city;
@@ -21,6 +22,16 @@ if (view) map.setView([Number(view[2]), Number(view[3])], Number(view[1]));
 else map.fitBounds(boundsOf(place.bbox), { padding: [10, 10] });
 
 const roads = new RoadLayer(map);
+addDensityPane(map);
+const candidateCount = panel.querySelector("[data-candidate-count]");
+const crashLayers = {
+  candidates: new CandidateLayer(map, {
+    decide: true,
+    onChange: (layer) => { candidateCount.textContent = layer.on ? `(${layer.count})` : ""; },
+  }),
+  density: new DensityLayer(map, panel.querySelector("[data-density-legend]")),
+};
+window.hmCrashLayers = crashLayers; // for the browser tests
 const segments = L.layerGroup().addTo(map);
 const grid = L.layerGroup().addTo(map);
 const pins = L.markerClusterGroup({
@@ -210,6 +221,25 @@ for (const box of panel.querySelectorAll("input[name=road_group]")) {
   });
 }
 
+for (const box of panel.querySelectorAll("input[name=crash_layer]")) {
+  box.addEventListener("change", () => {
+    const layer = crashLayers[box.value];
+    mapNode.dataset[`${box.value}State`] = "loading";
+    layer.show(box.checked)
+      .then(() => { mapNode.dataset[`${box.value}State`] = box.checked ? "ready" : "off"; })
+      .catch(() => { mapNode.dataset[`${box.value}State`] = "error"; say(t("load_failed")); });
+    if (!box.checked) candidateCount.textContent = "";
+  });
+}
+map.on("moveend", debounce(() => {
+  for (const [name, layer] of Object.entries(crashLayers)) {
+    if (!layer.on) continue;
+    mapNode.dataset[`${name}State`] = "loading";
+    layer.load()
+      .then(() => { mapNode.dataset[`${name}State`] = "ready"; })
+      .catch(() => { mapNode.dataset[`${name}State`] = "error"; });
+  }
+}, 300));
 map.on("moveend", debounce(load, 150));
 map.on("moveend", () => {
   const c = map.getCenter();

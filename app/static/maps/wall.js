@@ -1,6 +1,7 @@
 // The command room's wall: KPI tiles per county and for the city, a city map, a clock; refreshes itself.
 /* global L */
 import { boundsOf, config, createMap, el, fillKpis, getJSON, t } from "./common.js";
+import { addDensityPane, CandidateLayer, DensityLayer } from "./crash-layers.js";
 
 const tiles = new Map([...document.querySelectorAll(".wall-tile")].map((n) => [n.dataset.unit, n]));
 const clock = document.getElementById("wall-clock");
@@ -141,6 +142,34 @@ function rotate() {
   paint();
   showFocus();
 }
+
+// Crash analysis: candidates (evidence only: decisions are the county officers') and crash density.
+addDensityPane(map);
+const layerBox = document.querySelector(".wall-layers");
+const crashLayers = {
+  candidates: new CandidateLayer(map),
+  density: new DensityLayer(map, layerBox.querySelector("[data-density-legend]")),
+};
+const mapNode = document.getElementById("wall-map");
+
+function showCrashLayer(name, on) {
+  mapNode.dataset[`${name}State`] = "loading";
+  crashLayers[name].show(on)
+    .then(() => { mapNode.dataset[`${name}State`] = on ? "ready" : "off"; })
+    .catch(() => { mapNode.dataset[`${name}State`] = "error"; });
+}
+
+const asked = (new URLSearchParams(window.location.search).get("layers") || "").split(",");
+for (const box of layerBox.querySelectorAll("input[name=crash_layer]")) {
+  box.addEventListener("change", () => showCrashLayer(box.value, box.checked));
+  if (asked.includes(box.value)) {
+    box.checked = true;
+    showCrashLayer(box.value, true);
+  }
+}
+map.on("moveend", () => {
+  for (const [name, layer] of Object.entries(crashLayers)) if (layer.on) showCrashLayer(name, true);
+});
 
 tick();
 setInterval(tick, 1000);
