@@ -15,6 +15,7 @@ from app.crashes.vocab import BEIJING, CandidateKind, CandidateStatus
 from app.deps import Actor, BBox, Page, Session
 from app.errors import invalid
 from app.geojson import GEOJSON, codes, collection, enum_values, paging_links
+from app.openapi import problems
 from app.settings import get_settings
 from app.vocab import Grade, HazardKind
 
@@ -61,7 +62,7 @@ MAX_DENSITY_CELLS = 20_000
 M_PER_DEGREE = 111_320.0
 
 
-@router.get("/crashes/density", summary="Crashes counted per grid cell (事故密度)")
+@router.get("/crashes/density", summary="Crashes counted per grid cell (事故密度)", responses=problems(422))
 async def crash_density(
     session: Session,
     bbox: BBox,
