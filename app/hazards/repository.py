@@ -323,6 +323,15 @@ async def lock_uid(session: AsyncSession, uid: str) -> None:
     await session.execute(text("SELECT pg_advisory_xact_lock(hashtextextended(:uid, 0))"), {"uid": uid})
 
 
+async def lock_duplicate_check(session: AsyncSession, category: str) -> None:
+    """Serialise the duplicate checks of one category until commit, so that two reports of one
+    hazard sent at the same moment cannot both pass the check and both be numbered."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended('hazardmap.duplicates:' || :category, 0))"),
+        {"category": category},
+    )
+
+
 @dataclass(frozen=True)
 class Created:
     """A hazard found by its uid, with the content it was created with (from its history)."""

@@ -205,6 +205,7 @@ async def _refuse_possible_duplicates(
     Nothing is written: the client sends the same request again with its choice, and the same uid
     (no hazard was made with it).
     """
+    await repo.lock_duplicate_check(session, new.category_code)
     stretch = None
     if new.chainage_m is not None and new.end_chainage_m is not None:
         stretch = (new.chainage_m, new.end_chainage_m)

@@ -5,13 +5,18 @@ G9309 (fixture) runs east along 36.46° N from 115.95° (K516+000) to 115.99°, 
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from app.coords import Crs
+from app.errors import Conflict
+from app.hazards import service
+from app.vocab import HazardKind
 from tests.hazards.conftest import BEIJING_2026, point
 from tests.roads.fixtures import geodesic_m
 
@@ -224,3 +229,23 @@ async def test_merge_into_a_closed_hazard_is_refused(
         }
     ]
     assert await counts(engine) == before
+
+
+async def test_two_reports_at_the_same_moment_make_one_hazard_and_one_409(
+    engine: AsyncEngine, api_roads: dict[str, int]
+) -> None:
+    """Two requests' transactions: the second check waits for the first report to be committed."""
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    async with sessions() as first_session, sessions() as second_session:
+        await service.create(first_session, HazardKind.point, point(AT), Crs.wgs84, "a")
+        second = asyncio.create_task(
+            service.create(second_session, HazardKind.point, point(east(5)), Crs.wgs84, "b")
+        )
+        await asyncio.sleep(0.5)
+        assert not second.done()  # waiting for the first transaction
+        await first_session.commit()
+        with pytest.raises(Conflict) as refused:
+            await second
+        await second_session.rollback()
+    assert [d["distance_m"] for d in refused.value.extra["duplicates"]] == [pytest.approx(5, abs=0.01)]
+    assert (await counts(engine))[0] == 1
