@@ -220,7 +220,10 @@ def make_router(kind: HazardKind) -> APIRouter:
     ) -> Response:
         """A JSON merge patch (RFC 7396) of the properties and/or the geometry; `null` clears.
 
-        Requires `If-Match`. A new geometry re-assigns county and township (not the ledger number).
+        Requires `If-Match`. A new geometry re-assigns county and township (not the ledger number)
+        and derives the road and chainage (桩号) again. `road`, `chainage` (K516+600-K517+200),
+        `chainage_m` or `end_chainage_m` instead cut the geometry from the road again (a point is put
+        on the road); a chainage the road does not reach is a 422 naming the field.
         """
         body = await read_json_body(request, MERGE_PATCH_TYPES)
         written = await service.patch(session, kind, hazard_id, body, crs, if_match, actor)
