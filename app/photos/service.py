@@ -91,7 +91,12 @@ def _store(fp: IO[bytes]) -> Stored:
     sha = storage.sha256_of(fp)
     storage.write_once(storage.path_of(sha, seen.extension), storage.copy_from(fp))
     size_px = settings.photo_thumbnail_px
-    storage.write_once(storage.thumbnail_path(sha), lambda out: imaging.thumbnail(fp, out, size_px))
+    try:
+        storage.write_once(storage.thumbnail_path(sha), lambda out: imaging.thumbnail(fp, out, size_px))
+    except (OSError, ValueError) as exc:
+        # It decoded, yet Pillow cannot convert it (an exotic pixel mode): refuse it rather than keep
+        # a photo that no list can show. The original already written is an orphan, harmless.
+        raise invalid("file", f"the image decodes but cannot be made into a thumbnail ({exc})") from exc
     return Stored(sha, size, seen)
 
 

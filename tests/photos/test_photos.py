@@ -323,3 +323,21 @@ async def test_segments_take_photos_too(client: httpx.AsyncClient, photo_dir: Pa
         r.json()["id"]
     ]
     assert (await client.get(f"/api/v1/hazards/{s['id']}/photos")).status_code == 404
+
+
+async def test_a_photo_without_a_thumbnail_is_refused_and_no_row_is_written(
+    client: httpx.AsyncClient, engine: AsyncEngine, photo_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from app.photos import imaging
+
+    def cannot(*_: object) -> None:
+        raise OSError("cannot convert this mode")
+
+    monkeypatch.setattr(imaging, "thumbnail", cannot)
+    h = await create(client, "hazards", point(GULOU))
+    r = await upload(client, h["id"], image_bytes("JPEG"))
+    assert r.status_code == 422, r.text
+    assert r.json()["errors"][0]["field"] == "file"
+    assert await photo_rows(engine) == []
+    # The original may stay as an orphan (harmless); never a thumbnail half-written, never a row.
+    assert [p.name.endswith(".jpg") and ".thumb." not in p.name for p in files_in(photo_dir)] == [True]
