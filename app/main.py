@@ -19,6 +19,10 @@ from app.jurisdictions.router import router as jurisdictions_router
 from app.ledger.router import router as ledger_router
 from app.maps.router import mount as mount_maps
 from app.ogc.router import router as ogc_router
+from app.photos.router import photos_router
+from app.photos.router import router as photos_hazards_router
+from app.photos.router import segments_router as photos_segments_router
+from app.photos.upload import body_limit as photo_body_limit
 from app.roads.linear_router import router as linear_router
 from app.roads.router import router as roads_router
 from app.settings import get_settings
@@ -52,13 +56,16 @@ def create_app() -> FastAPI:
         # Refuse an oversized body before reading it (the declared length); a chunked body without
         # a length is capped where it is read (app.http.read_json_body).
         length = request.headers.get("content-length")
-        if length is not None and (not length.isdigit() or int(length) > settings.max_body_bytes):
-            return problems.problem_response(
-                413,
-                "Payload too large",
-                f"the request body must be at most {settings.max_body_bytes} bytes",
-                request,
+        # A photo upload has its own, larger limit (HAZARDMAP_PHOTO_MAX_BYTES), enforced as it is read.
+        photo = request.method == "POST" and request.url.path.endswith("/photos")
+        limit = photo_body_limit() if photo else settings.max_body_bytes
+        if length is not None and (not length.isdigit() or int(length) > limit):
+            what = (
+                f"a photo must be at most {settings.photo_max_bytes} bytes"
+                if photo
+                else (f"the request body must be at most {limit} bytes")
             )
+            return problems.problem_response(413, "Payload too large", what, request)
         return await call_next(request)
 
     app.include_router(health_router)
@@ -77,6 +84,9 @@ API_ROUTERS: list[APIRouter] = [
     segments_router,
     workflow_router,
     workflow_segments_router,
+    photos_hazards_router,
+    photos_segments_router,
+    photos_router,
     supervision_router,
     ledger_router,
     stats_router,

@@ -5,6 +5,7 @@ from app.crashes.models import AccidentProneCandidate, Crash
 from app.db import Base
 from app.hazards.models import Hazard, HazardEvent, LedgerCounter
 from app.jurisdictions.models import Jurisdiction
+from app.photos.models import HazardPhoto
 from app.roads.models import Road
 
 __all__ = [
@@ -14,6 +15,7 @@ __all__ = [
     "Crash",
     "Hazard",
     "HazardEvent",
+    "HazardPhoto",
     "Jurisdiction",
     "LedgerCounter",
     "Road",

@@ -76,6 +76,15 @@ class Settings(BaseSettings):
     detect_min_ordinary_crashes: int = Field(default=5, ge=0)  # 一般程序
     detect_min_crashes: int = Field(default=0, ge=0)  # crashes of any kind (county practice: 5)
 
+    # -- evidence photos (issue 4, photos) ----------------------------------------------------------
+    # Files live outside the database, content-addressed by sha256; the rows point at them.
+    photo_dir: Path = PROJECT_ROOT / "var" / "photos"
+    # A phone photo is 2–8 MB; 10 MiB leaves room and still refuses a video sent by mistake.
+    photo_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
+    # Decompression bombs: a small file that decodes to a huge bitmap. 50 MP covers every phone camera.
+    photo_max_pixels: int = Field(default=50_000_000, ge=1)
+    photo_thumbnail_px: int = Field(default=320, ge=16, le=2048)
+
     @property
     def effective_database_url(self) -> str:
         if self.database_url:

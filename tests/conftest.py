@@ -94,8 +94,8 @@ async def _empty_hazards(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         # TRUNCATE does not fire the row triggers that keep the history append-only.
         await conn.execute(
             text(
-                "TRUNCATE accident_prone_candidates, crashes, hazard_events, hazards, ledger_counters"
-                " RESTART IDENTITY"
+                "TRUNCATE accident_prone_candidates, crashes, hazard_events, hazard_photos, hazards,"
+                " ledger_counters RESTART IDENTITY"
             )
         )
 

@@ -23,7 +23,7 @@ from sqlalchemy import (
     func,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -99,6 +99,9 @@ class Hazard(Base):
     measures: Mapped[str | None] = mapped_column(Text)  # 整改措施
     interim_measures: Mapped[str | None] = mapped_column(Text)  # 临时管控措施
     evidence: Mapped[str | None] = mapped_column(Text)
+    # The before/after photos (hazard_photos.id) named when it was marked rectified; on the row so
+    # that the history trigger records them with the rectify event.
+    evidence_photos: Mapped[list[int] | None] = mapped_column(ARRAY(BigInteger))
     rectified_by: Mapped[str | None] = mapped_column(String(64))
     rectified_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     verifier: Mapped[str | None] = mapped_column(String(64))  # 核验人

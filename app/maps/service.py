@@ -31,6 +31,7 @@ def _api(request: Request) -> dict[str, str]:
     return {
         "hazards": f"{base}/hazards",
         "segments": f"{base}/segments",
+        "photos": f"{base}/photos",
         "roads": f"{base}/roads",
         "jurisdictions": f"{base}/jurisdictions",
         "categories": f"{base}/categories",

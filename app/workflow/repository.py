@@ -58,6 +58,7 @@ WORKFLOW_COLUMNS = frozenset(
         "measures",
         "interim_measures",
         "evidence",
+        "evidence_photos",
         "rectified_by",
         "rectified_at",
         "verifier",

@@ -33,6 +33,11 @@ class TransitionIn(BaseModel):
     )
     # rectify
     evidence: str | None = Field(default=None, max_length=4000, description="rectify: evidence notes")
+    photos: list[int] | None = Field(
+        default=None,
+        max_length=50,
+        description="rectify: ids of this hazard's 'before'/'after' photos (POST /{id}/photos) as evidence",
+    )
     # close (销号)
     verifier: str | None = Field(
         default=None, max_length=64, description="close: who checked; not who marked it rectified"

@@ -12,6 +12,7 @@ from app.errors import Conflict, FieldError, Gone, InvalidInput, NotFound, Preco
 from app.hazards import service as hazards
 from app.hazards.service import Written
 from app.http import check_if_match
+from app.photos import service as photos
 from app.settings import get_settings
 from app.vocab import Grade, HazardKind, Status
 from app.workflow import machine
@@ -76,6 +77,9 @@ async def transition(
             errors=[FieldError(f, f"required for '{action}'") for f in lacking],
         )
 
+    if t.photos is not None and action is not Action.rectify:
+        raise invalid("photos", f"photos are evidence of 'rectify', not of '{action}'")
+
     values: dict[str, Any] = {}
     if move.to is not status:
         values["status"] = move.to.value
@@ -89,6 +93,8 @@ async def transition(
             values["deadline"] = t.deadline or state.deadline or await _default_deadline(session, state.grade)
         case Action.rectify:
             values |= {"evidence": t.evidence, "rectified_by": actor, "rectified_at": repo.NOW}
+            if t.photos:
+                values["evidence_photos"] = await photos.check_evidence(session, hazard_id, t.photos)
         case Action.close:
             if t.verifier == state.rectified_by:
                 raise invalid(
@@ -111,7 +117,15 @@ async def transition(
         case Action.reopen:
             # The next close needs a fresh rectification and a fresh check; the old ones stay in the history.
             values |= dict.fromkeys(
-                ("evidence", "rectified_by", "rectified_at", "verifier", "verification", "closed_at")
+                (
+                    "evidence",
+                    "evidence_photos",
+                    "rectified_by",
+                    "rectified_at",
+                    "verifier",
+                    "verification",
+                    "closed_at",
+                )
             )
             values["deadline"] = t.deadline or await _default_deadline(session, state.grade)
             note = note or t.reason

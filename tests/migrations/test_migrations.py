@@ -18,6 +18,7 @@ EXPECTED_TABLES = {
     "categories",
     "crashes",
     "hazard_events",
+    "hazard_photos",
     "hazards",
     "jurisdictions",
     "ledger_counters",

@@ -140,6 +140,43 @@ export function popupContent(p, today) {
   );
 }
 
+// The thumbnails of a hazard's photos under its popup, fetched when the popup opens; nothing if it has none.
+// The list is kept for a minute: onChange (a popup's update) renders the content again, and that second
+// rendering must find the photos at once rather than fetch, or each update would ask for the next.
+const PHOTO_LIST_TTL_MS = 60_000;
+const photoLists = new Map();
+
+function fillPhotos(strip, photos) {
+  for (const photo of photos) {
+    const href = photo.links.find((l) => l.rel === "enclosure").href;
+    const src = photo.links.find((l) => l.rel === "preview").href;
+    const title = photo.caption || t("photo_open");
+    strip.append(el("a", { href, target: "_blank", rel: "noopener", title },
+      el("img", { src, alt: title, width: 72, height: 54 })));
+  }
+  strip.hidden = photos.length === 0;
+}
+
+export function withPhotos(node, p, onChange = () => {}) {
+  const url = `${recordUrl(p)}/photos`;
+  const strip = el("div", { class: "hm-photos", hidden: true });
+  node.append(strip);
+  const known = photoLists.get(url);
+  if (known && Date.now() - known.at < PHOTO_LIST_TTL_MS) {
+    fillPhotos(strip, known.photos);
+    return node;
+  }
+  fetch(url, { headers: { Accept: "application/json" } })
+    .then((r) => (r.ok ? r.json() : []))
+    .then((photos) => {
+      photoLists.set(url, { at: Date.now(), photos });
+      fillPhotos(strip, photos);
+      if (photos.length) onChange();
+    })
+    .catch(() => { /* photos are a help in a popup, not a must */ });
+  return node;
+}
+
 // The base map is the service's own layers; a tile layer only when the deployment configures one.
 export function createMap(elementId, options = {}) {
   const map = L.map(elementId, {

@@ -2,7 +2,7 @@
 /* global L */
 import {
   addCountyNames, addOutlines, addTownships, bboxParam, boundsOf, config, createMap, debounce, el, fillKpis, getJSON,
-  pinIcon, popupContent, RoadLayer, segmentStyle, stateOf, t, todayInBeijing,
+  pinIcon, popupContent, RoadLayer, segmentStyle, stateOf, t, todayInBeijing, withPhotos,
 } from "./common.js";
 import { addDensityPane, CandidateLayer, DensityLayer } from "./crash-layers.js";
 
@@ -128,7 +128,7 @@ function draw() {
       tally[stateOf(p)] += 1;
       markers.push(
         L.marker([lat, lon], { icon: pinIcon(p, today), hmState: stateOf(p), title: p.ledger_no || "" })
-          .bindPopup(() => popupContent(p, today)),
+          .bindPopup((layer) => withPhotos(popupContent(p, today), p, () => layer.getPopup()?.update())),
       );
     }
     pins.addLayers(markers);
@@ -136,9 +136,8 @@ function draw() {
       if (!visible(f, hidden)) continue;
       const p = f.properties;
       tally[stateOf(p)] += 1;
-      L.geoJSON(f, { pane: "hm-segments", style: segmentStyle(p, today) })
-        .bindPopup(() => popupContent(p, today))
-        .addTo(segments);
+      const line = L.geoJSON(f, { pane: "hm-segments", style: segmentStyle(p, today) });
+      line.bindPopup(() => withPhotos(popupContent(p, today), p, () => line.getPopup()?.update())).addTo(segments);
     }
   }
   setTally(tally);

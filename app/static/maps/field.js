@@ -17,6 +17,9 @@ const pinHere = document.getElementById("field-pin-here");
 const status = document.getElementById("field-status");
 const mapNode = document.getElementById("field-map");
 const dupSheet = document.getElementById("field-duplicates");
+const photosPanel = document.getElementById("field-photos");
+const photoInput = document.getElementById("field-photo-input");
+const photoList = photosPanel.querySelector(".field-photo-list");
 
 const map = createMap("field-map", { minZoom: 7, maxZoom: 19 });
 map.fitBounds(boundsOf(config.city.bbox));
@@ -33,6 +36,10 @@ let mode = "point";
 let vertices = [];
 let me = null; // the officer's position, once located
 let sending = false;
+// Photos chosen in the form wait for the hazard's id; then they go to the last report recorded.
+let queuedPhotos = [];
+let photoTarget = null; // the photos URL of the hazard last recorded
+let photoChain = Promise.resolve();
 
 // -- drawing the draft ---------------------------------------------------------------------------------
 function drawDraft() {
@@ -199,6 +206,7 @@ async function send(entry, shown, attempt = 0) {
   say(entry.mergedInto
     ? t("merged", { of: entry.mergedInto, no: feature.properties.ledger_no })
     : t("sent", { no: feature.properties.ledger_no }));
+  openPhotos(`${entry.url.split("?")[0]}/${feature.id}/photos`, feature.properties.ledger_no);
 }
 
 // -- possible duplicates (a 409): merge into one of them, or report it anyway ---------------------------
@@ -249,6 +257,85 @@ function askAboutDuplicates(entry, shown, problem) {
   };
 }
 
+// -- photos of the report just recorded ------------------------------------------------------------
+function openPhotos(url, ledgerNo) {
+  photoTarget = url;
+  photoList.replaceChildren();
+  photosPanel.querySelector("[data-title]").textContent = t("photos_of", { no: ledgerNo });
+  photosPanel.hidden = false;
+  const files = queuedPhotos;
+  queuedPhotos = [];
+  queuePhotos(files);
+}
+
+function queuePhotos(files) {
+  for (const file of files) {
+    const item = el(
+      "li",
+      { class: "field-photo", dataset: { state: "waiting" } },
+      el("span", { class: "field-photo-name" }, file.name),
+      el("progress", { max: 100, value: 0 }),
+      el("span", { class: "field-photo-state" }, t("photo_uploading", { pct: 0 })),
+    );
+    photoList.append(item);
+    const url = photoTarget;
+    // One at a time: a phone's uplink is thin, and the first photo should arrive first.
+    photoChain = photoChain.then(() => uploadPhoto(url, file, item));
+  }
+}
+
+// XMLHttpRequest rather than fetch: only it reports the upload's progress.
+function uploadPhoto(url, file, item) {
+  const bar = item.querySelector("progress");
+  const state = item.querySelector(".field-photo-state");
+  item.dataset.state = "uploading";
+  return new Promise((resolve) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.responseType = "json";
+    xhr.upload.onprogress = (e) => {
+      if (!e.lengthComputable) return;
+      const pct = Math.round((100 * e.loaded) / e.total);
+      bar.value = pct;
+      state.textContent = t("photo_uploading", { pct });
+    };
+    const failed = (detail) => {
+      item.dataset.state = "failed";
+      state.textContent = t("photo_failed", { detail });
+      const again = el("button", { type: "button", class: "field-photo-retry" }, t("photo_retry"));
+      again.onclick = () => {
+        again.remove();
+        photoChain = photoChain.then(() => uploadPhoto(url, file, item));
+      };
+      item.append(again);
+      resolve();
+    };
+    xhr.onload = () => {
+      const body = xhr.response || {};
+      if (xhr.status !== 201) {
+        failed(body.detail || xhr.status);
+        return;
+      }
+      const preview = (body.links || []).find((l) => l.rel === "preview");
+      item.dataset.state = "done";
+      item.dataset.photoId = String(body.id);
+      bar.replaceWith(el("img", { class: "field-photo-thumb", src: preview ? preview.href : "", alt: file.name }));
+      state.textContent = t("photo_done");
+      resolve();
+    };
+    xhr.onerror = () => failed(t("send_failed"));
+    const data = new FormData();
+    data.append("file", file);
+    data.append("stage", "report");
+    xhr.send(data);
+  });
+}
+
+photoInput.addEventListener("change", () => {
+  if (photoTarget) queuePhotos([...photoInput.files]);
+  photoInput.value = "";
+});
+
 function start(entry) {
   remember(entry);
   const shown = pendingLayer(entry).addTo(mine); // the new pin shows at once, confirmed when the API answers
@@ -265,6 +352,8 @@ form.addEventListener("submit", (event) => {
   event.preventDefault();
   if (sending || vertices.length === 0) return;
   const entry = submission();
+  queuedPhotos = [...form.elements.photos.files];
+  photosPanel.hidden = true;
   closeForm();
   vertices = [];
   drawDraft();

@@ -1,0 +1,166 @@
+"""The field page in Chromium: a pinned report's photos are uploaded with their progress shown, and the
+county map's popup shows their thumbnails. The real service (uvicorn) over a database of its own and a
+photo store of its own."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, async_playwright
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from app.cluster import Cluster
+from tests.conftest import clone, live_service
+from tests.maps.conftest import CHROMIUM, CHROMIUM_ARGS, new_visit, wait_ready
+from tests.photos.conftest import files_in, image_bytes
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason=f"no Chromium at {CHROMIUM}"),
+]
+DB = "hazardmap_photos_page"
+GULOU = (36.461981, 115.959865)  # lat, lon: 古楼街道, 东昌府区
+
+
+@dataclass
+class Service:
+    base: str
+    engine: AsyncEngine
+    store: Path
+
+
+@pytest.fixture(scope="module")
+async def service(
+    cluster: Cluster, template_db: str, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Service]:
+    url = clone(cluster, template_db, DB)
+    store = tmp_path_factory.mktemp("field-photos")
+    # live_service hands the server a copy of this environment when it starts.
+    before = os.environ.get("HAZARDMAP_PHOTO_DIR")
+    os.environ["HAZARDMAP_PHOTO_DIR"] = str(store)
+    running = live_service(url, "photos")
+    try:
+        base = running.__enter__()
+    finally:
+        if before is None:
+            del os.environ["HAZARDMAP_PHOTO_DIR"]
+        else:
+            os.environ["HAZARDMAP_PHOTO_DIR"] = before
+    engine = create_async_engine(url, pool_size=1, max_overflow=1)
+    try:
+        yield Service(base, engine, store)
+    finally:
+        running.__exit__(None, None, None)
+        await engine.dispose()
+        cluster.drop_database(DB)
+
+
+@pytest.fixture(scope="module")
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as p:
+        b = await p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield b
+        await b.close()
+
+
+async def test_field_officer_attaches_photos_and_sees_them_uploaded(
+    browser: Browser, service: Service
+) -> None:
+    phone = await new_visit(
+        browser,
+        service.base,
+        viewport={"width": 360, "height": 640},
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+    )
+    page = phone.page
+    await phone.open("/field")
+    await page.wait_for_selector("#field-map[data-state=ready]")
+    await page.evaluate(f"window.hmMap.setView([{GULOU[0]}, {GULOU[1]}], 16)")
+    await asyncio.sleep(0.5)
+    box = await page.locator("#field-map").bounding_box()
+    assert box is not None
+    await page.tap("#field-map", position={"x": box["width"] / 2, "y": box["height"] / 2})
+    await page.wait_for_selector("#field-form:not([hidden])")
+    accept = await page.get_attribute("#field-form input[name=photos]", "accept")
+    assert accept == "image/jpeg,image/png,image/webp"
+    await page.select_option("#field-form select[name=category]", "JC01")
+    await page.fill("#field-form textarea[name=description]", "路口缺减速带")
+    # Two photos taken with the form: one JPEG, and a PNG the phone named .jpg.
+    jpeg = image_bytes("JPEG", (1600, 1200), color="orange")
+    png = image_bytes("PNG", (800, 600), color="teal")
+    await page.set_input_files(
+        "#field-form input[name=photos]",
+        [
+            {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": jpeg},
+            {"name": "IMG_0002.jpg", "mimeType": "image/jpeg", "buffer": png},
+        ],
+    )
+    await page.tap("#field-form .field-submit")
+    await page.wait_for_selector("#field-status[data-ledger-no]", timeout=10_000)
+    await page.wait_for_function(
+        "() => document.querySelectorAll('.field-photo[data-state=done]').length === 2", timeout=15_000
+    )
+    # One more, taken after sending, with the panel's own button.
+    webp = image_bytes("WEBP", (640, 480), color="purple")
+    await page.set_input_files(
+        "#field-photo-input", [{"name": "later.webp", "mimeType": "image/webp", "buffer": webp}]
+    )
+    await page.wait_for_function(
+        "() => document.querySelectorAll('.field-photo[data-state=done]').length === 3", timeout=15_000
+    )
+    # Each thumbnail comes back from the service.
+    await page.wait_for_function(
+        "() => [...document.querySelectorAll('.field-photo-thumb')]"
+        ".filter(i => i.complete && i.naturalWidth > 0).length === 3"
+    )
+    ledger_no = await page.get_attribute("#field-status", "data-ledger-no")
+    assert ledger_no in await page.inner_text("#field-photos [data-title]")
+    await phone.screenshot("photos-field-uploaded")
+    await phone.context.close()
+    assert phone.outside == []
+
+    async with service.engine.connect() as conn:
+        rows = (
+            await conn.execute(
+                text(
+                    "SELECT p.stage, p.media_type, p.width, p.height FROM hazard_photos p"
+                    " JOIN hazards h ON h.id = p.hazard_id WHERE h.ledger_no = :no ORDER BY p.id"
+                ),
+                {"no": ledger_no},
+            )
+        ).all()
+    assert [tuple(r) for r in rows] == [
+        ("report", "image/jpeg", 1600, 1200),
+        ("report", "image/png", 800, 600),
+        ("report", "image/webp", 640, 480),
+    ]
+    assert len(files_in(service.store)) == 6  # three photos and three thumbnails
+
+    # The county map's popup shows the thumbnails.
+    office = await new_visit(browser, service.base, viewport={"width": 1366, "height": 768})
+    await office.open("/map/371502")
+    await wait_ready(office.page)
+    await office.page.evaluate(f"window.hmMap.setView([{GULOU[0]}, {GULOU[1]}], 18)")
+    await asyncio.sleep(1.0)
+    await wait_ready(office.page)
+    requests: list[str] = []
+    office.page.on("request", lambda r: requests.append(r.url) if r.url.endswith("/photos") else None)
+    await office.page.click(f'.hm-pin[title="{ledger_no}"]')
+    await office.page.wait_for_selector(".leaflet-popup .hm-photos:not([hidden]) img")
+    await office.page.wait_for_function(
+        "() => [...document.querySelectorAll('.hm-photos img')]"
+        ".filter(i => i.complete && i.naturalWidth > 0).length === 3"
+    )
+    await asyncio.sleep(0.5)
+    assert len(requests) == 1  # asked once per opening, not again when the popup re-renders
+    await office.screenshot("photos-county-popup")
+    await office.context.close()
+    assert office.outside == []
