@@ -91,6 +91,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "focus": ("当前", "Now showing"),
     "by_road_group": ("按道路(未销号)", "open, by road layer"),
     "stale": ("数据未能更新", "figures could not be refreshed"),
+    # ledger page
+    "ledger_title": ("{city}道路交通安全隐患排查整治台账", "{city} road-traffic-safety hazard ledger"),
+    "ledger_as_of": ("截至 {date}", "as of {date}"),
+    "ledger_rows": ("共 {n} 条", "{n} rows"),
+    "ledger_empty": ("没有符合条件的隐患", "No hazards match"),
+    "ledger_filter": ("筛选", "Filter"),
+    "ledger_status_all": ("全部状态", "every status"),
+    "ledger_group_all": ("全部道路", "every road"),
+    "ledger_supervised_only": ("仅挂牌督办", "supervised only"),
+    "ledger_apply": ("查询", "Apply"),
+    "ledger_print": ("打印", "Print"),
+    "ledger_download": ("下载", "Download"),
+    "ledger_printed": ("打印时间", "Printed"),
     # field
     "field_title": ("隐患采集", "Report a hazard"),
     "locate": ("定位", "Locate me"),
@@ -127,6 +140,33 @@ TEXT: dict[str, tuple[str, str]] = {
     "pending_draft": ("有一条未提交成功的隐患", "One report was not sent"),
     "discard": ("放弃", "Discard"),
     "new_pin": ("新标注", "new"),
+}
+
+
+# The ledger's columns in English (the Chinese headers are app.ledger.service.COLUMNS).
+LEDGER_COLUMNS_EN: dict[str, str] = {
+    "no": "No.",
+    "ledger_no": "Ledger no.",
+    "county": "County",
+    "township": "Township",
+    "road_code": "Road",
+    "chainage": "Chainage",
+    "direction": "Direction",
+    "category": "Category",
+    "visibility": "Explicit/implicit",
+    "grade": "Grade",
+    "reported_at": "Found",
+    "source": "Source",
+    "claim_name": "Claimed by",
+    "claim_unit": "Claiming unit",
+    "claimed_at": "Claimed",
+    "measures": "Measures",
+    "deadline": "Deadline",
+    "status": "Status",
+    "rectified_at": "Rectified",
+    "closed_at": "Closed",
+    "verifier": "Verifier",
+    "supervised": "Supervised",
 }
 
 
