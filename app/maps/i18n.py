@@ -91,6 +91,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "focus": ("当前", "Now showing"),
     "by_road_group": ("按道路(未销号)", "open, by road layer"),
     "stale": ("数据未能更新", "figures could not be refreshed"),
+    "trend": ("近 {n} 周趋势", "The last {n} weeks"),
+    "trend_note": ("未销号、超期为周末时点数", "open and overdue as at each week's end"),
     # ledger page
     "ledger_title": ("{city}道路交通安全隐患排查整治台账", "{city} road-traffic-safety hazard ledger"),
     "ledger_as_of": ("截至 {date}", "as of {date}"),

@@ -46,6 +46,7 @@ def expected(
                 for h in mine
                 if h["created"] < end
                 and h["status"] not in ("rejected", "duplicate")
+                and not (h["status"] == "closed" and h["closed"] is None)
                 and (h["closed"] is None or h["closed"] >= end)
             ]
             out["open"].append(len(is_open))
@@ -67,9 +68,10 @@ async def test_weekly_series_matches_the_dates(client, engine: AsyncEngine, week
         created_day = first + timedelta(days=rng.randrange(0, (today - first).days + 1))
         # around midnight on purpose: a week's edge is Monday 00:00 in Beijing, not in UTC
         created = at(created_day, rng.choice([0, 7, 23]), rng.choice([0, 30, 59]))
+        created = min(created, datetime.now(BEIJING) - timedelta(minutes=5))  # nothing found in the future
         status = rng.choice(["reported", "claimed", "closed", "closed", "rejected"])
         closed = None
-        if status == "closed":
+        if status == "closed" and i % 5:  # every fifth closed one without a time, as imported rows are
             closed = created + timedelta(days=rng.randrange(0, 40), minutes=rng.randrange(0, 1440))
             if closed > datetime.now(BEIJING):
                 status, closed = "rectifying", None
@@ -103,10 +105,16 @@ async def test_weekly_series_matches_the_dates(client, engine: AsyncEngine, week
     counties = {u["code"]: u for u in body["counties"]}
     for code in COUNTIES:
         assert counties[code]["weekly"] == series[code], code
+    # the current week's open and overdue are the unit's own figures
+    for unit in (body["city"], *counties.values()):
+        assert unit["weekly"]["open"][-1] == unit["open"], unit["code"]
+        assert unit["weekly"]["overdue"][-1] == unit["overdue"], unit["code"]
     # every other county: zeros, as many as weeks
     assert counties["371522"]["weekly"] == {k: [0] * weeks for k in ("found", "closed", "open", "overdue")}
     # sanity: the fixture exercises every kind of count somewhere
-    assert all(sum(v) > 0 for v in series[CITY].values())
+    assert sum(series[CITY]["found"]) > 0 and sum(series[CITY]["open"]) > 0
+    if weeks == 12:
+        assert sum(series[CITY]["closed"]) > 0 and sum(series[CITY]["overdue"]) > 0
 
 
 @pytest.mark.parametrize("weeks", ["0", "105", "x"])

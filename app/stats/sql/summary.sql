@@ -78,8 +78,9 @@ totals AS (
 ),
 -- The weekly series: ISO weeks (Monday to Sunday) in the users' time zone, the last :weeks of them,
 -- the current (partial) week last. Found = created in the week; closed = 销号 in the week; open and
--- overdue as they stood at the week's end (for the current week: now). Hazards rejected or marked
--- duplicate are never counted open: the ledger keeps no time for when they were judged so.
+-- overdue as they stood at the week's end (for the current week: now, so the last week's open and
+-- overdue equal the unit's). Hazards rejected or marked duplicate are never counted open: the ledger
+-- keeps no time for when they were judged so.
 weeks AS (
     SELECT w.n,
            w.start::date AS start,
@@ -106,6 +107,8 @@ weekly_counted AS (
       JOIN LATERAL (
            SELECT x.county_code, x.created_at, x.closed_at, x.deadline,
                   x.status NOT IN ('rejected', 'duplicate')
+                  -- a row closed without a recorded time (imported) counts closed from the start
+                  AND NOT (x.status = 'closed' AND x.closed_at IS NULL)
                   AND (x.closed_at IS NULL OR x.closed_at >= w.end_at) AS is_open_at_end
              FROM hazards x
             WHERE x.deleted_at IS NULL AND x.created_at < w.end_at
