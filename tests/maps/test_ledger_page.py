@@ -67,6 +67,7 @@ async def test_the_page_shows_the_api_rows(
 
 async def test_title_filters_downloads_and_english(visit: Visit, known_ledger: AsyncEngine) -> None:
     await visit.open(f"/ledger/{COUNTY}?status=open")
+    await visit.screenshot("ledger-screen")
     title = await visit.page.text_content("#ledger-title")
     assert title == "聊城市道路交通安全隐患排查整治台账 — 东昌府区"
     assert (await visit.page.text_content("#ledger-date") or "").startswith("截至 20")
