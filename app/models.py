@@ -1,6 +1,6 @@
 """Every table, imported in one place so that Alembic and the tests see the whole metadata."""
 
-from app.categories.models import Category
+from app.categories.models import Category, CategoryEvent
 from app.crashes.models import AccidentProneCandidate, Crash
 from app.db import Base
 from app.hazards.models import Hazard, HazardEvent, LedgerCounter
@@ -12,6 +12,7 @@ __all__ = [
     "AccidentProneCandidate",
     "Base",
     "Category",
+    "CategoryEvent",
     "Crash",
     "Hazard",
     "HazardEvent",

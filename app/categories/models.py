@@ -1,6 +1,10 @@
 from __future__ import annotations
 
-from sqlalchemy import Boolean, CheckConstraint, String
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import BigInteger, Boolean, CheckConstraint, DateTime, ForeignKey, Identity, String, func
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
@@ -23,3 +27,17 @@ class Category(Base):
     name_en: Mapped[str] = mapped_column(String(128))
     usual_visibility: Mapped[str] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(Boolean, default=True, server_default="true")
+
+
+class CategoryEvent(Base):
+    """Append-only history of the categories: one row per creation and per change (a trigger in the
+    migration refuses UPDATE and DELETE), with ``{field: [old, new]}`` or the new category's fields."""
+
+    __tablename__ = "category_events"
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    category_code: Mapped[str] = mapped_column(ForeignKey("categories.code", ondelete="RESTRICT"), index=True)
+    action: Mapped[str] = mapped_column(String(16))  # create, update, retire, reactivate
+    actor: Mapped[str | None] = mapped_column(String(64))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    changes: Mapped[dict[str, Any]] = mapped_column(JSONB)

@@ -1,17 +1,56 @@
-"""/api/v1/categories: the hazard categories (隐患类别) a new hazard may be filed under."""
+"""/api/v1/categories: the hazard categories (隐患类别) a new hazard may be filed under, and their
+administration (create, change, retire; never delete)."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from typing import Annotated
 
-from app.categories import repository
-from app.categories.schemas import CategoryOut
-from app.deps import Session
+from fastapi import APIRouter, Path, Response
+
+from app.categories import repository, service
+from app.categories.schemas import CODE_PATTERN, CategoryIn, CategoryOut, CategoryPatch
+from app.deps import Actor, Session
 
 router = APIRouter(prefix="/categories", tags=["categories (隐患类别)"])
+
+Code = Annotated[str, Path(pattern=CODE_PATTERN, description="Category code, e.g. XL01")]
 
 
 @router.get("", response_model=list[CategoryOut], summary="The hazard categories")
 async def list_categories(session: Session) -> Response:
     """Every category, by code, with its group and its usual visibility (显性/隐性)."""
     return Response(await repository.list_json(session), media_type="application/json")
+
+
+@router.post("", response_model=CategoryOut, status_code=201, summary="Add a category")
+async def create_category(session: Session, actor: Actor, body: CategoryIn) -> Response:
+    """A new category, active at once; recorded in the category history.
+
+    Permission: administrator only.
+    """
+    created = await service.create(session, body, actor)
+    return Response(
+        created,
+        status_code=201,
+        media_type="application/json",
+        headers={"Location": f"/api/v1/categories/{body.code}"},
+    )
+
+
+@router.patch("/{code}", response_model=CategoryOut, summary="Change or retire a category")
+async def patch_category(session: Session, actor: Actor, code: Code, body: CategoryPatch) -> Response:
+    """Names, group, usual visibility, or ``active: false`` to retire it: a retired category is
+    refused for new hazards, and the hazards filed under it keep it. Recorded in the history.
+
+    Permission: administrator only.
+    """
+    return Response(await service.update(session, code, body, actor), media_type="application/json")
+
+
+@router.get("/{code}/history", summary="A category's history")
+async def category_history(session: Session, code: Code) -> Response:
+    """Every creation and change of the category, oldest first, with who made it.
+
+    Permission: anyone who may read the ledger.
+    """
+    return Response(await service.history_json(session, code), media_type="application/json")

@@ -48,7 +48,7 @@ def load(
     if_empty: bool = typer.Option(
         False,
         "--if-empty",
-        help="Load only into an empty ledger (no hazard rows at all, deleted ones included).",
+        help="Load only into a ledger with no live rows, and not after `demo clear`.",
     ),
 ) -> None:
     """Load the deterministic demo set (~300 points, 40 segments over the 8 counties), in one transaction."""

@@ -57,9 +57,27 @@ async def _set_actor(conn: AsyncConnection) -> None:
     await conn.execute(text("SELECT set_config('hazardmap.actor', :actor, true)"), {"actor": ACTOR})
 
 
-async def ledger_is_empty(conn: AsyncConnection) -> bool:
-    """No hazard rows at all, soft-deleted ones included."""
-    return (await conn.execute(text("SELECT NOT EXISTS (SELECT 1 FROM hazards)"))).scalar_one()
+async def why_not_empty(conn: AsyncConnection) -> str | None:
+    """Why ``--if-empty`` leaves the ledger alone, or None when the demo may be loaded.
+
+    Live rows (real or demo) are a ledger in use. A cleared demo set (its rows soft-deleted) was the
+    user's choice, which `make run` must not undo; `hazardmap demo load` brings it back. Rows a user
+    deleted by hand (not demo) do not count: a ledger with none live is empty to everyone who reads it.
+    """
+    live, cleared = (
+        await conn.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE deleted_at IS NULL),"
+                "       count(*) FILTER (WHERE demo AND deleted_at IS NOT NULL)"
+                "  FROM hazards"
+            )
+        )
+    ).one()
+    if live:
+        return f"the ledger is not empty ({live} live rows)"
+    if cleared:
+        return "the demo set was cleared; `hazardmap demo load` brings it back"
+    return None
 
 
 async def live_demo_rows(conn: AsyncConnection) -> int:
@@ -105,13 +123,13 @@ async def load_demo(
 ) -> DemoReport:
     """Load the demo set inside the caller's transaction.
 
-    ``if_empty``: do nothing when the ledger has any row (real or demo, deleted or not), so that
-    `make run` adds the demo to a new database only, and never back after `demo clear`.
+    ``if_empty``: do nothing when the ledger has live rows, or the demo set was cleared
+    (see ``why_not_empty``), so that `make run` never brings back a demo that was cleared.
     """
     sink = progress or NoProgress()
     await conn.execute(_LOCK)
-    if if_empty and not await ledger_is_empty(conn):
-        return DemoReport(skipped="the ledger is not empty")
+    if if_empty and (reason := await why_not_empty(conn)):
+        return DemoReport(skipped=reason)
     live = await live_demo_rows(conn)
     if live:
         raise DemoError(f"the demo set is loaded already ({live} rows); `hazardmap demo clear` first")

@@ -22,10 +22,22 @@ async def get_ledger(
         str | None, Query(max_length=16, description="Jurisdiction code; the whole city when absent.")
     ] = None,
     format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json, csv or xlsx")] = "json",
+    status: Annotated[
+        str | None,
+        Query(max_length=200, description="Status codes, comma-separated; `open` for every open status."),
+    ] = None,
+    road_group: Annotated[
+        str | None,
+        Query(max_length=200, description="Road groups, comma-separated; `none` for no known road."),
+    ] = None,
+    supervised: Annotated[
+        bool, Query(description="Only hazards under listed supervision (挂牌督办).")
+    ] = False,
 ) -> Response:
     """One row per hazard, with the columns of a Chinese ledger (序号, 隐患编号, … 是否挂牌督办).
     CSV is UTF-8 with a BOM, so that Excel and WPS open it without asking for the encoding."""
-    ledger = await service.ledger(session, jurisdiction)
+    only = service.LedgerFilter.parse(status, road_group, supervised)
+    ledger = await service.ledger(session, jurisdiction, only)
     if format == "json":
         return Response(ledger.as_json(), media_type="application/json")
     filename = f"隐患台账-{ledger.name}-{ledger.code}.{format}"

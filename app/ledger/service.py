@@ -17,7 +17,16 @@ from app.errors import invalid
 from app.roads.chainage import chainage_sql
 from app.settings import get_settings
 from app.sqlfiles import load
-from app.vocab import Direction, Grade, JurisdictionLevel, Source, Status, Visibility
+from app.vocab import (
+    OPEN_STATUSES,
+    Direction,
+    Grade,
+    JurisdictionLevel,
+    RoadGroup,
+    Source,
+    Status,
+    Visibility,
+)
 
 # (key in the JSON rows, the ledger's header), in the order of a Chinese ledger.
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -63,6 +72,7 @@ _LABELS = json.dumps(
 class Ledger:
     code: str
     name: str
+    level: str
     rows_json: str  # built by PostgreSQL
 
     def rows(self) -> list[dict[str, Any]]:
@@ -113,7 +123,50 @@ def _letters(n: int) -> list[str]:
     return [chr(ord("A") + i) if i < 26 else "A" + chr(ord("A") + i - 26) for i in range(n)]
 
 
-async def ledger(session: AsyncSession, jurisdiction: str | None) -> Ledger:
+@dataclass(frozen=True)
+class LedgerFilter:
+    """Which rows of the ledger: every one by default. The API, the downloads and the page share it."""
+
+    statuses: tuple[str, ...] = ()
+    road_groups: tuple[str, ...] = ()  # RoadGroup codes, or "none" for hazards on no known road
+    supervised_only: bool = False
+
+    @classmethod
+    def parse(cls, status: str | None, road_group: str | None, supervised: bool) -> LedgerFilter:
+        """From the query's comma-separated codes; ``open`` stands for every open status."""
+        statuses: list[str] = []
+        for code in _split(status):
+            if code == "open":
+                statuses += [s.value for s in OPEN_STATUSES]
+            elif code in Status.codes():
+                statuses.append(code)
+            else:
+                raise invalid("status", f"unknown status {code!r}; one of open, {', '.join(Status.codes())}")
+        groups = _split(road_group)
+        for code in groups:
+            if code not in (*RoadGroup.codes(), "none"):
+                raise invalid(
+                    "road_group", f"unknown road group {code!r}; one of {', '.join(RoadGroup.codes())}, none"
+                )
+        return cls(tuple(dict.fromkeys(statuses)), tuple(dict.fromkeys(groups)), supervised)
+
+    def query(self) -> list[tuple[str, str]]:
+        """The filter as query parameters, for links to the same rows in another format."""
+        q = []
+        if self.statuses:
+            q.append(("status", ",".join(self.statuses)))
+        if self.road_groups:
+            q.append(("road_group", ",".join(self.road_groups)))
+        if self.supervised_only:
+            q.append(("supervised", "true"))
+        return q
+
+
+def _split(value: str | None) -> list[str]:
+    return [v.strip() for v in (value or "").split(",") if v.strip()]
+
+
+async def ledger(session: AsyncSession, jurisdiction: str | None, only: LedgerFilter | None = None) -> Ledger:
     code = jurisdiction or get_settings().city_code
     found = (
         await session.execute(
@@ -131,7 +184,17 @@ async def ledger(session: AsyncSession, jurisdiction: str | None) -> Ledger:
     elif level != JurisdictionLevel.city:
         raise invalid("jurisdiction", "a ledger is kept for the city, a county or zone, or a township")
     sql = load("app.ledger", "rows").replace("/*chainage*/", chainage_sql("h.chainage_m", "h.end_chainage_m"))
+    only = only or LedgerFilter()
     rows = await session.execute(
-        text(sql), {"labels": _LABELS, "tz": TIMEZONE, "county": county, "township": township}
+        text(sql),
+        {
+            "labels": _LABELS,
+            "tz": TIMEZONE,
+            "county": county,
+            "township": township,
+            "statuses": list(only.statuses) or None,
+            "road_groups": list(only.road_groups) or None,
+            "supervised_only": only.supervised_only,
+        },
     )
-    return Ledger(code, name, str(rows.scalar_one()))
+    return Ledger(code, name, level, str(rows.scalar_one()))

@@ -121,6 +121,21 @@ TEXT: dict[str, tuple[str, str]] = {
     "focus": ("当前", "Now showing"),
     "by_road_group": ("按道路(未销号)", "open, by road layer"),
     "stale": ("数据未能更新", "figures could not be refreshed"),
+    "trend": ("近 {n} 周趋势", "The last {n} weeks"),
+    "trend_note": ("未销号、超期为周末时点数", "open and overdue as at each week's end"),
+    # ledger page
+    "ledger_title": ("{city}道路交通安全隐患排查整治台账", "{city} road-traffic-safety hazard ledger"),
+    "ledger_as_of": ("截至 {date}", "as of {date}"),
+    "ledger_rows": ("共 {n} 条", "{n} rows"),
+    "ledger_empty": ("没有符合条件的隐患", "No hazards match"),
+    "ledger_filter": ("筛选", "Filter"),
+    "ledger_status_all": ("全部状态", "every status"),
+    "ledger_group_all": ("全部道路", "every road"),
+    "ledger_supervised_only": ("仅挂牌督办", "supervised only"),
+    "ledger_apply": ("查询", "Apply"),
+    "ledger_print": ("打印", "Print"),
+    "ledger_download": ("下载", "Download"),
+    "ledger_printed": ("打印时间", "Printed"),
     # field
     "field_title": ("隐患采集", "Report a hazard"),
     "locate": ("定位", "Locate me"),
@@ -173,6 +188,33 @@ TEXT: dict[str, tuple[str, str]] = {
     "dup_create": ("仍然上报", "Report anyway"),
     "dup_discard": ("取消上报", "Cancel the report"),
     "merged": ("已合并为 {of} 的重复上报(编号 {no})", "Recorded as a duplicate of {of} ({no})"),
+}
+
+
+# The ledger's columns in English (the Chinese headers are app.ledger.service.COLUMNS).
+LEDGER_COLUMNS_EN: dict[str, str] = {
+    "no": "No.",
+    "ledger_no": "Ledger no.",
+    "county": "County",
+    "township": "Township",
+    "road_code": "Road",
+    "chainage": "Chainage",
+    "direction": "Direction",
+    "category": "Category",
+    "visibility": "Explicit/implicit",
+    "grade": "Grade",
+    "reported_at": "Found",
+    "source": "Source",
+    "claim_name": "Claimed by",
+    "claim_unit": "Claiming unit",
+    "claimed_at": "Claimed",
+    "measures": "Measures",
+    "deadline": "Deadline",
+    "status": "Status",
+    "rectified_at": "Rectified",
+    "closed_at": "Closed",
+    "verifier": "Verifier",
+    "supervised": "Supervised",
 }
 
 

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy import text
 
 from app import __version__
 from app.deps import Session
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
+from app.ledger import service as ledger_service
 from app.maps import i18n, service
 from app.maps.settings import get_map_settings
-from app.settings import PROJECT_ROOT
+from app.settings import PROJECT_ROOT, get_settings
+from app.vocab import RoadGroup, Status
 
 log = logging.getLogger("hazardmap")
 
@@ -118,6 +123,56 @@ async def field(request: Request, session: Session) -> Response:
     """The field officer's phone page: pin a hazard or mark a segment, and send it."""
     lang, chosen = i18n.pick_lang(request)
     return _render(request, "field.html", lang, chosen, await service.field_page(session, request, lang))
+
+
+@router.get("/ledger", response_class=HTMLResponse)
+@router.get("/ledger/{jurisdiction}", response_class=HTMLResponse)
+async def ledger_page(
+    request: Request,
+    session: Session,
+    jurisdiction: str | None = None,
+    status: Annotated[str | None, Query(max_length=200)] = None,
+    road_group: Annotated[str | None, Query(max_length=200)] = None,
+    supervised: bool = False,
+) -> Response:
+    """The printable ledger (台账) of the city, a county or zone, or a township: the rows of
+    GET /api/v1/ledger (the same service), for A3/A4 landscape paper."""
+    lang, chosen = i18n.pick_lang(request)
+    only = ledger_service.LedgerFilter.parse(status, road_group, supervised)
+    try:
+        book = await ledger_service.ledger(session, jurisdiction[:16] if jurisdiction else None, only)
+    except InvalidInput as exc:
+        if any(e.field == "jurisdiction" for e in exc.errors):
+            return _render(request, "not_found.html", lang, chosen, {"config": {"page": "none"}}, 404)
+        raise
+    titles = dict(ledger_service.COLUMNS) if lang == "zh" else i18n.LEDGER_COLUMNS_EN
+    city = get_settings().city_code
+    city_name = (
+        book.name
+        if book.code == city
+        else (
+            await session.execute(text("SELECT name FROM jurisdictions WHERE code = :c"), {"c": city})
+        ).scalar_one_or_none()
+        or ""
+    )
+    kept = [*only.query()] + ([("jurisdiction", book.code)] if book.code != city else [])
+    root = request.scope.get("root_path", "")
+    context = {
+        "book": book,
+        "rows": book.rows(),
+        "columns": [(key, titles[key]) for key, _ in ledger_service.COLUMNS],
+        "city_name": city_name,
+        "is_city": book.code == city,
+        "today": datetime.now(ZoneInfo(ledger_service.TIMEZONE)).date().isoformat(),
+        "only": only,
+        "statuses": [s.value for s in Status],
+        "groups": [*RoadGroup.codes(), "none"],
+        "downloads": {
+            fmt: f"{root}/api/v1/ledger?" + urlencode([*kept, ("format", fmt)]) for fmt in ("csv", "xlsx")
+        },
+        "config": {"page": "ledger", "code": book.code, "rows": len(book.rows())},
+    }
+    return _render(request, "ledger.html", lang, chosen, context)
 
 
 def mount(app: FastAPI) -> None:

@@ -31,6 +31,7 @@ async def summary(
     open_statuses: list[str],
     road_groups: list[str],
     grades: list[str],
+    weeks: int,
 ) -> str:
     result = await session.execute(
         text(sqlfiles.load("app.stats", "summary")),
@@ -40,6 +41,7 @@ async def summary(
             "open_statuses": open_statuses,
             "road_groups": road_groups,
             "grades": grades,
+            "weeks": weeks,
         },
     )
     body: str = result.scalar_one()

@@ -19,11 +19,18 @@ _JSON = "application/json"
     response_model=None,
     responses={200: {"model": Stats, "content": {_JSON: {}}}},
 )
-async def get_stats(session: Session) -> Response:
+async def get_stats(
+    session: Session,
+    weeks: Annotated[
+        int, Query(description="how many ISO weeks the weekly series covers (Beijing time), the current last")
+    ] = service.WEEKS_DEFAULT,
+) -> Response:
     """发现/未销号/已销号/不予认定, 整改率, 超期, 挂牌督办 per county and development zone and for the whole
-    city, with the same counts per road group, per grade and per category. What the county maps' counts
-    panels and the wall display show."""
-    return Response(await service.summary(session), media_type=_JSON, headers={"Cache-Control": "no-store"})
+    city, with the same counts per road group, per grade and per category, and a weekly series (found,
+    closed, open and overdue at each week's end). What the county maps' counts panels and the wall
+    display show."""
+    body = await service.summary(session, weeks)
+    return Response(body, media_type=_JSON, headers={"Cache-Control": "no-store"})
 
 
 @router.get(

@@ -20,6 +20,18 @@ class CategoryTally(Tally):
     name_en: str
 
 
+class WeeklySeries(BaseModel):
+    found: list[int] = Field(description="发现: hazards created in the week")
+    closed: list[int] = Field(description="销号: hazards closed in the week")
+    open: list[int] = Field(description="未销号 at the week's end (now, for the current week)")
+    overdue: list[int] = Field(description="超期 at the week's end: open, deadline before its last day")
+
+
+class Week(BaseModel):
+    week: str = Field(examples=["2026-W48"], description="ISO week, in the users' time zone")
+    start: date = Field(description="its Monday")
+
+
 class UnitStats(BaseModel):
     """One county, development zone or the whole city."""
 
@@ -51,6 +63,7 @@ class UnitStats(BaseModel):
     )
     by_grade: dict[str, Tally]
     by_category: list[CategoryTally] = Field(description="categories with at least one hazard, most first")
+    weekly: WeeklySeries = Field(description="one value per week of Stats.weeks, oldest first")
 
 
 class Stats(BaseModel):
@@ -60,6 +73,7 @@ class Stats(BaseModel):
     supervision_tracked: bool = Field(
         description="true: 'supervised' counts listed hazards (挂牌督办); it was false before the workflow"
     )
+    weeks: list[Week] = Field(description="the weeks of the weekly series, oldest first")
     city: UnitStats
     counties: list[UnitStats] = Field(description="every county and development zone of the city, even empty")
 

@@ -26,7 +26,14 @@ MAX_CELL_DEG = 1.0
 MAX_CELLS = 40_000
 
 
-async def summary(session: AsyncSession) -> str:
+# The weekly series: how many ISO weeks by default, and at most.
+WEEKS_DEFAULT = 12
+WEEKS_MAX = 104
+
+
+async def summary(session: AsyncSession, weeks: int = WEEKS_DEFAULT) -> str:
+    if not 1 <= weeks <= WEEKS_MAX:
+        raise invalid("weeks", f"must lie between 1 and {WEEKS_MAX}")
     return await repository.summary(
         session,
         tz=USERS_TIME_ZONE,
@@ -34,6 +41,7 @@ async def summary(session: AsyncSession) -> str:
         open_statuses=[s.value for s in OPEN_STATUSES],
         road_groups=[*RoadGroup.codes(), NO_ROAD_GROUP],
         grades=Grade.codes(),
+        weeks=weeks,
     )
 
 

@@ -278,7 +278,7 @@ async def test_two_loads_into_two_databases_give_identical_ledgers(demo_db: str,
 async def test_if_empty_skips_a_second_load(isolated_db: str) -> None:
     assert (await load(isolated_db, if_empty=True)).total == 340
     again = await load(isolated_db, if_empty=True)
-    assert again.skipped == "the ledger is not empty" and again.total == 0
+    assert again.skipped == "the ledger is not empty (340 live rows)" and again.total == 0
     with pytest.raises(DemoError, match="loaded already"):
         await load(isolated_db)
     assert await one(isolated_db, "SELECT count(*) FROM hazards") == 340
@@ -297,8 +297,30 @@ async def test_if_empty_respects_a_ledger_of_real_rows(isolated_db: str) -> None
             )
     finally:
         await engine.dispose()
-    assert (await load(isolated_db, if_empty=True)).skipped == "the ledger is not empty"
+    assert (await load(isolated_db, if_empty=True)).skipped == "the ledger is not empty (1 live rows)"
     assert await one(isolated_db, "SELECT count(*) FILTER (WHERE demo) FROM hazards") == 0
+
+
+async def test_if_empty_loads_when_the_only_rows_were_deleted_by_hand(isolated_db: str) -> None:
+    engine = create_async_engine(isolated_db)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO hazards (kind, category_code, visibility, grade, source, status, geom,"
+                    "                     deleted_at)"
+                    " VALUES ('point', 'JC01', 'explicit', 'general', 'inspection', 'reported',"
+                    "         ST_SetSRID(ST_MakePoint(115.959865, 36.461981), 4326), now())"
+                )
+            )
+    finally:
+        await engine.dispose()
+    report = await load(isolated_db, if_empty=True)
+    assert (report.skipped, report.total) == (None, 340)
+    live, numbers = await one(
+        isolated_db, "SELECT count(*) FILTER (WHERE deleted_at IS NULL), count(DISTINCT uid) FROM hazards"
+    )
+    assert (live, numbers) == (340, 341)
 
 
 async def test_clear_soft_deletes_and_the_history_keeps_the_rows(isolated_db: str) -> None:
@@ -312,7 +334,9 @@ async def test_clear_soft_deletes_and_the_history_keeps_the_rows(isolated_db: st
     assert await clear(isolated_db) == 0
 
     # `make run` does not bring back a demo that was cleared ...
-    assert (await load(isolated_db, if_empty=True)).skipped == "the ledger is not empty"
+    assert (await load(isolated_db, if_empty=True)).skipped == (
+        "the demo set was cleared; `hazardmap demo load` brings it back"
+    )
     # ... an explicit load does, under new ledger numbers: a number is never issued twice.
     assert (await load(isolated_db)).total == 340
     live, distinct_numbers = await one(
@@ -320,6 +344,8 @@ async def test_clear_soft_deletes_and_the_history_keeps_the_rows(isolated_db: st
         "SELECT count(*) FILTER (WHERE deleted_at IS NULL), count(DISTINCT ledger_no) FROM hazards",
     )
     assert (live, distinct_numbers) == (340, 680)
+    # ... with uids of their own: the cleared rows keep theirs.
+    assert await one(isolated_db, "SELECT count(DISTINCT uid) FROM hazards") == 680
 
 
 async def test_load_refuses_without_roads(isolated_db: str) -> None:
@@ -356,7 +382,7 @@ def test_command_loads_once_with_if_empty_and_clears(database_url: str) -> None:
 
     second = runner.invoke(cli, ["demo", "load", "--if-empty"])
     assert second.exit_code == 0, second.output
-    assert "demo data not loaded: the ledger is not empty" in second.output
+    assert "demo data not loaded: the ledger is not empty (340 live rows)" in second.output
 
     refused = runner.invoke(cli, ["demo", "load"])
     assert refused.exit_code == 1

@@ -16,6 +16,7 @@ from app.models import Base
 EXPECTED_TABLES = {
     "accident_prone_candidates",
     "categories",
+    "category_events",
     "crashes",
     "hazard_events",
     "hazard_photos",

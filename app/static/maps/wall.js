@@ -107,6 +107,50 @@ function showFocus() {
     li.querySelector("b").textContent = String(g.open);
     li.querySelector("em").style.width = `${(100 * g.open) / most}%`;
   }
+  drawTrend(unit);
+}
+
+// The weekly trend of the unit in focus: four lines, drawn as inline SVG (no chart library).
+const SVG = "http://www.w3.org/2000/svg";
+const SERIES = ["found", "closed", "open", "overdue"];
+const trendChart = document.getElementById("wall-trend-chart");
+const trendTitle = document.getElementById("wall-trend-title");
+
+function svg(tag, attrs = {}, text = null) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  if (text !== null) node.textContent = text;
+  return node;
+}
+
+function drawTrend(unit) {
+  if (!trendChart || !stats || !stats.weeks || !unit.weekly) return;
+  const weeks = stats.weeks;
+  const [w, h, left, right, top, bottom] = [600, 220, 36, 24, 10, 26];
+  const most = Math.max(1, ...SERIES.flatMap((k) => unit.weekly[k]));
+  const x = (i) => left + (weeks.length > 1 ? (i * (w - left - right)) / (weeks.length - 1) : (w - left - right) / 2);
+  const y = (v) => top + (h - top - bottom) * (1 - v / most);
+  trendChart.replaceChildren();
+  for (const v of [0, Math.round(most / 2), most]) {
+    trendChart.append(svg("line", { class: "grid", x1: left, x2: w - right, y1: y(v), y2: y(v) }));
+    trendChart.append(svg("text", { x: left - 6, y: y(v) + 4, "text-anchor": "end" }, String(v)));
+  }
+  weeks.forEach((week, i) => {
+    if (i % 2 === weeks.length % 2 || i === weeks.length - 1) {
+      trendChart.append(svg("text", { x: x(i), y: h - 6, "text-anchor": "middle" }, week.week.slice(5)));
+    }
+  });
+  for (const key of SERIES) {
+    const values = unit.weekly[key];
+    trendChart.append(svg("polyline", {
+      class: `trend-${key}`,
+      "data-series": key,
+      "data-values": values.join(","),
+      points: values.map((v, i) => `${x(i).toFixed(1)},${y(v).toFixed(1)}`).join(" "),
+    }));
+  }
+  trendChart.dataset.unit = unit.code;
+  trendTitle.textContent = t("trend", { n: weeks.length });
 }
 
 async function refresh() {

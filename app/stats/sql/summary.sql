@@ -7,7 +7,8 @@ WITH params AS (
            CAST(:city_code AS text) AS city_code,
            CAST(:open_statuses AS text[]) AS open_statuses,
            CAST(:road_groups AS text[]) AS road_groups,
-           CAST(:grades AS text[]) AS grades
+           CAST(:grades AS text[]) AS grades,
+           CAST(:weeks AS integer) AS weeks
 ),
 today AS (
     SELECT (now() AT TIME ZONE p.tz)::date AS d FROM params p
@@ -75,6 +76,45 @@ counted AS (
 totals AS (
     SELECT * FROM counted WHERE NOT (per_road_group OR per_grade OR per_category)
 ),
+-- The weekly series: ISO weeks (Monday to Sunday) in the users' time zone, the last :weeks of them,
+-- the current (partial) week last. Found = created in the week; closed = 销号 in the week; open and
+-- overdue as they stood at the week's end (for the current week: now, so the last week's open and
+-- overdue equal the unit's). Hazards rejected or marked duplicate are never counted open: the ledger
+-- keeps no time for when they were judged so.
+weeks AS (
+    SELECT w.n,
+           w.start::date AS start,
+           w.start AT TIME ZONE p.tz AS start_at,
+           least((w.start + interval '7 days') AT TIME ZONE p.tz, now()) AS end_at,
+           -- overdue at the week's end: the deadline lies before its last day (or before today)
+           least((w.start + interval '6 days')::date, t.d) AS last_day
+      FROM params p
+     CROSS JOIN today t
+     CROSS JOIN generate_series(
+               date_trunc('week', t.d::timestamp) - (p.weeks - 1) * interval '1 week',
+               date_trunc('week', t.d::timestamp),
+               interval '1 week') WITH ORDINALITY AS w(start, n)
+),
+weekly_counted AS (
+    SELECT CASE WHEN GROUPING(h.county_code) = 1 THEN (SELECT city_code FROM params)
+                ELSE h.county_code END AS unit,
+           w.n,
+           count(*) FILTER (WHERE h.created_at >= w.start_at) AS found,
+           count(*) FILTER (WHERE h.closed_at >= w.start_at AND h.closed_at < w.end_at) AS closed,
+           count(*) FILTER (WHERE h.is_open_at_end) AS open,
+           count(*) FILTER (WHERE h.is_open_at_end AND h.deadline < w.last_day) AS overdue
+      FROM weeks w
+      JOIN LATERAL (
+           SELECT x.county_code, x.created_at, x.closed_at, x.deadline,
+                  x.status NOT IN ('rejected', 'duplicate')
+                  -- a row closed without a recorded time (imported) counts closed from the start
+                  AND NOT (x.status = 'closed' AND x.closed_at IS NULL)
+                  AND (x.closed_at IS NULL OR x.closed_at >= w.end_at) AS is_open_at_end
+             FROM hazards x
+            WHERE x.deleted_at IS NULL AND x.created_at < w.end_at
+      ) h ON true
+     GROUP BY GROUPING SETS ((w.n, h.county_code), (w.n))
+),
 units AS (
     SELECT j.code, j.name, j.level
       FROM jurisdictions j
@@ -126,6 +166,15 @@ unit_stats AS (
                      FROM counted c
                      JOIN categories k ON k.code = c.category_code
                     WHERE c.unit = u.code AND c.per_category
+               ),
+               'weekly', (
+                   SELECT json_build_object(
+                              'found', json_agg(coalesce(c.found, 0) ORDER BY w.n),
+                              'closed', json_agg(coalesce(c.closed, 0) ORDER BY w.n),
+                              'open', json_agg(coalesce(c.open, 0) ORDER BY w.n),
+                              'overdue', json_agg(coalesce(c.overdue, 0) ORDER BY w.n))
+                     FROM weeks w
+                     LEFT JOIN weekly_counted c ON c.unit = u.code AND c.n = w.n
                )
            ) AS body
       FROM units u
@@ -137,6 +186,9 @@ SELECT json_build_object(
            'timezone', (SELECT tz FROM params),
            -- Kept for the pages, which showed a "not yet tracked" note while it was false.
            'supervision_tracked', true,
+           'weeks', (SELECT json_agg(json_build_object(
+                                'week', to_char(w.start, 'IYYY-"W"IW'), 'start', w.start) ORDER BY w.n)
+                       FROM weeks w),
            'city', (SELECT body FROM unit_stats WHERE level = 'city'),
            'counties', (SELECT coalesce(json_agg(body ORDER BY level, code), '[]'::json)
                           FROM unit_stats WHERE level <> 'city')
