@@ -4,6 +4,7 @@ from app.categories.models import Category
 from app.crashes.models import AccidentProneCandidate, Crash
 from app.db import Base
 from app.hazards.models import Hazard, HazardEvent, LedgerCounter
+from app.imports.models import ImportJob
 from app.jurisdictions.models import Jurisdiction
 from app.roads.models import Road
 
@@ -14,6 +15,7 @@ __all__ = [
     "Crash",
     "Hazard",
     "HazardEvent",
+    "ImportJob",
     "Jurisdiction",
     "LedgerCounter",
     "Road",

@@ -1,0 +1,94 @@
+UPDATE import_rows SET geom = ST_GeomFromWKB(wkb, 4326) WHERE reason IS NULL AND wkb IS NOT NULL;
+UPDATE import_rows s SET field = 'uid', reason = 'already in the ledger as ' || h.ledger_no || ' (same uid)'
+  FROM hazards h
+ WHERE s.reason IS NULL AND h.uid = s.uid;
+UPDATE import_rows SET field = 'geometry', reason = 'invalid geometry: ' || ST_IsValidReason(geom)
+ WHERE reason IS NULL AND geom IS NOT NULL AND NOT ST_IsValid(geom);
+-- Road + 桩号, a point: on the piece of the route whose range holds it (a hair beyond an end
+-- is the end), as POST /hazards places it.
+WITH measured AS MATERIALIZED (
+    SELECT r.id, r.code, r.start_chainage_m AS s, r.length_m AS len,
+           road_measured(r.geom, r.start_chainage_m, r.length_m) AS m
+      FROM roads r
+     WHERE r.code IN (SELECT road_code FROM import_rows WHERE reason IS NULL AND kind = 'point')
+), placed AS (
+    SELECT DISTINCT ON (i.row_no) i.row_no, m.id,
+           road_point_at(m.m, least(greatest(i.chainage_m, m.s), m.s + m.len)) AS pt
+      FROM import_rows i
+      JOIN measured m ON m.code = i.road_code
+                     AND i.chainage_m BETWEEN m.s - :tolerance AND m.s + m.len + :tolerance
+     WHERE i.reason IS NULL AND i.kind = 'point' AND i.road_code IS NOT NULL
+     ORDER BY i.row_no, m.s, m.id
+)
+UPDATE import_rows i SET road_id = p.id, geom = p.pt
+  FROM placed p
+ WHERE p.row_no = i.row_no;
+-- Road + 桩号 range, a segment: cut from every piece of the route it crosses, joined in order;
+-- refused unless the pieces hold the whole range.
+WITH measured AS MATERIALIZED (
+    SELECT r.id, r.code, r.start_chainage_m AS s, r.length_m AS len,
+           road_measured(r.geom, r.start_chainage_m, r.length_m) AS m
+      FROM roads r
+     WHERE r.code IN (SELECT road_code FROM import_rows WHERE reason IS NULL AND kind = 'segment')
+), cut AS (
+    SELECT i.row_no, m.id, m.s,
+           greatest(i.chainage_m, m.s) AS a, least(i.end_chainage_m, m.s + m.len) AS b, m.m
+      FROM import_rows i
+      JOIN measured m ON m.code = i.road_code AND m.s < i.end_chainage_m AND m.s + m.len > i.chainage_m
+     WHERE i.reason IS NULL AND i.kind = 'segment' AND i.road_code IS NOT NULL
+), joined AS (
+    SELECT row_no, (array_agg(id ORDER BY s, id))[1] AS road_id, sum(b - a) AS covered_m,
+           ST_MakeLine(array_agg(road_line_between(m, a, b) ORDER BY s, id)) AS line
+      FROM cut
+     WHERE b - a > 0.01
+     GROUP BY row_no
+)
+UPDATE import_rows i SET road_id = j.road_id, geom = j.line
+  FROM joined j
+ WHERE j.row_no = i.row_no AND j.covered_m >= (i.end_chainage_m - i.chainage_m) - 2 * :tolerance;
+UPDATE import_rows i
+   SET field = :chainage_field,
+       reason = CASE WHEN EXISTS (SELECT 1 FROM roads r WHERE r.code = i.road_code)
+                     THEN coalesce(/*chainage*/, i.chainage_m || ' m') || ' is beyond road ' || i.road_code
+                          || ' (' || (SELECT string_agg(/*run*/, ', ' ORDER BY r.start_chainage_m)
+                                        FROM roads r WHERE r.code = i.road_code) || ')'
+                     ELSE 'no road ' || i.road_code || ' in the network' END
+ WHERE reason IS NULL AND road_code IS NOT NULL AND geom IS NULL;
+UPDATE import_rows s SET field = 'geometry', reason = 'outside the city'
+  FROM jurisdictions c
+ WHERE s.reason IS NULL AND s.road_code IS NULL AND c.code = :city_code AND c.geom IS NOT NULL
+   AND NOT ST_Intersects(s.geom, c.geom)
+   AND NOT ST_DWithin(s.geom::geography, c.geom::geography, :border_m);
+-- The rule of the hazards_assign trigger (covered, else within 500 m of a county), so that a row
+-- it would reject is refused here instead of aborting the whole write.
+UPDATE import_rows s SET field = 'geometry', reason = 'outside every county'
+  FROM (SELECT row_no,
+               CASE WHEN ST_GeometryType(geom) = 'ST_Point' THEN geom
+                    ELSE ST_LineInterpolatePoint(geom, 0.5) END AS anchor
+          FROM import_rows WHERE reason IS NULL) a
+ WHERE s.row_no = a.row_no
+   AND NOT EXISTS (
+       SELECT 1 FROM jurisdictions j
+        WHERE j.level = 'county' AND j.geom IS NOT NULL
+          AND (ST_Covers(j.geom, a.anchor) OR ST_DWithin(j.geom::geography, a.anchor::geography, 500)));
+-- Pins given by lon/lat: the nearest road within the snapping distance gives road and 桩号; the
+-- pin stays where it was put, as for a hazard created by the API.
+CREATE TEMP TABLE import_nearest ON COMMIT DROP AS
+SELECT i.row_no, n.id AS road_id
+  FROM import_rows i
+ CROSS JOIN LATERAL (
+       SELECT near.id, ST_Distance(near.geom::geography, i.geom::geography) AS distance_m
+         FROM (SELECT r.id, r.geom FROM roads r ORDER BY r.geom <-> i.geom LIMIT 16) AS near
+        ORDER BY 2, near.id
+        LIMIT 1) AS n
+ WHERE i.reason IS NULL AND i.road_code IS NULL AND i.kind = 'point' AND n.distance_m <= :snap_m;
+WITH measured AS MATERIALIZED (
+    SELECT r.id, road_measured(r.geom, r.start_chainage_m, r.length_m) AS m
+      FROM roads r
+     WHERE r.id IN (SELECT road_id FROM import_nearest)
+)
+UPDATE import_rows i
+   SET road_id = n.road_id, chainage_m = round(road_chainage_at(m.m, i.geom, CAST(:srid AS integer))::numeric, 1)
+  FROM import_nearest n
+  JOIN measured m ON m.id = n.road_id
+ WHERE n.row_no = i.row_no
