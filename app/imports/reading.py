@@ -160,8 +160,14 @@ def read_rows(path: Path, fmt: ImportFormat, crs: Crs, mapping: dict[str, str], 
         try:
             table = read_table(path, crs)
         except BadFile as exc:
-            # The spool file has a made-up name: show the uploaded one.
-            exc.detail = exc.detail.replace(path.name, display)
+            # GDAL names the spooled file: show the uploaded one, and no folder of the server.
+            def shown(message: str) -> str:
+                message = message.split("; It might help")[0]  # GDAL's hint about driver prefixes
+                return message.replace("/vsizip/", "").replace(str(path), display).replace(path.name, display)
+
+            exc.detail = shown(exc.detail)
+            for e in exc.errors:
+                e.message = shown(e.message)
             raise
         frame, geoms = table.frame, table.geoms
     if len(frame) == 0:

@@ -36,11 +36,12 @@ async def import_roads(engine: AsyncEngine) -> AsyncIterator[dict[str, int]]:
 
 
 async def post_import(
-    client: httpx.AsyncClient, path: Path, *, mapping: dict[str, str] | None = None, **form: Any
+    client: httpx.AsyncClient, path: Path, *, mapping: dict[str, str] | str | None = None, **form: Any
 ) -> httpx.Response:
+    """POST the file; ``mapping`` as a dict is sent as JSON, as a string as it is."""
     data = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in form.items()}
     if mapping is not None:
-        data["mapping"] = json.dumps(mapping, ensure_ascii=False)
+        data["mapping"] = mapping if isinstance(mapping, str) else json.dumps(mapping, ensure_ascii=False)
     with path.open("rb") as f:
         return await client.post(
             "/api/v1/imports",
