@@ -33,7 +33,7 @@ class ReportFormat(StrEnum):
     csv = "csv"
 
 
-def _options(
+def options_from_form(
     file_name: str, format_: str | None, crs: str, mapping: str | None, mode: str, dry_run: bool
 ) -> service.ImportOptions:
     if format_:
@@ -159,7 +159,7 @@ async def create_import(
     Permission: county officers (区县) and the city office (市级); not viewers.
     """
     name = Path(file.filename or "upload").name
-    options = _options(name, format_, crs, mapping, mode, dry_run)
+    options = options_from_form(name, format_, crs, mapping, mode, dry_run)
     path = await _spool(file, options.format)
     job = await service.submit(session, actor=actor, path=path, file_name=name, options=options)
     response.headers["Location"] = f"{BASE}/{job.id}"

@@ -51,11 +51,11 @@ async def post_import(
         )
 
 
-async def wait_job(client: httpx.AsyncClient, location: str, timeout: float = 60.0) -> dict[str, Any]:
+async def wait_job(client: httpx.AsyncClient, location: str, limit_s: float = 60.0) -> dict[str, Any]:
     """Poll the job until it is done; every progress seen must be 0–1 and never go down."""
     seen: list[float] = []
     loop = asyncio.get_running_loop()
-    end = loop.time() + timeout
+    end = loop.time() + limit_s
     while True:
         r = await client.get(location)
         assert r.status_code == 200, r.text
@@ -64,7 +64,7 @@ async def wait_job(client: httpx.AsyncClient, location: str, timeout: float = 60
         if job["status"] in ("succeeded", "failed"):
             assert seen == sorted(seen) and all(0 <= p <= 1 for p in seen), seen
             return job
-        assert loop.time() < end, f"job still {job['status']} after {timeout} s"
+        assert loop.time() < end, f"job still {job['status']} after {limit_s} s"
         await asyncio.sleep(0.05)
 
 

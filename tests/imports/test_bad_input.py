@@ -58,7 +58,8 @@ async def test_mapping_names_a_missing_column(client: httpx.AsyncClient, tmp_pat
     job = await run_import(client, path, mapping={"经度": "lon"})
     assert job["status"] == "failed"
     assert job["error"] == (
-        "a.csv: the mapping names column(s) '经度' that the file does not have (columns: lon, lat, category, grade)"
+        "a.csv: the mapping names column(s) '经度' that the file does not have "
+        "(columns: lon, lat, category, grade)"
     )
 
 
@@ -83,9 +84,14 @@ def _csv(tmp_path: Path, name: str = "a.csv") -> Path:
     ],
 )
 async def test_bad_request_is_a_problem(
-    client: httpx.AsyncClient, engine: AsyncEngine, tmp_path: Path, name: str, form: dict[str, str], field: str,
+    client: httpx.AsyncClient,
+    engine: AsyncEngine,
+    tmp_path: Path,
+    name: str,
+    form: dict[str, str],
+    field: str,
     message: str,
-) -> None:  # fmt: skip
+) -> None:
     jobs_before = await scalar(engine, "SELECT count(*) FROM import_jobs")
     r = await post_import(client, _csv(tmp_path, name), **form)
     assert r.status_code == 422, r.text
@@ -129,21 +135,26 @@ async def test_jobs_left_running_are_failed_at_startup(engine: AsyncEngine) -> N
 
     async with engine.begin() as conn:
         ids = (
-            await conn.execute(
-                text(
-                    """INSERT INTO import_jobs (kind, file_name, format, options, status)
+            (
+                await conn.execute(
+                    text(
+                        """INSERT INTO import_jobs (kind, file_name, format, options, status)
                        VALUES ('hazards', 'a.csv', 'csv', '{}', 'running'),
                               ('hazards', 'b.csv', 'csv', '{}', 'queued'),
                               ('hazards', 'c.csv', 'csv', '{}', 'succeeded')
                        RETURNING id"""
+                    )
                 )
             )
-        ).scalars().all()
+            .scalars()
+            .all()
+        )
     await _fail_abandoned_imports()
     async with engine.connect() as conn:
         rows = (
             await conn.execute(
-                text("SELECT status, error FROM import_jobs WHERE id = ANY(:ids) ORDER BY id"), {"ids": list(ids)}
+                text("SELECT status, error FROM import_jobs WHERE id = ANY(:ids) ORDER BY id"),
+                {"ids": list(ids)},
             )
         ).all()
     stopped = "the service stopped while this import ran; nothing was written: submit the file again"

@@ -41,13 +41,23 @@ def ledger_rows() -> list[dict[str, object]]:
         row(经度=BEIJING[0], 纬度=BEIJING[1], 隐患类别="SS01", 隐患等级="一般"),  # 6
         row(经度=GULOU_GCJ[0], 纬度=GULOU_GCJ[1], 隐患类别="SS01"),  # 7 no grade
         row(  # 8 a closed hazard from the old spreadsheet ledger
-            隐患类别="SS01", 隐患等级="一般", 桩号="K518+000", 道路编号="G9309", 状态="已销号",
-            上报时间="2025-05-01", 销号时间="2025-06-01 10:30",
-        ),  # fmt: skip
+            隐患类别="SS01",
+            隐患等级="一般",
+            桩号="K518+000",
+            道路编号="G9309",
+            状态="已销号",
+            上报时间="2025-05-01",
+            销号时间="2025-06-01 10:30",
+        ),
         row(  # 9 closed before it was reported
-            隐患类别="SS01", 隐患等级="一般", 桩号="K518+000", 道路编号="G9309", 状态="已销号",
-            上报时间="2025-05-01", 销号时间="2025-04-01",
-        ),  # fmt: skip
+            隐患类别="SS01",
+            隐患等级="一般",
+            桩号="K518+000",
+            道路编号="G9309",
+            状态="已销号",
+            上报时间="2025-05-01",
+            销号时间="2025-04-01",
+        ),
         row(隐患类别="SS01", 隐患等级="一般", 桩号="K517+000", 道路编号="X999"),  # 10 no such road
         row(隐患类别="SS01", 隐患等级="一般", 桩号="K5a", 道路编号="G9309"),  # 11 unreadable 桩号
     ]
@@ -121,7 +131,9 @@ async def test_report_as_csv_with_bom(
     assert r.content.startswith(b"\xef\xbb\xbf")
     lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert lines[0] == ["行号 row", "字段 field", "原因 reason"]
-    assert [[int(a), b, c] for a, b, c in lines[1:7]] == [[r["row"], r["field"], r["reason"]] for r in REFUSED]
+    assert [[int(a), b, c] for a, b, c in lines[1:7]] == [
+        [r["row"], r["field"], r["reason"]] for r in REFUSED
+    ]
     assert len(lines) == 8
 
 
@@ -146,7 +158,9 @@ async def test_all_or_nothing_leaves_the_ledger_unchanged(
     events_before = await scalar(engine, "SELECT count(*) FROM hazard_events")
     counters_before = await all_rows(engine, "SELECT * FROM ledger_counters ORDER BY 1, 2")
 
-    job = await run_import(client, write_csv(tmp_path / "all.csv", ledger_rows()), mapping=MAPPING, crs="gcj02")
+    job = await run_import(
+        client, write_csv(tmp_path / "all.csv", ledger_rows()), mapping=MAPPING, crs="gcj02"
+    )
     assert job["status"] == "failed"
     assert job["error"] == "7 of 11 rows refused: nothing was written (mode all-or-nothing); see the report"
     assert job["counts"] == {"read": 11, "valid": 4, "refused": 7, "written": 0}
