@@ -23,7 +23,7 @@ WITH measured AS MATERIALIZED (
 UPDATE import_rows i SET road_id = p.id, geom = p.pt
   FROM placed p
  WHERE p.row_no = i.row_no;
--- Road + 桩号 range, a segment: cut from every piece of the route it crosses, joined in order;
+-- Road + 桩号 range, a segment: cut from every piece of the route it crosses, joined in order,
 -- refused unless the pieces hold the whole range.
 WITH measured AS MATERIALIZED (
     SELECT r.id, r.code, r.start_chainage_m AS s, r.length_m AS len,
@@ -60,26 +60,39 @@ UPDATE import_rows s SET field = 'geometry', reason = 'outside the city'
    AND NOT ST_Intersects(s.geom, c.geom)
    AND NOT ST_DWithin(s.geom::geography, c.geom::geography, :border_m);
 -- The rule of the hazards_assign trigger (covered, else within 500 m of a county), so that a row
--- it would reject is refused here instead of aborting the whole write.
+-- it would reject is refused here instead of aborting the whole write. The counties are the outer
+-- loop (LATERAL), so that PostGIS prepares each outline once instead of once per row; only the
+-- few rows no outline covers are measured in metres.
+CREATE TEMP TABLE import_anchors ON COMMIT DROP AS
+SELECT row_no, CASE WHEN ST_GeometryType(geom) = 'ST_Point' THEN geom
+                    ELSE ST_LineInterpolatePoint(geom, 0.5) END AS anchor, false AS in_county
+  FROM import_rows WHERE reason IS NULL;
+UPDATE import_anchors a SET in_county = true
+  FROM (SELECT DISTINCT c.row_no
+          FROM jurisdictions j
+         CROSS JOIN LATERAL (SELECT x.row_no FROM import_anchors x WHERE ST_Covers(j.geom, x.anchor)) AS c
+         WHERE j.level = 'county' AND j.geom IS NOT NULL) AS covered
+ WHERE a.row_no = covered.row_no;
 UPDATE import_rows s SET field = 'geometry', reason = 'outside every county'
-  FROM (SELECT row_no,
-               CASE WHEN ST_GeometryType(geom) = 'ST_Point' THEN geom
-                    ELSE ST_LineInterpolatePoint(geom, 0.5) END AS anchor
-          FROM import_rows WHERE reason IS NULL) a
- WHERE s.row_no = a.row_no
+  FROM import_anchors a
+ WHERE s.row_no = a.row_no AND NOT a.in_county
    AND NOT EXISTS (
        SELECT 1 FROM jurisdictions j
         WHERE j.level = 'county' AND j.geom IS NOT NULL
-          AND (ST_Covers(j.geom, a.anchor) OR ST_DWithin(j.geom::geography, a.anchor::geography, 500)));
+          AND ST_DWithin(j.geom::geography, a.anchor::geography, 500));
 -- Pins given by lon/lat: the nearest road within the snapping distance gives road and 桩号; the
 -- pin stays where it was put, as for a hazard created by the API.
+-- Only the roads in a box of the snapping distance around the pin are measured (the box is in
+-- degrees of longitude, wider than needed in latitude); the nearest of them in metres wins, as in
+-- app/roads/sql/snap.sql.
 CREATE TEMP TABLE import_nearest ON COMMIT DROP AS
 SELECT i.row_no, n.id AS road_id
   FROM import_rows i
  CROSS JOIN LATERAL (
-       SELECT near.id, ST_Distance(near.geom::geography, i.geom::geography) AS distance_m
-         FROM (SELECT r.id, r.geom FROM roads r ORDER BY r.geom <-> i.geom LIMIT 16) AS near
-        ORDER BY 2, near.id
+       SELECT r.id, ST_Distance(r.geom::geography, i.geom::geography) AS distance_m
+         FROM roads r
+        WHERE r.geom && ST_Expand(i.geom, :snap_m / (111000.0 * cos(radians(ST_Y(i.geom)))))
+        ORDER BY 2, r.id
         LIMIT 1) AS n
  WHERE i.reason IS NULL AND i.road_code IS NULL AND i.kind = 'point' AND n.distance_m <= :snap_m;
 WITH measured AS MATERIALIZED (
