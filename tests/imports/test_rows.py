@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import httpx
@@ -188,3 +189,38 @@ async def test_a_second_import_of_the_same_uids_is_refused(
     ]
     first_report = (await client.get(f"/api/v1/imports/{job['id']}/report")).json()
     assert first_report["refused"] == [{"row": 2, "field": "uid", "reason": "duplicate uid (also row 1)"}]
+
+
+async def test_segments_drawn_as_lines_snap_when_both_ends_do(
+    client: httpx.AsyncClient, engine: AsyncEngine, import_roads: dict[str, int], tmp_path: Path
+) -> None:
+    def segment(coords: list[list[float]], **props: object) -> dict[str, object]:
+        return {
+            "type": "Feature",
+            "properties": props,
+            "geometry": {"type": "LineString", "coordinates": coords},
+        }
+
+    path = tmp_path / "路段.geojson"
+    path.write_text(
+        json.dumps(
+            {
+                "type": "FeatureCollection",
+                "features": [
+                    # Along G9309, 11 m north of it: a fifth to a half of its length.
+                    segment([[115.958, 36.4601], [115.97, 36.4601]], category="XL01", grade="一般"),
+                    # One end on the road, the other 1 km away: no road.
+                    segment([[115.96, 36.46], [115.96, 36.47]], category="XL01", grade="一般"),
+                ],
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    job = await run_import(client, path)
+    assert job["counts"] == {"read": 2, "valid": 2, "refused": 0, "written": 2}, job
+    got = await all_rows(engine, "SELECT kind, road_id, chainage_m, end_chainage_m FROM hazards ORDER BY id")
+    assert [tuple(r) for r in got] == [
+        ("segment", import_roads["G9309"], 516600.0, 517500.0),
+        ("segment", None, None, None),
+    ]

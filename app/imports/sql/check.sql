@@ -104,4 +104,41 @@ UPDATE import_rows i
    SET road_id = n.road_id, chainage_m = round(road_chainage_at(m.m, i.geom, CAST(:srid AS integer))::numeric, 1)
   FROM import_nearest n
   JOIN measured m ON m.id = n.road_id
- WHERE n.row_no = i.row_no
+ WHERE n.row_no = i.row_no;
+-- Segments drawn as lines: a road and 桩号 range when both ends snap to the same route, as for a
+-- segment created by the API (the road is the piece holding the lower chainage).
+CREATE TEMP TABLE import_ends ON COMMIT DROP AS
+WITH ends AS (
+    SELECT i.row_no, e.which, e.pt
+      FROM import_rows i
+     CROSS JOIN LATERAL (VALUES (1, ST_StartPoint(i.geom)), (2, ST_EndPoint(i.geom))) AS e(which, pt)
+     WHERE i.reason IS NULL AND i.road_code IS NULL AND i.kind = 'segment'
+)
+SELECT ends.row_no, ends.which, ends.pt, n.id AS road_id, n.code
+  FROM ends
+ CROSS JOIN LATERAL (
+       SELECT r.id, r.code, ST_Distance(r.geom::geography, ends.pt::geography) AS distance_m
+         FROM roads r
+        WHERE r.geom && ST_Expand(ends.pt, :snap_m / (111000.0 * cos(radians(ST_Y(ends.pt)))))
+        ORDER BY 3, r.id
+        LIMIT 1) AS n
+ WHERE n.distance_m <= :snap_m;
+WITH measured AS MATERIALIZED (
+    SELECT r.id, road_measured(r.geom, r.start_chainage_m, r.length_m) AS m
+      FROM roads r
+     WHERE r.id IN (SELECT road_id FROM import_ends)
+), placed AS (
+    SELECT e.row_no, e.which, e.road_id, e.code,
+           road_chainage_at(m.m, e.pt, CAST(:srid AS integer)) AS c
+      FROM import_ends e
+      JOIN measured m ON m.id = e.road_id
+), paired AS (
+    SELECT a.row_no, CASE WHEN a.c <= b.c THEN a.road_id ELSE b.road_id END AS road_id,
+           least(a.c, b.c) AS lo, greatest(a.c, b.c) AS hi
+      FROM placed a
+      JOIN placed b ON b.row_no = a.row_no AND a.which = 1 AND b.which = 2 AND a.code = b.code
+)
+UPDATE import_rows i
+   SET road_id = p.road_id, chainage_m = round(p.lo::numeric, 1), end_chainage_m = round(p.hi::numeric, 1)
+  FROM paired p
+ WHERE p.row_no = i.row_no
