@@ -9,6 +9,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.geodata.helpers import BEIJING, GULOU_GCJ, GULOU_WGS, all_rows, metres, scalar
@@ -224,3 +225,20 @@ async def test_segments_drawn_as_lines_snap_when_both_ends_do(
         ("segment", import_roads["G9309"], 516600.0, 517500.0),
         ("segment", None, None, None),
     ]
+
+
+async def test_ledger_numbers_grow_past_9999(
+    client: httpx.AsyncClient, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    # The serial was cut to four digits: the 10,000th number of a county and year was "1000" again.
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("INSERT INTO ledger_counters (county_code, year, last_value) VALUES ('371502', 2025, 9999)")
+        )
+    rows = [
+        {"lon": 115.98, "lat": 36.45, "category": "SS01", "grade": "一般", "reported_at": "2025-03-01"}
+    ] * 2
+    job = await run_import(client, write_csv(tmp_path / "a.csv", rows))
+    assert job["counts"]["written"] == 2, job
+    got = await all_rows(engine, "SELECT ledger_no FROM hazards ORDER BY id")
+    assert [r[0] for r in got] == ["371502-2025-10000", "371502-2025-10001"]

@@ -19,6 +19,7 @@ EXPECTED_TABLES = {
     "crashes",
     "hazard_events",
     "hazards",
+    "import_jobs",
     "jurisdictions",
     "ledger_counters",
     "roads",
