@@ -242,3 +242,37 @@ async def test_ledger_numbers_grow_past_9999(
     assert job["counts"]["written"] == 2, job
     got = await all_rows(engine, "SELECT ledger_no FROM hazards ORDER BY id")
     assert [r[0] for r in got] == ["371502-2025-10000", "371502-2025-10001"]
+
+
+async def test_county_township_and_number_as_the_trigger_gives_them(
+    client: httpx.AsyncClient, engine: AsyncEngine, tmp_path: Path
+) -> None:
+    # 60 pins spread over the city (some on county borders): the import's set-wise county, township
+    # and ledger number must be what hazards_assign gives the same pins one by one.
+    pins = await all_rows(
+        engine,
+        """SELECT ST_X(p.geom), ST_Y(p.geom)
+             FROM jurisdictions c, ST_Dump(ST_GeneratePoints(c.geom, 60, 7)) AS p
+            WHERE c.code = '371500'""",
+    )
+    rows = [{"lon": x, "lat": y, "category": "SS01", "grade": "一般"} for x, y in pins]
+    job = await run_import(client, write_csv(tmp_path / "a.csv", rows), mode="valid-rows")
+    imported = await all_rows(
+        engine, "SELECT ST_AsText(geom), county_code, township_code, ledger_no FROM hazards ORDER BY id"
+    )
+    assert len(imported) == job["counts"]["written"] >= 55
+    async with engine.begin() as conn:
+        await conn.execute(text("TRUNCATE hazard_events, hazards, ledger_counters RESTART IDENTITY CASCADE"))
+        for wkt, *_ in imported:
+            await conn.execute(
+                text(
+                    """INSERT INTO hazards (kind, category_code, visibility, grade, source, status, geom)
+                       VALUES ('point', 'SS01', 'explicit', 'general', 'inspection', 'reported',
+                               ST_GeomFromText(:wkt, 4326))"""
+                ),
+                {"wkt": wkt},
+            )
+    by_trigger = await all_rows(
+        engine, "SELECT ST_AsText(geom), county_code, township_code, ledger_no FROM hazards ORDER BY id"
+    )
+    assert [tuple(r) for r in imported] == [tuple(r) for r in by_trigger]

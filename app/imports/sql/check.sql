@@ -59,27 +59,41 @@ UPDATE import_rows s SET field = 'geometry', reason = 'outside the city'
  WHERE s.reason IS NULL AND s.road_code IS NULL AND c.code = :city_code AND c.geom IS NOT NULL
    AND NOT ST_Intersects(s.geom, c.geom)
    AND NOT ST_DWithin(s.geom::geography, c.geom::geography, :border_m);
--- The rule of the hazards_assign trigger (covered, else within 500 m of a county), so that a row
--- it would reject is refused here instead of aborting the whole write. The counties are the outer
--- loop (LATERAL), so that PostGIS prepares each outline once instead of once per row; only the
--- few rows no outline covers are measured in metres.
+-- County and township by the rules of the hazards_assign trigger (the county covering the anchor,
+-- lowest code first, else the nearest within 500 m; the township covering it, else the nearest
+-- seat in the county), set-wise, so that the trigger has nothing left to look up per row. A row
+-- the trigger would reject is refused here instead of aborting the whole write. The counties are
+-- the outer loop (LATERAL), so that PostGIS prepares each outline once instead of once per row.
 CREATE TEMP TABLE import_anchors ON COMMIT DROP AS
 SELECT row_no, CASE WHEN ST_GeometryType(geom) = 'ST_Point' THEN geom
-                    ELSE ST_LineInterpolatePoint(geom, 0.5) END AS anchor, false AS in_county
+                    ELSE ST_LineInterpolatePoint(geom, 0.5) END AS anchor, CAST(NULL AS text) AS county_code
   FROM import_rows WHERE reason IS NULL;
-UPDATE import_anchors a SET in_county = true
-  FROM (SELECT DISTINCT c.row_no
+UPDATE import_anchors a SET county_code = covered.code
+  FROM (SELECT DISTINCT ON (c.row_no) c.row_no, j.code
           FROM jurisdictions j
          CROSS JOIN LATERAL (SELECT x.row_no FROM import_anchors x WHERE ST_Covers(j.geom, x.anchor)) AS c
-         WHERE j.level = 'county' AND j.geom IS NOT NULL) AS covered
+         WHERE j.level = 'county' AND j.geom IS NOT NULL
+         ORDER BY c.row_no, j.code) AS covered
  WHERE a.row_no = covered.row_no;
+UPDATE import_anchors a
+   SET county_code = (SELECT j.code FROM jurisdictions j
+                       WHERE j.level = 'county' AND j.geom IS NOT NULL
+                         AND ST_DWithin(j.geom::geography, a.anchor::geography, 500)
+                       ORDER BY ST_Distance(j.geom::geography, a.anchor::geography) LIMIT 1)
+ WHERE a.county_code IS NULL;
 UPDATE import_rows s SET field = 'geometry', reason = 'outside every county'
   FROM import_anchors a
- WHERE s.row_no = a.row_no AND NOT a.in_county
-   AND NOT EXISTS (
-       SELECT 1 FROM jurisdictions j
-        WHERE j.level = 'county' AND j.geom IS NOT NULL
-          AND ST_DWithin(j.geom::geography, a.anchor::geography, 500));
+ WHERE s.row_no = a.row_no AND a.county_code IS NULL;
+UPDATE import_rows s SET county_code = a.county_code,
+       township_code = coalesce(
+           (SELECT j.code FROM jurisdictions j
+             WHERE j.level = 'township' AND j.parent_code = a.county_code
+               AND j.geom IS NOT NULL AND ST_Covers(j.geom, a.anchor) LIMIT 1),
+           (SELECT j.code FROM jurisdictions j
+             WHERE j.level = 'township' AND j.parent_code = a.county_code AND j.centre IS NOT NULL
+             ORDER BY j.centre <-> a.anchor LIMIT 1))
+  FROM import_anchors a
+ WHERE s.row_no = a.row_no AND a.county_code IS NOT NULL;
 -- Pins given by lon/lat: the nearest road within the snapping distance gives road and 桩号; the
 -- pin stays where it was put, as for a hazard created by the API.
 -- Only the roads in a box of the snapping distance around the pin are measured (the box is in
