@@ -139,25 +139,29 @@ async def empty_ledger(engine: AsyncEngine) -> None:
         await conn.execute(text("VACUUM ANALYZE hazards"))
 
 
-async def trigger_costs(engine: AsyncEngine) -> list[dict[str, Any]]:
-    """The INSERT of the imported rows again (new uids and numbers), under EXPLAIN ANALYZE, rolled back."""
+async def trigger_costs(engine: AsyncEngine, n: int) -> list[dict[str, Any]]:
+    """``n`` of the imported rows inserted again as a plain INSERT would (the trigger numbers and
+    places each row), under EXPLAIN ANALYZE, rolled back: what the per-row triggers cost."""
     async with engine.connect() as conn, conn.begin() as tx:
         await conn.execute(text("SELECT set_config('hazardmap.action', 'import', true)"))
         plan = (
             await conn.execute(
                 text(
                     """EXPLAIN (ANALYZE, FORMAT JSON)
-                           INSERT INTO hazards (kind, category_code, visibility, grade, source, description,
-                                                status, road_id, chainage_m, geom, created_by)
-                           SELECT kind, category_code, visibility, grade, source, description, status,
-                                  road_id, chainage_m, geom, 'bench' FROM hazards"""
-                )
+                       INSERT INTO hazards (kind, category_code, visibility, grade, source, description,
+                                            status, road_id, chainage_m, geom, created_by)
+                       SELECT kind, category_code, visibility, grade, source, description, status,
+                              road_id, chainage_m, geom, 'bench' FROM hazards ORDER BY id LIMIT :n"""
+                ),
+                {"n": n},
             )
         ).scalar_one()
         await tx.rollback()
     top = (plan if isinstance(plan, list) else json.loads(plan))[0]
-    return [{"name": "INSERT (all)", "time": top["Execution Time"], "calls": None}] + [
-        {"name": t["Trigger Name"], "time": t["Time"], "calls": t["Calls"]} for t in top.get("Triggers", [])
+    return [{"name": "INSERT (all)", "time": top["Execution Time"], "calls": n}] + [
+        {"name": t["Trigger Name"], "time": t["Time"], "calls": t["Calls"]}
+        for t in top.get("Triggers", [])
+        if not t["Trigger Name"].startswith("RI_")
     ]
 
 
@@ -207,17 +211,20 @@ async def measure(url: str, n: int) -> None:
                 "seconds": total, "rows_per_s": outcome.rows_read / total, "written": outcome.rows_written,
                 "refused": outcome.rows_refused, "stages": clock.durations(end),
             }  # fmt: skip
-        costs = await trigger_costs(engine)
-        console.print(f"==> the INSERT of {n:,} rows again under EXPLAIN ANALYZE (rolled back):")
-        whole = costs[0]["time"]
-        for c in costs:
-            calls = (
-                ""
-                if c["calls"] is None
-                else f" ({c['calls']:,} calls, {c['time'] / c['calls'] * 1000:.0f} µs each)"
+        results["insert_explain"] = {}
+        for sample in sorted({min(n, 5_000), min(n, 20_000)}):
+            costs = await trigger_costs(engine, sample)
+            console.print(
+                f"==> a plain INSERT of {sample:,} of these rows under EXPLAIN ANALYZE (rolled back):"
             )
-            console.print(f"      {c['name']:<24} {c['time'] / 1000:7.2f} s  {c['time'] / whole:5.1%}{calls}")
-        results["insert_explain"] = costs
+            whole = costs[0]["time"]
+            for c in costs:
+                each = c["time"] / c["calls"] * 1000
+                share = c["time"] / whole
+                console.print(
+                    f"      {c['name']:<24} {c['time'] / 1000:7.2f} s  {share:5.1%}  {each:6.0f} µs/row"
+                )
+            results["insert_explain"][sample] = costs
         console.print(f"    {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}")
         out = PROJECT_ROOT / "bench" / "results" / f"import_hazards-{time.strftime('%Y%m%d-%H%M%S')}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
