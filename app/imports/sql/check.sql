@@ -84,16 +84,21 @@ UPDATE import_anchors a
 UPDATE import_rows s SET field = 'geometry', reason = 'outside every county'
   FROM import_anchors a
  WHERE s.row_no = a.row_no AND a.county_code IS NULL;
-UPDATE import_rows s SET county_code = a.county_code,
-       township_code = coalesce(
+-- The township on the narrow table of anchors, then one pass over the wide staging rows.
+CREATE TEMP TABLE import_places ON COMMIT DROP AS
+SELECT a.row_no, a.county_code,
+       coalesce(
            (SELECT j.code FROM jurisdictions j
              WHERE j.level = 'township' AND j.parent_code = a.county_code
                AND j.geom IS NOT NULL AND ST_Covers(j.geom, a.anchor) LIMIT 1),
            (SELECT j.code FROM jurisdictions j
              WHERE j.level = 'township' AND j.parent_code = a.county_code AND j.centre IS NOT NULL
-             ORDER BY j.centre <-> a.anchor LIMIT 1))
+             ORDER BY j.centre <-> a.anchor LIMIT 1)) AS township_code
   FROM import_anchors a
- WHERE s.row_no = a.row_no AND a.county_code IS NOT NULL;
+ WHERE a.county_code IS NOT NULL;
+UPDATE import_rows s SET county_code = p.county_code, township_code = p.township_code
+  FROM import_places p
+ WHERE s.row_no = p.row_no;
 -- Pins given by lon/lat: the nearest road within the snapping distance gives road and 桩号; the
 -- pin stays where it was put, as for a hazard created by the API.
 -- Only the roads in a box of the snapping distance around the pin are measured (the box is in
