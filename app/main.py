@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
@@ -10,11 +11,12 @@ from fastapi import APIRouter, FastAPI, Request, Response
 from app import __version__, problems
 from app.categories.router import router as categories_router
 from app.crashes.router import router as crashes_router
-from app.db import dispose_engine
+from app.db import dispose_engine, get_engine
 from app.exports.router import router as exports_router
 from app.hazards.router import router as hazards_router
 from app.hazards.router import segments_router
 from app.health.router import router as health_router
+from app.imports.router import router as imports_router
 from app.jurisdictions.router import router as jurisdictions_router
 from app.ledger.router import router as ledger_router
 from app.maps.router import mount as mount_maps
@@ -33,12 +35,29 @@ from app.workflow.router import segments_router as workflow_segments_router
 from app.workflow.router import supervision_router
 
 API_PREFIX = "/api/v1"
+log = logging.getLogger(__name__)
 
 
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    await _fail_abandoned_imports()
     yield
     await dispose_engine()
+
+
+async def _fail_abandoned_imports() -> None:
+    """An import job left running by a process that died will never finish: say so."""
+    from sqlalchemy.exc import DBAPIError
+
+    from app.imports.repository import fail_abandoned
+
+    try:
+        failed = await fail_abandoned(get_engine())
+    except (DBAPIError, OSError) as exc:  # the service starts without its database, as /healthz reports
+        log.warning("could not check for abandoned import jobs: %s", exc)
+        return
+    if failed:
+        log.warning("marked %d abandoned import job(s) failed", failed)
 
 
 def create_app() -> FastAPI:
@@ -56,9 +75,17 @@ def create_app() -> FastAPI:
         # Refuse an oversized body before reading it (the declared length); a chunked body without
         # a length is capped where it is read (app.http.read_json_body).
         length = request.headers.get("content-length")
-        # A photo upload has its own, larger limit (HAZARDMAP_PHOTO_MAX_BYTES), enforced as it is read.
+        # Uploads have their own, larger limits, each enforced again as the body is read: a photo
+        # (HAZARDMAP_PHOTO_MAX_BYTES) and an import's file, spooled to disk (HAZARDMAP_IMPORT_MAX_BYTES,
+        # plus a megabyte for the form around it).
         photo = request.method == "POST" and request.url.path.endswith("/photos")
-        limit = photo_body_limit() if photo else settings.max_body_bytes
+        upload = request.method == "POST" and request.url.path == f"{API_PREFIX}/imports"
+        if photo:
+            limit = photo_body_limit()
+        elif upload:
+            limit = settings.import_max_bytes + 1_048_576
+        else:
+            limit = settings.max_body_bytes
         if length is not None and (not length.isdigit() or int(length) > limit):
             what = (
                 f"a photo must be at most {settings.photo_max_bytes} bytes"
@@ -96,6 +123,7 @@ API_ROUTERS: list[APIRouter] = [
     roads_router,
     crashes_router,
     exports_router,
+    imports_router,
 ]
 
 

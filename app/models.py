@@ -4,6 +4,7 @@ from app.categories.models import Category, CategoryEvent
 from app.crashes.models import AccidentProneCandidate, Crash
 from app.db import Base
 from app.hazards.models import Hazard, HazardEvent, LedgerCounter
+from app.imports.models import ImportJob
 from app.jurisdictions.models import Jurisdiction
 from app.photos.models import HazardPhoto
 from app.roads.models import Road
@@ -17,6 +18,7 @@ __all__ = [
     "Hazard",
     "HazardEvent",
     "HazardPhoto",
+    "ImportJob",
     "Jurisdiction",
     "LedgerCounter",
     "Road",

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     page_limit_max: int = 10_000
     max_body_bytes: int = 1_048_576
 
+    # -- bulk import (issue 5) ----------------------------------------------------------------------
+    # Uploads are spooled to this folder while their job runs, never held in memory.
+    import_dir: Path = PROJECT_ROOT / "var" / "imports"
+    # The largest file POST /imports accepts (100,000 rows of CSV are about 15 MB).
+    import_max_bytes: int = Field(default=200 * 1_048_576, gt=0)
+
     # Public base URL for links in responses; empty means taken from the request.
     public_url: str = ""
 

@@ -155,36 +155,55 @@ def import_roads_cmd(
 
 @import_cli.command("hazards")
 def import_hazards_cmd(
-    file: Path = typer.Argument(..., help=FORMATS + ", or CSV with lon/lat columns"),
+    file: Path = typer.Argument(..., help="GeoJSON, GeoJSONSeq, GeoPackage, Shapefile (.zip), CSV or XLSX"),
     crs: Crs = typer.Option(..., help=CRS_HELP),
-    category_field: str = typer.Option("category", help="category code (XL01) or name (急弯)"),
-    grade_field: str = typer.Option("grade", help="一般/较大/重大 or general/significant/major"),
-    visibility_field: str | None = typer.Option(
-        None, help="显性/隐性 or explicit/implicit [default: 'visibility' if present, else the category's]"
-    ),
-    source_field: str | None = typer.Option(None, help="[default: 'source' if present, else inspection]"),
-    description_field: str | None = typer.Option(None, help="[default: 'description' if present]"),
-    address_field: str | None = typer.Option(None, help="路段位置 [default: 'address' if present]"),
-    status_field: str | None = typer.Option(None, help="[default: 'status' if present, else reported]"),
-    uid_field: str | None = typer.Option(
+    mapping: str | None = typer.Option(
         None,
-        help="a UUID per row, so that re-importing the file refuses what is in [default: 'uid' if present]",
+        help="JSON: the file's column → our field, e.g. "
+        '\'{"经度": "lon", "纬度": "lat", "隐患类别": "category", "桩号": "chainage", '
+        '"道路编号": "road_code"}\'; '
+        "columns named like a field are taken as it",
     ),
-    lon_field: str | None = typer.Option(None, help="CSV longitude column [default: lon/lng/longitude/经度]"),
-    lat_field: str | None = typer.Option(None, help="CSV latitude column [default: lat/latitude/纬度]"),
-    layer: str | None = typer.Option(None, help="layer (GeoPackage, or a .zip with several)"),
-    encoding: str | None = typer.Option(None, help="text encoding (CSV: UTF-8 or GBK is detected)"),
+    mode: str = typer.Option(
+        "all-or-nothing", help="all-or-nothing (one refused row: nothing written) or valid-rows"
+    ),
+    dry_run: bool = typer.Option(False, "--dry-run", help="check every row, write nothing"),
+    format_: str | None = typer.Option(
+        None, "--format", help="geojson, geojsonseq, gpkg, shapefile, csv, xlsx [default: from the file name]"
+    ),
 ) -> None:
-    """Hazard points and segments; county, township and ledger number are assigned by the database."""
-    from app.geodata.hazards import HazardImportOptions, import_hazards
+    """Hazard points and segments, by lon/lat, geometry or road + 桩号 (the same import as POST /imports).
 
-    opts = HazardImportOptions(
-        category_field=category_field, grade_field=grade_field, visibility_field=visibility_field,
-        source_field=source_field, description_field=description_field, address_field=address_field,
-        status_field=status_field, uid_field=uid_field, crs=crs, layer=layer, encoding=encoding,
-        lon_field=lon_field, lat_field=lat_field,
-    )  # fmt: skip
-    print_report(_run(lambda engine, sink: import_hazards(engine, file, opts, sink)))
+    County, township and ledger number are assigned by the database; points near a road get its
+    road and 桩号; every written row has its history event (action 'import').
+    """
+    from app.imports.router import options_from_form
+    from app.imports.service import Mode, import_hazards
+
+    try:
+        opts = options_from_form(file.name, format_, crs.value, mapping, mode, dry_run)
+    except HazardmapError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    if not file.is_file():
+        console.print(f"[red]error:[/] {file}: no such file")
+        raise typer.Exit(2)
+    outcome = _run(
+        lambda engine, sink: import_hazards(
+            engine, file, opts, actor=f"import:{file.name}", file_name=file.name, progress=sink
+        )
+    )
+    console.print(f"==> {outcome.file_name}: {outcome.summary}")
+    if outcome.refused:
+        table = RichTable("row", "field", "reason", title="refused rows")
+        for r in outcome.refused:
+            table.add_row(str(r["row"]), r["field"] or "", r["reason"])
+        console.print(table)
+    if opts.dry_run:
+        console.print("dry run: nothing was written")
+    elif outcome.refused and opts.mode is Mode.all_or_nothing:
+        console.print("nothing was written (all-or-nothing); fix the rows, or use --mode valid-rows")
+        raise typer.Exit(1)
 
 
 @geodata_cli.command("load")

@@ -18,7 +18,7 @@ from app.errors import FieldError, InvalidInput
 from app.roads.chainage import parse_chainage
 
 # GDAL can open more, but these are the formats we test and document.
-SUPPORTED_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".zip", ".csv")
+SUPPORTED_SUFFIXES = (".geojson", ".json", ".geojsonl", ".geojsons", ".gpkg", ".shp", ".zip", ".csv")
 LON_CANDIDATES = ("lon", "lng", "longitude", "经度", "x")
 LAT_CANDIDATES = ("lat", "latitude", "纬度", "y")
 

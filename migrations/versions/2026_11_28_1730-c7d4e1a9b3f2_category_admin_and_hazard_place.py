@@ -1,7 +1,7 @@
 """Category administration (category_events, append-only) and one hazard_place() for the trigger and the service.
 
 Revision ID: c7d4e1a9b3f2
-Revises: 5c0e7f3a9d21
+Revises: 5c7e1a9b3d20
 Create Date: 2026-11-28 17:30:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "c7d4e1a9b3f2"
-down_revision: str | None = "5c0e7f3a9d21"
+down_revision: str | None = "5c7e1a9b3d20"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -69,7 +69,9 @@ def _assign(declare: str, place: str) -> str:
                  VALUES (NEW.county_code, yr, 1)
             ON CONFLICT (county_code, year) DO UPDATE SET last_value = c.last_value + 1
             RETURNING last_value INTO n;
-            NEW.ledger_no := NEW.county_code || '-' || yr || '-' || lpad(n::text, 4, '0');
+            -- Past 9999 the serial grows (migration import_jobs); lpad would cut it.
+            NEW.ledger_no := NEW.county_code || '-' || yr || '-'
+                || CASE WHEN n < 10000 THEN lpad(n::text, 4, '0') ELSE n::text END;
         END IF;
         RETURN NEW;
     END $$"""

@@ -84,7 +84,7 @@ def test_import_boundaries_and_hazards(db_url: str, tmp_path: Path) -> None:
     hazards.write_text(f"lon,lat,category,grade\n{GULOU_GCJ[0]},{GULOU_GCJ[1]},XL01,一般\n", encoding="utf-8")
     result = runner.invoke(cli, ["import", "hazards", str(hazards), "--crs", "gcj02"])
     assert result.exit_code == 0, result.output
-    assert "loaded 1, refused 0" in result.output
+    assert "read 1, valid 1, refused 0, written 1" in result.output
 
 
 def test_a_bad_file_exits_1(db_url: str, tmp_path: Path) -> None:

@@ -21,6 +21,7 @@ EXPECTED_TABLES = {
     "hazard_events",
     "hazard_photos",
     "hazards",
+    "import_jobs",
     "jurisdictions",
     "ledger_counters",
     "roads",

@@ -1,0 +1,46 @@
+"""The rows of ``import_jobs``: created in the request's session, then updated by the job itself."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+
+from app.imports.models import ImportJob
+
+
+async def create(session: AsyncSession, **values: Any) -> ImportJob:
+    job = ImportJob(**values)
+    session.add(job)
+    await session.flush()
+    await session.refresh(job)
+    return job
+
+
+async def get(session: AsyncSession, job_id: int) -> ImportJob | None:
+    return (await session.execute(select(ImportJob).where(ImportJob.id == job_id))).scalar_one_or_none()
+
+
+async def set_fields(engine: AsyncEngine, job_id: int, **values: Any) -> None:
+    """Update the job in a short transaction of its own, beside the import's long one."""
+    values.setdefault("updated_at", datetime.now(UTC))
+    async with engine.begin() as conn:
+        await conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+
+
+async def fail_abandoned(engine: AsyncEngine) -> int:
+    """Jobs left queued or running by a process that stopped: their write was rolled back."""
+    async with engine.begin() as conn:
+        result = await conn.execute(
+            update(ImportJob)
+            .where(ImportJob.status.in_(("queued", "running")))
+            .values(
+                status="failed",
+                error="the service stopped while this import ran; nothing was written: submit the file again",
+                finished_at=datetime.now(UTC),
+                updated_at=datetime.now(UTC),
+            )
+        )
+        return int(result.rowcount or 0)

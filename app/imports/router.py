@@ -1,0 +1,232 @@
+"""/api/v1/imports: bulk import of hazards and segments from a file, as a background job."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import uuid
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+
+from app.coords import Crs
+from app.deps import Actor, Session
+from app.errors import NotFound, PayloadTooLarge, invalid
+from app.imports import repository as repo
+from app.imports import service
+from app.imports.models import ImportJob
+from app.imports.reading import SUFFIX, Field, ImportFormat, infer_format
+from app.imports.schemas import Counts, ImportJobOut, ImportReportOut, Refused
+from app.openapi import problems
+from app.settings import get_settings
+
+router = APIRouter(tags=["imports (批量导入)"])
+BASE = "/api/v1/imports"
+CHUNK = 1_048_576
+
+
+class ReportFormat(StrEnum):
+    json = "json"
+    csv = "csv"
+
+
+def options_from_form(
+    file_name: str, format_: str | None, crs: str, mapping: str | None, mode: str, dry_run: bool
+) -> service.ImportOptions:
+    if format_:
+        try:
+            fmt = ImportFormat(format_.strip().lower())
+        except ValueError:
+            raise invalid(
+                "format", f"unknown format {format_!r}; use {', '.join(f.value for f in ImportFormat)}"
+            ) from None
+    else:
+        inferred = infer_format(file_name)
+        if inferred is None:
+            raise invalid(
+                "format",
+                f"cannot tell the format from the file name {file_name!r}: give format "
+                f"({', '.join(f.value for f in ImportFormat)})",
+            )
+        fmt = inferred
+    try:
+        crs_ = Crs(crs.strip().lower())
+    except ValueError:
+        raise invalid("crs", f"unknown coordinate system {crs!r}; use wgs84, cgcs2000 or gcj02") from None
+    try:
+        mode_ = service.Mode(mode.strip().lower())
+    except ValueError:
+        raise invalid("mode", f"unknown mode {mode!r}; use all-or-nothing or valid-rows") from None
+    return service.ImportOptions(
+        format=fmt, crs=crs_, mapping=parse_mapping(mapping), mode=mode_, dry_run=dry_run
+    )
+
+
+def parse_mapping(mapping: str | None) -> dict[str, str]:
+    """The mapping as JSON: the file's column → our field; refused unless every target is a field."""
+    if mapping is None or not mapping.strip():
+        return {}
+    try:
+        value = json.loads(mapping)
+    except json.JSONDecodeError as exc:
+        raise invalid("mapping", f'is not JSON: {exc.msg} (expected e.g. {{"经度": "lon"}})') from None
+    if not isinstance(value, dict) or not all(
+        isinstance(k, str) and isinstance(v, str) for k, v in value.items()
+    ):
+        raise invalid("mapping", "must be a JSON object of column name → field name, both strings")
+    fields = {f.value for f in Field}
+    unknown = sorted(v for v in value.values() if v not in fields)
+    if unknown:
+        raise invalid(
+            "mapping",
+            f"unknown field(s) {', '.join(map(repr, unknown))}; the fields are {', '.join(sorted(fields))}",
+        )
+    targets = list(value.values())
+    twice = sorted({v for v in targets if targets.count(v) > 1})
+    if twice:
+        raise invalid("mapping", f"field(s) {', '.join(map(repr, twice))} mapped from more than one column")
+    return dict(value)
+
+
+async def _spool(upload: UploadFile, fmt: ImportFormat) -> Path:
+    """Copy the upload to the import folder in chunks, refusing it past the size limit."""
+    s = get_settings()
+    s.import_dir.mkdir(parents=True, exist_ok=True)
+    path = s.import_dir / f"{uuid.uuid4().hex}{SUFFIX[fmt]}"
+    size = 0
+    try:
+        with path.open("wb") as out:
+            while chunk := await upload.read(CHUNK):
+                size += len(chunk)
+                if size > s.import_max_bytes:
+                    raise PayloadTooLarge(
+                        detail=f"file: the file must be at most {s.import_max_bytes} bytes",
+                    )
+                out.write(chunk)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _job_out(job: ImportJob) -> ImportJobOut:
+    return ImportJobOut.of(job, BASE)
+
+
+@router.post(
+    "/imports",
+    status_code=202,
+    summary="Import hazards and segments from a file (a background job)",
+    responses=problems(413, 422),
+)
+async def create_import(
+    session: Session,
+    actor: Actor,
+    response: Response,
+    file: Annotated[
+        UploadFile, File(description="GeoJSON, GeoJSONSeq, GeoPackage, Shapefile (.zip), CSV or XLSX")
+    ],
+    format_: Annotated[
+        str | None,
+        Form(
+            alias="format",
+            description="geojson, geojsonseq, gpkg, shapefile, csv, xlsx; default: from the file name",
+        ),
+    ] = None,
+    crs: Annotated[str, Form(description="wgs84, cgcs2000 or gcj02 (AMap/Tencent phones)")] = "wgs84",
+    mapping: Annotated[
+        str | None,
+        Form(
+            description="JSON: the file's column → our field, e.g. "
+            '{"经度": "lon", "纬度": "lat", "桩号": "chainage"}'
+        ),
+    ] = None,
+    mode: Annotated[
+        str, Form(description="all-or-nothing (one refused row: nothing written) or valid-rows")
+    ] = "all-or-nothing",
+    dry_run: Annotated[bool, Form(description="check every row, write nothing")] = False,
+) -> ImportJobOut:
+    """Upload a file of hazard points and accident-prone segments; 202 with `Location` of the job.
+
+    A row is located by lon/lat or geometry (in `crs`, stored as WGS84), or by road code + 桩号
+    (`G309 K516+600`; a range `K516+600-K517+200` is a segment cut from the road). Points within the
+    snapping distance of a road get its road and 桩号. Every row is checked; the refused ones are in
+    the job's report with their row number, field and reason. The write is one transaction.
+
+    Permission: county officers (区县) and the city office (市级); not viewers.
+    """
+    name = Path(file.filename or "upload").name
+    options = options_from_form(name, format_, crs, mapping, mode, dry_run)
+    path = await _spool(file, options.format)
+    job = await service.submit(session, actor=actor, path=path, file_name=name, options=options)
+    response.headers["Location"] = f"{BASE}/{job.id}"
+    return _job_out(job)
+
+
+async def _job(session: Session, job_id: int) -> ImportJob:
+    job = await repo.get(session, job_id)
+    if job is None:
+        raise NotFound(detail=f"no import job {job_id}")
+    return job
+
+
+@router.get("/imports/{job_id}", summary="An import job: status, progress, counts", responses=problems(404))
+async def get_import(session: Session, job_id: int) -> ImportJobOut:
+    """Poll this until `status` is `succeeded` or `failed`; `progress` runs from 0 to 1.
+
+    Permission: whoever may import, and the city office.
+    """
+    return _job_out(await _job(session, job_id))
+
+
+@router.get(
+    "/imports/{job_id}/report",
+    summary="The rows an import refused, with their reasons",
+    response_model=ImportReportOut,
+    responses={200: {"content": {"text/csv": {}}}, **problems(404, 422)},
+)
+async def get_import_report(
+    session: Session,
+    job_id: int,
+    format_: Annotated[
+        ReportFormat, Query(alias="format", description="json, or csv (UTF-8 with BOM for Excel/WPS)")
+    ] = ReportFormat.json,
+) -> Response:
+    """Row number (1-based, as the file counts its data rows or features), field and reason.
+
+    Permission: whoever may import, and the city office.
+    """
+    job = await _job(session, job_id)
+    if format_ is ReportFormat.csv:
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\r\n")
+        writer.writerow(["行号 row", "字段 field", "原因 reason"])
+        writer.writerows([r["row"], r.get("field") or "", r["reason"]] for r in job.report)
+        stem = Path(job.file_name).stem
+        return Response(
+            content=("\ufeff" + buf.getvalue()).encode("utf-8"),
+            media_type="text/csv; charset=utf-8",
+            headers={
+                "Content-Disposition": f'attachment; filename="import-{job.id}-report.csv"; '
+                f"filename*=UTF-8''import-{job.id}-{_quote(stem)}-report.csv"
+            },
+        )
+    out = ImportReportOut(
+        id=job.id,
+        file_name=job.file_name,
+        status=job.status,
+        counts=Counts(
+            read=job.rows_read, valid=job.rows_valid, refused=job.rows_refused, written=job.rows_written
+        ),
+        refused=[Refused(**r) for r in job.report],
+    )
+    return Response(content=out.model_dump_json(), media_type="application/json")
+
+
+def _quote(s: str) -> str:
+    from urllib.parse import quote
+
+    return quote(s, safe="")

@@ -1,0 +1,239 @@
+"""Checking each row on its own (vocabulary, dates, 桩号, geometry) before it is staged.
+
+No database here: what needs the network or the outlines (a 桩号 beyond the road's end, a point
+outside the city) is checked set-wise in SQL once the rows are staged (``sql/check.sql``).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+import pandas as pd
+import shapely
+
+from app.crashes.vocab import BEIJING
+from app.errors import InvalidInput
+from app.geodata.hazards import (
+    DEFAULT_SOURCE,
+    GRADE,
+    SOURCE,
+    STATUS,
+    VISIBILITY,
+    CategoryInfo,
+    _kind_and_geometry,
+)
+from app.geodata.reading import cell
+from app.imports.reading import Field, Rows
+from app.roads.chainage import parse_chainage
+from app.vocab import HazardKind, Status
+
+# Lengths of the hazards columns these go to.
+MAX_LENGTH = {
+    Field.claim_name: 64,
+    Field.claim_post: 64,
+    Field.claim_unit: 128,
+    Field.rectified_by: 64,
+    Field.verifier: 64,
+    Field.road_code: 16,
+}
+TIMES = (Field.reported_at, Field.claimed_at, Field.rectified_at, Field.closed_at)
+TEXTS = (
+    Field.description, Field.address, Field.claim_name, Field.claim_post, Field.claim_unit,
+    Field.measures, Field.rectified_by, Field.verifier,
+)  # fmt: skip
+EARLIEST_YEAR = 1990
+
+
+class RowError(ValueError):
+    """One row refused: the field (the file's column where there is one) and why."""
+
+    def __init__(self, field: str, reason: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Checker:
+    rows: Rows
+    categories: dict[str, CategoryInfo]
+    now: datetime
+
+    def column(self, f: Field) -> str:
+        return self.rows.column_of.get(f, f.value)
+
+    def fail(self, f: Field | str, reason: str) -> RowError:
+        return RowError(self.column(f) if isinstance(f, Field) else f, reason)
+
+    def vocab(self, f: Field, value: Any, vocabulary: dict[str, str], default: str | None) -> str:
+        s = cell(value)
+        if not s:
+            if default is None:
+                raise self.fail(f, f"missing {f.value}")
+            return default
+        code = vocabulary.get(s.lower())
+        if code is None:
+            raise self.fail(f, f"unknown {f.value} {s!r}")
+        return code
+
+    def category(self, value: Any) -> CategoryInfo:
+        s = cell(value)
+        if not s:
+            raise self.fail(Field.category, "missing category")
+        for key in (s, s.split()[0], s.upper(), s.split()[0].upper()):
+            if key in self.categories:
+                return self.categories[key]
+        raise self.fail(Field.category, f"unknown category {s!r}")
+
+    def time(self, f: Field, value: Any) -> datetime | None:
+        if isinstance(value, datetime):
+            t = pd.Timestamp(value)
+        else:
+            s = cell(value)
+            if not s:
+                return None
+            if isinstance(value, int | float):
+                raise self.fail(f, f"{s} is a number, not a date")
+            try:
+                t = pd.Timestamp(s)
+            except (ValueError, TypeError):
+                raise self.fail(
+                    f, f"unreadable date {s!r} (expected e.g. 2025-03-05 or 2025-03-05 14:20)"
+                ) from None
+        if pd.isna(t):
+            return None
+        out = t.to_pydatetime()
+        # A time without a zone is Beijing time, as every ledger writes it.
+        out = out.replace(tzinfo=BEIJING) if out.tzinfo is None else out
+        if out > self.now + timedelta(minutes=10):
+            raise self.fail(f, f"{out:%Y-%m-%d %H:%M} is in the future")
+        if out.year < EARLIEST_YEAR:
+            raise self.fail(f, f"{out:%Y-%m-%d} is before {EARLIEST_YEAR}")
+        return out
+
+    def day(self, f: Field, value: Any) -> date | None:
+        if isinstance(value, datetime):
+            return value.date()
+        s = cell(value)
+        if not s:
+            return None
+        try:
+            return pd.Timestamp(s).date()
+        except (ValueError, TypeError):
+            raise self.fail(f, f"unreadable date {s!r} (expected e.g. 2025-03-05)") from None
+
+    def location(
+        self, i: int, road: Any, chainage: Any
+    ) -> tuple[str, Any, str | None, float | None, float | None]:
+        """(kind, geometry or None, road code, start m, end m) of row ``i``."""
+        written = cell(chainage)
+        road_code = cell(road).upper() or None
+        if written:
+            try:
+                parsed = parse_chainage(written)
+            except InvalidInput as exc:
+                raise self.fail(Field.chainage, exc.errors[0].message if exc.errors else str(exc)) from None
+            if parsed.road_code and road_code and parsed.road_code != road_code:
+                raise self.fail(
+                    Field.chainage,
+                    f"{written!r} names road {parsed.road_code}, the road code column {road_code}",
+                )
+            road_code = road_code or parsed.road_code
+            if road_code is None:
+                raise self.fail(Field.road_code, f"chainage {written!r} without a road code")
+            if len(road_code) > MAX_LENGTH[Field.road_code]:
+                raise self.fail(Field.road_code, f"road code {road_code!r} is too long")
+            if parsed.end_m is None:
+                return HazardKind.point.value, None, road_code, parsed.start_m, None
+            lo, hi = sorted((parsed.start_m, parsed.end_m))
+            return HazardKind.segment.value, None, road_code, lo, hi
+        geom = self.rows.geoms[i]
+        if geom is None or shapely.is_empty(geom):
+            raise self.fail("geometry", "no location: neither a geometry (lon/lat) nor road + chainage")
+        try:
+            kind, geom = _kind_and_geometry(geom)
+        except ValueError as exc:
+            raise self.fail("geometry", str(exc)) from None
+        return kind, geom, None, None, None
+
+
+def stage_records(rows: Rows, categories: dict[str, CategoryInfo], now: datetime) -> list[tuple[Any, ...]]:
+    """One COPY record per row; a refused row carries only its number, field and reason."""
+    check = Checker(rows, categories, now)
+    c = {f: rows.cells(f) for f in Field}
+    first_uid: dict[uuid.UUID, int] = {}
+    records: list[tuple[Any, ...]] = []
+    blank = (None,) * (len(COLUMNS) - 3)
+    for i in range(len(rows)):
+        row_no = i + 1
+        try:
+            uid = _uid(check, c[Field.uid][i], first_uid, row_no)
+            category = check.category(c[Field.category][i])
+            grade = check.vocab(Field.grade, c[Field.grade][i], GRADE, None)
+            visibility = check.vocab(
+                Field.visibility, c[Field.visibility][i], VISIBILITY, category.usual_visibility
+            )
+            source = check.vocab(Field.source, c[Field.source][i], SOURCE, DEFAULT_SOURCE.value)
+            status = check.vocab(Field.status, c[Field.status][i], STATUS, Status.reported.value)
+            times = {f: check.time(f, c[f][i]) for f in TIMES}
+            deadline = check.day(Field.deadline, c[Field.deadline][i])
+            texts = {f: cell(c[f][i]) or None for f in TEXTS}
+            for f, limit in MAX_LENGTH.items():
+                if f in texts and texts[f] is not None and len(texts[f] or "") > limit:
+                    raise check.fail(f, f"longer than {limit} characters")
+            _check_order(check, times)
+            if times[Field.claimed_at] is not None and not texts[Field.claim_name]:
+                raise check.fail(Field.claim_name, "a claim (claimed_at) needs the name of who signed it")
+            kind, geom, road_code, start_m, end_m = check.location(
+                i, c[Field.road_code][i], c[Field.chainage][i]
+            )
+        except RowError as exc:
+            records.append((row_no, *blank, exc.field, exc.reason))
+            continue
+        records.append(
+            (
+                row_no, uid, kind, category.code, visibility, grade, source,
+                texts[Field.description] or "", texts[Field.address], status, times[Field.reported_at],
+                deadline, texts[Field.claim_name], texts[Field.claim_post], texts[Field.claim_unit],
+                times[Field.claimed_at], texts[Field.measures], texts[Field.rectified_by],
+                times[Field.rectified_at], texts[Field.verifier], times[Field.closed_at], road_code,
+                start_m, end_m,
+                None if geom is None else shapely.to_wkb(geom), None, None,
+            )
+        )  # fmt: skip
+    return records
+
+
+COLUMNS = (
+    "row_no", "uid", "kind", "category_code", "visibility", "grade", "source", "description", "address",
+    "status", "reported_at", "deadline", "claim_name", "claim_post", "claim_unit", "claimed_at", "measures",
+    "rectified_by", "rectified_at", "verifier", "closed_at", "road_code", "chainage_m", "end_chainage_m",
+    "wkb", "field", "reason",
+)  # fmt: skip
+
+
+def _uid(check: Checker, value: Any, first_row: dict[uuid.UUID, int], row: int) -> uuid.UUID | None:
+    s = cell(value)
+    if not s:
+        return None
+    try:
+        uid = uuid.UUID(s)
+    except ValueError:
+        raise check.fail(Field.uid, f"uid {s!r} is not a UUID") from None
+    if uid in first_row:
+        raise check.fail(Field.uid, f"duplicate uid (also row {first_row[uid]})")
+    first_row[uid] = row
+    return uid
+
+
+def _check_order(check: Checker, times: dict[Field, datetime | None]) -> None:
+    reported = times[Field.reported_at]
+    if reported is None:
+        return
+    for f in (Field.claimed_at, Field.rectified_at, Field.closed_at):
+        t = times[f]
+        if t is not None and t < reported:
+            raise check.fail(f, f"{t:%Y-%m-%d} is before the report date {reported:%Y-%m-%d}")

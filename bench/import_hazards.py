@@ -1,0 +1,257 @@
+"""Benchmark: the bulk import of 100,000 hazards from CSV and from GeoPackage.
+
+    python -m bench.import_hazards               # 100,000 rows
+    python -m bench.import_hazards --rows 20000
+
+A throwaway cluster of its own (var/pg-bench-import, port 54356 by default): migrated, the shipped
+geodata loaded, the ledger emptied. The rows are drawn on the shipped road network: a road by
+length, a chainage on it, the point there moved up to ~20 m off the road (so that most pins snap,
+some do not). The CSV has Chinese column names (mapped) and one row in ten located by road code +
+桩号 instead of lon/lat; the GeoPackage has points only. Each file is imported by the same function
+the API job and the CLI run (``app.imports.service.import_hazards``, mode valid-rows), and the time
+of each stage is printed, then rows/s. Finally the INSERT of the same rows is run again under
+EXPLAIN ANALYZE in a transaction that is rolled back, to print what each row trigger costs
+(``hazards_assign`` numbers each row and finds its county and township one row at a time).
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from rich.console import Console
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from app import migrate
+from app.cluster import Cluster
+from app.coords import Crs
+from app.imports.reading import ImportFormat
+from app.imports.service import ImportOptions, Mode, import_hazards
+from app.roads.chainage import format_chainage
+from app.settings import PROJECT_ROOT
+
+console = Console(width=120)
+CLUSTER_DIR = PROJECT_ROOT / "var" / "pg-bench-import"
+DATABASE = "hazardmap_bench_import"
+SEED = 20261128
+MAPPING = {
+    "经度": "lon", "纬度": "lat", "隐患类别": "category", "隐患等级": "grade", "隐患描述": "description",
+    "道路编号": "road_code", "桩号": "chainage",
+}  # fmt: skip
+
+POINTS_ON_ROADS = """
+WITH measured AS MATERIALIZED (
+    SELECT id, road_measured(geom, start_chainage_m, length_m) AS m FROM roads
+)
+SELECT ST_X(p.pt) AS lon, ST_Y(p.pt) AS lat
+  FROM unnest(CAST(:ids AS bigint[]), CAST(:chainages AS double precision[])) WITH ORDINALITY AS d(id, c, n)
+  JOIN measured USING (id),
+       LATERAL (SELECT road_point_at(measured.m, d.c) AS pt) AS p
+ ORDER BY d.n
+"""
+
+
+class StageClock:
+    """A ProgressSink that notes when each stage starts."""
+
+    def __init__(self) -> None:
+        self.marks: list[tuple[str, float]] = []
+
+    def stage(self, description: str, total: int | None = None) -> None:
+        self.marks.append((description, time.perf_counter()))
+
+    def advance(self, n: int = 1) -> None:
+        pass
+
+    def durations(self, end: float) -> list[tuple[str, float]]:
+        ends = [t for _, t in self.marks[1:]] + [end]
+        return [(name, stop - start) for (name, start), stop in zip(self.marks, ends, strict=True)]
+
+
+async def draw_rows(engine: AsyncEngine, n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(SEED)
+    async with engine.connect() as conn:
+        roads = (
+            await conn.execute(text("SELECT id, code, start_chainage_m, length_m FROM roads ORDER BY id"))
+        ).all()
+        categories = (
+            (await conn.execute(text("SELECT code FROM categories WHERE active ORDER BY code")))
+            .scalars()
+            .all()
+        )
+        lengths = np.array([r.length_m for r in roads])
+        pick = rng.choice(len(roads), size=n, p=lengths / lengths.sum())
+        starts = np.array([r.start_chainage_m for r in roads])[pick]
+        chainages = starts + rng.random(n) * lengths[pick]
+        ids = [int(roads[i].id) for i in pick]
+        points = (
+            await conn.execute(text(POINTS_ON_ROADS), {"ids": ids, "chainages": chainages.tolist()})
+        ).all()
+    lon = np.array([p.lon for p in points]) + rng.uniform(-0.0002, 0.0002, n)
+    lat = np.array([p.lat for p in points]) + rng.uniform(-0.0002, 0.0002, n)
+    return pd.DataFrame(
+        {
+            "经度": lon.round(6),
+            "纬度": lat.round(6),
+            "隐患类别": rng.choice(categories, n),
+            "隐患等级": rng.choice(["一般", "较大", "重大"], n, p=[0.8, 0.15, 0.05]),
+            "隐患描述": [f"批量导入测试 {i + 1}" for i in range(n)],
+            "道路编号": [roads[i].code for i in pick],
+            "桩号": [format_chainage(c) for c in chainages],
+        }
+    )
+
+
+def write_files(frame: pd.DataFrame, folder: Path) -> dict[ImportFormat, Path]:
+    csv_frame = frame.astype({"经度": object, "纬度": object})
+    by_chainage = np.arange(len(frame)) % 10 == 0  # one row in ten: road + 桩号, no lon/lat
+    csv_frame.loc[by_chainage, ["经度", "纬度"]] = ""
+    csv_frame.loc[~by_chainage, ["道路编号", "桩号"]] = ""
+    csv_path = folder / "hazards.csv"
+    csv_frame.to_csv(csv_path, index=False, encoding="utf-8-sig")
+    gpkg_path = folder / "hazards.gpkg"
+    gdf = gpd.GeoDataFrame(
+        frame.drop(columns=["经度", "纬度", "道路编号", "桩号"]),
+        geometry=shapely.points(frame["经度"], frame["纬度"]),
+        crs="EPSG:4326",
+    )
+    gdf.to_file(gpkg_path, driver="GPKG", layer="hazards")
+    return {ImportFormat.csv: csv_path, ImportFormat.gpkg: gpkg_path}
+
+
+async def empty_ledger(engine: AsyncEngine) -> None:
+    async with engine.begin() as conn:
+        await conn.execute(text("TRUNCATE hazard_events, hazards, ledger_counters RESTART IDENTITY CASCADE"))
+    async with engine.connect() as conn:
+        await conn.execution_options(isolation_level="AUTOCOMMIT")
+        await conn.execute(text("VACUUM ANALYZE hazards"))
+
+
+async def trigger_costs(engine: AsyncEngine, n: int) -> list[dict[str, Any]]:
+    """``n`` of the imported rows inserted again as a plain INSERT would (the trigger numbers and
+    places each row), under EXPLAIN ANALYZE, rolled back: what the per-row triggers cost."""
+    async with engine.connect() as conn, conn.begin() as tx:
+        await conn.execute(text("SELECT set_config('hazardmap.action', 'import', true)"))
+        plan = (
+            await conn.execute(
+                text(
+                    """EXPLAIN (ANALYZE, FORMAT JSON)
+                       INSERT INTO hazards (kind, category_code, visibility, grade, source, description,
+                                            status, road_id, chainage_m, geom, created_by)
+                       SELECT kind, category_code, visibility, grade, source, description, status,
+                              road_id, chainage_m, geom, 'bench' FROM hazards ORDER BY id LIMIT :n"""
+                ),
+                {"n": n},
+            )
+        ).scalar_one()
+        await tx.rollback()
+    top = (plan if isinstance(plan, list) else json.loads(plan))[0]
+    return [{"name": "INSERT (all)", "time": top["Execution Time"], "calls": n}] + [
+        {"name": t["Trigger Name"], "time": t["Time"], "calls": t["Calls"]}
+        for t in top.get("Triggers", [])
+        if not t["Trigger Name"].startswith("RI_")
+    ]
+
+
+async def measure(url: str, n: int) -> None:
+    from app.geodata.shipped import load_shipped
+
+    engine = create_async_engine(url)
+    try:
+        async with engine.connect() as conn:
+            has_roads = (await conn.execute(text("SELECT count(*) FROM roads"))).scalar_one()
+        if not has_roads:
+            console.print(f"==> shipped geodata: {(await load_shipped(engine)).summary()}")
+        t = time.perf_counter()
+        frame = await draw_rows(engine, n)
+        folder = Path(tempfile.mkdtemp(prefix="bench-import-"))
+        files = await asyncio.to_thread(write_files, frame, folder)
+        console.print(f"==> {n:,} rows drawn and written in {time.perf_counter() - t:.1f} s to {folder}")
+        results: dict[str, Any] = {"rows": n, "cpus": os.cpu_count(), "runs": {}}
+        for fmt, path in files.items():
+            await empty_ledger(engine)
+            clock = StageClock()
+            # The GeoPackage has its geometry: only the attribute columns are mapped.
+            mapping = (
+                MAPPING
+                if fmt is ImportFormat.csv
+                else {k: MAPPING[k] for k in ("隐患类别", "隐患等级", "隐患描述")}
+            )
+            options = ImportOptions(format=fmt, crs=Crs.wgs84, mapping=mapping, mode=Mode.valid_rows)
+            start = time.perf_counter()
+            outcome = await import_hazards(engine, path, options, actor="bench", progress=clock)
+            end = time.perf_counter()
+            total = end - start
+            console.print(
+                f"==> {fmt.value} ({path.stat().st_size / 1e6:.1f} MB): {outcome.summary} in {total:.1f} s "
+                f"= [bold]{outcome.rows_read / total:,.0f} rows/s[/]"
+            )
+            for name, seconds in clock.durations(end):
+                console.print(f"      {name:<52} {seconds:7.2f} s  {seconds / total:5.1%}")
+            async with engine.connect() as conn:
+                snapped = (
+                    await conn.execute(
+                        text("SELECT count(*) FILTER (WHERE road_id IS NOT NULL) FROM hazards")
+                    )
+                ).scalar_one()
+            console.print(f"      on a road (snapped or by 桩号): {snapped:,} of {outcome.rows_written:,}")
+            results["runs"][fmt.value] = {
+                "seconds": total, "rows_per_s": outcome.rows_read / total, "written": outcome.rows_written,
+                "refused": outcome.rows_refused, "stages": clock.durations(end),
+            }  # fmt: skip
+        results["insert_explain"] = {}
+        for sample in sorted({min(n, 5_000), min(n, 20_000)}):
+            costs = await trigger_costs(engine, sample)
+            console.print(
+                f"==> a plain INSERT of {sample:,} of these rows under EXPLAIN ANALYZE (rolled back):"
+            )
+            whole = costs[0]["time"]
+            for c in costs:
+                each = c["time"] / c["calls"] * 1000
+                share = c["time"] / whole
+                console.print(
+                    f"      {c['name']:<24} {c['time'] / 1000:7.2f} s  {share:5.1%}  {each:6.0f} µs/row"
+                )
+            results["insert_explain"][sample] = costs
+        console.print(f"    {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}")
+        out = PROJECT_ROOT / "bench" / "results" / f"import_hazards-{time.strftime('%Y%m%d-%H%M%S')}.json"
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(results, ensure_ascii=False, indent=2))
+    finally:
+        await engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rows", type=int, default=100_000)
+    parser.add_argument("--port", type=int, default=54356)
+    parser.add_argument("--keep", action="store_true", help="leave the cluster running afterwards")
+    args = parser.parse_args()
+    cluster = Cluster(path=CLUSTER_DIR, port=args.port)
+    cluster.up("postgres", fast=True)
+    try:
+        cluster.ensure_database(DATABASE)
+        url = cluster.url(DATABASE)
+        migrate.upgrade(url)
+        asyncio.run(measure(url, args.rows))
+    finally:
+        if not args.keep:
+            cluster.stop()
+
+
+if __name__ == "__main__":
+    main()
