@@ -31,12 +31,31 @@ async def test_landing_conformance_collections(client: httpx.AsyncClient, engine
     assert rels["data"] == "http://testserver/ogc/collections"
     assert rels["service-desc"] == "http://testserver/openapi.json"
     conf = (await client.get("/ogc/conformance")).json()["conformsTo"]
-    assert sorted(c.rsplit("/", 1)[1] for c in conf) == ["core", "geojson"]
+    assert sorted(c.rsplit("/", 1)[1] for c in conf) == sorted(
+        [
+            *("core", "geojson", "html", "crs", "queryables", "filter", "features-filter"),
+            *("cql2-text", "cql2-json", "basic-cql2", "advanced-comparison-operators"),
+            *("basic-spatial-functions", "basic-spatial-functions-plus", "spatial-functions"),
+            "property-property",
+        ]
+    )
     cols = (await client.get("/ogc/collections")).json()["collections"]
     assert [c["id"] for c in cols] == ["hazards", "segments", "roads", "jurisdictions"]
     one = (await client.get("/ogc/collections/roads")).json()
     assert one["itemType"] == "feature"
-    assert {link["rel"] for link in one["links"]} == {"self", "items"}
+    assert [link["rel"] for link in one["links"]] == [
+        "self",
+        "alternate",
+        "items",
+        "items",
+        "http://www.opengis.net/def/rel/ogc/1.0/queryables",
+    ]
+    assert one["crs"] == [
+        "http://www.opengis.net/def/crs/OGC/1.3/CRS84",
+        "http://www.opengis.net/def/crs/EPSG/0/4326",
+        "http://www.opengis.net/def/crs/EPSG/0/4490",
+    ]
+    assert one["storageCrs"] == "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
     assert (await client.get("/ogc/collections/crashes")).status_code == 404
     assert (await client.get("/ogc/collections/crashes/items")).status_code == 404
 
@@ -51,7 +70,7 @@ async def test_items_paging(client: httpx.AsyncClient, ledger: list[dict[str, An
     assert "prev" not in links
     second = (await client.get(links["next"])).json()
     assert [f["id"] for f in second["features"]] == [ledger[2]["id"]]
-    assert {link["rel"] for link in second["links"]} == {"self", "prev"}
+    assert {link["rel"] for link in second["links"]} == {"self", "alternate", "prev", "collection"}
     # Above the maximum, the limit is lowered rather than refused.
     r = await client.get("/ogc/collections/hazards/items", params={"limit": 10**9})
     assert r.status_code == 200 and r.json()["numberReturned"] == 3
@@ -84,7 +103,7 @@ async def test_one_item(client: httpx.AsyncClient, ledger: list[dict[str, Any]])
     assert r.status_code == 200 and r.headers["content-type"] == "application/geo+json"
     body = r.json()
     assert body["properties"]["ledger_no"] == a["properties"]["ledger_no"]
-    assert {link["rel"] for link in body["links"]} == {"self", "collection"}
+    assert {link["rel"] for link in body["links"]} == {"self", "alternate", "collection"}
     assert (await client.get(f"/ogc/collections/segments/items/{a['id']}")).status_code == 404
     assert (await client.get("/ogc/collections/hazards/items/abc")).status_code == 404
     assert (await client.get("/ogc/collections/roads/items/0")).status_code == 404
