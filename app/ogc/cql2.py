@@ -21,6 +21,7 @@ from enum import StrEnum
 from typing import Any
 
 import lark
+import numpy as np
 import shapely
 import shapely.geometry
 from pygeofilter import ast, values
@@ -204,7 +205,9 @@ class Translation:
             except (ValueError, TypeError, KeyError, AttributeError) as exc:
                 raise _bad(f"not a valid geometry: {str(exc)[:200]}") from exc
         elif isinstance(node, values.Envelope):
-            geom = shapely.box(node.x1, node.y1, node.x2, node.y2)
+            # pygeofilter 0.4.0's cql2-json parser fills Envelope(x1, x2, y1, y2) positionally from
+            # the bbox array [minx, miny, maxx, maxy]; the test of cql2-json's bbox pins this.
+            geom = shapely.box(node.x1, node.x2, node.y1, node.y2)
         elif isinstance(node, ast.Function) and node.name.lower() == "bbox":
             args = node.arguments
             if len(args) not in (4, 6) or not all(isinstance(a, int | float) for a in args):
@@ -213,7 +216,7 @@ class Translation:
             geom = shapely.box(args[0], args[1], args[half], args[half + 1])
         else:
             raise _bad(f"{_describe(node)} is not a geometry")
-        if geom.is_empty or not bool(shapely.is_finite(shapely.get_coordinates(geom)).all()):
+        if geom.is_empty or not bool(np.isfinite(shapely.get_coordinates(geom)).all()):
             raise _bad("the geometry is empty or has coordinates that are not finite numbers")
         stored = crs_.to_storage(geom, self.filter_crs)
         name = f"cql{len(self.params)}"
