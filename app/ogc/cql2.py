@@ -136,9 +136,9 @@ class Translation:
                 raise _bad("BETWEEN compares numbers only")
             return f"({left} {'NOT BETWEEN' if node.not_ else 'BETWEEN'} {low} AND {high})"
         if isinstance(node, ast.IsNull):
-            sql = self._property(node.lhs).sql if isinstance(node.lhs, ast.Attribute) else None
-            if sql is None:
+            if not isinstance(node.lhs, ast.Attribute):
                 raise _bad("IS NULL applies to a property")
+            sql = self._property(node.lhs).sql
             return f"({sql} IS {'NOT NULL' if node.not_ else 'NULL'})"
         if type(node) in _SPATIAL:
             return f"{_SPATIAL[type(node)]}({self.geometry(node.lhs)}, {self.geometry(node.rhs)})"
@@ -146,7 +146,9 @@ class Translation:
 
     def _check(self, a: Type, b: Type, node: Any) -> None:
         if Type.geometry in (a, b):
-            raise _bad(f"{_describe(node)} does not compare geometries; use a spatial function (S_INTERSECTS…)")
+            raise _bad(
+                f"{_describe(node)} does not compare geometries; use a spatial function (S_INTERSECTS…)"
+            )
         if not _same_kind(a, b):
             raise _bad(f"{_describe(node)} compares a {a.value} with a {b.value}")
 

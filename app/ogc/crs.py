@@ -92,4 +92,3 @@ def bbox(field_name: str, raw: str | None, crs: OgcCrs) -> tuple[float, float, f
     box = to_wgs84(shapely.box(x1, y1, x2, y2), crs.datum)
     minx, miny, maxx, maxy = shapely.bounds(box)
     return (float(minx), float(miny), float(maxx), float(maxy))
-

@@ -8,8 +8,8 @@ from typing import Any
 
 from fastapi import Request, Response
 
-from app.maps import i18n
 from app.geojson import public_url
+from app.maps import i18n
 from app.maps.router import _render
 from app.maps.service import _basemap
 from app.ogc.crs import OgcCrs
@@ -103,9 +103,7 @@ def items(
     return _page(request, "items.html", context, headers)
 
 
-def item(
-    request: Request, cid: str, title: str, body: str, crs: OgcCrs, headers: dict[str, str]
-) -> Response:
+def item(request: Request, cid: str, title: str, body: str, crs: OgcCrs, headers: dict[str, str]) -> Response:
     feature = json.loads(body)
     context = {
         "cid": cid,
@@ -114,7 +112,10 @@ def item(
         "json_href": _link(feature, "alternate", "application/geo+json") or _link(feature, "self"),
         "config": {
             "page": "ogc-item",
-            "features": {"type": "FeatureCollection", "features": [feature if not crs.lat_first else _flip_one(feature)]},
+            "features": {
+                "type": "FeatureCollection",
+                "features": [feature if not crs.lat_first else _flip_one(feature)],
+            },
         },
     }
     return _page(request, "item.html", context, headers)

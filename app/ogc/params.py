@@ -12,8 +12,8 @@ from fastapi import Depends, Query
 from app.deps import Paging
 from app.errors import invalid
 from app.hazards.service import beijing_if_naive
-from app.ogc import crs as ogc_crs
 from app.ogc import cql2
+from app.ogc import crs as ogc_crs
 from app.ogc.cql2 import FilterLang
 from app.ogc.crs import OgcCrs
 from app.ogc.queryables import Queryable
@@ -128,7 +128,8 @@ def _selection(
         str | None, Query(alias="filter-lang", description="cql2-text (default) or cql2-json.")
     ] = None,
     filter_crs: Annotated[
-        str | None, Query(alias="filter-crs", description="The CRS of the filter's geometries (CRS84 by default).")
+        str | None,
+        Query(alias="filter-crs", description="The CRS of the filter's geometries (CRS84 by default)."),
     ] = None,
 ) -> Selection:
     box_crs = ogc_crs.parse("bbox-crs", bbox_crs)

@@ -51,13 +51,21 @@ def _q(sql: str, type_: Type, title: str, enum: tuple[str, ...] = (), geometry: 
     return Queryable(sql, type_, title, enum, geometry)
 
 
-S, I, N, B, D, T, G = Type.string, Type.integer, Type.number, Type.boolean, Type.date, Type.timestamp, Type.geometry
+S, INT, N, B, D, T, G = (
+    Type.string,
+    Type.integer,
+    Type.number,
+    Type.boolean,
+    Type.date,
+    Type.timestamp,
+    Type.geometry,
+)
 
 
 def _hazards(geometry_type: str) -> dict[str, Queryable]:
     return {
         "geometry": _q("h.geom", G, "位置 Location", geometry=geometry_type),
-        "id": _q("h.id", I, "编号 Id"),
+        "id": _q("h.id", INT, "编号 Id"),
         "ledger_no": _q("h.ledger_no", S, "隐患编号 Ledger number"),
         "category": _q("h.category_code", S, "隐患类别 Category code"),
         "visibility": _q("h.visibility", S, "显性/隐性 Visibility", tuple(Visibility.codes())),
@@ -71,7 +79,7 @@ def _hazards(geometry_type: str) -> dict[str, Queryable]:
         "road_code": _q("(SELECT r.code FROM roads r WHERE r.id = h.road_id)", S, "道路编号 Road code"),
         "chainage_m": _q("h.chainage_m", N, "桩号(米) Chainage in metres"),
         "end_chainage_m": _q("h.end_chainage_m", N, "终点桩号(米) End chainage in metres"),
-        "direction": _q("h.direction", I, "方向 Direction (1, 2, 3)"),
+        "direction": _q("h.direction", INT, "方向 Direction (1, 2, 3)"),
         "reported_at": _q("h.reported_at", T, "发现时间 Reported at"),
         "deadline": _q("h.deadline", D, "整改时限 Deadline"),
         "supervised": _q("(h.supervision_level IS NOT NULL)", B, "是否挂牌督办 Supervised"),
@@ -87,7 +95,7 @@ QUERYABLES: dict[str, dict[str, Queryable]] = {
     "segments": _hazards("linestring"),
     "roads": {
         "geometry": _q("r.geom", G, "线形 Line", geometry="multilinestring"),
-        "id": _q("r.id", I, "编号 Id"),
+        "id": _q("r.id", INT, "编号 Id"),
         "code": _q("r.code", S, "道路编号 Route code"),
         "name": _q("r.name", S, "名称 Name"),
         "class": _q("r.road_class", S, "道路等级 Class", tuple(RoadClass.codes())),

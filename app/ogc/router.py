@@ -79,7 +79,8 @@ COLLECTIONS: dict[str, dict[str, str]] = {
 }
 Csv = "One or several: repeat the parameter or separate values with commas."
 Format = Annotated[
-    str | None, Query(alias="f", description="json (GeoJSON/JSON) or html; by default from the Accept header.")
+    str | None,
+    Query(alias="f", description="json (GeoJSON/JSON) or html; by default from the Accept header."),
 ]
 
 
@@ -260,9 +261,7 @@ def _one_links(request: Request, cid: str, fid: str) -> list[dict[str, Any]]:
     ]
 
 
-def _respond_one(
-    request: Request, cid: str, feature: str, fid: str, crs: OgcCrs, f: str | None
-) -> Response:
+def _respond_one(request: Request, cid: str, feature: str, fid: str, crs: OgcCrs, f: str | None) -> Response:
     """The feature PostGIS wrote, with the self and collection links Part 1 asks of it."""
     links = _one_links(request, cid, fid)
     text = f'{feature.rstrip()[:-1]},"links":{json.dumps(links, ensure_ascii=False)}}}'
@@ -276,7 +275,7 @@ def _no_bbox(fn: Any) -> Any:
     sig = inspect.signature(fn, eval_str=True)  # the hazards module postpones its annotations
 
     def filters(**kwargs: Any) -> HazardFilter:
-        return fn(bbox=None, **kwargs)  # type: ignore[no-any-return]
+        return fn(bbox=None, **kwargs)
 
     filters.__signature__ = sig.replace(  # type: ignore[attr-defined]
         parameters=[p for p in sig.parameters.values() if p.name != "bbox"]

@@ -28,7 +28,9 @@ async def ledger(client: httpx.AsyncClient) -> list[dict[str, Any]]:
         await create(
             client,
             "hazards",
-            point(LIUYUAN, reported_at="2026-02-01T08:00:00+08:00", deadline="2026-05-01", grade="significant"),
+            point(
+                LIUYUAN, reported_at="2026-02-01T08:00:00+08:00", deadline="2026-05-01", grade="significant"
+            ),
         ),
         await create(client, "hazards", point(BOJIQIAO, address="博济桥 十字路口")),
         await create(client, "hazards", point(YANTA, description="坡度100%_急弯", grade="major")),
@@ -57,7 +59,10 @@ CASES: list[tuple[str, Callable[[dict[str, Any], Any], bool]]] = [
     ("grade = 'major'", lambda p, g: p["grade"] == "major"),
     ("grade <> 'major'", lambda p, g: p["grade"] != "major"),
     ("county = '371502' AND grade = 'major'", lambda p, g: p["county"] == "371502" and p["grade"] == "major"),
-    ("county = '371521' OR grade = 'significant'", lambda p, g: p["county"] == "371521" or p["grade"] == "significant"),
+    (
+        "county = '371521' OR grade = 'significant'",
+        lambda p, g: p["county"] == "371521" or p["grade"] == "significant",
+    ),
     ("NOT (grade = 'major')", lambda p, g: p["grade"] != "major"),
     ("grade IN ('major', 'significant')", lambda p, g: p["grade"] in ("major", "significant")),
     ("grade NOT IN ('major')", lambda p, g: p["grade"] != "major"),
@@ -68,8 +73,14 @@ CASES: list[tuple[str, Callable[[dict[str, Any], Any], bool]]] = [
     ("address IS NULL", lambda p, g: p["address"] is None),
     ("address IS NOT NULL", lambda p, g: p["address"] is not None),
     ("deadline IS NULL", lambda p, g: p["deadline"] is None),
-    ("deadline < DATE('2026-06-01')", lambda p, g: p["deadline"] is not None and p["deadline"] < "2026-06-01"),
-    ("deadline >= DATE('2026-06-01')", lambda p, g: p["deadline"] is not None and p["deadline"] >= "2026-06-01"),
+    (
+        "deadline < DATE('2026-06-01')",
+        lambda p, g: p["deadline"] is not None and p["deadline"] < "2026-06-01",
+    ),
+    (
+        "deadline >= DATE('2026-06-01')",
+        lambda p, g: p["deadline"] is not None and p["deadline"] >= "2026-06-01",
+    ),
     (
         "reported_at < TIMESTAMP('2026-03-01T00:00:00Z')",
         lambda p, g: _at(p) < datetime.fromisoformat("2026-03-01T00:00:00+00:00"),
@@ -79,10 +90,15 @@ CASES: list[tuple[str, Callable[[dict[str, Any], Any], bool]]] = [
         lambda p, g: _at(p) >= datetime.fromisoformat("2026-03-01T00:00:00+00:00"),
     ),
     ("supervised = false", lambda p, g: p["supervised"] is False),
-    ("S_INTERSECTS(geometry, POLYGON((115.9 36.4, 116.0 36.4, 116.0 36.5, 115.9 36.5, 115.9 36.4)))",
-     lambda p, g: BOX.intersects(g)),
+    (
+        "S_INTERSECTS(geometry, POLYGON((115.9 36.4, 116.0 36.4, 116.0 36.5, 115.9 36.5, 115.9 36.4)))",
+        lambda p, g: BOX.intersects(g),
+    ),
     ("S_INTERSECTS(geometry, BBOX(115.9, 36.4, 116.0, 36.5))", lambda p, g: BOX.intersects(g)),
-    ("S_WITHIN(geometry, BBOX(115.5, 36.0, 116.0, 36.5))", lambda p, g: shapely.box(115.5, 36.0, 116.0, 36.5).contains(g)),
+    (
+        "S_WITHIN(geometry, BBOX(115.5, 36.0, 116.0, 36.5))",
+        lambda p, g: shapely.box(115.5, 36.0, 116.0, 36.5).contains(g),
+    ),
     ("S_DISJOINT(geometry, BBOX(115.9, 36.4, 116.0, 36.5))", lambda p, g: not BOX.intersects(g)),
     (
         f"S_EQUALS(geometry, POINT({GULOU[0]} {GULOU[1]}))",
@@ -100,7 +116,10 @@ CASES: list[tuple[str, Callable[[dict[str, Any], Any], bool]]] = [
 
 @pytest.mark.parametrize(("cql", "keep"), CASES, ids=[c for c, _ in CASES])
 async def test_cql2_text(
-    client: httpx.AsyncClient, ledger: list[dict[str, Any]], cql: str, keep: Callable[[dict[str, Any], Any], bool]
+    client: httpx.AsyncClient,
+    ledger: list[dict[str, Any]],
+    cql: str,
+    keep: Callable[[dict[str, Any], Any], bool],
 ) -> None:
     expected = _expected(ledger, keep)
     assert await _ids(client, cql) == expected
@@ -161,7 +180,8 @@ async def test_filter_with_other_parameters_and_paging(
 async def test_other_collections(client: httpx.AsyncClient, ledger: list[dict[str, Any]]) -> None:
     s = await create(client, "segments", segment([(115.95, 36.455), (115.96, 36.456)]))
     r = await client.get(
-        "/ogc/collections/segments/items", params={"filter": "S_CROSSES(geometry, LINESTRING(115.955 36.45, 115.955 36.46))"}
+        "/ogc/collections/segments/items",
+        params={"filter": "S_CROSSES(geometry, LINESTRING(115.955 36.45, 115.955 36.46))"},
     )
     assert [f["id"] for f in r.json()["features"]] == [s["id"]]
     r = await client.get(
