@@ -52,7 +52,9 @@ async def test_items_and_item_pages_show_the_values(client: httpx.AsyncClient) -
     r = await client.get("/ogc/collections/hazards/items", params={"f": "html", "filter": "grade = 'major'"})
     assert a["properties"]["ledger_no"] in r.text and "东昌路口 缺减速带" in r.text
     assert re.search(r'id="hm-ogc-matched">1<', r.text)
-    one = await client.get(f"/ogc/collections/hazards/items/{a['id']}", params={"f": "html", "crs": "EPSG:4490"})
+    one = await client.get(
+        f"/ogc/collections/hazards/items/{a['id']}", params={"f": "html", "crs": "EPSG:4490"}
+    )
     assert one.status_code == 200 and a["properties"]["ledger_no"] in one.text
     assert one.headers["content-crs"] == "<http://www.opengis.net/def/crs/EPSG/0/4490>"
 
@@ -61,8 +63,12 @@ async def test_items_page_in_chromium(live_server: str) -> None:
     # Segments: the GDAL test counts the hazards of this shared live database.
     async with httpx.AsyncClient(base_url=live_server) as http:
         made = [
-            await create(http, "segments", segment([(115.95, 36.455), (115.96, 36.456)], description="东昌路段")),
-            await create(http, "segments", segment([(115.97, 36.44), (115.99, 36.43)], description="柳园路段")),
+            await create(
+                http, "segments", segment([(115.95, 36.455), (115.96, 36.456)], description="东昌路段")
+            ),
+            await create(
+                http, "segments", segment([(115.97, 36.44), (115.99, 36.43)], description="柳园路段")
+            ),
         ]
     ids = ", ".join(str(s["id"]) for s in made)
     async with async_playwright() as pw:
@@ -85,7 +91,10 @@ async def test_items_page_in_chromium(live_server: str) -> None:
             assert await page.locator("#hm-ogc-features").inner_text() != ""
             for s in made:
                 assert s["properties"]["ledger_no"] in await page.locator("#hm-ogc-features").inner_text()
-            assert await page.locator("header h1").inner_text() == "OGC API – 要素服务 · 事故易发多发路段 Accident-prone segments · 要素"
+            assert (
+                await page.locator("header h1").inner_text()
+                == "OGC API – 要素服务 · 事故易发多发路段 Accident-prone segments · 要素"
+            )
             assert errors == []
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             await page.screenshot(path=str(SCREENSHOTS / "ogc-items.png"))
