@@ -218,6 +218,10 @@ async def one_collection(
     responses={200: {"content": {SCHEMA_JSON: {}}}, **problems(404)},
 )
 async def queryables(request: Request, collection_id: str) -> Response:
+    """The allow-list of a CQL2 filter, as Part 3's JSON Schema.
+
+    Permission: whoever may read the collection's items (the OGC API is read-only).
+    """
     _known(collection_id)
     body = schema(collection_id, public_url(request).split("?", 1)[0])
     return Response(json.dumps(body, ensure_ascii=False), media_type=SCHEMA_JSON)
