@@ -263,3 +263,22 @@ async def test_injection_is_harmless(
     else:
         assert r.json()["errors"][0]["field"] == "filter"
     assert (await client.get(ITEMS, params={"limit": 100})).json()["numberMatched"] == len(ledger)
+
+
+async def test_touches_and_overlaps(client: httpx.AsyncClient, engine: Any) -> None:
+    line = [(115.95, 36.45), (115.97, 36.45)]  # along a parallel: the overlaps below are exact
+    s = await create(client, "segments", segment(line))
+    other = await create(client, "segments", segment([(115.90, 36.47), (115.91, 36.47)]))
+    touching = "LINESTRING(115.97 36.45, 115.97 36.46)"
+    overlapping = "LINESTRING(115.96 36.45, 115.98 36.45)"
+    cases = {
+        f"S_TOUCHES(geometry, {touching})": touching,
+        f"S_OVERLAPS(geometry, {overlapping})": overlapping,
+    }
+    for cql, wkt in cases.items():
+        literal = shapely.from_wkt(wkt)
+        fn = shapely.touches if cql.startswith("S_TOUCHES") else shapely.overlaps
+        expected = [f["id"] for f in (s, other) if fn(shape(f["geometry"]), literal)]
+        assert expected == [s["id"]]
+        r = await client.get("/ogc/collections/segments/items", params={"filter": cql})
+        assert [f["id"] for f in r.json()["features"]] == expected
