@@ -45,7 +45,8 @@ async def export(
         Query(
             alias="format",
             description="geojson (RFC 7946), geojsonseq (RFC 8142), csv (UTF-8 with BOM; WKT and "
-            "longitude/latitude), gpkg, shp (a zip with .prj and .cpg, UTF-8), kml.",
+            "longitude/latitude), gpkg, shp (a zip with .prj and .cpg, UTF-8), kml, xlsx (Chinese "
+            "headers; 经度/纬度 for points, WKT for segments).",
         ),
     ] = Format.geojson,
     collection: Annotated[

@@ -5,13 +5,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
 from app.deps import Paging
 from app.errors import invalid
 from app.hazards.service import beijing_if_naive
+from app.ogc import cql2
+from app.ogc import crs as ogc_crs
+from app.ogc.cql2 import FilterLang
+from app.ogc.crs import OgcCrs
+from app.ogc.queryables import Queryable
 from app.settings import get_settings
 
 DEFAULT_LIMIT = 10  # the OGC API's usual default
@@ -82,3 +87,63 @@ def _datetime(
 
 
 DateTime = Annotated[Interval | None, Depends(_datetime)]
+
+
+@dataclass(frozen=True)
+class Selection:
+    """What Parts 2 and 3 add to every items request: the answer's CRS, a box in its own CRS, and
+    a CQL2 filter (in ``filter-crs``)."""
+
+    crs: OgcCrs
+    bbox: tuple[float, float, float, float] | None
+    filter: str | None
+    filter_lang: FilterLang
+    filter_crs: OgcCrs
+
+    def where(self, queryables: dict[str, Queryable]) -> tuple[str, dict[str, Any]] | None:
+        if self.filter is None:
+            return None
+        return cql2.where(self.filter, self.filter_lang, queryables, self.filter_crs)
+
+
+def _selection(
+    crs: Annotated[
+        str | None, Query(description="The CRS of the answer's coordinates (one of the collection's `crs`).")
+    ] = None,
+    bbox: Annotated[
+        str | None,
+        Query(description="minLon,minLat,maxLon,maxLat in CRS84; in the axis order of `bbox-crs` if given."),
+    ] = None,
+    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="The CRS of `bbox`.")] = None,
+    filter_: Annotated[
+        str | None,
+        Query(
+            alias="filter",
+            description="A CQL2 filter over the collection's queryables, e.g. "
+            "`grade = 'major' AND S_INTERSECTS(geometry, POLYGON((115.9 36.4, 116.1 36.4, 116.1 36.5, "
+            "115.9 36.4)))`.",
+        ),
+    ] = None,
+    filter_lang: Annotated[
+        str | None, Query(alias="filter-lang", description="cql2-text (default) or cql2-json.")
+    ] = None,
+    filter_crs: Annotated[
+        str | None,
+        Query(alias="filter-crs", description="The CRS of the filter's geometries (CRS84 by default)."),
+    ] = None,
+) -> Selection:
+    box_crs = ogc_crs.parse("bbox-crs", bbox_crs)
+    lang = filter_lang.strip().lower() if filter_lang else FilterLang.text.value
+    if lang not in {v.value for v in FilterLang}:
+        raise ogc_crs.bad("filter-lang", f"{filter_lang!r} is not supported; use cql2-text or cql2-json")
+    text_ = filter_.strip() if filter_ else None
+    return Selection(
+        crs=ogc_crs.parse("crs", crs),
+        bbox=ogc_crs.bbox("bbox", bbox, box_crs),
+        filter=text_ or None,
+        filter_lang=FilterLang(lang),
+        filter_crs=ogc_crs.parse("filter-crs", filter_crs),
+    )
+
+
+Select = Annotated[Selection, Depends(_selection)]

@@ -123,3 +123,57 @@ async def test_bad_input(client: httpx.AsyncClient, engine: Any) -> None:
     assert r.status_code == 422 and r.headers["content-type"] == "application/problem+json"
     r = await client.get("/api/v1/export", params={"county": "999999"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "county"
+
+
+async def test_xlsx_reads_back_to_the_database_values(
+    client: httpx.AsyncClient, ledger: list[dict[str, Any]], tmp_path: Path, engine: Any
+) -> None:
+    from openpyxl import load_workbook
+    from sqlalchemy import text
+
+    from app.exports.formats import CSV_COLUMNS, XLSX_HEADERS
+
+    path = await fetch(client, tmp_path, "xlsx")
+    assert path.name.endswith(".xlsx")
+    ws = load_workbook(path, read_only=True).active
+    rows = list(ws.iter_rows(values_only=True))
+    assert list(rows[0]) == [XLSX_HEADERS[c] for c in CSV_COLUMNS]
+    assert rows[0][:3] == ("编号", "唯一标识", "隐患编号")
+    cells = [dict(zip(CSV_COLUMNS, r, strict=True)) for r in rows[1:]]
+    points = [f for f in ledger if f["geometry"]["type"] == "Point"]
+    assert [c["id"] for c in cells] == [f["id"] for f in points]
+    async with engine.connect() as conn:
+        db = {
+            r.id: r
+            for r in await conn.execute(
+                text(
+                    "SELECT id, ledger_no, grade, description, address, ST_X(geom) AS x, ST_Y(geom) AS y, "
+                    "ST_AsText(geom, 7) AS wkt, version FROM hazards WHERE kind = 'point'"
+                )
+            )
+        }
+    for cell, feature in zip(cells, points, strict=True):
+        row = db[cell["id"]]
+        # An empty text is an empty cell: a spreadsheet has no other way to write it.
+        assert (cell["ledger_no"], cell["grade"], cell["description"] or "") == (
+            row.ledger_no,
+            row.grade,
+            row.description,
+        )
+        assert cell["address"] == row.address and cell["version"] == row.version
+        assert cell["longitude"] == pytest.approx(row.x, abs=1e-7) and cell["latitude"] == pytest.approx(
+            row.y, abs=1e-7
+        )
+        assert cell["wkt"] == row.wkt
+        for name in ("uid", "category", "county_name", "reported_at", "status", "demo"):
+            assert cell[name] == feature["properties"][name], name
+    # Segments: no longitude/latitude, the line as WKT.
+    path = await fetch(client, tmp_path, "xlsx", collection="segments")
+    rows = list(load_workbook(path, read_only=True).active.iter_rows(values_only=True))
+    seg = dict(zip(CSV_COLUMNS, rows[1], strict=True))
+    assert (seg["longitude"], seg["latitude"]) == (None, None)
+    assert seg["wkt"] == "LINESTRING(115.95 36.455,115.96 36.456)"
+    # Filters apply as to the other formats.
+    path = await fetch(client, tmp_path, "xlsx", grade="major")
+    rows = list(load_workbook(path, read_only=True).active.iter_rows(values_only=True))
+    assert [r[0] for r in rows[1:]] == [ledger[0]["id"]]
