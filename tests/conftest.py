@@ -22,7 +22,7 @@ from contextlib import contextmanager
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
 from app import migrate
 from app.cluster import Cluster
@@ -91,13 +91,18 @@ async def _empty_hazards(request: pytest.FixtureRequest) -> AsyncIterator[None]:
         return
     eng: AsyncEngine = request.getfixturevalue("engine")
     async with eng.begin() as conn:
-        # TRUNCATE does not fire the row triggers that keep the history append-only.
-        await conn.execute(
-            text(
-                "TRUNCATE accident_prone_candidates, crashes, hazard_events, hazard_photos, hazards,"
-                " ledger_counters RESTART IDENTITY"
-            )
+        await empty_ledger(conn)
+
+
+async def empty_ledger(conn: AsyncConnection) -> None:
+    """Empty every table a test may fill through the ledger, crashes, photos and imports."""
+    # TRUNCATE does not fire the row triggers that keep the history append-only.
+    await conn.execute(
+        text(
+            "TRUNCATE accident_prone_candidates, crashes, hazard_events, hazard_photos, hazards,"
+            " ledger_counters, import_jobs RESTART IDENTITY"
         )
+    )
 
 
 @pytest.fixture

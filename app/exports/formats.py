@@ -54,7 +54,13 @@ KINDS = {
 }
 STREAMED = frozenset({Format.geojson, Format.geojsonseq, Format.csv})
 RS = "\x1e"  # RFC 8142: each GeoJSON text of a sequence begins with RS and ends with LF
-CSV_COLUMNS = [*HazardProperties.model_fields, "longitude", "latitude", "wkt"]
+# `duplicates` (the reports merged into a hazard) is answered for one hazard only, never in a list.
+CSV_COLUMNS = [
+    *(name for name in HazardProperties.model_fields if name != "duplicates"),
+    "longitude",
+    "latitude",
+    "wkt",
+]
 # The spreadsheet's headers: the ledger's words (app/ledger uses the same for its own columns).
 XLSX_HEADERS = {
     "id": "编号",
@@ -84,6 +90,7 @@ XLSX_HEADERS = {
     "deadline": "整改时限",
     "created_at": "创建时间",
     "updated_at": "更新时间",
+    "duplicate_of": "重复于(编号)",
     "version": "版本",
     "demo": "演示数据",
     "longitude": "经度",

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.conftest import empty_ledger
 from tests.hazards.conftest import GULOU, point
 
 ADMIN = {"X-Hazardmap-User": "admin-li"}
@@ -21,12 +22,7 @@ async def _seeded_categories_again(engine: AsyncEngine) -> AsyncIterator[None]:
     """Put the shared database's categories back as seeded (their triggers refuse this to the service)."""
     yield
     async with engine.begin() as conn:
-        await conn.execute(
-            text(
-                "TRUNCATE accident_prone_candidates, crashes, hazard_events, hazards, ledger_counters"
-                " RESTART IDENTITY"
-            )
-        )
+        await empty_ledger(conn)
         await conn.execute(text("SET LOCAL session_replication_role = replica"))
         await conn.execute(text("DELETE FROM category_events"))
         await conn.execute(text("DELETE FROM categories WHERE code IN ('XL06', 'QT01', 'QT02')"))
