@@ -5,7 +5,8 @@ sends only list-endpoint boxes): the tipg comparison sends items and tile reques
 
 ``--concurrency`` clients each keep one HTTP/1.1 connection and send one request after another,
 taking the next path from the shared list (cycling), until ``--requests`` have been sent or
-``--seconds`` have passed. Prints one JSON object: latencies in ms, wall time, errors, bytes.
+``--seconds`` have passed. Prints one JSON object: latencies in ms, wall time, errors, and the
+bytes received on the wire (compressed, if the server compressed).
 """
 
 from __future__ import annotations
@@ -21,30 +22,44 @@ from typing import Any
 import httpx
 
 
-async def run(base: str, paths: list[str], concurrency: int, requests: int, seconds: float) -> dict[str, Any]:
+async def run(
+    base: str,
+    paths: list[str],
+    concurrency: int,
+    requests: int,
+    seconds: float,
+    encoding: str = "gzip, deflate",
+    request_timeout: float = 120,
+) -> dict[str, Any]:
     latencies: list[float] = []
     errors: list[str] = []
     received = 0
+    compressed = 0
     taken = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
+    # Accept-Encoding as a browser sends it ("gzip, deflate"), or "identity" to ask for none.
+    headers = {"Accept-Encoding": encoding}
+    client = httpx.AsyncClient(base_url=base, limits=limits, timeout=request_timeout, headers=headers)
+    async with client:
         start = time.perf_counter()
         deadline = start + seconds
 
         async def client_loop() -> None:
-            nonlocal taken, received
+            nonlocal taken, received, compressed
             while taken < requests and time.perf_counter() < deadline:
                 path = paths[taken % len(paths)]
                 taken += 1
                 t0 = time.perf_counter()
                 try:
                     r = await client.get(path)
-                    body = r.content
+                    body = r.content  # decompressed, as the client uses it
+                    wire = int(r.headers.get("content-length", len(body)))
                 except httpx.HTTPError as exc:
                     errors.append(f"{type(exc).__name__}: {exc}")
                     continue
                 latencies.append((time.perf_counter() - t0) * 1000)
-                received += len(body)
+                received += wire
+                compressed += "content-encoding" in r.headers
                 if r.status_code not in (200, 204):
                     errors.append(f"HTTP {r.status_code} {path}: {body[:200]!r}")
 
@@ -56,6 +71,7 @@ async def run(base: str, paths: list[str], concurrency: int, requests: int, seco
         "errors": errors[:20],
         "error_count": len(errors),
         "bytes": received,
+        "compressed": compressed,
     }
 
 
@@ -66,9 +82,13 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--concurrency", type=int, default=1)
     p.add_argument("--requests", type=int, default=200)
     p.add_argument("--seconds", type=float, default=10.0)
+    p.add_argument("--encoding", default="gzip, deflate", help="Accept-Encoding (identity: none)")
+    p.add_argument("--timeout", type=float, default=120, help="seconds one request may take")
     args = p.parse_args(argv)
     paths = json.loads(args.paths.read_text())
-    result = asyncio.run(run(args.base, paths, args.concurrency, args.requests, args.seconds))
+    result = asyncio.run(
+        run(args.base, paths, args.concurrency, args.requests, args.seconds, args.encoding, args.timeout)
+    )
     json.dump(result, sys.stdout)
 
 
