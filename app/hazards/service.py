@@ -19,6 +19,7 @@ from geojson_pydantic import LineString, Point
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.permissions import Principal, check_county
 from app.coords import Crs, to_wgs84
 from app.deps import Paging
 from app.errors import Conflict, FieldError, Gone, InvalidInput, NotFound, PreconditionFailed, invalid
@@ -123,7 +124,10 @@ async def history(session: AsyncSession, kind: HazardKind, hazard_id: int) -> st
 
 
 # -- writing ---------------------------------------------------------------------------------------
-async def create(session: AsyncSession, kind: HazardKind, body: Any, crs: Crs, actor: str) -> Written:
+async def create(
+    session: AsyncSession, kind: HazardKind, body: Any, crs: Crs, principal: Principal
+) -> Written:
+    actor = principal.actor
     body, on_road = await _locate_by_chainage(session, kind, body)
     feature = _validate_new(kind, body)
     props = feature.properties
@@ -160,7 +164,8 @@ async def create(session: AsyncSession, kind: HazardKind, body: Any, crs: Crs, a
             return await _same_submission(session, kind, new, existing)
     if not category.active:
         raise _inactive_category(props.category)
-    await _check_place(session, wkb)
+    place = await _check_place(session, wkb)
+    check_county(principal, place.county_code)
     new = replace(new, **on_road) if on_road else await _on_road(session, new, geom)
 
     await repo.set_actor(session, actor)
@@ -240,9 +245,11 @@ async def patch(
     body: Any,
     crs: Crs,
     if_match: str | None,
-    actor: str,
+    principal: Principal,
 ) -> Written:
+    actor = principal.actor
     current = await _locked(session, kind, hazard_id)
+    check_county(principal, current.county_code)
     check_if_match(if_match, current.version)
     props, geometry = _validate_patch(kind, hazard_id, body)
 
@@ -286,6 +293,7 @@ async def patch(
             place = await _check_place(session, wkb)
             # The trigger derives county and township on insert only; a move re-derives them here
             # by the same rules (place.sql). The ledger number is an identifier and stays.
+            check_county(principal, place.county_code, "the new position's county")
             changed["county_code"] = place.county_code
             changed["township_code"] = place.township_code
 
@@ -297,9 +305,11 @@ async def patch(
 
 
 async def delete(
-    session: AsyncSession, kind: HazardKind, hazard_id: int, if_match: str | None, actor: str
+    session: AsyncSession, kind: HazardKind, hazard_id: int, if_match: str | None, principal: Principal
 ) -> None:
+    actor = principal.actor
     current = await _locked(session, kind, hazard_id)
+    check_county(principal, current.county_code)
     check_if_match(if_match, current.version)
     await repo.set_actor(session, actor)
     if await repo.soft_delete(session, hazard_id, current.version, actor) != 1:
