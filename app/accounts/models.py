@@ -33,7 +33,9 @@ class UserJurisdiction(Base):
     __tablename__ = "user_jurisdictions"
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
-    county_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"), primary_key=True)
+    # No foreign key: the boundary importer replaces the county rows on a reload (codes are checked
+    # when a user is added).
+    county_code: Mapped[str] = mapped_column(String(16), primary_key=True)
 
 
 class ApiKey(Base):

@@ -11,8 +11,12 @@ from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import __version__
+from app.accounts.pages import login_redirect, page_context, page_principal
+from app.accounts.pages import router as account_pages
+from app.accounts.permissions import Principal
 from app.deps import Session
 from app.errors import NotFound
 from app.maps import i18n, service
@@ -52,7 +56,7 @@ def _csp() -> str:
     )
 
 
-def _render(
+def render(
     request: Request, template: str, lang: str, chosen: bool, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
     root = request.scope.get("root_path", "")
@@ -80,22 +84,36 @@ def _render(
     return response
 
 
+async def _logged_in(session: AsyncSession, principal: Principal, context: dict[str, Any]) -> dict[str, Any]:
+    """The page's context with the account in the bar and the CSRF token for its scripts."""
+    account = await page_context(session, principal)
+    config = {**context["config"], "csrf_token": account["csrf_token"]}
+    return {**context, "config": config, "account": account["account"]}
+
+
 @router.get("/map", response_class=HTMLResponse)
 async def city_map(request: Request, session: Session) -> Response:
     """The whole city: every county, its hazards loaded by viewport."""
+    principal = await page_principal(request, session)
+    if principal is None:
+        return login_redirect(request)
     lang, chosen = i18n.pick_lang(request)
-    return _render(request, "map.html", lang, chosen, await service.map_page(session, request, lang, None))
+    context = await service.map_page(session, request, lang, None)
+    return render(request, "map.html", lang, chosen, await _logged_in(session, principal, context))
 
 
 @router.get("/map/{county_code}", response_class=HTMLResponse)
 async def county_map(request: Request, session: Session, county_code: str) -> Response:
     """One county's (or development zone's) 挂图作战 map."""
+    principal = await page_principal(request, session)
+    if principal is None:
+        return login_redirect(request)
     lang, chosen = i18n.pick_lang(request)
     try:
         context = await service.map_page(session, request, lang, county_code[:16])
     except NotFound:
-        return _render(request, "not_found.html", lang, chosen, {"config": {"page": "none"}}, 404)
-    return _render(request, "map.html", lang, chosen, context)
+        return render(request, "not_found.html", lang, chosen, {"config": {"page": "none"}}, 404)
+    return render(request, "map.html", lang, chosen, await _logged_in(session, principal, context))
 
 
 @router.get("/wall", response_class=HTMLResponse)
@@ -108,21 +126,29 @@ async def wall(
     ] = None,
 ) -> Response:
     """The command room's wall display (1920×1080 or 3840×2160), no mouse needed."""
+    principal = await page_principal(request, session)
+    if principal is None:
+        return login_redirect(request)
     lang, chosen = i18n.pick_lang(request)
     context = await service.wall_page(session, request, lang, refresh, rotate)
-    return _render(request, "wall.html", lang, chosen, context)
+    return render(request, "wall.html", lang, chosen, await _logged_in(session, principal, context))
 
 
 @router.get("/field", response_class=HTMLResponse)
 async def field(request: Request, session: Session) -> Response:
     """The field officer's phone page: pin a hazard or mark a segment, and send it."""
+    principal = await page_principal(request, session)
+    if principal is None:
+        return login_redirect(request)
     lang, chosen = i18n.pick_lang(request)
-    return _render(request, "field.html", lang, chosen, await service.field_page(session, request, lang))
+    context = await service.field_page(session, request, lang)
+    return render(request, "field.html", lang, chosen, await _logged_in(session, principal, context))
 
 
 def mount(app: FastAPI) -> None:
     """The pages, our scripts and styles, and the npm packages' files (vendor first: /static is a prefix)."""
     app.include_router(router)
+    app.include_router(account_pages)
     assets = get_map_settings().assets_dir
     for url, folder in VENDOR.items():
         directory = assets / folder

@@ -37,9 +37,6 @@ def upgrade() -> None:
         sa.Column("user_id", sa.BigInteger(), nullable=False),
         sa.Column("county_code", sa.String(length=16), nullable=False),
         sa.ForeignKeyConstraint(
-            ["county_code"], ["jurisdictions.code"], name=op.f("fk_user_jurisdictions_county_code_jurisdictions")
-        ),
-        sa.ForeignKeyConstraint(
             ["user_id"], ["users.id"], name=op.f("fk_user_jurisdictions_user_id_users"), ondelete="CASCADE"
         ),
         sa.PrimaryKeyConstraint("user_id", "county_code", name=op.f("pk_user_jurisdictions")),

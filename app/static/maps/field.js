@@ -2,7 +2,7 @@
 /* global L */
 import {
   addOutlines, bboxParam, boundsOf, config, createMap, debounce, getJSON, newUuid, pinIcon, popupContent,
-  RoadLayer, segmentStyle, t, todayInBeijing,
+  RoadLayer, segmentStyle, t, todayInBeijing, toLogin, writeHeaders,
 } from "./common.js";
 
 const PENDING_KEY = "hm-field-pending";
@@ -161,7 +161,7 @@ async function send(entry, shown, attempt = 0) {
   try {
     response = await fetch(entry.url, {
       method: "POST",
-      headers: { "Content-Type": "application/geo+json", Accept: "application/geo+json" },
+      headers: writeHeaders({ "Content-Type": "application/geo+json", Accept: "application/geo+json" }),
       body: JSON.stringify(entry.body),
     });
   } catch {
@@ -177,6 +177,10 @@ async function send(entry, shown, attempt = 0) {
     return;
   }
   sending = false;
+  if (response.status === 401) {
+    toLogin(); // the pin stays in this phone's storage and is sent after the login
+    return;
+  }
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
     forget();
