@@ -20,6 +20,8 @@ from typing import Any
 
 import httpx
 
+from bench.servers import auth_headers
+
 
 async def run(base: str, paths: list[str], concurrency: int, requests: int, seconds: float) -> dict[str, Any]:
     latencies: list[float] = []
@@ -27,7 +29,7 @@ async def run(base: str, paths: list[str], concurrency: int, requests: int, seco
     received = 0
     taken = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120, headers=auth_headers()) as client:
         start = time.perf_counter()
         deadline = start + seconds
 

@@ -98,7 +98,9 @@ class Visit:
         return path
 
 
-async def new_visit(browser: Browser, server: str, login: str | None = "t-admin", **context_args: Any) -> Visit:
+async def new_visit(
+    browser: Browser, server: str, login: str | None = "t-admin", **context_args: Any
+) -> Visit:
     """A new browser context, logged in through the login page as ``login`` (a harness user)."""
     context = await browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **context_args)
     page = await context.new_page()

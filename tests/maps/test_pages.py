@@ -13,8 +13,8 @@ from playwright.async_api import Browser, Page, Route
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.maps import ledger
 from tests.conftest import auth_headers
+from tests.maps import ledger
 from tests.maps.conftest import Visit, new_visit, wait_ready
 from tests.maps.ledger import COUNTY, LEDGER
 

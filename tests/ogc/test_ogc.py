@@ -6,8 +6,8 @@ from __future__ import annotations
 from typing import Any
 
 import geopandas
-import pyogrio
 import httpx
+import pyogrio
 import pytest
 
 from tests.conftest import TOKENS, auth_headers
@@ -111,8 +111,9 @@ async def test_gdal_reads_every_hazard(live_server: str) -> None:
             await create(http, "hazards", point(BOJIQIAO, address="博济桥 十字路口")),
         ]
     # Without credentials a client is refused past the landing page (GDAL starts at /collections).
-    assert httpx.get(f"{live_server}/ogc").status_code == 200
-    assert httpx.get(f"{live_server}/ogc/collections").status_code == 401
+    async with httpx.AsyncClient(base_url=live_server) as anonymous:
+        assert (await anonymous.get("/ogc")).status_code == 200
+        assert (await anonymous.get("/ogc/collections")).status_code == 401
     # GDAL_HTTP_HEADERS does not reach the server: the OAPIF driver (GDAL 3.12) sends its own HEADERS
     # option, which replaces it. Bearer authentication does; an agency's API key is a bearer token.
     bearer = {"GDAL_HTTP_AUTH": "BEARER", "GDAL_HTTP_BEARER": TOKENS["agency"]}
