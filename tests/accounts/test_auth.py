@@ -17,7 +17,9 @@ from tests.hazards.conftest import GULOU, point
 
 async def _add_user(engine: AsyncEngine, login: str, role: Role = Role.viewer, **kw: object) -> None:
     async with AsyncSession(engine) as session, session.begin():
-        await service.add_user(session, login, role=role, display_name="临时用户", password=TEST_PASSWORD, **kw)  # type: ignore[arg-type]
+        await service.add_user(
+            session, login, role=role, display_name="临时用户", password=TEST_PASSWORD, **kw
+        )  # type: ignore[arg-type]
 
 
 async def _drop_user(engine: AsyncEngine, login: str) -> None:
@@ -53,7 +55,12 @@ async def test_token_login_me_and_logout(anonymous: httpx.AsyncClient, temp_user
     assert 12 * 3600 - 60 < body["expires_in"] <= 12 * 3600
     bearer = {"Authorization": f"Bearer {body['access_token']}"}
     me = (await anonymous.get("/api/v1/auth/me", headers=bearer)).json()
-    assert (me["login"], me["display_name"], me["role"], me["kind"]) == (temp_user, "临时用户", "viewer", "user")
+    assert (me["login"], me["display_name"], me["role"], me["kind"]) == (
+        temp_user,
+        "临时用户",
+        "viewer",
+        "user",
+    )
     assert "hazard_write" not in me["permissions"] and "read_internal" in me["permissions"]
     # The OAuth2 password form works too.
     form = await anonymous.post("/api/v1/auth/token", data={"username": temp_user, "password": TEST_PASSWORD})
@@ -65,12 +72,16 @@ async def test_token_login_me_and_logout(anonymous: httpx.AsyncClient, temp_user
     assert (await anonymous.get("/api/v1/auth/me", headers=other)).status_code == 200
 
 
-async def test_wrong_password_unknown_login_and_bad_body(anonymous: httpx.AsyncClient, temp_user: str) -> None:
+async def test_wrong_password_unknown_login_and_bad_body(
+    anonymous: httpx.AsyncClient, temp_user: str
+) -> None:
     for login, password in ((temp_user, "wrong-password"), ("nobody", TEST_PASSWORD)):
         r = await anonymous.post("/api/v1/auth/token", json={"login": login, "password": password})
         assert r.status_code == 401
         assert r.json()["detail"] == "wrong login or password, or the account is disabled"
-    r = await anonymous.post("/api/v1/auth/token", content=b"not json", headers={"Content-Type": "application/json"})
+    r = await anonymous.post(
+        "/api/v1/auth/token", content=b"not json", headers={"Content-Type": "application/json"}
+    )
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "body"
     r = await anonymous.get("/api/v1/hazards", headers={"Authorization": "Basic abc"})
     assert r.status_code == 401 and "Bearer" in r.json()["detail"]
@@ -78,8 +89,12 @@ async def test_wrong_password_unknown_login_and_bad_body(anonymous: httpx.AsyncC
     assert r.status_code == 401
 
 
-async def test_disable_ends_sessions_at_once(anonymous: httpx.AsyncClient, engine: AsyncEngine, temp_user: str) -> None:
-    token = (await anonymous.post("/api/v1/auth/token", json={"login": temp_user, "password": TEST_PASSWORD})).json()
+async def test_disable_ends_sessions_at_once(
+    anonymous: httpx.AsyncClient, engine: AsyncEngine, temp_user: str
+) -> None:
+    token = (
+        await anonymous.post("/api/v1/auth/token", json={"login": temp_user, "password": TEST_PASSWORD})
+    ).json()
     bearer = {"Authorization": f"Bearer {token['access_token']}"}
     assert (await anonymous.get("/api/v1/hazards", headers=bearer)).status_code == 200
     async with AsyncSession(engine) as session, session.begin():
@@ -94,8 +109,12 @@ async def test_disable_ends_sessions_at_once(anonymous: httpx.AsyncClient, engin
     assert r.status_code == 200
 
 
-async def test_expired_token_is_refused(anonymous: httpx.AsyncClient, engine: AsyncEngine, temp_user: str) -> None:
-    token = (await anonymous.post("/api/v1/auth/token", json={"login": temp_user, "password": TEST_PASSWORD})).json()
+async def test_expired_token_is_refused(
+    anonymous: httpx.AsyncClient, engine: AsyncEngine, temp_user: str
+) -> None:
+    token = (
+        await anonymous.post("/api/v1/auth/token", json={"login": temp_user, "password": TEST_PASSWORD})
+    ).json()
     async with engine.begin() as conn:
         await conn.execute(
             text("UPDATE auth_sessions SET expires_at = now() - interval '1 second' WHERE token_hash = :h"),
@@ -110,13 +129,17 @@ async def test_api_key_in_either_header_and_revoke(anonymous: httpx.AsyncClient,
         key, row = await service.create_key(session, "市交通运输局")
     assert key.startswith("hm_") and row.prefix == key[:10] and row.role == "agency"
     async with engine.connect() as conn:
-        stored = (await conn.execute(text("SELECT key_hash FROM api_keys WHERE id = :id"), {"id": row.id})).scalar_one()
+        stored = (
+            await conn.execute(text("SELECT key_hash FROM api_keys WHERE id = :id"), {"id": row.id})
+        ).scalar_one()
     assert key not in stored and stored == service.token_hash(key)
     for headers in ({"X-API-Key": key}, {"Authorization": f"Bearer {key}"}):
         me = await anonymous.get("/api/v1/auth/me", headers=headers)
         assert me.status_code == 200 and me.json()["role"] == "agency" and me.json()["kind"] == "key"
     async with engine.connect() as conn:
-        used = (await conn.execute(text("SELECT last_used_at FROM api_keys WHERE id = :id"), {"id": row.id})).scalar_one()
+        used = (
+            await conn.execute(text("SELECT last_used_at FROM api_keys WHERE id = :id"), {"id": row.id})
+        ).scalar_one()
     assert used is not None
     # A key does not log out; an administrator revokes it, at once.
     assert (await anonymous.post("/api/v1/auth/logout", headers={"X-API-Key": key})).status_code == 403
@@ -134,7 +157,14 @@ async def test_add_user_checks(engine: AsyncEngine) -> None:
             ("t-x", Role.agency, [], "role"),
         ):
             with pytest.raises(Exception) as caught:
-                await service.add_user(session, login, role=role, display_name="某", password=TEST_PASSWORD, jurisdictions=counties)
+                await service.add_user(
+                    session,
+                    login,
+                    role=role,
+                    display_name="某",
+                    password=TEST_PASSWORD,
+                    jurisdictions=counties,
+                )
             assert caught.value.errors[0].field == field  # type: ignore[attr-defined]
         with pytest.raises(Exception) as caught:
             await service.add_user(session, "t-short", role=Role.viewer, display_name="某", password="short")
@@ -164,20 +194,23 @@ async def _browser_login(anonymous: httpx.AsyncClient, login: str = "t-officer")
 async def test_pages_redirect_to_login_then_work_with_the_cookie(anonymous: httpx.AsyncClient) -> None:
     r = await anonymous.get("/map/371502?lang=en")
     assert r.status_code == 303 and r.headers["location"] == "/login?next=%2Fmap%2F371502%3Flang%3Den"
-    en = await anonymous.get("/login?lang=en")
-    assert "Log in" in en.text and 'lang="en"' in en.text
     await _browser_login(anonymous)
     page = await anonymous.get("/map")
     assert page.status_code == 200 and "东昌府民警" in page.text and '"csrf_token"' in page.text
+    en = await anonymous.get("/login?lang=en")
+    assert "Log in" in en.text and 'lang="en"' in en.text
 
 
 async def test_login_form_needs_its_csrf_token(anonymous: httpx.AsyncClient) -> None:
     await anonymous.get("/login")
-    r = await anonymous.post("/login", data={"login": "t-officer", "password": TEST_PASSWORD, "csrf_token": "forged"})
+    r = await anonymous.post(
+        "/login", data={"login": "t-officer", "password": TEST_PASSWORD, "csrf_token": "forged"}
+    )
     assert r.status_code == 403 and "hazardmap_session" not in r.headers.get("set-cookie", "")
     page = await anonymous.get("/login")
     r = await anonymous.post(
-        "/login", data={"login": "t-officer", "password": "wrong-password", "csrf_token": _csrf_from(page.text)}
+        "/login",
+        data={"login": "t-officer", "password": "wrong-password", "csrf_token": _csrf_from(page.text)},
     )
     assert r.status_code == 401 and "账号或密码错误" in r.text
 
@@ -186,7 +219,12 @@ async def test_login_never_redirects_off_site(anonymous: httpx.AsyncClient) -> N
     page = await anonymous.get("/login")
     r = await anonymous.post(
         "/login",
-        data={"login": "t-officer", "password": TEST_PASSWORD, "csrf_token": _csrf_from(page.text), "next": "//evil.example/x"},
+        data={
+            "login": "t-officer",
+            "password": TEST_PASSWORD,
+            "csrf_token": _csrf_from(page.text),
+            "next": "//evil.example/x",
+        },
     )
     assert r.status_code == 303 and r.headers["location"] == "/map"
 
