@@ -69,6 +69,7 @@ run: install
 	@$(HM) migrate
 	@$(HM) geodata load --if-empty
 	@$(HM) demo load --if-empty
+	@$(HM) users first-admin
 	@echo "==> serving on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)"
 	@$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --proxy-headers
 

@@ -81,14 +81,19 @@ def migrate(revision: str = typer.Argument("head")) -> None:
 
 @cli.command()
 def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
-    """Serve the API and the pages."""
+    """Serve the API and the pages (with no user yet, first creates `admin` and prints its password)."""
     import uvicorn
 
+    from app.accounts.cli import first_admin_command
+
+    get_settings().check_production()
+    first_admin_command()
     uvicorn.run("app.main:app", host=host, port=port, workers=workers, proxy_headers=True)
 
 
 def _mount_data_commands() -> None:
     # Data loading lives with the geodata package; imported here so `hazardmap --help` lists it.
+    from app.accounts.cli import first_admin_command, keys_cli, users_cli
     from app.crashes.cli import detect_command, import_crashes_command
     from app.demo.cli import demo_cli
     from app.geodata.cli import geodata_cli, import_cli
@@ -98,6 +103,9 @@ def _mount_data_commands() -> None:
     cli.add_typer(import_cli, name="import")
     cli.add_typer(geodata_cli, name="geodata")
     cli.add_typer(demo_cli, name="demo")
+    cli.add_typer(users_cli, name="users")
+    cli.add_typer(keys_cli, name="keys")
+    users_cli.command("first-admin")(first_admin_command)
 
 
 _mount_data_commands()

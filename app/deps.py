@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Header, Query
+from fastapi import Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import get_session
@@ -43,18 +43,6 @@ def _bbox(
 
 
 BBox = Annotated[tuple[float, float, float, float] | None, Depends(_bbox)]
-
-
-def _actor(
-    x_hazardmap_user: Annotated[
-        str | None, Header(description="Who makes the change (until accounts exist).", max_length=64)
-    ] = None,
-) -> str:
-    return x_hazardmap_user or "anonymous"
-
-
-# Who is acting: recorded in the history. Replaced by the logged-in user when accounts arrive.
-Actor = Annotated[str, Depends(_actor)]
 
 
 @dataclass(frozen=True)

@@ -54,6 +54,19 @@ class BadRequest(HazardmapError):
 
 
 @dataclass
+class Unauthorized(HazardmapError):
+    status: int = 401
+    title: str = "Unauthorized"
+    headers: dict[str, str] = field(default_factory=lambda: {"WWW-Authenticate": 'Bearer realm="hazardmap"'})
+
+
+@dataclass
+class Forbidden(HazardmapError):
+    status: int = 403
+    title: str = "Forbidden"
+
+
+@dataclass
 class NotFound(HazardmapError):
     status: int = 404
     title: str = "Not found"

@@ -6,15 +6,18 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import APIRouter, FastAPI, Request
+from fastapi import APIRouter, Depends, FastAPI, Request
 from starlette.datastructures import Headers
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import __version__, problems
+from app.accounts.permissions import Permission, current_principal, require
+from app.accounts.router import router as accounts_router
 from app.categories.router import router as categories_router
 from app.crashes.router import router as crashes_router
 from app.db import dispose_engine, get_engine
+from app.deps import Session
 from app.exports.router import router as exports_router
 from app.hazards.router import router as hazards_router
 from app.hazards.router import segments_router
@@ -105,6 +108,7 @@ async def _fail_abandoned_imports() -> None:
 
 def create_app() -> FastAPI:
     settings = get_settings()
+    settings.check_production()
     app = FastAPI(
         title="hazardmap",
         version=__version__,
@@ -122,32 +126,44 @@ def create_app() -> FastAPI:
     app.include_router(health_router)
     mount_maps(app)  # the pages: /map, /wall, /field and their static files
     # Vector tiles and OGC API – Features sit outside /api/v1, where GIS clients expect them.
-    app.include_router(tiles_router)
-    app.include_router(ogc_router)
-    for router in API_ROUTERS:
-        app.include_router(router, prefix=API_PREFIX)
+    app.include_router(tiles_router, dependencies=[Depends(require(Permission.read))])
+    app.include_router(ogc_router, dependencies=[Depends(_ogc_guard)])
+    app.include_router(accounts_router, prefix=API_PREFIX)
+    for router, permission in API_ROUTERS:
+        app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(require(permission))])
     return app
 
 
+# What a GIS client reads before it has credentials: the OGC landing page and conformance.
+OGC_OPEN = frozenset({"/ogc", "/ogc/", "/ogc/conformance"})
+
+
+async def _ogc_guard(request: Request, session: Session) -> None:
+    if request.url.path not in OGC_OPEN:
+        (await current_principal(request, session)).require(Permission.read)
+
+
 # Order matters where paths overlap: /roads/locate and /roads/snap before /roads/{id}.
-API_ROUTERS: list[APIRouter] = [
-    hazards_router,
-    segments_router,
-    workflow_router,
-    workflow_segments_router,
-    photos_hazards_router,
-    photos_segments_router,
-    photos_router,
-    supervision_router,
-    ledger_router,
-    stats_router,
-    categories_router,
-    jurisdictions_router,
-    linear_router,
-    roads_router,
-    crashes_router,
-    exports_router,
-    imports_router,
+# Each with the permission every one of its endpoints needs; writes add their own (app.accounts.permissions).
+# `read` is published data (agency keys too); `read_internal` is the ledger, history, crashes (not agency).
+API_ROUTERS: list[tuple[APIRouter, Permission]] = [
+    (hazards_router, Permission.read),
+    (segments_router, Permission.read),
+    (workflow_router, Permission.read),
+    (workflow_segments_router, Permission.read),
+    (supervision_router, Permission.read_internal),
+    (ledger_router, Permission.read_internal),
+    (stats_router, Permission.read),
+    (categories_router, Permission.read),
+    (jurisdictions_router, Permission.read),
+    (linear_router, Permission.read),
+    (roads_router, Permission.read),
+    (crashes_router, Permission.read_internal),
+    (exports_router, Permission.read),
+    (photos_hazards_router, Permission.read_internal),
+    (photos_segments_router, Permission.read_internal),
+    (photos_router, Permission.read_internal),
+    (imports_router, Permission.read_internal),
 ]
 
 

@@ -1,5 +1,6 @@
 """Every table, imported in one place so that Alembic and the tests see the whole metadata."""
 
+from app.accounts.models import ApiKey, AuthSession, User, UserJurisdiction
 from app.categories.models import Category, CategoryEvent
 from app.crashes.models import AccidentProneCandidate, Crash
 from app.db import Base
@@ -11,6 +12,8 @@ from app.roads.models import Road
 
 __all__ = [
     "AccidentProneCandidate",
+    "ApiKey",
+    "AuthSession",
     "Base",
     "Category",
     "CategoryEvent",
@@ -22,4 +25,6 @@ __all__ = [
     "Jurisdiction",
     "LedgerCounter",
     "Road",
+    "User",
+    "UserJurisdiction",
 ]

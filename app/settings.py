@@ -14,6 +14,8 @@ from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# Good enough for development and tests only; production refuses to start with it.
+DEFAULT_SECRET = "development-only-not-secret"
 
 
 class Settings(BaseSettings):
@@ -93,6 +95,25 @@ class Settings(BaseSettings):
     # Decompression bombs: a small file that decodes to a huge bitmap. 50 MP covers every phone camera.
     photo_max_pixels: int = Field(default=50_000_000, ge=1)
     photo_thumbnail_px: int = Field(default=320, ge=16, le=2048)
+
+    # -- accounts (issue 4) -------------------------------------------------------------------------
+    # Keys the hashes of tokens and API keys: a copy of the database alone cannot check guesses.
+    # Changing it logs everybody out and invalidates every API key.
+    secret_key: str = DEFAULT_SECRET
+    token_hours: float = Field(default=12.0, gt=0)  # a bearer token or a browser session lives this long
+    cookie_secure: bool = False  # production requires True (HTTPS)
+    cookie_name: str = "hazardmap_session"
+
+    def check_production(self) -> None:
+        """Refuse to serve production with a guessable secret or a session cookie sent over plain HTTP."""
+        if self.environment != "production":
+            return
+        if not self.secret_key or self.secret_key == DEFAULT_SECRET or len(self.secret_key) < 32:
+            raise RuntimeError(
+                "HAZARDMAP_SECRET_KEY must be set to a random value of 32+ characters in production"
+            )
+        if not self.cookie_secure:
+            raise RuntimeError("HAZARDMAP_COOKIE_SECURE must be true in production (sessions need HTTPS)")
 
     @property
     def effective_database_url(self) -> str:

@@ -40,7 +40,7 @@ from app import migrate, sqlfiles
 from app.cluster import Cluster
 from app.demo.texts import finding
 from app.settings import PROJECT_ROOT
-from bench.servers import uvicorn_app
+from bench.servers import service_env, uvicorn_app
 
 # Wide enough for the results table whether or not stdout is a terminal (make bench | tee …).
 console = Console(width=max(132, shutil.get_terminal_size().columns))
@@ -321,7 +321,7 @@ class Tally:
 @contextmanager
 def service(url: str, workers: int) -> Iterator[str]:
     """The real service under uvicorn on a free loopback port, stopped afterwards."""
-    env = {**os.environ, "HAZARDMAP_DATABASE_URL": url, "HAZARDMAP_ENVIRONMENT": "production"}
+    env = service_env(url)
     with uvicorn_app("app.main:app", env, "/healthz", workers=workers) as base:
         yield base
 

@@ -21,6 +21,8 @@ from typing import Any
 
 import httpx
 
+from bench.servers import auth_headers
+
 PATH = "/api/v1/hazards"
 
 
@@ -39,7 +41,7 @@ async def run(
     received = 0
     taken = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120) as client:
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=120, headers=auth_headers()) as client:
         start = time.perf_counter()
         deadline = start + seconds
 

@@ -26,6 +26,7 @@ from rich.table import Table
 
 from app.cluster import Cluster
 from bench.list_bbox import CLUSTER_DIR, DATABASE, PORT, RESULTS, ROWS, prepare_database, service
+from bench.servers import auth_headers
 
 console = Console(width=132)
 
@@ -75,7 +76,7 @@ _MEASURE = """() => {
 
 async def _centre(browser: Browser, base: str, county: str) -> tuple[float, float]:
     """The middle of the county as the page fits it: where the town and street views look."""
-    context = await browser.new_context(viewport=VIEWPORT)
+    context = await browser.new_context(viewport=VIEWPORT, extra_http_headers=auth_headers())
     page = await context.new_page()
     await page.goto(f"{base}/map/{county}")
     await page.wait_for_selector("#hm-map[data-state=ready]", timeout=120_000)
@@ -85,7 +86,7 @@ async def _centre(browser: Browser, base: str, county: str) -> tuple[float, floa
 
 
 async def _one(browser: Browser, url: str, label: str) -> Run:
-    context = await browser.new_context(viewport=VIEWPORT)
+    context = await browser.new_context(viewport=VIEWPORT, extra_http_headers=auth_headers())
     page = await context.new_page()
     await page.goto(url)
     await page.wait_for_selector("#hm-map[data-state=ready]", timeout=120_000)

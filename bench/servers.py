@@ -53,3 +53,49 @@ def uvicorn_app(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+# The load generators and the browser send this key (X-API-Key); `service_env` puts it in os.environ.
+API_KEY_ENV = "HAZARDMAP_API_KEY"
+
+
+def service_env(database_url: str) -> dict[str, str]:
+    """The environment of our service in a benchmark: production settings (a random secret, Secure
+    cookies), and a read-only API key in ``os.environ[API_KEY_ENV]`` for the clients to send."""
+    import asyncio
+    import os
+    import secrets
+
+    from sqlalchemy.ext.asyncio import AsyncSession, create_async_engine
+
+    from app.accounts import service as accounts
+    from app.accounts.permissions import Role
+    from app.settings import get_settings
+
+    os.environ["HAZARDMAP_SECRET_KEY"] = secrets.token_urlsafe(32)
+    get_settings.cache_clear()  # the key below is hashed with this secret, as the service will check it
+
+    async def create_key() -> str:
+        engine = create_async_engine(database_url)
+        try:
+            async with AsyncSession(engine) as session, session.begin():
+                key, _ = await accounts.create_key(session, "benchmark", role=Role.viewer)
+                return key
+        finally:
+            await engine.dispose()
+
+    os.environ[API_KEY_ENV] = asyncio.run(create_key())
+    return {
+        **os.environ,
+        "HAZARDMAP_DATABASE_URL": database_url,
+        "HAZARDMAP_ENVIRONMENT": "production",
+        "HAZARDMAP_COOKIE_SECURE": "true",
+    }
+
+
+def auth_headers() -> dict[str, str]:
+    """The benchmark's API key, for a client (set by ``service_env``, inherited by the load generators)."""
+    import os
+
+    key = os.environ.get(API_KEY_ENV)
+    return {"X-API-Key": key} if key else {}

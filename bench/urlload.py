@@ -21,6 +21,8 @@ from typing import Any
 
 import httpx
 
+from bench.servers import auth_headers
+
 
 async def run(
     base: str,
@@ -38,7 +40,7 @@ async def run(
     taken = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     # Accept-Encoding as a browser sends it ("gzip, deflate"), or "identity" to ask for none.
-    headers = {"Accept-Encoding": encoding}
+    headers = {"Accept-Encoding": encoding, **auth_headers()}
     client = httpx.AsyncClient(base_url=base, limits=limits, timeout=request_timeout, headers=headers)
     async with client:
         start = time.perf_counter()

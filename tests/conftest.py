@@ -18,11 +18,12 @@ import sys
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 
 import httpx
 import pytest
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
 from app import migrate
 from app.cluster import Cluster
@@ -60,9 +61,63 @@ async def template_db(cluster: Cluster) -> str:
     engine = create_async_engine(url)
     try:
         await load_shipped(engine)
+        await seed_accounts(engine)
     finally:
         await engine.dispose()
     return TEMPLATE_DB
+
+
+# -- accounts: one user per role in the template (so in every clone), each with a token ---------------
+@dataclass(frozen=True)
+class SeedUser:
+    login: str
+    name: str
+    role: str
+    counties: tuple[str, ...] = ()
+
+
+# The county officer and the verifiers work in 东昌府区 (371502); "other" counties are e.g. 阳谷县 371521.
+OWN_COUNTY = "371502"
+OTHER_COUNTY = "371521"
+TEST_USERS = {
+    "admin": SeedUser("t-admin", "测试管理员", "admin"),
+    # A second administrator: the one who closes out what the first marked rectified.
+    "admin2": SeedUser("t-admin2", "第二管理员", "admin"),
+    "commander": SeedUser("t-commander", "指挥中心值班", "commander"),
+    "county_officer": SeedUser("t-officer", "东昌府民警", "county_officer", (OWN_COUNTY,)),
+    "verifier": SeedUser("t-verifier", "东昌府核验员", "verifier", (OWN_COUNTY,)),
+    "verifier2": SeedUser("t-verifier2", "第二核验员", "verifier", (OWN_COUNTY,)),
+    "viewer": SeedUser("t-viewer", "查看员", "viewer"),
+}
+TEST_PASSWORD = "test-password-1"
+# Filled by seed_accounts: role (or "verifier2") → bearer token; "agency" → an API key of the agency role.
+TOKENS: dict[str, str] = {}
+
+
+async def seed_accounts(engine: AsyncEngine) -> None:
+    from app.accounts import service
+    from app.accounts.permissions import Role
+
+    async with AsyncSession(engine) as session, session.begin():
+        for key, u in TEST_USERS.items():
+            row = await service.add_user(
+                session,
+                u.login,
+                role=Role(u.role),
+                display_name=u.name,
+                password=TEST_PASSWORD,
+                jurisdictions=list(u.counties),
+            )
+            issued = await service.open_session(session, row)
+            TOKENS[key] = issued.token
+        # Tokens that outlive a long test run.
+        await session.execute(text("UPDATE auth_sessions SET expires_at = now() + interval '7 days'"))
+        TOKENS["agency"], _ = await service.create_key(session, "测试外部单位")
+
+
+def auth_headers(role: str = "admin") -> dict[str, str]:
+    """The headers of a request made as ``role`` (a key of TOKENS)."""
+    return {"Authorization": f"Bearer {TOKENS[role]}"}
 
 
 def clone(cluster: Cluster, template: str, name: str) -> str:
@@ -126,12 +181,42 @@ async def empty_db(cluster: Cluster) -> AsyncIterator[str]:
 
 @pytest.fixture
 async def client(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    """The application in-process, over the real engine and PostGIS."""
+    """The application in-process, over the real engine and PostGIS, acting as the test admin."""
+    from app.main import create_app
+
+    transport = httpx.ASGITransport(app=create_app())
+    async with httpx.AsyncClient(
+        transport=transport, base_url="http://testserver", headers=auth_headers("admin")
+    ) as c:
+        yield c
+
+
+@pytest.fixture
+async def anonymous(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+    """The application in-process with no credentials."""
     from app.main import create_app
 
     transport = httpx.ASGITransport(app=create_app())
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+
+
+@pytest.fixture
+async def clients(engine: AsyncEngine) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+    """One in-process client per role of TOKENS ("admin", "commander", "county_officer", "verifier",
+    "verifier2", "viewer", "agency"), over one application."""
+    from app.main import create_app
+
+    transport = httpx.ASGITransport(app=create_app())
+    made = {
+        role: httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=auth_headers(role))
+        for role in TOKENS
+    }
+    try:
+        yield made
+    finally:
+        for c in made.values():
+            await c.aclose()
 
 
 @contextmanager

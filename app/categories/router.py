@@ -5,14 +5,16 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Response
+from fastapi import APIRouter, Depends, Path, Response
 
+from app.accounts.permissions import Permission, Principal, require
 from app.categories import repository, service
 from app.categories.schemas import CODE_PATTERN, CategoryIn, CategoryOut, CategoryPatch
-from app.deps import Actor, Session
+from app.deps import Session
 
 router = APIRouter(prefix="/categories", tags=["categories (隐患类别)"])
 
+Admin = Annotated[Principal, Depends(require(Permission.categories_manage))]
 Code = Annotated[str, Path(pattern=CODE_PATTERN, description="Category code, e.g. XL01")]
 
 
@@ -23,12 +25,12 @@ async def list_categories(session: Session) -> Response:
 
 
 @router.post("", response_model=CategoryOut, status_code=201, summary="Add a category")
-async def create_category(session: Session, actor: Actor, body: CategoryIn) -> Response:
+async def create_category(session: Session, principal: Admin, body: CategoryIn) -> Response:
     """A new category, active at once; recorded in the category history.
 
     Permission: administrator only.
     """
-    created = await service.create(session, body, actor)
+    created = await service.create(session, body, principal.actor)
     return Response(
         created,
         status_code=201,
@@ -38,13 +40,13 @@ async def create_category(session: Session, actor: Actor, body: CategoryIn) -> R
 
 
 @router.patch("/{code}", response_model=CategoryOut, summary="Change or retire a category")
-async def patch_category(session: Session, actor: Actor, code: Code, body: CategoryPatch) -> Response:
+async def patch_category(session: Session, principal: Admin, code: Code, body: CategoryPatch) -> Response:
     """Names, group, usual visibility, or ``active: false`` to retire it: a retired category is
     refused for new hazards, and the hazards filed under it keep it. Recorded in the history.
 
     Permission: administrator only.
     """
-    return Response(await service.update(session, code, body, actor), media_type="application/json")
+    return Response(await service.update(session, code, body, principal.actor), media_type="application/json")
 
 
 @router.get("/{code}/history", summary="A category's history")

@@ -6,13 +6,16 @@ import math
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import repository as places
+from app.accounts.permissions import Permission, Principal, check_county, require
 from app.crashes import detection
 from app.crashes import repository as repo
 from app.crashes.vocab import BEIJING, CandidateKind, CandidateStatus
-from app.deps import Actor, BBox, Page, Session
+from app.deps import BBox, Page, Session
 from app.errors import invalid
 from app.geojson import GEOJSON, codes, collection, enum_values, paging_links
 from app.openapi import problems
@@ -25,6 +28,8 @@ Csv = "One or several: repeat the parameter or separate values with commas."
 CandidateId = Annotated[int, Path(alias="id", ge=1, le=2**63 - 1)]
 # Where the accepted hazard lives in the ledger API, by kind.
 HAZARD_PATH = {HazardKind.point.value: "hazards", HazardKind.segment.value: "segments"}
+# Accept and dismiss: a county officer for candidates in their counties, or an admin.
+Decider = Annotated[Principal, Depends(require(Permission.candidate_decide))]
 
 
 def _beijing(t: datetime | None) -> datetime | None:
@@ -121,9 +126,15 @@ class DetectionRequest(BaseModel):
     min_crashes: int | None = Field(None, ge=0, description="Crashes of any kind (default 0: off)")
 
 
-@router.post("/detections", summary="Run the accident-prone identification")
+@router.post(
+    "/detections",
+    summary="Run the accident-prone identification",
+    dependencies=[Depends(require(Permission.detection_run))],
+)
 async def run_detection(session: Session, body: DetectionRequest | None = None) -> dict[str, object]:
     """Find accident-prone points and segments and store them as candidates, synchronously.
+
+    Permission: the commander or an admin (a city-wide run replaces every pending candidate).
 
     The pending candidates of an earlier run are replaced; accepted and dismissed ones stay,
     and a finding overlapping them on the same route is not proposed again.
@@ -180,14 +191,18 @@ class AcceptRequest(BaseModel):
     summary="Accept a candidate into the ledger (隐性, source: crash analysis)",
 )
 async def accept(
-    response: Response, session: Session, actor: Actor, candidate_id: CandidateId, body: AcceptRequest
+    response: Response, session: Session, principal: Decider, candidate_id: CandidateId, body: AcceptRequest
 ) -> dict[str, object]:
-    """Creates the ledger hazard (a point or a segment); the database numbers it and records it."""
+    """Creates the ledger hazard (a point or a segment); the database numbers it and records it.
+
+    Permission: a county officer, for a candidate in their counties, or an admin.
+    """
+    await _check_candidate_county(session, principal, candidate_id)
     done = await detection.accept_candidate(
         session,
         candidate_id,
         category=body.category,
-        actor=actor,
+        actor=principal.actor,
         grade=body.grade.value,
         direction=body.direction,
         description=body.description,
@@ -202,6 +217,12 @@ async def accept(
     }
 
 
+async def _check_candidate_county(session: AsyncSession, principal: Principal, candidate_id: int) -> None:
+    exists, county = await places.candidate_county(session, candidate_id)
+    if exists:  # else the decision answers 404
+        check_county(principal, county)
+
+
 class DismissRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -210,7 +231,11 @@ class DismissRequest(BaseModel):
 
 @router.post("/detections/candidates/{id}/dismiss", summary="Dismiss a candidate")
 async def dismiss(
-    session: Session, actor: Actor, candidate_id: CandidateId, body: DismissRequest | None = None
+    session: Session, principal: Decider, candidate_id: CandidateId, body: DismissRequest | None = None
 ) -> dict[str, object]:
-    await detection.dismiss_candidate(session, candidate_id, actor=actor, note=body.note if body else None)
+    """Permission: a county officer, for a candidate in their counties, or an admin."""
+    await _check_candidate_county(session, principal, candidate_id)
+    await detection.dismiss_candidate(
+        session, candidate_id, actor=principal.actor, note=body.note if body else None
+    )
     return {"candidate_id": candidate_id, "status": CandidateStatus.dismissed.value}

@@ -210,6 +210,7 @@ class Current:
     version: int
     deleted: bool
     ledger_no: str
+    county_code: str | None
     values: dict[str, Any]  # column → value, for the editable columns
     wkb: bytes
     # Where it lies along a road (linear referencing), kept in step with the geometry.
@@ -243,7 +244,7 @@ async def lock(session: AsyncSession, hazard_id: int) -> Current | None:
         (
             await session.execute(
                 text(
-                    f"SELECT id, kind, version, deleted_at IS NOT NULL AS deleted, ledger_no,"
+                    f"SELECT id, kind, version, deleted_at IS NOT NULL AS deleted, ledger_no, county_code,"
                     f" ST_AsBinary(geom) AS wkb, {', '.join(EDITABLE_COLUMNS)}, road_id, chainage_m,"
                     " end_chainage_m, (SELECT r.code FROM roads r WHERE r.id = road_id) AS road_code"
                     " FROM hazards WHERE id = :id FOR UPDATE OF hazards"
@@ -262,6 +263,7 @@ async def lock(session: AsyncSession, hazard_id: int) -> Current | None:
         version=row["version"],
         deleted=row["deleted"],
         ledger_no=row["ledger_no"],
+        county_code=row["county_code"],
         values={c: row[c] for c in EDITABLE_COLUMNS},
         wkb=bytes(row["wkb"]),
         road_id=row["road_id"],

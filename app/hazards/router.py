@@ -11,8 +11,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
+from app.accounts.permissions import Permission, Principal, require
 from app.coords import Crs
-from app.deps import Actor, BBox, Page, Session
+from app.deps import BBox, Page, Session
 from app.geojson import GEOJSON, GeoJSONResponse, codes, collection, enum_values, paging_links
 from app.hazards import service
 from app.hazards.schemas import (
@@ -116,6 +117,10 @@ _SEGMENT_EXAMPLE = {
 _PATCH_EXAMPLE = {"properties": {"status": "claimed", "grade": "significant", "deadline": "2026-06-30"}}
 
 
+# Create, change, delete: a county officer within their counties (checked in the service), or an admin.
+Writer = Annotated[Principal, Depends(require(Permission.hazard_write))]
+
+
 def make_router(kind: HazardKind) -> APIRouter:
     name = service.PATH[kind]
     is_point = kind is HazardKind.point
@@ -184,7 +189,7 @@ def make_router(kind: HazardKind) -> APIRouter:
     async def create(
         request: Request,
         session: Session,
-        actor: Actor,
+        principal: Writer,
         crs: CrsParam = Crs.wgs84,
         on_duplicate: Annotated[
             service.OnDuplicate | None,
@@ -199,7 +204,7 @@ def make_router(kind: HazardKind) -> APIRouter:
         ] = None,
     ) -> Response:
         body = await read_json_body(request, JSON_TYPES)
-        written = await service.create(session, kind, body, crs, actor, on_duplicate, duplicate_of)
+        written = await service.create(session, kind, body, crs, principal, on_duplicate, duplicate_of)
         return _feature(written, 201 if written.created else 200, location=f"{request.url.path}/{written.id}")
 
     @router.patch(
@@ -213,7 +218,7 @@ def make_router(kind: HazardKind) -> APIRouter:
     async def patch(
         request: Request,
         session: Session,
-        actor: Actor,
+        principal: Writer,
         hazard_id: HazardId,
         if_match: IfMatch = None,
         crs: CrsParam = Crs.wgs84,
@@ -226,7 +231,7 @@ def make_router(kind: HazardKind) -> APIRouter:
         on the road); a chainage the road does not reach is a 422 naming the field.
         """
         body = await read_json_body(request, MERGE_PATCH_TYPES)
-        written = await service.patch(session, kind, hazard_id, body, crs, if_match, actor)
+        written = await service.patch(session, kind, hazard_id, body, crs, if_match, principal)
         return _feature(written)
 
     @router.delete(
@@ -236,17 +241,18 @@ def make_router(kind: HazardKind) -> APIRouter:
         responses=problems(400, 404, 410, 412, 428),
     )
     async def delete(
-        session: Session, actor: Actor, hazard_id: HazardId, if_match: IfMatch = None
+        session: Session, principal: Writer, hazard_id: HazardId, if_match: IfMatch = None
     ) -> Response:
         """A soft delete: the row leaves lists and maps; it and its history stay. Requires `If-Match`."""
-        await service.delete(session, kind, hazard_id, if_match, actor)
+        await service.delete(session, kind, hazard_id, if_match, principal)
         return Response(status_code=204)
 
     @router.get(
         "/{id}/history",
         response_model=HazardHistory,
         summary=f"The history of a {kind.en}",
-        responses=problems(404, 422),
+        responses=problems(401, 403, 404, 422),
+        dependencies=[Depends(require(Permission.read_internal))],
     )
     async def history(session: Session, hazard_id: HazardId) -> Response:
         """Every create, change and delete (履历), oldest first; also for a deleted hazard."""

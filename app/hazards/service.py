@@ -19,6 +19,7 @@ from geojson_pydantic import LineString, Point
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.permissions import Principal, check_county
 from app.coords import Crs, to_wgs84
 from app.deps import Paging
 from app.errors import Conflict, FieldError, Gone, InvalidInput, NotFound, PreconditionFailed, invalid
@@ -137,7 +138,7 @@ async def create(
     kind: HazardKind,
     body: Any,
     crs: Crs,
-    actor: str,
+    principal: Principal,
     on_duplicate: OnDuplicate | None = None,
     duplicate_of: int | None = None,
 ) -> Written:
@@ -145,6 +146,7 @@ async def create(
         raise invalid("duplicate_of", "only with on_duplicate=merge")
     if on_duplicate is OnDuplicate.merge and duplicate_of is None:
         raise invalid("duplicate_of", "required with on_duplicate=merge: the id of the hazard it repeats")
+    actor = principal.actor
     body, on_road = await _locate_by_chainage(session, kind, body)
     feature = _validate_new(kind, body)
     props = feature.properties
@@ -181,7 +183,8 @@ async def create(
             return await _same_submission(session, kind, new, existing)
     if not category.active:
         raise _inactive_category(props.category)
-    await _check_place(session, wkb)
+    place = await _check_place(session, wkb)
+    check_county(principal, place.county_code)
     new = replace(new, **on_road) if on_road else await _on_road(session, new, geom)
     if on_duplicate is None:
         await _refuse_possible_duplicates(session, kind, new, geom)
@@ -193,7 +196,7 @@ async def create(
     hazard_id = await repo.insert(session, new)
     written = await get_feature(session, kind, hazard_id)
     if duplicate_of is not None:
-        written = await _merge_into(session, kind, written, duplicate_of, actor)
+        written = await _merge_into(session, kind, written, duplicate_of, principal)
     return Written(written.id, written.version, written.feature, created=True)
 
 
@@ -258,7 +261,7 @@ async def _check_kept(session: AsyncSession, hazard_id: int) -> None:
 
 
 async def _merge_into(
-    session: AsyncSession, kind: HazardKind, written: Written, kept_id: int, actor: str
+    session: AsyncSession, kind: HazardKind, written: Written, kept_id: int, principal: Principal
 ) -> Written:
     """Move the new row to ``duplicate`` through the workflow, so the history says what happened."""
     # The workflow imports this module; import it here, once both are loaded.
@@ -270,7 +273,7 @@ async def _merge_into(
         written.id,
         {"action": "duplicate", "of": kept_id, "note": "reported as a duplicate on creation"},
         written.etag,
-        actor,
+        principal,
     )
     return replace(moved, created=True)
 
@@ -426,9 +429,11 @@ async def patch(
     body: Any,
     crs: Crs,
     if_match: str | None,
-    actor: str,
+    principal: Principal,
 ) -> Written:
+    actor = principal.actor
     current = await _locked(session, kind, hazard_id)
+    check_county(principal, current.county_code)
     check_if_match(if_match, current.version)
     props, geometry = _validate_patch(kind, hazard_id, body)
 
@@ -479,6 +484,7 @@ async def patch(
         place = await _check_place(session, wkb)
         # The trigger derives county and township on insert only; a move re-derives them here
         # by the same rules (place.sql). The ledger number is an identifier and stays.
+        check_county(principal, place.county_code, "the new position's county")
         changed["county_code"] = place.county_code
         changed["township_code"] = place.township_code
         if road is None:
@@ -500,9 +506,11 @@ async def patch(
 
 
 async def delete(
-    session: AsyncSession, kind: HazardKind, hazard_id: int, if_match: str | None, actor: str
+    session: AsyncSession, kind: HazardKind, hazard_id: int, if_match: str | None, principal: Principal
 ) -> None:
+    actor = principal.actor
     current = await _locked(session, kind, hazard_id)
+    check_county(principal, current.county_code)
     check_if_match(if_match, current.version)
     await repo.set_actor(session, actor)
     if await repo.soft_delete(session, hazard_id, current.version, actor) != 1:

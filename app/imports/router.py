@@ -10,10 +10,11 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Query, Response, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 
+from app.accounts.permissions import Permission, Principal, require
 from app.coords import Crs
-from app.deps import Actor, Session
+from app.deps import Session
 from app.errors import NotFound, PayloadTooLarge, invalid
 from app.imports import repository as repo
 from app.imports import service
@@ -124,7 +125,7 @@ def _job_out(job: ImportJob) -> ImportJobOut:
 )
 async def create_import(
     session: Session,
-    actor: Actor,
+    principal: Annotated[Principal, Depends(require(Permission.hazard_import))],
     response: Response,
     file: Annotated[
         UploadFile, File(description="GeoJSON, GeoJSONSeq, GeoPackage, Shapefile (.zip), CSV or XLSX")
@@ -156,12 +157,12 @@ async def create_import(
     snapping distance of a road get its road and 桩号. Every row is checked; the refused ones are in
     the job's report with their row number, field and reason. The write is one transaction.
 
-    Permission: county officers (区县) and the city office (市级); not viewers.
+    Permission: the city office (administrator); an import may write rows in any county.
     """
     name = Path(file.filename or "upload").name
     options = options_from_form(name, format_, crs, mapping, mode, dry_run)
     path = await _spool(file, options.format)
-    job = await service.submit(session, actor=actor, path=path, file_name=name, options=options)
+    job = await service.submit(session, actor=principal.actor, path=path, file_name=name, options=options)
     response.headers["Location"] = f"{BASE}/{job.id}"
     return _job_out(job)
 

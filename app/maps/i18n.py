@@ -32,6 +32,17 @@ TEXT: dict[str, tuple[str, str]] = {
         "The code in the address is not a county or zone of this city.",
     ),
     "back_to_city": ("返回全市地图", "Back to the city map"),
+    # login and logout
+    "login_title": ("登录", "Log in"),
+    "login_name": ("账号", "Login"),
+    "password": ("密码", "Password"),
+    "login_button": ("登录", "Log in"),
+    "login_failed": ("账号或密码错误,或账号已停用", "Wrong login or password, or the account is disabled"),
+    "login_expired": ("页面已过期,请重新登录", "The page expired; please log in again"),
+    "logout": ("退出", "Log out"),
+    "logout_title": ("退出登录", "Log out"),
+    "logout_text": ("确定退出当前账号吗?", "Log out of this account?"),
+    "logged_out": ("已退出登录", "You are logged out"),
     # county map
     "map_title": ("隐患分布图", "hazard map"),
     "choose_area": ("区域", "Area"),

@@ -14,8 +14,12 @@ from fastapi.responses import HTMLResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import __version__
+from app.accounts.pages import login_redirect, page_context, page_principal
+from app.accounts.pages import router as account_pages
+from app.accounts.permissions import Principal
 from app.deps import Session
 from app.errors import InvalidInput, NotFound
 from app.ledger import service as ledger_service
@@ -57,7 +61,7 @@ def _csp() -> str:
     )
 
 
-def _render(
+def render(
     request: Request, template: str, lang: str, chosen: bool, context: dict[str, Any], status_code: int = 200
 ) -> HTMLResponse:
     root = request.scope.get("root_path", "")
@@ -85,22 +89,36 @@ def _render(
     return response
 
 
+async def _logged_in(session: AsyncSession, principal: Principal, context: dict[str, Any]) -> dict[str, Any]:
+    """The page's context with the account in the bar and the CSRF token for its scripts."""
+    account = await page_context(session, principal)
+    config = {**context["config"], "csrf_token": account["csrf_token"]}
+    return {**context, "config": config, "account": account["account"]}
+
+
 @router.get("/map", response_class=HTMLResponse)
 async def city_map(request: Request, session: Session) -> Response:
     """The whole city: every county, its hazards loaded by viewport."""
+    principal = await page_principal(request, session)
+    if principal is None:
+        return login_redirect(request)
     lang, chosen = i18n.pick_lang(request)
-    return _render(request, "map.html", lang, chosen, await service.map_page(session, request, lang, None))
+    context = await service.map_page(session, request, lang, None)
+    return render(request, "map.html", lang, chosen, await _logged_in(session, principal, context))
 
 
 @router.get("/map/{county_code}", response_class=HTMLResponse)
 async def county_map(request: Request, session: Session, county_code: str) -> Response:
     """One county's (or development zone's) 挂图作战 map."""
+    principal = await page_principal(request, session)
+    if principal is None:
+        return login_redirect(request)
     lang, chosen = i18n.pick_lang(request)
     try:
         context = await service.map_page(session, request, lang, county_code[:16])
     except NotFound:
-        return _render(request, "not_found.html", lang, chosen, {"config": {"page": "none"}}, 404)
-    return _render(request, "map.html", lang, chosen, context)
+        return render(request, "not_found.html", lang, chosen, {"config": {"page": "none"}}, 404)
+    return render(request, "map.html", lang, chosen, await _logged_in(session, principal, context))
 
 
 @router.get("/wall", response_class=HTMLResponse)
@@ -113,16 +131,23 @@ async def wall(
     ] = None,
 ) -> Response:
     """The command room's wall display (1920×1080 or 3840×2160), no mouse needed."""
+    principal = await page_principal(request, session)
+    if principal is None:
+        return login_redirect(request)
     lang, chosen = i18n.pick_lang(request)
     context = await service.wall_page(session, request, lang, refresh, rotate)
-    return _render(request, "wall.html", lang, chosen, context)
+    return render(request, "wall.html", lang, chosen, await _logged_in(session, principal, context))
 
 
 @router.get("/field", response_class=HTMLResponse)
 async def field(request: Request, session: Session) -> Response:
     """The field officer's phone page: pin a hazard or mark a segment, and send it."""
+    principal = await page_principal(request, session)
+    if principal is None:
+        return login_redirect(request)
     lang, chosen = i18n.pick_lang(request)
-    return _render(request, "field.html", lang, chosen, await service.field_page(session, request, lang))
+    context = await service.field_page(session, request, lang)
+    return render(request, "field.html", lang, chosen, await _logged_in(session, principal, context))
 
 
 @router.get("/ledger", response_class=HTMLResponse)
@@ -137,13 +162,16 @@ async def ledger_page(
 ) -> Response:
     """The printable ledger (台账) of the city, a county or zone, or a township: the rows of
     GET /api/v1/ledger (the same service), for A3/A4 landscape paper."""
+    principal = await page_principal(request, session)
+    if principal is None:
+        return login_redirect(request)
     lang, chosen = i18n.pick_lang(request)
     only = ledger_service.LedgerFilter.parse(status, road_group, supervised)
     try:
         book = await ledger_service.ledger(session, jurisdiction[:16] if jurisdiction else None, only)
     except InvalidInput as exc:
         if any(e.field == "jurisdiction" for e in exc.errors):
-            return _render(request, "not_found.html", lang, chosen, {"config": {"page": "none"}}, 404)
+            return render(request, "not_found.html", lang, chosen, {"config": {"page": "none"}}, 404)
         raise
     titles = dict(ledger_service.COLUMNS) if lang == "zh" else i18n.LEDGER_COLUMNS_EN
     city = get_settings().city_code
@@ -172,12 +200,13 @@ async def ledger_page(
         },
         "config": {"page": "ledger", "code": book.code, "rows": len(book.rows())},
     }
-    return _render(request, "ledger.html", lang, chosen, context)
+    return render(request, "ledger.html", lang, chosen, await _logged_in(session, principal, context))
 
 
 def mount(app: FastAPI) -> None:
     """The pages, our scripts and styles, and the npm packages' files (vendor first: /static is a prefix)."""
     app.include_router(router)
+    app.include_router(account_pages)
     assets = get_map_settings().assets_dir
     for url, folder in VENDOR.items():
         directory = assets / folder

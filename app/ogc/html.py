@@ -10,7 +10,7 @@ from fastapi import Request, Response
 
 from app.geojson import public_url
 from app.maps import i18n
-from app.maps.router import _render
+from app.maps.router import render
 from app.maps.service import _basemap
 from app.ogc.crs import OgcCrs
 
@@ -48,7 +48,7 @@ def _page(
     lang, chosen = i18n.pick_lang(request)
     ogc = public_url(request).split("/ogc", 1)[0] + "/ogc"
     context["config"] = {**context["config"], "basemap": _basemap()}
-    response = _render(request, f"ogc/{template}", lang, chosen, {"o": _words(lang), "ogc": ogc, **context})
+    response = render(request, f"ogc/{template}", lang, chosen, {"o": _words(lang), "ogc": ogc, **context})
     response.headers.update(headers or {})
     return response
 

@@ -13,6 +13,7 @@ from app.sqlfiles import load
 class HazardState:
     kind: str
     deleted: bool
+    county_code: str
 
 
 async def hazard(session: AsyncSession, hazard_id: int, lock: bool = False) -> HazardState | None:
@@ -20,13 +21,13 @@ async def hazard(session: AsyncSession, hazard_id: int, lock: bool = False) -> H
     row = (
         await session.execute(
             text(
-                "SELECT kind, deleted_at IS NOT NULL AS deleted FROM hazards WHERE id = :id"
+                "SELECT kind, deleted_at IS NOT NULL AS deleted, county_code FROM hazards WHERE id = :id"
                 + (" FOR SHARE" if lock else "")
             ),
             {"id": hazard_id},
         )
     ).one_or_none()
-    return None if row is None else HazardState(row.kind, row.deleted)
+    return None if row is None else HazardState(row.kind, row.deleted, row.county_code)
 
 
 @dataclass(frozen=True)
@@ -83,6 +84,7 @@ class Photo:
     sha256: str
     media_type: str
     deleted: bool
+    county_code: str
 
 
 async def one(session: AsyncSession, photo_id: int, lock: bool = False) -> Photo | None:
@@ -90,7 +92,7 @@ async def one(session: AsyncSession, photo_id: int, lock: bool = False) -> Photo
         await session.execute(
             text(
                 "SELECT p.id, p.hazard_id, h.kind, h.deleted_at IS NOT NULL, p.stage, p.sha256, p.media_type,"
-                " p.deleted_at IS NOT NULL"
+                " p.deleted_at IS NOT NULL, h.county_code"
                 " FROM hazard_photos p JOIN hazards h ON h.id = p.hazard_id WHERE p.id = :id"
                 + (" FOR UPDATE OF p" if lock else "")
             ),

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Path, Request, Response
+from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import FileResponse
 
-from app.deps import Actor, Session
+from app.accounts.permissions import Permission, Principal, require
+from app.deps import Session
 from app.errors import NotFound
 from app.hazards.router import HazardId
 from app.http import none_match_tag
@@ -26,6 +27,9 @@ from app.vocab import HazardKind
 PhotoId = Annotated[int, Path(alias="id", ge=1, le=2**63 - 1, description="The photo's id.")]
 IfNoneMatch = Annotated[str | None, Header(description="The photo's ETag; 304 if it matches.")]
 # The bytes of a photo id never change (content-addressed); private: evidence is not for shared caches.
+# Adding and removing photos: county officers of the hazard's county and admins (checked in the service).
+Writer = Annotated[Principal, Depends(require(Permission.hazard_write))]
+
 CACHE = "private, max-age=31536000, immutable"
 
 
@@ -50,7 +54,7 @@ def make_router(kind: HazardKind) -> APIRouter:
             }
         },
     )
-    async def upload(request: Request, session: Session, actor: Actor, hazard_id: HazardId) -> Response:
+    async def upload(request: Request, session: Session, principal: Writer, hazard_id: HazardId) -> Response:
         """multipart/form-data with `file` (JPEG, PNG or WebP, judged by decoding the content, at most
         `HAZARDMAP_PHOTO_MAX_BYTES`), `stage` (report 上报, before 整改前, after 整改后) and an optional
         `caption`. 201 with the photo and `Location`; the hazard's history gets a `photo_add` event.
@@ -59,7 +63,7 @@ def make_router(kind: HazardKind) -> APIRouter:
         """
         form = await read_upload(request)
         try:
-            new_id, body = await service.add(session, kind, hazard_id, form, actor, _base(request))
+            new_id, body = await service.add(session, kind, hazard_id, form, principal, _base(request))
         finally:
             await form.close()
         return Response(
@@ -126,10 +130,10 @@ async def thumbnail(session: Session, photo_id: PhotoId, if_none_match: IfNoneMa
 @photos_router.delete(
     "/{id}", status_code=204, summary="Remove a photo (soft)", responses=problems(404, 410, 422)
 )
-async def remove(session: Session, actor: Actor, photo_id: PhotoId) -> Response:
+async def remove(session: Session, principal: Writer, photo_id: PhotoId) -> Response:
     """Marks the photo removed; the file and the row stay, the hazard's history gets `photo_remove`.
 
     Permission: county officers of the hazard's county, and admins (not the agency role).
     """
-    await service.remove(session, photo_id, actor)
+    await service.remove(session, photo_id, principal)
     return Response(status_code=204)

@@ -22,6 +22,7 @@ from typing import IO
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.concurrency import run_in_threadpool
 
+from app.accounts.permissions import Principal, check_county
 from app.errors import (
     FieldError,
     Gone,
@@ -42,12 +43,15 @@ from app.vocab import HazardKind
 PATH = {HazardKind.point: "hazards", HazardKind.segment: "segments"}
 
 
-async def _hazard(session: AsyncSession, kind: HazardKind, hazard_id: int, lock: bool = False) -> None:
+async def _hazard(
+    session: AsyncSession, kind: HazardKind, hazard_id: int, lock: bool = False
+) -> repo.HazardState:
     found = await repo.hazard(session, hazard_id, lock)
     if found is None or found.kind != kind.value:
         raise NotFound(detail=f"there is no {kind.en} with id {hazard_id} under /{PATH[kind]}")
     if found.deleted:
         raise Gone(detail=f"{kind.en} {hazard_id} has been deleted; its photos are no longer served")
+    return found
 
 
 def _check_fields(upload: Upload) -> str:
@@ -101,9 +105,11 @@ def _store(fp: IO[bytes]) -> Stored:
 
 
 async def add(
-    session: AsyncSession, kind: HazardKind, hazard_id: int, upload: Upload, actor: str, base: str
+    session: AsyncSession, kind: HazardKind, hazard_id: int, upload: Upload, principal: Principal, base: str
 ) -> tuple[int, str]:
-    await _hazard(session, kind, hazard_id)
+    actor = principal.actor
+    # Refused before the file is stored: an officer adds photos only to the hazards of their counties.
+    check_county(principal, (await _hazard(session, kind, hazard_id)).county_code)
     stage = _check_fields(upload)
     stored = await run_in_threadpool(_store, upload.file.file)
     await _hazard(session, kind, hazard_id, lock=True)  # still there, and stays until we commit
@@ -171,8 +177,10 @@ async def thumbnail(session: AsyncSession, photo_id: int) -> File:
     return File(path, "image/jpeg", f'"{p.sha256}-t{get_settings().photo_thumbnail_px}"')
 
 
-async def remove(session: AsyncSession, photo_id: int, actor: str) -> None:
+async def remove(session: AsyncSession, photo_id: int, principal: Principal) -> None:
+    actor = principal.actor
     p = await _photo(session, photo_id, lock=True)
+    check_county(principal, p.county_code)
     await repo.set_actor(session, actor)
     await repo.soft_delete(session, p.id, actor)
 

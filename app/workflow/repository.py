@@ -18,6 +18,7 @@ class State:
     deadline: date | None
     rectified_by: str | None
     supervision_level: str | None
+    county_code: str | None
 
 
 async def lock(session: AsyncSession, hazard_id: int) -> State | None:
@@ -25,7 +26,7 @@ async def lock(session: AsyncSession, hazard_id: int) -> State | None:
         await session.execute(
             text(
                 "SELECT kind, version, deleted_at IS NOT NULL AS deleted, status, grade, deadline,"
-                " rectified_by, supervision_level FROM hazards WHERE id = :id FOR UPDATE"
+                " rectified_by, supervision_level, county_code FROM hazards WHERE id = :id FOR UPDATE"
             ),
             {"id": hazard_id},
         )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from fastapi import APIRouter, Depends, Request, Response
 
-from app.deps import Actor, Session
+from app.accounts.permissions import CurrentPrincipal, Permission, require
+from app.deps import Session
 from app.hazards.router import HazardId, IfMatch
 from app.http import JSON_TYPES, read_json_body
 from app.openapi import problems, request_body
@@ -30,14 +31,21 @@ def make_router(kind: HazardKind) -> APIRouter:
         description="One action and its fields; requires `If-Match`. A move the workflow does not "
         "allow from the current state is 409, missing fields 422; a refused request changes nothing.\n\n"
         + _TABLE_DOC,
-        responses=problems(400, 404, 409, 410, 412, 413, 415, 422, 428),
+        responses=problems(400, 401, 403, 404, 409, 410, 412, 413, 415, 422, 428),
         openapi_extra=request_body(TransitionIn, JSON_TYPES, _EXAMPLE),
     )
     async def transition(
-        request: Request, session: Session, actor: Actor, hazard_id: HazardId, if_match: IfMatch = None
+        request: Request,
+        session: Session,
+        principal: CurrentPrincipal,
+        hazard_id: HazardId,
+        if_match: IfMatch = None,
     ) -> Response:
+        """Permission: by action — claim, start, rectify, reject, duplicate: a county officer in the
+        hazard's county; close, reopen: a verifier in the county (not the rectifier); list, delist: the
+        commander; an admin anything."""
         body = await read_json_body(request, JSON_TYPES)
-        written = await service.transition(session, kind, hazard_id, body, if_match, actor)
+        written = await service.transition(session, kind, hazard_id, body, if_match, principal)
         return Response(
             written.feature,
             media_type="application/geo+json",
@@ -53,7 +61,11 @@ segments_router = make_router(HazardKind.segment)
 supervision_router = APIRouter(prefix="/supervision", tags=["supervision (挂牌督办)"])
 
 
-@supervision_router.get("/suggestions", summary="Open hazards to consider for 挂牌督办")
+@supervision_router.get(
+    "/suggestions",
+    summary="Open hazards to consider for 挂牌督办",
+    dependencies=[Depends(require(Permission.read_internal))],
+)
 async def suggestions(session: Session) -> Response:
     """Open hazards, not listed, that are overdue or graded 重大 (major); most overdue first."""
     return Response(await supervision.suggestions(session), media_type="application/json")

@@ -8,7 +8,17 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import Conflict, FieldError, Gone, InvalidInput, NotFound, PreconditionFailed, invalid
+from app.accounts.permissions import Permission, Principal, check_county
+from app.errors import (
+    Conflict,
+    FieldError,
+    Forbidden,
+    Gone,
+    InvalidInput,
+    NotFound,
+    PreconditionFailed,
+    invalid,
+)
 from app.hazards import service as hazards
 from app.hazards.service import Written
 from app.http import check_if_match
@@ -21,6 +31,18 @@ from app.workflow.machine import Action
 from app.workflow.schemas import TransitionIn
 
 PATH = {HazardKind.point: "hazards", HazardKind.segment: "segments"}
+# Who may take each action (app.accounts.permissions.ROLE_PERMISSIONS says which roles hold which).
+ACTION_PERMISSION = {
+    Action.claim: Permission.claim,
+    Action.start: Permission.start,
+    Action.rectify: Permission.rectify,
+    Action.close: Permission.close,
+    Action.reject: Permission.reject,
+    Action.duplicate: Permission.duplicate,
+    Action.reopen: Permission.reopen,
+    Action.list: Permission.supervise,
+    Action.delist: Permission.supervise,
+}
 
 
 def deadline_days(grade: str) -> int:
@@ -45,8 +67,14 @@ def _validate(body: Any) -> TransitionIn:
 
 
 async def transition(
-    session: AsyncSession, kind: HazardKind, hazard_id: int, body: Any, if_match: str | None, actor: str
+    session: AsyncSession,
+    kind: HazardKind,
+    hazard_id: int,
+    body: Any,
+    if_match: str | None,
+    principal: Principal,
 ) -> Written:
+    actor = principal.actor
     state = await repo.lock(session, hazard_id)
     if state is None or state.kind != kind.value:
         raise NotFound(detail=f"there is no {kind.en} with id {hazard_id} under /{PATH[kind]}")
@@ -57,6 +85,8 @@ async def transition(
     if t.action not in Action.codes():
         raise invalid("action", f"unknown action '{t.action}'; one of: {', '.join(Action.codes())}")
     action = Action(t.action)
+    principal.require(ACTION_PERMISSION[action])
+    check_county(principal, state.county_code)
     status = Status(state.status)
     try:
         move = machine.move(status, action)
@@ -100,11 +130,11 @@ async def transition(
                 raise invalid(
                     "verifier", f"the verifier must not be {t.verifier}, who marked the hazard rectified"
                 )
-            # Until accounts exist the verifier is a typed name and the rectifier a user header:
-            # refuse a match on either, so one person cannot both mark and check the fix.
+            # The rectifier is recorded as 显示名（login）, unique by the login: the same user, not
+            # just the same name, may not check their own fix.
             if actor == state.rectified_by:
-                raise invalid(
-                    "X-Hazardmap-User", f"{actor} marked the hazard rectified and cannot close it out"
+                raise Forbidden(
+                    detail=f"{actor} marked the hazard rectified; another verifier must close it out"
                 )
             values |= {"verifier": t.verifier, "verification": t.verification, "closed_at": repo.NOW}
         case Action.reject:

@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.conftest import auth_headers
 from tests.roads.fixtures import FixtureRoad, add_crash
 
 Roads = dict[str, FixtureRoad]
@@ -82,7 +83,7 @@ async def test_detect_review_accept_and_dismiss(
     accepted = await client.post(
         f"/api/v1/detections/candidates/{segment['id']}/accept",
         json={"category": "XL05", "grade": "major", "direction": 2},
-        headers={"X-Hazardmap-User": "officer.li"},
+        headers=auth_headers("county_officer"),
     )
     assert accepted.status_code == 201
     result = accepted.json()
@@ -98,7 +99,16 @@ async def test_detect_review_accept_and_dismiss(
                 {"id": result["hazard_id"]},
             )
         ).one()
-    assert tuple(hazard) == ("XL05", "major", 2, "implicit", "crash_analysis", "officer.li", 12_950, 13_450)
+    assert tuple(hazard) == (
+        "XL05",
+        "major",
+        2,
+        "implicit",
+        "crash_analysis",
+        "东昌府民警（t-officer）",
+        12_950,
+        13_450,
+    )
 
     again = await client.post(
         f"/api/v1/detections/candidates/{segment['id']}/accept", json={"category": "XL05"}

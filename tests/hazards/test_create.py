@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.hazards.schemas import HazardPointFeature, HazardSegmentFeature
 from app.workflow.repository import WORKFLOW_COLUMNS
+from tests.conftest import auth_headers
 from tests.hazards.conftest import (
     BOJIQIAO,
     GULOU,
@@ -23,11 +24,13 @@ from tests.hazards.conftest import (
     segment,
 )
 
-ACTOR = {"X-Hazardmap-User": "officer.zhang"}
-
 
 async def test_point_gets_county_township_and_ledger_number(client) -> None:
-    r = await client.post("/api/v1/hazards", json=point(GULOU, description="路口无减速带"), headers=ACTOR)
+    r = await client.post(
+        "/api/v1/hazards",
+        json=point(GULOU, description="路口无减速带"),
+        headers=auth_headers("county_officer"),
+    )
 
     assert r.status_code == 201
     assert r.headers["content-type"] == "application/geo+json"
@@ -184,17 +187,17 @@ async def test_altitude_is_dropped(client) -> None:
 
 
 async def test_created_by_and_history(client, engine: AsyncEngine) -> None:
-    body = await create_as(client, point(GULOU, grade="major"), "captain.li")
+    body = await create_as(client, point(GULOU, grade="major"), "county_officer")
     async with engine.connect() as conn:
         created_by = (await conn.execute(text("SELECT created_by FROM hazards WHERE id = 1"))).scalar_one()
-    assert created_by == "captain.li"
+    assert created_by == "东昌府民警（t-officer）"
 
     r = await client.get("/api/v1/hazards/1/history")
     assert r.status_code == 200
     history = r.json()
     assert history["id"] == 1 and history["ledger_no"] == "371502-2026-0001"
     [event] = history["events"]
-    assert (event["version"], event["action"], event["actor"]) == (1, "create", "captain.li")
+    assert (event["version"], event["action"], event["actor"]) == (1, "create", "东昌府民警（t-officer）")
     changes = event["changes"]
     assert datetime.fromisoformat(changes.pop("reported_at")) == datetime.fromisoformat(
         "2026-03-02T09:30:00+08:00"
@@ -223,7 +226,7 @@ async def test_created_by_and_history(client, engine: AsyncEngine) -> None:
             "coordinates": [115.959865, 36.461981],
         },
         "deadline": None,
-        "created_by": "captain.li",
+        "created_by": "东昌府民警（t-officer）",
         "updated_by": None,
         "deleted_at": None,
         "demo": False,
@@ -232,17 +235,17 @@ async def test_created_by_and_history(client, engine: AsyncEngine) -> None:
     }
 
 
-async def create_as(client, feature: dict[str, Any], actor: str) -> dict[str, Any]:
-    r = await client.post("/api/v1/hazards", json=feature, headers={"X-Hazardmap-User": actor})
+async def create_as(client, feature: dict[str, Any], role: str) -> dict[str, Any]:
+    r = await client.post("/api/v1/hazards", json=feature, headers=auth_headers(role))
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
     return body
 
 
-async def test_no_actor_is_anonymous(client) -> None:
+async def test_the_actor_is_the_logged_in_user(client) -> None:
     await create(client, "hazards", point(GULOU))
     [event] = (await client.get("/api/v1/hazards/1/history")).json()["events"]
-    assert event["actor"] == "anonymous"
+    assert event["actor"] == "测试管理员（t-admin）"
 
 
 # -- idempotent retries ----------------------------------------------------------------------------

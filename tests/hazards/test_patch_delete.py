@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.conftest import auth_headers
 from tests.hazards.conftest import BOJIQIAO, GULOU, LIUYUAN, create, point, segment
 
 URL = "/api/v1/hazards/1"
@@ -17,7 +18,7 @@ MERGE = {"Content-Type": "application/merge-patch+json"}
 
 
 async def _patch(client, body: Any, etag: str | None = '"1"', url: str = URL, **params: Any) -> Any:
-    headers = {**MERGE, "X-Hazardmap-User": "reviewer"}
+    headers = {**MERGE, **auth_headers("admin2")}
     if etag is not None:
         headers["If-Match"] = etag
     return await client.patch(url, content=json.dumps(body), headers=headers, params=params)
@@ -77,15 +78,15 @@ async def test_patch_properties(client, engine: AsyncEngine) -> None:
     assert (await client.get(URL)).json() == r.json()
     events = await _events(client)
     assert [(e["version"], e["action"], e["actor"]) for e in events] == [
-        (1, "create", "anonymous"),
-        (2, "update", "reviewer"),
+        (1, "create", "测试管理员（t-admin）"),
+        (2, "update", "第二管理员（t-admin2）"),
     ]
     assert events[1]["changes"] == {
         "grade": ["general", "significant"],
         "deadline": [None, "2026-06-30"],
         "address": ["东昌路口", None],
     }
-    assert (await _row(engine))["updated_by"] == "reviewer"
+    assert (await _row(engine))["updated_by"] == "第二管理员（t-admin2）"
 
 
 async def test_the_status_changes_only_through_transitions(client, engine: AsyncEngine) -> None:
@@ -303,16 +304,16 @@ async def test_patch_of_the_other_kind_or_a_deleted_one(client) -> None:
 async def test_soft_delete(client, engine: AsyncEngine) -> None:
     await create(client, "hazards", point(GULOU))
     await create(client, "hazards", point(LIUYUAN))
-    r = await client.delete(URL, headers={"If-Match": '"1"', "X-Hazardmap-User": "chief"})
+    r = await client.delete(URL, headers={"If-Match": '"1"', **auth_headers("admin2")})
 
     assert r.status_code == 204 and r.content == b""
     row = await _row(engine)
-    assert (row["deleted"], row["version"], row["updated_by"]) == (True, 2, "chief")
+    assert (row["deleted"], row["version"], row["updated_by"]) == (True, 2, "第二管理员（t-admin2）")
     assert [f["id"] for f in (await client.get("/api/v1/hazards")).json()["features"]] == [2]
     events = await _events(client)
     assert [(e["version"], e["action"], e["actor"]) for e in events] == [
-        (1, "create", "anonymous"),
-        (2, "delete", "chief"),
+        (1, "create", "测试管理员（t-admin）"),
+        (2, "delete", "第二管理员（t-admin2）"),
     ]
     [old, new] = events[1]["changes"].pop("deleted_at")
     assert old is None and datetime.fromisoformat(new)

@@ -44,16 +44,16 @@ async def ledger_rows(client, engine: AsyncEngine, api_roads: dict[str, int]) ->
     await step(client, done["id"], {"action": "claim", **claim})
     start = {"measures": "增设减速带", "interim_measures": "限速40", "deadline": "2026-03-20"}
     await step(client, done["id"], {"action": "start", **start})
-    await step(client, done["id"], {"action": "rectify", "evidence": "已完成"}, "a")
-    await step(client, done["id"], {"action": "close", "verifier": "李四", "verification": "合格"}, "b")
-    await step(client, done["id"], {"action": "reopen", "reason": "复发", "deadline": "2026-04-10"}, "c")
-    await step(client, done["id"], {"action": "rectify", "evidence": "再次完成"}, "a")
-    await step(client, done["id"], {"action": "close", "verifier": "李四", "verification": "合格"}, "b")
+    await step(client, done["id"], {"action": "rectify", "evidence": "已完成"}, "admin")
+    await step(client, done["id"], {"action": "close", "verifier": "李四", "verification": "合格"}, "admin2")
+    await step(client, done["id"], {"action": "reopen", "reason": "复发", "deadline": "2026-04-10"}, "admin2")
+    await step(client, done["id"], {"action": "rectify", "evidence": "再次完成"}, "admin")
+    await step(client, done["id"], {"action": "close", "verifier": "李四", "verification": "合格"}, "admin2")
     fresh = await create(
         client, "hazards", point(GULOU, source="public_report", reported_at="2026-03-05T14:00:00+08:00")
     )
     await step(
-        client, fresh["id"], {"action": "list", "level": "county", "reason": "群众反映强烈"}, "command"
+        client, fresh["id"], {"action": "list", "level": "county", "reason": "群众反映强烈"}, "commander"
     )
     await create(client, "hazards", point(BOJIQIAO))
     async with engine.connect() as conn:

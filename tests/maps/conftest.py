@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.cluster import Cluster
 from app.settings import PROJECT_ROOT
-from tests.conftest import clone, live_service
+from tests.conftest import TEST_PASSWORD, clone, live_service
 from tests.maps import ledger
 
 CHROMIUM = os.environ.get("HAZARDMAP_CHROMIUM", "/usr/bin/chromium")
@@ -98,12 +98,26 @@ class Visit:
         return path
 
 
-async def new_visit(browser: Browser, server: str, **context_args: Any) -> Visit:
+async def new_visit(
+    browser: Browser, server: str, login: str | None = "t-admin", **context_args: Any
+) -> Visit:
+    """A new browser context, logged in through the login page as ``login`` (a harness user)."""
     context = await browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **context_args)
     page = await context.new_page()
     visit = Visit(context, page, server)
     context.on("request", visit.watch)
+    if login is not None:
+        await log_in(page, server, login)
     return visit
+
+
+async def log_in(page: Page, server: str, login: str, password: str = TEST_PASSWORD) -> None:
+    await page.goto(f"{server}/login?next=/healthz")
+    await page.fill("input[name=login]", login)
+    await page.fill("input[name=password]", password)
+    async with page.expect_navigation():
+        await page.click("button[type=submit]")
+    assert page.url == f"{server}/healthz", page.url
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from playwright.async_api import Browser, Page, Route
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.conftest import auth_headers
 from tests.maps import ledger
 from tests.maps.conftest import Visit, new_visit, wait_ready
 from tests.maps.ledger import COUNTY, LEDGER
@@ -53,7 +54,7 @@ async def until(check: Callable[[], Awaitable[bool]], seconds: float, what: str)
 
 
 async def stats(base: str) -> dict:
-    async with httpx.AsyncClient(base_url=base) as client:
+    async with httpx.AsyncClient(base_url=base, headers=auth_headers()) as client:
         return (await client.get("/api/v1/stats")).json()
 
 
@@ -232,7 +233,7 @@ async def test_wall_tiles_equal_the_api_and_refresh_without_reload(
         "geometry": {"type": "Point", "coordinates": [116.0, 36.45]},
         "properties": {"category": "LM01", "description": "路面坑槽"},
     }
-    async with httpx.AsyncClient(base_url=server) as client:
+    async with httpx.AsyncClient(base_url=server, headers=auth_headers()) as client:
         created = await client.post("/api/v1/hazards", json=feature)
     assert created.status_code == 201, created.text
     found = str(FIXTURE["found"] + 1)

@@ -15,6 +15,8 @@ from app.models import Base
 
 EXPECTED_TABLES = {
     "accident_prone_candidates",
+    "api_keys",
+    "auth_sessions",
     "categories",
     "category_events",
     "crashes",
@@ -25,6 +27,8 @@ EXPECTED_TABLES = {
     "jurisdictions",
     "ledger_counters",
     "roads",
+    "user_jurisdictions",
+    "users",
 }
 
 

@@ -10,6 +10,7 @@ import httpx
 import pyogrio
 import pytest
 
+from tests.conftest import TOKENS, auth_headers
 from tests.hazards.conftest import BOJIQIAO, GULOU, LIUYUAN, create, point, segment
 
 pytestmark = pytest.mark.asyncio
@@ -122,13 +123,24 @@ async def test_roads_and_jurisdictions(client: httpx.AsyncClient, engine: Any) -
 
 
 async def test_gdal_reads_every_hazard(live_server: str) -> None:
-    async with httpx.AsyncClient(base_url=live_server) as http:
+    async with httpx.AsyncClient(base_url=live_server, headers=auth_headers("admin")) as http:
         made = [
             await create(http, "hazards", point(GULOU, description="东昌路口 缺减速带", grade="major")),
             await create(http, "hazards", point(LIUYUAN)),
             await create(http, "hazards", point(BOJIQIAO, address="博济桥 十字路口")),
         ]
-    frame = geopandas.read_file(f"OAPIF:{live_server}/ogc", layer="hazards")
+    # Without credentials a client is refused past the landing page (GDAL starts at /collections).
+    async with httpx.AsyncClient(base_url=live_server) as anonymous:
+        assert (await anonymous.get("/ogc")).status_code == 200
+        assert (await anonymous.get("/ogc/collections")).status_code == 401
+    # GDAL_HTTP_HEADERS does not reach the server: the OAPIF driver (GDAL 3.12) sends its own HEADERS
+    # option, which replaces it. Bearer authentication does; an agency's API key is a bearer token.
+    bearer = {"GDAL_HTTP_AUTH": "BEARER", "GDAL_HTTP_BEARER": TOKENS["agency"]}
+    pyogrio.set_gdal_config_options(bearer)
+    try:
+        frame = geopandas.read_file(f"OAPIF:{live_server}/ogc", layer="hazards")
+    finally:
+        pyogrio.set_gdal_config_options(dict.fromkeys(bearer))
     assert len(frame) == 3
     frame = frame.sort_values("ledger_no").reset_index(drop=True)
     expected = sorted(made, key=lambda f: f["properties"]["ledger_no"])

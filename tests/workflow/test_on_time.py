@@ -12,8 +12,8 @@ from tests.workflow.test_transitions import CLAIM, START, step
 async def _close(client, hazard_id: int, deadline: str | None) -> None:
     await step(client, hazard_id, CLAIM)
     await step(client, hazard_id, {**START, "deadline": deadline} if deadline else START)
-    await step(client, hazard_id, {"action": "rectify", "evidence": "完成"}, "a")
-    await step(client, hazard_id, {"action": "close", "verifier": "b", "verification": "合格"}, "b")
+    await step(client, hazard_id, {"action": "rectify", "evidence": "完成"}, "admin")
+    await step(client, hazard_id, {"action": "close", "verifier": "b", "verification": "合格"}, "admin2")
 
 
 async def test_on_time_rate(client, engine: AsyncEngine) -> None:

@@ -14,7 +14,7 @@ async def test_list_then_delist_once_closed(client, engine: AsyncEngine) -> None
     h = await create(client, "hazards", point(GULOU))
     p = h["properties"]
     assert (p["supervised"], p["supervision_level"], p["supervised_since"]) == (False, None, None)
-    p = await step(client, h["id"], {"action": "list", "level": "county", "reason": "久拖未改"}, "command")
+    p = await step(client, h["id"], {"action": "list", "level": "county", "reason": "久拖未改"}, "commander")
     assert (p["supervised"], p["supervision_level"], p["status"]) == (True, "county", "reported")
     assert p["supervised_since"] is not None
 
@@ -28,13 +28,13 @@ async def test_list_then_delist_once_closed(client, engine: AsyncEngine) -> None
 
     await step(client, h["id"], CLAIM)
     await step(client, h["id"], START)
-    await step(client, h["id"], {"action": "rectify", "evidence": "完成"}, "a")
+    await step(client, h["id"], {"action": "rectify", "evidence": "完成"}, "admin")
     before = await row(engine, h["id"])
     r = await transition(client, h["id"], f'"{before["version"]}"', {"action": "delist"})
     assert r.status_code == 409
     assert r.json()["detail"].startswith("'delist' is not allowed from state 'rectified'")
-    await step(client, h["id"], {"action": "close", "verifier": "b", "verification": "合格"}, "b")
-    p = await step(client, h["id"], {"action": "delist", "note": "整改合格, 摘牌"}, "command")
+    await step(client, h["id"], {"action": "close", "verifier": "b", "verification": "合格"}, "admin2")
+    p = await step(client, h["id"], {"action": "delist", "note": "整改合格, 摘牌"}, "commander")
     assert (p["supervised"], p["supervision_level"], p["status"]) == (False, None, "closed")
 
     events = (await client.get(f"/api/v1/hazards/{h['id']}/history")).json()["events"]
@@ -50,7 +50,7 @@ async def test_delisting_what_is_not_listed_is_refused(client) -> None:
     h = await create(client, "hazards", point(GULOU))
     for action in ("claim", "start", "rectify", "close"):
         fields = {**CLAIM, **START, "evidence": "e", "verifier": "v", "verification": "ok"}
-        await step(client, h["id"], {**fields, "action": action}, "b" if action == "close" else "a")
+        await step(client, h["id"], {**fields, "action": action}, "admin2" if action == "close" else "admin")
     r = await transition(client, h["id"], '"5"', {"action": "delist"})
     assert r.status_code == 409
     assert (

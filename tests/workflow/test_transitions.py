@@ -15,11 +15,22 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from tests.hazards.conftest import GULOU, LIUYUAN, create, point, segment
 from tests.workflow.test_machine import row, transition
 
+
+async def event_count(engine: AsyncEngine, hazard_id: int) -> int:
+    async with engine.connect() as conn:
+        found = await conn.execute(
+            text("SELECT count(*) FROM hazard_events WHERE hazard_id = :id"), {"id": hazard_id}
+        )
+        return int(found.scalar_one())
+
+
 CLAIM = {"action": "claim", "name": "张三", "post": "副区长", "unit": "东昌府区人民政府"}
 START = {"action": "start", "measures": "增设减速带", "interim_measures": "临时限速40"}
 
 
-async def step(client: httpx.AsyncClient, hazard_id: int, body: dict[str, Any], user: str = "officer") -> Any:
+async def step(
+    client: httpx.AsyncClient, hazard_id: int, body: dict[str, Any], user: str | None = None
+) -> Any:
     current = await client.get(f"/api/v1/hazards/{hazard_id}")
     r = await transition(client, hazard_id, current.headers["ETag"], body, user)
     assert r.status_code == 200, r.text
@@ -32,14 +43,14 @@ def beijing_today() -> date:
 
 async def test_the_whole_ledger_path_and_its_history(client, engine: AsyncEngine) -> None:
     h = await create(client, "hazards", point(GULOU, grade="significant"))
-    await step(client, h["id"], {**CLAIM, "note": "已签字"}, "county.a")
-    p = await step(client, h["id"], START, "county.a")
+    await step(client, h["id"], {**CLAIM, "note": "已签字"}, "county_officer")
+    p = await step(client, h["id"], START, "county_officer")
     # No deadline given: the grade's default from settings (significant: 15 days).
     assert p["deadline"] == (beijing_today() + timedelta(days=15)).isoformat()
     assert p["overdue"] is False
-    await step(client, h["id"], {"action": "rectify", "evidence": "已完成施工"}, "county.a")
+    await step(client, h["id"], {"action": "rectify", "evidence": "已完成施工"}, "county_officer")
     p = await step(
-        client, h["id"], {"action": "close", "verifier": "李四", "verification": "合格"}, "verifier.b"
+        client, h["id"], {"action": "close", "verifier": "李四", "verification": "合格"}, "verifier"
     )
     assert p["status"] == "closed"
 
@@ -49,17 +60,17 @@ async def test_the_whole_ledger_path_and_its_history(client, engine: AsyncEngine
         "副区长",
         "东昌府区人民政府",
     )
-    assert stored["rectified_by"] == "county.a"
+    assert stored["rectified_by"] == "东昌府民警（t-officer）"
     assert (stored["verifier"], stored["verification"]) == ("李四", "合格")
     assert stored["claimed_at"] is not None and stored["closed_at"] is not None
 
     events = (await client.get(f"/api/v1/hazards/{h['id']}/history")).json()["events"]
     assert [(e["action"], e["actor"], e["note"]) for e in events] == [
-        ("create", "anonymous", None),
-        ("claim", "county.a", "已签字"),
-        ("start", "county.a", None),
-        ("rectify", "county.a", None),
-        ("close", "verifier.b", None),
+        ("create", "测试管理员（t-admin）", None),
+        ("claim", "东昌府民警（t-officer）", "已签字"),
+        ("start", "东昌府民警（t-officer）", None),
+        ("rectify", "东昌府民警（t-officer）", None),
+        ("close", "东昌府核验员（t-verifier）", None),
     ]
     assert events[1]["changes"]["status"] == ["reported", "claimed"]
     assert events[4]["changes"]["status"] == ["rectified", "closed"]
@@ -99,32 +110,39 @@ async def test_the_verifier_is_not_who_marked_it_rectified(client, engine: Async
     h = await create(client, "hazards", point(GULOU))
     await step(client, h["id"], CLAIM)
     await step(client, h["id"], START)
-    await step(client, h["id"], {"action": "rectify", "evidence": "完成"}, "wang")
+    # The admin may do everything, and marks it rectified.
+    await step(client, h["id"], {"action": "rectify", "evidence": "完成"}, "admin")
     before = await row(engine, h["id"])
+    events = await event_count(engine, h["id"])
+    admin = "测试管理员（t-admin）"
+    assert before["rectified_by"] == admin
     r = await transition(
         client,
         h["id"],
         f'"{before["version"]}"',
-        {"action": "close", "verifier": "wang", "verification": "ok"},
+        {"action": "close", "verifier": admin, "verification": "ok"},
+        user="verifier",
     )
     assert r.status_code == 422
     assert r.json()["errors"] == [
-        {"field": "verifier", "message": "the verifier must not be wang, who marked the hazard rectified"}
+        {"field": "verifier", "message": f"the verifier must not be {admin}, who marked the hazard rectified"}
     ]
     assert await row(engine, h["id"]) == before
-    # Nor may the rectifier close it out under another verifier's name.
+    # Nor may the rectifying user close it out under another verifier's name: checked by the user.
     r = await transition(
         client,
         h["id"],
         f'"{before["version"]}"',
         {"action": "close", "verifier": "李四", "verification": "ok"},
-        user="wang",
+        user="admin",
     )
-    assert r.status_code == 422
-    assert r.json()["errors"] == [
-        {"field": "X-Hazardmap-User", "message": "wang marked the hazard rectified and cannot close it out"}
-    ]
+    assert r.status_code == 403
+    assert r.json()["detail"] == f"{admin} marked the hazard rectified; another verifier must close it out"
     assert await row(engine, h["id"]) == before
+    assert await event_count(engine, h["id"]) == events
+    # Another user can.
+    p = await step(client, h["id"], {"action": "close", "verifier": "李四", "verification": "ok"}, "verifier")
+    assert p["status"] == "closed"
 
 
 async def test_the_signature_cannot_be_edited(client, engine: AsyncEngine) -> None:
@@ -153,9 +171,9 @@ async def test_reopen_clears_the_old_check(client, engine: AsyncEngine) -> None:
     h = await create(client, "hazards", point(GULOU))
     await step(client, h["id"], CLAIM)
     await step(client, h["id"], START)
-    await step(client, h["id"], {"action": "rectify", "evidence": "完成"}, "a")
-    await step(client, h["id"], {"action": "close", "verifier": "b", "verification": "ok"}, "b")
-    p = await step(client, h["id"], {"action": "reopen", "reason": "再次发生事故"}, "c")
+    await step(client, h["id"], {"action": "rectify", "evidence": "完成"}, "county_officer")
+    await step(client, h["id"], {"action": "close", "verifier": "b", "verification": "ok"}, "verifier")
+    p = await step(client, h["id"], {"action": "reopen", "reason": "再次发生事故"}, "verifier2")
     assert p["status"] == "rectifying"
     stored = await row(engine, h["id"])
     assert (stored["verifier"], stored["closed_at"], stored["rectified_by"]) == (None, None, None)

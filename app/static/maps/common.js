@@ -39,8 +39,20 @@ export function url(base, params = {}) {
   return qs ? `${base}?${qs}` : base;
 }
 
+// The headers of a write: the session's CSRF token, without which the service refuses it (403).
+export function writeHeaders(headers = {}) {
+  return config.csrf_token ? { ...headers, "X-CSRF-Token": config.csrf_token } : headers;
+}
+
+// The session ended (logout elsewhere, expiry, disabled account): back to the login page, then here.
+export function toLogin() {
+  const next = window.location.pathname + window.location.search;
+  window.location.assign(`/login?${new URLSearchParams({ next })}`);
+}
+
 export async function getJSON(base, params = {}, signal = undefined) {
   const response = await fetch(url(base, params), { signal, headers: { Accept: "application/json" } });
+  if (response.status === 401) toLogin();
   if (!response.ok) throw new Error(`${response.status} ${base}`);
   return response.json();
 }

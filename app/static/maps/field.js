@@ -2,7 +2,7 @@
 /* global L */
 import {
   addOutlines, bboxParam, boundsOf, config, createMap, debounce, el, getJSON, label, newUuid, pinIcon,
-  popupContent, RoadLayer, segmentStyle, t, todayInBeijing, url,
+  popupContent, RoadLayer, segmentStyle, t, todayInBeijing, toLogin, url, writeHeaders,
 } from "./common.js";
 
 const PENDING_KEY = "hm-field-pending";
@@ -169,7 +169,7 @@ async function send(entry, shown, attempt = 0) {
   try {
     response = await fetch(entry.url, {
       method: "POST",
-      headers: { "Content-Type": "application/geo+json", Accept: "application/geo+json" },
+      headers: writeHeaders({ "Content-Type": "application/geo+json", Accept: "application/geo+json" }),
       body: JSON.stringify(entry.body),
     });
   } catch {
@@ -185,6 +185,10 @@ async function send(entry, shown, attempt = 0) {
     return;
   }
   sending = false;
+  if (response.status === 401) {
+    toLogin(); // the pin stays in this phone's storage and is sent after the login
+    return;
+  }
   if (!response.ok) {
     const problem = await response.json().catch(() => ({}));
     if (response.status === 409 && Array.isArray(problem.duplicates) && problem.duplicates.length) {
@@ -293,6 +297,8 @@ function uploadPhoto(url, file, item) {
     const xhr = new XMLHttpRequest();
     xhr.open("POST", url);
     xhr.responseType = "json";
+    // The session's CSRF token, as every write from the pages carries it.
+    for (const [name, value] of Object.entries(writeHeaders())) xhr.setRequestHeader(name, value);
     xhr.upload.onprogress = (e) => {
       if (!e.lengthComputable) return;
       const pct = Math.round((100 * e.loaded) / e.total);

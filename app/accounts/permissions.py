@@ -1,0 +1,149 @@
+"""Who may do what: the roles, the permissions, the principal, and the one-line guards.
+
+A router guards an endpoint with ``principal: Annotated[Principal, Depends(require(Permission.x))]``
+(or ``Depends(require(...))`` in a router's ``dependencies``); a service that writes a hazard checks
+its county with ``check_county(principal, county_code)``. Both raise before anything is written, or
+inside the request's transaction, which the refusal rolls back: a refused request changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+
+from app.deps import Session
+from app.errors import Forbidden
+
+
+class Role(StrEnum):
+    admin = "admin"  # 市级管理员: everything, the whole city; manages users and keys
+    commander = "commander"  # 市指挥室: reads everything; lists/delists (挂牌督办/摘牌); runs detection
+    county_officer = "county_officer"  # 县区民警: writes hazards and their workflow in their counties
+    verifier = "verifier"  # 核验人: closes out (销号) and reopens in their counties
+    viewer = "viewer"  # reads everything
+    agency = "agency"  # external agency, API key only: published fields only
+
+    @property
+    def zh(self) -> str:
+        return ROLE_ZH[self]
+
+
+ROLE_ZH = {
+    Role.admin: "管理员",
+    Role.commander: "指挥中心",
+    Role.county_officer: "县区民警",
+    Role.verifier: "核验人",
+    Role.viewer: "查看",
+    Role.agency: "外部单位",
+}
+
+
+class Permission(StrEnum):
+    read = "read"  # published data: hazard lists and features, tiles, OGC, export, stats, reference data
+    read_internal = "read_internal"  # the ledger, history, crashes, candidates, supervision suggestions
+    hazard_write = "hazard_write"  # create, patch, delete a hazard or segment
+    claim = "claim"
+    start = "start"
+    rectify = "rectify"
+    reject = "reject"
+    duplicate = "duplicate"
+    close = "close"
+    reopen = "reopen"
+    supervise = "supervise"  # 挂牌督办 list / 摘牌 delist
+    candidate_decide = "candidate_decide"  # accept / dismiss an accident-prone candidate
+    detection_run = "detection_run"
+    crash_import = "crash_import"
+    accounts_manage = "accounts_manage"  # users and API keys
+    categories_manage = "categories_manage"  # add, rename, retire hazard categories
+    # Bulk import writes rows in any county in one transaction: the city office's, until an import
+    # can refuse the rows outside an officer's counties.
+    hazard_import = "hazard_import"
+
+
+_READ = {Permission.read, Permission.read_internal}
+ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.admin: frozenset(Permission),
+    Role.commander: frozenset(_READ | {Permission.supervise, Permission.detection_run}),
+    Role.county_officer: frozenset(
+        _READ
+        | {
+            Permission.hazard_write,
+            Permission.claim,
+            Permission.start,
+            Permission.rectify,
+            Permission.reject,
+            Permission.duplicate,
+            Permission.candidate_decide,
+        }
+    ),
+    Role.verifier: frozenset(_READ | {Permission.close, Permission.reopen}),
+    Role.viewer: frozenset(_READ),
+    Role.agency: frozenset({Permission.read}),
+}
+# These roles act on the whole city; the others only within the counties assigned to them.
+CITY_WIDE = frozenset({Role.admin, Role.commander})
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is acting: a logged-in user (token or browser session) or an API key."""
+
+    kind: Literal["user", "key"]
+    id: int
+    login: str
+    display_name: str
+    role: Role
+    jurisdictions: frozenset[str]
+    session_id: int | None = None
+    # A browser session: state-changing requests must carry its CSRF token.
+    via_cookie: bool = False
+
+    @property
+    def actor(self) -> str:
+        """The name in the history and the workflow columns: 显示名（login）, unique by the login."""
+        return f"{self.display_name}（{self.login}）"[:64]
+
+    @property
+    def published_only(self) -> bool:
+        return Permission.read_internal not in ROLE_PERMISSIONS[self.role]
+
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLE_PERMISSIONS[self.role]
+
+    def require(self, permission: Permission) -> None:
+        if not self.can(permission):
+            raise Forbidden(detail=f"the role {self.role} lacks the permission '{permission}'")
+
+    def covers(self, county_code: str | None) -> bool:
+        return self.role in CITY_WIDE or (county_code is not None and county_code in self.jurisdictions)
+
+
+def check_county(principal: Principal, county_code: str | None, what: str = "county") -> None:
+    """Refuse a change of a hazard in (or into) a county outside the principal's jurisdictions."""
+    if not principal.covers(county_code):
+        raise Forbidden(detail=f"{what} {county_code} is not among your jurisdictions")
+
+
+async def current_principal(request: Request, session: Session) -> Principal:
+    """The authenticated principal of the request, or 401."""
+    from app.accounts import service
+
+    return await service.authenticate(session, request)
+
+
+def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
+    """A dependency: the principal, who must hold ``permission`` (401 without one, 403 without it)."""
+
+    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
+        principal.require(permission)
+        return principal
+
+    dependency.__name__ = f"require_{permission}"
+    return dependency
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
