@@ -1,7 +1,7 @@
 """Accounts: users, their jurisdictions, API keys, server-side sessions.
 
 Revision ID: 5c0a7e31d2f4
-Revises: b41c7e2d9a10
+Revises: c7d4e1a9b3f2
 Create Date: 2026-11-28 17:20:00
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "5c0a7e31d2f4"
-down_revision: str | None = "b41c7e2d9a10"
+down_revision: str | None = "c7d4e1a9b3f2"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
