@@ -104,7 +104,7 @@ async def prepared(
     admins: tuple[httpx.AsyncClient, httpx.AsyncClient], place: str, state: str
 ) -> dict[str, Any]:
     admin, admin2 = admins
-    r = await admin.post("/api/v1/hazards", json=point(PLACE[place]))
+    r = await admin.post("/api/v1/hazards?on_duplicate=create", json=point(PLACE[place]))
     assert r.status_code == 201, r.text
     hazard: dict[str, Any] = r.json()
     for body in TO_STATE[state]:
@@ -144,7 +144,7 @@ async def prepare(
 ) -> Send:
     """Set the scene with the admins; return the one request under test, to be sent by any client."""
     if act == "create":
-        return lambda c: c.post("/api/v1/hazards", json=point(PLACE[place]))
+        return lambda c: c.post("/api/v1/hazards?on_duplicate=create", json=point(PLACE[place]))
     if act in ("accept", "dismiss"):
         cid = await candidate(engine, place)
         body = {"category": "XL01"} if act == "accept" else {"note": "不成立"}

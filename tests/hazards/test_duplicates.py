@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 
+from app.accounts.permissions import Principal, Role
 from app.coords import Crs
 from app.errors import Conflict
 from app.hazards import service
@@ -237,9 +238,9 @@ async def test_two_reports_at_the_same_moment_make_one_hazard_and_one_409(
     """Two requests' transactions: the second check waits for the first report to be committed."""
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     async with sessions() as first_session, sessions() as second_session:
-        await service.create(first_session, HazardKind.point, point(AT), Crs.wgs84, "a")
+        await service.create(first_session, HazardKind.point, point(AT), Crs.wgs84, _admin("a"))
         second = asyncio.create_task(
-            service.create(second_session, HazardKind.point, point(east(5)), Crs.wgs84, "b")
+            service.create(second_session, HazardKind.point, point(east(5)), Crs.wgs84, _admin("b"))
         )
         await asyncio.sleep(0.5)
         assert not second.done()  # waiting for the first transaction
@@ -249,3 +250,7 @@ async def test_two_reports_at_the_same_moment_make_one_hazard_and_one_409(
         await second_session.rollback()
     assert [d["distance_m"] for d in refused.value.extra["duplicates"]] == [pytest.approx(5, abs=0.01)]
     assert (await counts(engine))[0] == 1
+
+
+def _admin(login: str) -> Principal:
+    return Principal("user", 1, login, login, Role.admin, frozenset())

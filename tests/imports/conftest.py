@@ -47,7 +47,6 @@ async def post_import(
             "/api/v1/imports",
             files={"file": (path.name, f.read())},
             data=data,
-            headers={"X-Hazardmap-User": "zhangsan"},
         )
 
 

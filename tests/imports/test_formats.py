@@ -48,7 +48,7 @@ async def test_round_trip(
     assert job["status"] == "succeeded", job
     assert job["progress"] == 1
     assert job["counts"] == {"read": 2, "valid": 2, "refused": 0, "written": 2}
-    assert job["created_by"] == "zhangsan"
+    assert job["created_by"] == "测试管理员（t-admin）"
     got = await all_rows(
         engine,
         """SELECT category_code, grade, description, road_id, round(chainage_m), county_code,
@@ -60,5 +60,5 @@ async def test_round_trip(
         ("SS01", "general", "缺少护栏", None, None, "371502", 115.98, 36.45),
     ]
     events = await all_rows(engine, "SELECT action, actor FROM hazard_events ORDER BY id")
-    actor = f"import:{job['id']}:zhangsan"
+    actor = f"import:{job['id']}:测试管理员（t-admin）"
     assert [tuple(e) for e in events] == [("import", actor), ("import", actor)]

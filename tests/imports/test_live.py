@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from tests.conftest import live_service
+from tests.conftest import auth_headers, live_service
 from tests.imports.files import write_gpkg
 
 
@@ -48,13 +48,14 @@ def test_job_runs_in_the_service_and_abandoned_ones_fail_at_startup(isolated_db:
                 f"{base}/api/v1/imports",
                 files={"file": ("排查.gpkg", f, "application/geopackage+sqlite3")},
                 data={"mode": "valid-rows"},
+                headers=auth_headers("admin"),
                 timeout=30,
             )
         assert r.status_code == 202, r.text
         location = r.headers["Location"]
         deadline = time.monotonic() + 60
         while True:
-            job = httpx.get(f"{base}{location}", timeout=10).json()
+            job = httpx.get(f"{base}{location}", headers=auth_headers("admin"), timeout=10).json()
             if job["status"] in ("succeeded", "failed"):
                 break
             assert time.monotonic() < deadline, job

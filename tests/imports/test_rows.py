@@ -119,7 +119,7 @@ async def test_valid_rows_writes_exactly_the_valid_ones(
     assert closed[11:] == ("2025-05-01", "2025-06-01 10:30", closed[13])
     assert closed[13].endswith("-2025-0001")  # numbered in the year it was reported
     events = await all_rows(engine, "SELECT action, actor FROM hazard_events ORDER BY id")
-    assert [tuple(e) for e in events] == [("import", f"import:{job['id']}:zhangsan")] * 4
+    assert [tuple(e) for e in events] == [("import", f"import:{job['id']}:测试管理员（t-admin）")] * 4
 
 
 async def test_report_as_csv_with_bom(

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from playwright.async_api import async_playwright
 
+from tests.conftest import auth_headers
 from tests.hazards.conftest import GULOU, create, point, segment
 from tests.maps.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
 
@@ -61,7 +62,7 @@ async def test_items_and_item_pages_show_the_values(client: httpx.AsyncClient) -
 
 async def test_items_page_in_chromium(live_server: str) -> None:
     # Segments: the GDAL test counts the hazards of this shared live database.
-    async with httpx.AsyncClient(base_url=live_server) as http:
+    async with httpx.AsyncClient(base_url=live_server, headers=auth_headers("admin")) as http:
         made = [
             await create(
                 http, "segments", segment([(115.95, 36.455), (115.96, 36.456)], description="东昌路段")
@@ -74,7 +75,10 @@ async def test_items_page_in_chromium(live_server: str) -> None:
     async with async_playwright() as pw:
         browser = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = await browser.new_page(viewport={"width": 1280, "height": 900})
+            # The OGC pages take the bearer token as a GIS client sends it (no login form there).
+            page = await browser.new_page(
+                viewport={"width": 1280, "height": 900}, extra_http_headers=auth_headers("viewer")
+            )
             errors: list[str] = []
             page.on("pageerror", lambda exc: errors.append(str(exc)))
             await page.goto(

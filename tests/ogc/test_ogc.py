@@ -156,7 +156,7 @@ async def test_gdal_reads_every_hazard(live_server: str) -> None:
 
 async def test_gdal_reads_with_an_attribute_filter(live_server: str) -> None:
     # Segments: the test above counts the hazards of this shared live database.
-    async with httpx.AsyncClient(base_url=live_server) as http:
+    async with httpx.AsyncClient(base_url=live_server, headers=auth_headers("admin")) as http:
         made = [
             await create(http, "segments", segment([(115.95, 36.455), (115.96, 36.456)], grade="major")),
             await create(http, "segments", segment([(115.97, 36.44), (115.99, 36.43)], grade="general")),
@@ -164,7 +164,12 @@ async def test_gdal_reads_with_an_attribute_filter(live_server: str) -> None:
         ]
     numbers = [s["properties"]["ledger_no"] for s in made]
     where = f"grade = 'major' AND ledger_no IN ('{numbers[0]}', '{numbers[1]}', '{numbers[2]}')"
-    frame = pyogrio.read_dataframe(f"OAPIF:{live_server}/ogc", layer="segments", where=where)
+    bearer = {"GDAL_HTTP_AUTH": "BEARER", "GDAL_HTTP_BEARER": TOKENS["agency"]}
+    pyogrio.set_gdal_config_options(bearer)
+    try:
+        frame = pyogrio.read_dataframe(f"OAPIF:{live_server}/ogc", layer="segments", where=where)
+    finally:
+        pyogrio.set_gdal_config_options(dict.fromkeys(bearer))
     # GDAL 3.12 evaluates this where clause itself, on what it downloaded: it does not send it as
     # a CQL2 filter (it reads neither /conformance nor /queryables). The answer must be right anyway.
     assert sorted(frame["ledger_no"]) == sorted([numbers[0], numbers[2]])

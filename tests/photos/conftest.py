@@ -12,6 +12,7 @@ import pytest
 from PIL import Image
 
 from app.settings import get_settings
+from tests.conftest import auth_headers
 
 
 @pytest.fixture
@@ -46,12 +47,12 @@ async def upload(
     declared: str = "image/jpeg",
     caption: str | None = None,
     path: str = "hazards",
-    user: str = "officer",
+    user: str = "county_officer",
 ) -> httpx.Response:
     data = {"stage": stage} | ({"caption": caption} if caption is not None else {})
     return await client.post(
         f"/api/v1/{path}/{hazard_id}/photos",
         files={"file": (name, content, declared)},
         data=data,
-        headers={"X-Hazardmap-User": user},
+        headers=auth_headers(user),
     )

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.settings import get_settings
+from tests.conftest import auth_headers
 from tests.hazards.conftest import GULOU, LIUYUAN, create, point, segment
 from tests.photos.conftest import files_in, image_bytes, upload
 
@@ -50,7 +51,7 @@ async def test_each_format_is_stored_by_its_content(
     assert (body["stage"], body["caption"], body["uploaded_by"], body["hazard_id"]) == (
         "report",
         "路口现场",
-        "officer",
+        "东昌府民警（t-officer）",
         h["id"],
     )
     assert r.headers["Location"] == f"/api/v1/photos/{body['id']}"
@@ -272,21 +273,21 @@ async def test_list_soft_delete_and_history(
         },
     ]
 
-    r = await client.delete(f"/api/v1/photos/{p1['id']}", headers={"X-Hazardmap-User": "county.b"})
+    r = await client.delete(f"/api/v1/photos/{p1['id']}", headers=auth_headers("admin2"))
     assert r.status_code == 204
     assert [p["id"] for p in (await client.get(f"/api/v1/hazards/{h['id']}/photos")).json()] == [p2["id"]]
     assert (await client.get(f"/api/v1/photos/{p1['id']}")).status_code == 410
     assert (await client.delete(f"/api/v1/photos/{p1['id']}")).status_code == 410
     rows = await photo_rows(engine)
-    assert rows[0]["deleted_at"] is not None and rows[0]["deleted_by"] == "county.b"
+    assert rows[0]["deleted_at"] is not None and rows[0]["deleted_by"] == "第二管理员（t-admin2）"
     assert len(files_in(photo_dir)) == 4  # soft: the files stay
 
     events = (await client.get(f"/api/v1/hazards/{h['id']}/history")).json()["events"]
     assert [(e["action"], e["actor"], e["version"]) for e in events] == [
-        ("create", "anonymous", 1),
-        ("photo_add", "officer", 1),
-        ("photo_add", "officer", 1),
-        ("photo_remove", "county.b", 1),
+        ("create", "测试管理员（t-admin）", 1),
+        ("photo_add", "东昌府民警（t-officer）", 1),
+        ("photo_add", "东昌府民警（t-officer）", 1),
+        ("photo_remove", "第二管理员（t-admin2）", 1),
     ]
     assert events[1]["changes"] == {
         "photo": {

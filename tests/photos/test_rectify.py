@@ -41,7 +41,7 @@ async def test_rectify_records_its_photos(
     assert events[-1]["action"] == "rectify"
     assert events[-1]["changes"]["evidence_photos"] == [None, [before, after]]
     # A reopened hazard needs fresh evidence: the photo list is cleared with the rest.
-    await step(client, h, {"action": "close", "verifier": "李四", "verification": "合格"}, "verifier.b")
+    await step(client, h, {"action": "close", "verifier": "李四", "verification": "合格"}, "admin2")
     await step(client, h, {"action": "reopen", "reason": "复发"})
     assert (await row(engine, h))["evidence_photos"] is None
 
