@@ -12,6 +12,7 @@ from playwright.async_api import Browser, Request
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.conftest import auth_headers
 from tests.maps.conftest import MapsDb, Visit, new_visit, wait_ready
 from tests.maps.ledger import COUNTY
 
@@ -38,7 +39,7 @@ async def crashes(maps_db: MapsDb, known_ledger: AsyncEngine, server: str) -> As
                 ),
                 {"at": when, "ch": chainage, "deaths": deaths, "injuries": injuries},
             )
-    async with httpx.AsyncClient(base_url=server, timeout=60) as client:
+    async with httpx.AsyncClient(base_url=server, timeout=60, headers=auth_headers("admin")) as client:
         run = await client.post("/api/v1/detections", json={})
         assert run.status_code == 200, run.text
         found = (await client.get("/api/v1/detections/candidates")).json()
@@ -75,7 +76,7 @@ async def test_candidates_and_density_on_the_county_map(visit: Visit, crashes: d
 
     await _switch_on(visit, "density")
     cells = await visit.page.locator("path.hm-density-cell").count()
-    async with httpx.AsyncClient() as client:
+    async with httpx.AsyncClient(headers=auth_headers("admin")) as client:
         asked = (await client.get(density_urls[-1])).json()
     assert "cell=500" in density_urls[-1]  # some 40 px at zoom 14
     assert cells == asked["cells"] > 0 and asked["crashes"] == len(POINT_CRASHES + SEGMENT_CRASHES)

@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.ledger.service import HEADERS
+from tests.conftest import auth_headers
 from tests.maps.conftest import SCREENSHOTS, Visit
 from tests.maps.ledger import COUNTY
 
@@ -17,7 +18,7 @@ pytestmark = pytest.mark.browser
 
 
 async def api_ledger(base: str, **params: Any) -> dict[str, Any]:
-    async with httpx.AsyncClient(base_url=base) as client:
+    async with httpx.AsyncClient(base_url=base, headers=auth_headers("admin")) as client:
         r = await client.get("/api/v1/ledger", params=params)
         assert r.status_code == 200, r.text
         body: dict[str, Any] = r.json()
@@ -73,7 +74,7 @@ async def test_title_filters_downloads_and_english(visit: Visit, known_ledger: A
     assert (await visit.page.text_content("#ledger-date") or "").startswith("截至 20")
     csv_href = await visit.page.get_attribute("#ledger-csv", "href")
     assert csv_href is not None
-    async with httpx.AsyncClient(base_url=visit.base) as client:
+    async with httpx.AsyncClient(base_url=visit.base, headers=auth_headers("admin")) as client:
         csv = await client.get(csv_href)
         api = await client.get("/api/v1/ledger", params={"jurisdiction": COUNTY, "status": "open"})
     assert csv.status_code == 200 and csv.headers["content-type"].startswith("text/csv")
@@ -99,7 +100,7 @@ async def test_title_filters_downloads_and_english(visit: Visit, known_ledger: A
 
 
 async def test_unknown_jurisdiction_and_bad_filter(visit: Visit) -> None:
-    async with httpx.AsyncClient(base_url=visit.base) as client:
+    async with httpx.AsyncClient(base_url=visit.base, headers=auth_headers("admin")) as client:
         missing = await client.get("/ledger/999999")
         bad = await client.get("/ledger", params={"status": "lost"})
         api_bad = await client.get("/api/v1/ledger", params={"road_group": "motorway"})

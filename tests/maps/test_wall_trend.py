@@ -7,6 +7,7 @@ import pytest
 from playwright.async_api import Browser
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.conftest import auth_headers
 from tests.maps.conftest import new_visit
 
 pytestmark = pytest.mark.browser
@@ -30,7 +31,7 @@ async def test_the_trend_chart_shows_the_city_series(
     page = wall.page
     await wall.open(f"/wall?refresh=30&rotate=0&lang={lang}")
     await page.wait_for_selector("#wall-trend-chart polyline")
-    async with httpx.AsyncClient(base_url=server) as client:
+    async with httpx.AsyncClient(base_url=server, headers=auth_headers("admin")) as client:
         api = (await client.get("/api/v1/stats")).json()
     assert await page.get_attribute("#wall-trend-chart", "data-unit") == api["city"]["code"]
     assert await drawn(page) == {k: api["city"]["weekly"][k] for k in SERIES}
