@@ -28,4 +28,4 @@ USER hazardmap
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
 # Migrate, load the shipped geodata the first time, then serve.
-CMD ["sh", "-c", "hazardmap migrate && hazardmap geodata load --if-empty && exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --workers 2 --proxy-headers"]
+CMD ["sh", "-c", "hazardmap migrate && hazardmap geodata load --if-empty && hazardmap users first-admin && exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --workers 2 --proxy-headers"]
