@@ -19,6 +19,8 @@ from app.crashes.router import router as crashes_router
 from app.db import dispose_engine, get_engine
 from app.deps import Session
 from app.exports.router import router as exports_router
+from app.field.router import api as field_api
+from app.field.router import pages as field_pages
 from app.hazards.router import router as hazards_router
 from app.hazards.router import segments_router
 from app.health.router import router as health_router
@@ -125,6 +127,7 @@ def create_app() -> FastAPI:
 
     app.include_router(health_router)
     mount_maps(app)  # the pages: /map, /wall, /field and their static files
+    app.include_router(field_pages)  # the field app's service worker and manifest
     # Vector tiles and OGC API – Features sit outside /api/v1, where GIS clients expect them.
     app.include_router(tiles_router, dependencies=[Depends(require(Permission.read))])
     app.include_router(ogc_router, dependencies=[Depends(_ogc_guard)])
@@ -164,6 +167,7 @@ API_ROUTERS: list[tuple[APIRouter, Permission]] = [
     (photos_segments_router, Permission.read_internal),
     (photos_router, Permission.read_internal),
     (imports_router, Permission.read_internal),
+    (field_api, Permission.read_internal),
 ]
 
 

@@ -15,7 +15,7 @@ from app.errors import NotFound
 from app.maps import i18n, repository
 from app.maps.settings import get_map_settings
 from app.settings import get_settings
-from app.vocab import OPEN_STATUSES, Grade, RoadGroup, Status, Visibility
+from app.vocab import OPEN_STATUSES, Direction, Grade, RoadGroup, Status, Visibility
 
 # The API's mount point (app.main.API_PREFIX; not imported, since app.main imports this package).
 API = "/api/v1"
@@ -101,6 +101,7 @@ async def map_page(session: AsyncSession, request: Request, lang: str, code: str
         "statuses": Status.codes(),
         "grades": Grade.codes(),
         "visibilities": Visibility.codes(),
+        "directions": Direction.codes(),
     }
 
 
@@ -120,9 +121,21 @@ async def wall_page(
 async def field_page(session: AsyncSession, request: Request, lang: str) -> dict[str, Any]:
     config = await _common(session, request, lang)
     categories = await repository.categories(session)
+    map_settings = get_map_settings()
+    root = request.scope.get("root_path", "")
     config.update(
         page="field",
         usual_visibility={c["code"]: c["usual_visibility"] for c in categories},
+        categories={c["code"]: c["name_zh" if lang == "zh" else "name_en"] for c in categories},
+        field={
+            "accuracy_warn_m": map_settings.field_accuracy_warn_m,
+            "snap_distance_m": get_settings().snap_distance_m,
+            "area": f"{root}{API}/field/area",
+            "service_worker": f"{root}/field/sw.js",
+            "scope": f"{root}/field",
+            "login": f"{root}/login",
+            "record": f"{root}/hazards",
+        },
     )
     return {
         "config": config,

@@ -28,6 +28,14 @@ class MapSettings(BaseSettings):
     # Seconds per county when the wall rotates through them; 0 keeps the whole city in view.
     wall_rotate_s: float = Field(default=0.0, ge=0.0, le=3600.0)
 
+    # The field app: a GPS fix less accurate than this (metres) is not used to place a pin by itself;
+    # the officer is warned and places it by hand. Phones outdoors give 5–20 m; indoors or on a
+    # network fix, hundreds.
+    field_accuracy_warn_m: float = Field(default=50.0, gt=0, le=100_000)
+    # Offline base-map tiles the field app keeps on the phone (only with a configured base map);
+    # about 20 kB each, so 2,000 tiles take some 40 MB.
+    field_tile_cache_max: int = Field(default=2000, ge=0, le=100_000)
+
     # Where `npm ci` put Leaflet, its clustering plugin and the Chinese web font.
     assets_dir: Path = PROJECT_ROOT / "node_modules"
 

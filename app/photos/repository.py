@@ -48,6 +48,19 @@ async def set_actor(session: AsyncSession, actor: str) -> None:
     await session.execute(text("SELECT set_config('hazardmap.actor', :a, true)"), {"a": actor})
 
 
+async def same_photo(session: AsyncSession, hazard_id: int, stage: str, sha256: str) -> int | None:
+    """A live photo of this hazard and stage with these very bytes (a resent upload), if any."""
+    found = await session.execute(
+        text(
+            "SELECT id FROM hazard_photos WHERE hazard_id = :h AND stage = :s AND sha256 = :sha"
+            " AND deleted_at IS NULL ORDER BY id LIMIT 1"
+        ),
+        {"h": hazard_id, "s": stage, "sha": sha256},
+    )
+    value = found.scalar_one_or_none()
+    return int(value) if value is not None else None
+
+
 async def insert(session: AsyncSession, p: NewPhoto) -> int:
     # A naive EXIF time is the camera's wall clock: in Liaocheng, Beijing time.
     new_id = (

@@ -46,7 +46,11 @@ def make_router(kind: HazardKind) -> APIRouter:
         status_code=201,
         response_model=Photo,
         summary=f"Add a photo to a {kind.en}",
-        responses=problems(400, 404, 410, 413, 415, 422),
+        responses={
+            # A retried upload of the same bytes: the photo already there.
+            200: {"description": "These bytes were already a photo of this stage", "model": Photo},
+            **problems(400, 404, 410, 413, 415, 422),
+        },
         openapi_extra={
             "requestBody": {
                 "required": True,
@@ -58,17 +62,21 @@ def make_router(kind: HazardKind) -> APIRouter:
         """multipart/form-data with `file` (JPEG, PNG or WebP, judged by decoding the content, at most
         `HAZARDMAP_PHOTO_MAX_BYTES`), `stage` (report 上报, before 整改前, after 整改后) and an optional
         `caption`. 201 with the photo and `Location`; the hazard's history gets a `photo_add` event.
+        The same bytes sent again for the same hazard and stage (a retried upload) answer 200 with
+        the photo already there, and record nothing new.
 
         Permission: county officers of the hazard's county, and admins (not the agency role).
         """
         form = await read_upload(request)
         try:
-            new_id, body = await service.add(session, kind, hazard_id, form, principal, _base(request))
+            new_id, body, created = await service.add(
+                session, kind, hazard_id, form, principal, _base(request)
+            )
         finally:
             await form.close()
         return Response(
             body,
-            status_code=201,
+            status_code=201 if created else 200,
             media_type="application/json",
             headers={"Location": f"/api/v1/photos/{new_id}"},
         )

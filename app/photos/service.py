@@ -106,13 +106,19 @@ def _store(fp: IO[bytes]) -> Stored:
 
 async def add(
     session: AsyncSession, kind: HazardKind, hazard_id: int, upload: Upload, principal: Principal, base: str
-) -> tuple[int, str]:
+) -> tuple[int, str, bool]:
+    """The photo's id and JSON, and whether it is new (False: these bytes were already there)."""
     actor = principal.actor
     # Refused before the file is stored: an officer adds photos only to the hazards of their counties.
     check_county(principal, (await _hazard(session, kind, hazard_id)).county_code)
     stage = _check_fields(upload)
     stored = await run_in_threadpool(_store, upload.file.file)
     await _hazard(session, kind, hazard_id, lock=True)  # still there, and stays until we commit
+    # A phone that lost the answer to its upload sends the photo again: the same bytes at the same
+    # stage of the same hazard are that photo, not a second one (and not a second history event).
+    same = await repo.same_photo(session, hazard_id, stage, stored.sha256)
+    if same is not None:
+        return same, await repo.one_json(session, same, base), False
     await repo.set_actor(session, actor)
     new_id = await repo.insert(
         session,
@@ -129,7 +135,7 @@ async def add(
             caption=upload.caption,
         ),
     )
-    return new_id, await repo.one_json(session, new_id, base)
+    return new_id, await repo.one_json(session, new_id, base), True
 
 
 async def list_json(session: AsyncSession, kind: HazardKind, hazard_id: int, base: str) -> str:

@@ -142,6 +142,7 @@ export function popupContent(p, today) {
     [t("deadline"), p.deadline || t("no_deadline")],
     [t("grade"), `${label("grade", p.grade)} · ${label("visibility", p.visibility)}`],
   ];
+  if (p.address) rows.push([t("address"), p.address]);
   if (p.description) rows.push([t("description"), p.description]);
   return el(
     "div",
