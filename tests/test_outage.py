@@ -172,9 +172,10 @@ async def test_healthz_versions_only_to_administrators(
     for role in ("viewer", "commander", "agency"):
         r = await clients[role].get("/healthz")
         assert r.json() == {"status": "ok", "database": {"status": "ok"}}, role
-    wrong = await anonymous.get("/healthz", headers={"Authorization": "Bearer nonsense"})
-    assert wrong.status_code == 200
-    assert wrong.json() == {"status": "ok", "database": {"status": "ok"}}
+    for wrong in ("Bearer nonsense", "Basic dDp0"):
+        r = await anonymous.get("/healthz", headers={"Authorization": wrong})
+        assert r.status_code == 200
+        assert r.json() == {"status": "ok", "database": {"status": "ok"}}
     admin = (await clients["admin"].get("/healthz")).json()
     assert admin["database"]["postgis"].startswith("3.")
     assert "GEOS=" in admin["database"]["postgis_full"]

@@ -21,9 +21,9 @@ async def _admin(session: AsyncSession, request: Request) -> bool:
     from app.accounts import service
     from app.accounts.permissions import Role
 
-    if service.credentials(request) is None:
-        return False
     try:
+        if service.credentials(request) is None:
+            return False
         principal = await service.authenticate(session, request)
     except HazardmapError:
         return False
