@@ -159,10 +159,16 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     cluster = Cluster(path=CLUSTER_DIR, port=PORT)
+    was_running = cluster.running()  # stopped at the end only if this run started it
     cluster.up("postgres", fast=True)
-    prepare_database(cluster, args.rows, args.reload)
-    with service(cluster.url(DATABASE), workers=1) as base:
-        results = asyncio.run(measure(base, args.county, args.runs))
+    try:
+        cluster.ensure_database(DATABASE)
+        prepare_database(cluster, args.rows, args.reload)
+        with service(cluster.url(DATABASE), workers=1) as base:
+            results = asyncio.run(measure(base, args.county, args.runs))
+    finally:
+        if not was_running:
+            cluster.stop()
     _print(results, args.runs, args.rows)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"map_load-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
