@@ -12,13 +12,17 @@ import socket
 import time
 from collections.abc import AsyncIterator
 
+import asyncpg
 import httpx
 import pytest
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.cluster import Cluster
 from app.db import make_engine, set_engine
+from app.problems import database_unavailable
 from tests.conftest import TEST_DB, auth_headers
 from tests.hazards.conftest import GULOU, point
 
@@ -181,3 +185,34 @@ async def test_healthz_versions_only_to_administrators(
     assert "GEOS=" in admin["database"]["postgis_full"]
     assert admin["database"]["postgresql"]
     assert admin["version"]
+
+
+class _Orig(Exception):
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(sqlstate)
+        self.sqlstate = sqlstate
+
+
+@pytest.mark.parametrize(
+    ("exc", "unavailable"),
+    [
+        (ConnectionRefusedError(111, "Connect call failed"), True),
+        (ConnectionResetError(104, "reset by peer"), True),
+        (TimeoutError(), True),
+        (socket.gaierror(-2, "Name or service not known"), True),
+        (PoolTimeout("QueuePool limit of size 20 overflow 10 reached"), True),
+        (asyncpg.exceptions.ConnectionDoesNotExistError("connection was closed"), True),
+        (asyncpg.exceptions.CannotConnectNowError("the database system is starting up"), True),
+        (DBAPIError("COMMIT", {}, _Orig("57P01")), True),  # admin shutdown
+        (DBAPIError("COMMIT", {}, _Orig("40001")), True),  # serialization failure
+        (DBAPIError("SELECT", {}, _Orig("08006")), True),  # connection failure
+        (DBAPIError("INSERT", {}, _Orig("23505")), False),  # unique violation: the request's fault
+        (OSError(28, "No space left on device"), False),  # the photo store's disk: ours, a 500
+        (ValueError("x"), False),
+    ],
+)
+def test_what_counts_as_unavailable(exc: BaseException, unavailable: bool) -> None:
+    assert database_unavailable(exc) is unavailable
+    wrapped = RuntimeError("while committing")
+    wrapped.__cause__ = exc
+    assert database_unavailable(wrapped) is unavailable
