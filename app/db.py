@@ -1,7 +1,8 @@
 """Database engine, the declarative base, and the one owner of the transaction.
 
-The request's session dependency (`session_scope`) commits when the handler returns and
-rolls back when it raises; services and repositories only flush.
+The request's session dependency (`get_session`, used as ``app.deps.Session`` with FastAPI's
+``scope="function"``) commits when the handler returns — before the response is sent — and rolls
+back when it raises; services and repositories only flush.
 """
 
 from __future__ import annotations
@@ -93,6 +94,7 @@ async def session_scope() -> AsyncIterator[AsyncSession]:
 
 
 async def get_session() -> AsyncIterator[AsyncSession]:
-    """FastAPI dependency: the request's transaction."""
+    """FastAPI dependency: the request's transaction. Only through ``app.deps.Session``, whose
+    ``scope="function"`` makes the commit happen before the response leaves."""
     async with session_scope() as session:
         yield session

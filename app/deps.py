@@ -12,7 +12,11 @@ from app.db import get_session
 from app.errors import invalid
 from app.settings import get_settings
 
-Session = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the dependency's exit — the COMMIT — runs when the endpoint returns, before the
+# response is sent. A write is acknowledged only once it is committed; a COMMIT that fails leaves as
+# a problem (503 when the database is unreachable) with no Location or ETag. A streamed response
+# reads through a connection of its own (app.exports.repository), opened and closed by the stream.
+Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 def _bbox(

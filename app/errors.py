@@ -114,5 +114,18 @@ class ServiceUnavailable(HazardmapError):
     title: str = "Service unavailable"
 
 
+RETRY_AFTER_S = 5  # what a 503 for the database tells the client to wait (Retry-After)
+
+
+@dataclass
+class DatabaseUnavailable(ServiceUnavailable):
+    """The database could not be reached, or it refused the transaction for a passing reason
+    (shutting down, starting up, a serialization failure or deadlock): try again shortly.
+    ``app.problems`` maps the driver's and the pool's exceptions to this one."""
+
+    detail: str = "the database is unavailable; try again shortly"
+    headers: dict[str, str] = field(default_factory=lambda: {"Retry-After": str(RETRY_AFTER_S)})
+
+
 class ClusterError(RuntimeError):
     """The embedded PostgreSQL could not be set up (a command-line error, not an HTTP one)."""

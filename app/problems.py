@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import logging
+import socket
 from typing import Any
 
+import asyncpg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import DBAPIError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from app.errors import FieldError, HazardmapError
+from app.errors import DatabaseUnavailable, FieldError, HazardmapError
 
 log = logging.getLogger("hazardmap")
 
@@ -38,14 +41,60 @@ def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+# What the driver and the pool raise when the database cannot be reached or drops the connection.
+UNREACHABLE: tuple[type[Exception], ...] = (
+    ConnectionError,  # refused, reset, broken pipe
+    socket.gaierror,
+    TimeoutError,  # connecting timed out
+    PoolTimeout,  # no connection free in the pool in time
+    OperationalError,
+    InterfaceError,
+    asyncpg.exceptions.InterfaceError,  # among them ConnectionDoesNotExistError
+    asyncpg.exceptions.PostgresConnectionError,
+)
+# SQLSTATEs of a passing refusal: connection exceptions (class 08), too many connections,
+# shutting down, crashed, starting up (57P01–57P03), serialization failure, deadlock.
+TRANSIENT_SQLSTATES = ("08", "53300", "57P01", "57P02", "57P03", "40001", "40P01")
+
+
+def database_unavailable(exc: BaseException) -> bool:
+    """Whether ``exc`` (or what caused it) says the database is out of reach for now."""
+    seen: set[int] = set()
+    e: BaseException | None = exc
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        if isinstance(e, UNREACHABLE) or (isinstance(e, DBAPIError) and e.connection_invalidated):
+            return True
+        sqlstate = getattr(e, "sqlstate", None)
+        if isinstance(sqlstate, str) and sqlstate.startswith(TRANSIENT_SQLSTATES):
+            return True
+        e = getattr(e, "orig", None) or e.__cause__ or e.__context__
+    return False
+
+
+def error_response(exc: HazardmapError, request: Request) -> JSONResponse:
+    extra = {"errors": [e.as_dict() for e in exc.errors]} if exc.errors else {}
+    extra |= exc.extra
+    response = problem_response(exc.status, exc.title, exc.detail, request, **extra)
+    response.headers.update(exc.headers)
+    return response
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(HazardmapError)
     async def _domain(request: Request, exc: HazardmapError) -> JSONResponse:
-        extra = {"errors": [e.as_dict() for e in exc.errors]} if exc.errors else {}
-        extra |= exc.extra
-        response = problem_response(exc.status, exc.title, exc.detail, request, **extra)
-        response.headers.update(exc.headers)
-        return response
+        return error_response(exc, request)
+
+    async def _unreachable(request: Request, exc: Exception) -> JSONResponse:
+        """503 with Retry-After for a database out of reach; any other OS error is ours (500)."""
+        if not database_unavailable(exc):
+            return await _unexpected(request, exc)
+        log.error("database unavailable: %s: %s", type(exc).__name__, exc)
+        return error_response(DatabaseUnavailable(), request)
+
+    handled: tuple[type[Exception], ...] = (OSError, *UNREACHABLE)
+    for unreachable in handled:
+        app.add_exception_handler(unreachable, _unreachable)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -66,13 +115,10 @@ def install(app: FastAPI) -> None:
             response.headers.update(exc.headers)
         return response
 
-    @app.exception_handler(OperationalError)
-    async def _db_down(request: Request, exc: OperationalError) -> JSONResponse:
-        log.error("database unavailable: %s", exc)
-        return problem_response(503, "Service unavailable", "the database is unavailable", request)
-
     @app.exception_handler(DBAPIError)
     async def _db_error(request: Request, exc: DBAPIError) -> JSONResponse:
+        if database_unavailable(exc):
+            return await _unreachable(request, exc)
         # Anything the database refuses that validation did not catch first: the request was wrong
         # in a way we did not foresee, so say so rather than answer 500. It is logged for us to fix.
         log.exception("database refused a request")

@@ -40,13 +40,14 @@ from app import migrate, sqlfiles
 from app.cluster import Cluster
 from app.demo.texts import finding
 from app.settings import PROJECT_ROOT
-from bench.servers import service_env, uvicorn_app
+from bench.servers import auth_headers, service_env, uvicorn_app
 
 # Wide enough for the results table whether or not stdout is a terminal (make bench | tee …).
 console = Console(width=max(132, shutil.get_terminal_size().columns))
 
 CLUSTER_DIR = PROJECT_ROOT / "var" / "pg-bench"
-PORT = 54349
+# Another port with HAZARDMAP_BENCH_PORT, when a second clone on the machine runs its benches too.
+PORT = int(os.environ.get("HAZARDMAP_BENCH_PORT", "54349"))
 DATABASE = "hazardmap_bench"
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -351,7 +352,8 @@ def _same_counts(service: dict[str, int], direct: dict[str, int]) -> None:
 def _check_endpoint(base: str, box: list[float]) -> None:
     query = f"bbox={','.join(map(str, box))}&limit=1"
     try:
-        with urllib.request.urlopen(f"{base}/api/v1/hazards?{query}", timeout=30) as r:
+        request = urllib.request.Request(f"{base}/api/v1/hazards?{query}", headers=auth_headers())
+        with urllib.request.urlopen(request, timeout=30) as r:
             body = json.loads(r.read())
     except OSError as exc:
         raise RuntimeError(f"GET /api/v1/hazards failed ({exc}); is the list endpoint there?") from exc

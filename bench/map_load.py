@@ -2,6 +2,7 @@
 
     python -m bench.map_load               # reuses bench.list_bbox's database (builds it if missing)
     python -m bench.map_load --runs 5 --county 371502
+    python -m bench.map_load --rows 20000 --runs 1   # a short run over a small data set
 
 For three zoom levels of /map/<county> (the whole county, a town, a street), each in a fresh
 headless Chromium context (cold cache): the time from navigation start to the moment the first
@@ -121,8 +122,8 @@ async def measure(base: str, county: str, runs: int) -> list[Run]:
             await browser.close()
 
 
-def _print(results: list[Run], runs: int) -> None:
-    table = Table(title=f"/map/<county> over {ROWS:,} hazards — median of {runs} cold loads, 1600×900")
+def _print(results: list[Run], runs: int, rows: int) -> None:
+    table = Table(title=f"/map/<county> over {rows:,} hazards — median of {runs} cold loads, 1600×900")
     for col in (
         "view",
         "zoom",
@@ -154,18 +155,25 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--county", default="371502")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--reload", action="store_true", help="rebuild the bench database")
+    parser.add_argument("--rows", type=int, default=ROWS, help=f"synthetic hazards (default {ROWS:,})")
     args = parser.parse_args(argv)
 
     cluster = Cluster(path=CLUSTER_DIR, port=PORT)
+    was_running = cluster.running()  # stopped at the end only if this run started it
     cluster.up("postgres", fast=True)
-    prepare_database(cluster, ROWS, args.reload)
-    with service(cluster.url(DATABASE), workers=1) as base:
-        results = asyncio.run(measure(base, args.county, args.runs))
-    _print(results, args.runs)
+    try:
+        cluster.ensure_database(DATABASE)
+        prepare_database(cluster, args.rows, args.reload)
+        with service(cluster.url(DATABASE), workers=1) as base:
+            results = asyncio.run(measure(base, args.county, args.runs))
+    finally:
+        if not was_running:
+            cluster.stop()
+    _print(results, args.runs, args.rows)
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / f"map_load-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.json"
     out.write_text(
-        json.dumps({"county": args.county, "rows": ROWS, "runs": [asdict(r) for r in results]}, indent=1)
+        json.dumps({"county": args.county, "rows": args.rows, "runs": [asdict(r) for r in results]}, indent=1)
     )
     console.print(f"==> {out.relative_to(RESULTS.parent.parent)}")
 

@@ -9,6 +9,7 @@ import time
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from app.settings import PROJECT_ROOT
 
@@ -21,15 +22,25 @@ def free_port() -> int:
 
 @contextmanager
 def uvicorn_app(
-    app: str, env: dict[str, str], ready_path: str, *, workers: int = 1, timeout_s: float = 60
+    app: str,
+    env: dict[str, str],
+    ready_path: str,
+    *,
+    workers: int = 1,
+    timeout_s: float = 60,
+    log: Path | None = None,
 ) -> Iterator[str]:
-    """Serve ``app`` (``module:attribute``) and yield its base URL once ``ready_path`` answers 200."""
+    """Serve ``app`` (``module:attribute``) and yield its base URL once ``ready_path`` answers 200.
+    Its output goes to ``log`` when given (else to ours)."""
     port = free_port()
     cmd = [
         sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers), "--no-access-log", "--log-level", "warning",
     ]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, cwd=PROJECT_ROOT)
+    out = log.open("w") if log else None
+    proc = subprocess.Popen(
+        cmd, env=env, cwd=PROJECT_ROOT, stdout=out, stderr=subprocess.STDOUT if out else None
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + timeout_s
@@ -53,15 +64,18 @@ def uvicorn_app(
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+        if out:
+            out.close()
 
 
 # The load generators and the browser send this key (X-API-Key); `service_env` puts it in os.environ.
 API_KEY_ENV = "HAZARDMAP_API_KEY"
 
 
-def service_env(database_url: str) -> dict[str, str]:
+def service_env(database_url: str, role: str = "viewer") -> dict[str, str]:
     """The environment of our service in a benchmark: production settings (a random secret, Secure
-    cookies), and a read-only API key in ``os.environ[API_KEY_ENV]`` for the clients to send."""
+    cookies), and an API key of ``role`` (read-only by default) in ``os.environ[API_KEY_ENV]`` for
+    the clients to send. The key is made in the bench database, as ``hazardmap keys create`` would."""
     import asyncio
     import os
     import secrets
@@ -79,7 +93,7 @@ def service_env(database_url: str) -> dict[str, str]:
         engine = create_async_engine(database_url)
         try:
             async with AsyncSession(engine) as session, session.begin():
-                key, _ = await accounts.create_key(session, "benchmark", role=Role.viewer)
+                key, _ = await accounts.create_key(session, "benchmark", role=Role(role))
                 return key
         finally:
             await engine.dispose()

@@ -148,6 +148,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seconds", type=float, default=8.0, help="seconds per run at most (8)")
     p.add_argument("--rounds", type=int, default=3, help="rounds, each server in turn (3); medians shown")
     p.add_argument("--concurrency", default="1,16", help="concurrent clients (default 1,16)")
+    p.add_argument("--rows", type=int, default=ROWS, help=f"synthetic hazards (default {ROWS:,})")
     p.add_argument("--scenarios", default="", help="comma-separated names to run, e.g. 'MVT z14' (all)")
     p.add_argument(
         "--encoding",
@@ -160,7 +161,7 @@ def main(argv: list[str] | None = None) -> None:
     was_running = cluster.running()
     cluster.up("postgres", fast=True)
     title = (
-        f"hazardmap vs tipg 1.6.1 — {ROWS:,} hazards, one uvicorn worker each, "
+        f"hazardmap vs tipg 1.6.1 — {args.rows:,} hazards, one uvicorn worker each, "
         f"Accept-Encoding: {args.encoding}; medians of {args.rounds} rounds"
     )
     table = Table(title=title)
@@ -171,7 +172,7 @@ def main(argv: list[str] | None = None) -> None:
     load_before = os.getloadavg()
     try:
         cluster.ensure_database(DATABASE)
-        prepare_database(cluster, ROWS, False)
+        prepare_database(cluster, args.rows, False)
         boxes = make_bboxes(cluster, BOXES, SEED)
         url = cluster.url(DATABASE)
         with service(url, 1) as ours, tipg(url) as theirs:

@@ -2,28 +2,52 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import __version__
-from app.db import get_engine
+from app.db import session_scope
+from app.errors import RETRY_AFTER_S, HazardmapError
 
 router = APIRouter(tags=["health"])
 
 VERSIONS = "SELECT current_setting('server_version'), postgis_lib_version(), postgis_full_version()"
 
 
-@router.get("/healthz", summary="The service and its database")
-async def healthz() -> JSONResponse:
-    """200 with the PostgreSQL and PostGIS versions when the database answers, 503 when it does not."""
-    body: dict[str, Any] = {"status": "ok", "version": __version__}
+async def _admin(session: AsyncSession, request: Request) -> bool:
+    """Whether the request comes from a signed-in administrator; any other caller is anonymous here."""
+    from app.accounts import service
+    from app.accounts.permissions import Role
+
     try:
-        async with get_engine().connect() as conn:
-            row = (await conn.execute(text(VERSIONS))).one()
-        body["database"] = {"status": "ok", "postgresql": row[0], "postgis": row[1], "postgis_full": row[2]}
-        return JSONResponse(body)
-    except Exception as exc:  # the point of this endpoint is to report failure, not to raise it
-        body["status"] = "unavailable"
-        body["database"] = {"status": "unavailable", "error": type(exc).__name__}
-        return JSONResponse(body, status_code=503)
+        if service.credentials(request) is None:
+            return False
+        principal = await service.authenticate(session, request)
+    except HazardmapError:
+        return False
+    return principal.role is Role.admin
+
+
+@router.get("/healthz", summary="The service and its database")
+async def healthz(request: Request) -> JSONResponse:
+    """200 when the database answers, 503 (with Retry-After) when it does not.
+
+    The versions of the service, PostgreSQL, PostGIS (with GEOS and PROJ) only to an administrator.
+    """
+    try:
+        async with session_scope() as session:
+            await session.execute(text("SELECT 1"))
+            if not await _admin(session, request):
+                return JSONResponse({"status": "ok", "database": {"status": "ok"}})
+            row = (await session.execute(text(VERSIONS))).one()
+    except Exception:  # the point of this endpoint is to report failure, not to raise it
+        down = {"status": "unavailable", "database": {"status": "unavailable"}}
+        return JSONResponse(down, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+    body: dict[str, Any] = {
+        "status": "ok",
+        "version": __version__,
+        "database": {"status": "ok", "postgresql": row[0], "postgis": row[1], "postgis_full": row[2]},
+    }
+    return JSONResponse(body)
