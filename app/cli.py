@@ -5,7 +5,6 @@ from __future__ import annotations
 import typer
 from rich.console import Console
 
-from app.cluster import Cluster
 from app.errors import ClusterError
 from app.settings import get_settings
 
@@ -19,11 +18,6 @@ db_cli = typer.Typer(help="The embedded PostgreSQL + PostGIS cluster under var/ 
 cli.add_typer(db_cli, name="db")
 
 
-def embedded_cluster() -> Cluster:
-    s = get_settings()
-    return Cluster(path=s.cluster_dir, port=s.cluster_port, os_user=s.cluster_os_user)
-
-
 def _uses_external_database() -> bool:
     return bool(get_settings().database_url)
 
@@ -35,7 +29,7 @@ def db_up() -> None:
         console.print("[yellow]DATABASE_URL is set: using that database; no embedded cluster started.[/]")
         return
     s = get_settings()
-    cluster = embedded_cluster()
+    cluster = get_settings().embedded_cluster()
     with console.status("starting the embedded PostGIS…"):
         try:
             cluster.up(s.cluster_database)
@@ -48,7 +42,7 @@ def db_up() -> None:
 @db_cli.command("down")
 def db_down() -> None:
     """Stop the embedded cluster (its data stays under var/pg)."""
-    cluster = embedded_cluster()
+    cluster = get_settings().embedded_cluster()
     if cluster.running():
         cluster.stop()
         console.print("==> embedded PostGIS stopped")
@@ -60,7 +54,7 @@ def db_down() -> None:
 def db_status() -> None:
     """Say whether the embedded cluster exists and runs, and which database the service uses."""
     s = get_settings()
-    cluster = embedded_cluster()
+    cluster = get_settings().embedded_cluster()
     if _uses_external_database():
         console.print("database: external (DATABASE_URL)")
     state = "running" if cluster.running() else ("stopped" if cluster.initialised() else "not created")
@@ -71,12 +65,61 @@ def db_status() -> None:
 
 @cli.command()
 def migrate(revision: str = typer.Argument("head")) -> None:
-    """Bring the database schema up to date (alembic upgrade head)."""
+    """Bring the schema up to date (alembic upgrade head) as its owner, then grant the service's role."""
     from app import migrate as migrations
 
     with console.status("migrating…"):
-        migrations.upgrade(revision=revision)
+        migrations.upgrade(get_settings().effective_migration_url, revision=revision)
     console.print(f"==> database schema at {revision}")
+    _grant(show=False)
+
+
+@db_cli.command("grant")
+def db_grant(
+    show: bool = typer.Option(False, "--print", help="print the statements instead of running them"),
+) -> None:
+    """Grant the service's role (DATABASE_URL's user) what it needs, as the schema's owner.
+
+    `hazardmap migrate` does this after every upgrade; the history tables are insert-only for it.
+    """
+    _grant(show=show)
+
+
+def _grant(*, show: bool) -> None:
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from app import grants
+
+    s = get_settings()
+    owner_url, app_url = s.effective_migration_url, s.effective_database_url
+    app_role = grants.role_of(app_url)
+    if app_role == grants.role_of(owner_url):
+        console.print(
+            f"[yellow]note:[/] the service connects as {app_role!r}, the schema's owner; give it a role of "
+            "its own (README, 'On an existing PostGIS'): nothing granted"
+        )
+        return
+
+    async def run() -> grants.Plan:
+        engine = create_async_engine(owner_url)
+        try:
+            async with engine.begin() as conn:
+                return await (grants.plan(conn, app_role) if show else grants.apply(conn, app_role))
+        finally:
+            await engine.dispose()
+
+    try:
+        plan = asyncio.run(run())
+    except grants.GrantError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    if show:
+        for statement in plan.statements:
+            print(f"{statement};")
+    else:
+        console.print(f"==> {app_role!r} granted what the service needs ({len(plan.statements)} statements)")
 
 
 @cli.command()
