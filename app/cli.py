@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.console import Console
 
@@ -120,6 +122,52 @@ def _grant(*, show: bool) -> None:
             print(f"{statement};")
     else:
         console.print(f"==> {app_role!r} granted what the service needs ({len(plan.statements)} statements)")
+
+
+@cli.command()
+def backup(file: Path = typer.Argument(..., help="the archive to write (a tar file)")) -> None:
+    """Back up the database (pg_dump, custom format) and the photo store into one archive with checksums."""
+    from app import backup as backups
+
+    s = get_settings()
+    try:
+        with console.status("backing up…"):
+            manifest = backups.backup(s.effective_migration_url, s.photo_dir, file)
+    except backups.BackupError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    size = file.stat().st_size
+    console.print(
+        f"==> {file}: database at {manifest.revision} ({manifest.dump.bytes:,} bytes) and "
+        f"{len(manifest.photos)} photo files; {size:,} bytes"
+    )
+
+
+@cli.command()
+def restore(
+    file: Path = typer.Argument(..., help="an archive written by `hazardmap backup`"),
+    verify_only: bool = typer.Option(False, "--verify-only", help="check every checksum, restore nothing"),
+) -> None:
+    """Restore an archive into an empty database and an empty photo store (checksums checked first)."""
+    from app import backup as backups
+
+    s = get_settings()
+    try:
+        with console.status("checking…" if verify_only else "restoring…"):
+            if verify_only:
+                manifest = backups.verify(file)
+            else:
+                manifest = backups.restore(file, s.effective_migration_url, s.photo_dir)
+    except backups.BackupError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        console.print("nothing was restored")
+        raise typer.Exit(1) from exc
+    what = f"database at {manifest.revision} and {len(manifest.photos)} photo files of {manifest.created_at}"
+    if verify_only:
+        console.print(f"==> {file}: every checksum matches ({what})")
+        return
+    console.print(f"==> restored {what} into {s.photo_dir} and the database")
+    _grant(show=False)
 
 
 @cli.command()
