@@ -14,8 +14,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
+from typer.testing import CliRunner
 
 from app import backup, grants
+from app.cli import cli
 from app.cluster import APP_ROLE, OWNER_ROLE, Cluster
 from tests.conftest import TEST_DB
 from tests.hazards.conftest import GULOU, LIUYUAN, create, point, segment
@@ -167,6 +169,12 @@ async def test_a_damaged_archive_is_refused_before_anything_changes(
     bad = damaged(archive, tmp_path)
     with pytest.raises(backup.BackupError, match=r"photos/.*: checksum does not match the manifest"):
         backup.verify(bad)
+    runner = CliRunner()
+    ok = runner.invoke(cli, ["restore", "--verify-only", str(archive)])
+    assert ok.exit_code == 0 and "every checksum matches" in ok.output
+    refused = runner.invoke(cli, ["restore", "--verify-only", str(bad)])
+    assert refused.exit_code == 1 and "checksum does not match" in refused.output
+    assert "nothing was restored" in refused.output
     restored = tmp_path / "restored"
     with pytest.raises(backup.BackupError, match="checksum does not match"):
         backup.restore(bad, cluster.url(empty_target, OWNER_ROLE), restored)
