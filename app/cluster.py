@@ -194,11 +194,11 @@ class Cluster:
         shutil.rmtree(real, ignore_errors=True)
 
     def psql(self, sql: str, database: str = "postgres") -> str:
-        """Run SQL as the superuser, through the Unix socket."""
+        """Run SQL as the superuser, through the Unix socket (on stdin: no password in a command line)."""
         proc = self._run(
             str(self.bindir() / "psql"), "-X", "-q", "-At", "-v", "ON_ERROR_STOP=1",
             "-h", str(self.socket_dir), "-p", str(self.port), "-U", self.superuser, "-d", database,
-            "-c", sql,
+            stdin=sql,
         )  # fmt: skip
         return proc.stdout.strip()
 
