@@ -16,7 +16,9 @@ cli = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-db_cli = typer.Typer(help="The embedded PostgreSQL + PostGIS cluster under var/ (development only).")
+db_cli = typer.Typer(
+    help="The embedded PostGIS under var/ (development: up, down, status); the service role's grants."
+)
 cli.add_typer(db_cli, name="db")
 
 
@@ -31,7 +33,7 @@ def db_up() -> None:
         console.print("[yellow]DATABASE_URL is set: using that database; no embedded cluster started.[/]")
         return
     s = get_settings()
-    cluster = get_settings().embedded_cluster()
+    cluster = s.embedded_cluster()
     with console.status("starting the embedded PostGIS…"):
         try:
             cluster.up(s.cluster_database)
@@ -56,7 +58,7 @@ def db_down() -> None:
 def db_status() -> None:
     """Say whether the embedded cluster exists and runs, and which database the service uses."""
     s = get_settings()
-    cluster = get_settings().embedded_cluster()
+    cluster = s.embedded_cluster()
     if _uses_external_database():
         console.print("database: external (DATABASE_URL)")
     state = "running" if cluster.running() else ("stopped" if cluster.initialised() else "not created")

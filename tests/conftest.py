@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, c
 
 from app import grants, migrate
 from app.cluster import APP_ROLE, OWNER_ROLE, Cluster
-from app.db import make_engine, set_engine
+from app.db import get_engine, make_engine, set_engine
 from app.settings import PROJECT_ROOT
 
 TEST_PORT = int(os.environ.get("HAZARDMAP_TEST_PORT", "54339"))
@@ -147,6 +147,12 @@ async def engine(cluster: Cluster, template_db: str) -> AsyncIterator[AsyncEngin
     await app_engine.dispose()
     await eng.dispose()
     cluster.drop_database(TEST_DB)
+
+
+@pytest.fixture
+def app_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The engine of the application under test: the app role, as the service connects."""
+    return get_engine()
 
 
 @pytest.fixture(autouse=True)

@@ -12,14 +12,13 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.cluster import APP_ROLE, OWNER_ROLE, Cluster
-from app.db import get_engine
 from tests.conftest import TEST_DB
 
 
 @pytest.fixture
-async def app_conn(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+async def app_conn(app_engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
     """A connection of the application under test (the app role), rolled back at the end."""
-    async with get_engine().connect() as conn:
+    async with app_engine.connect() as conn:
         yield conn
         await conn.rollback()
 
