@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import typer
 from rich.console import Console
 
-from app.cluster import Cluster
 from app.errors import ClusterError
 from app.settings import get_settings
 
@@ -15,13 +16,10 @@ cli = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
-db_cli = typer.Typer(help="The embedded PostgreSQL + PostGIS cluster under var/ (development only).")
+db_cli = typer.Typer(
+    help="The embedded PostGIS under var/ (development: up, down, status); the service role's grants."
+)
 cli.add_typer(db_cli, name="db")
-
-
-def embedded_cluster() -> Cluster:
-    s = get_settings()
-    return Cluster(path=s.cluster_dir, port=s.cluster_port, os_user=s.cluster_os_user)
 
 
 def _uses_external_database() -> bool:
@@ -35,7 +33,7 @@ def db_up() -> None:
         console.print("[yellow]DATABASE_URL is set: using that database; no embedded cluster started.[/]")
         return
     s = get_settings()
-    cluster = embedded_cluster()
+    cluster = s.embedded_cluster()
     with console.status("starting the embedded PostGIS…"):
         try:
             cluster.up(s.cluster_database)
@@ -48,7 +46,7 @@ def db_up() -> None:
 @db_cli.command("down")
 def db_down() -> None:
     """Stop the embedded cluster (its data stays under var/pg)."""
-    cluster = embedded_cluster()
+    cluster = get_settings().embedded_cluster()
     if cluster.running():
         cluster.stop()
         console.print("==> embedded PostGIS stopped")
@@ -60,7 +58,7 @@ def db_down() -> None:
 def db_status() -> None:
     """Say whether the embedded cluster exists and runs, and which database the service uses."""
     s = get_settings()
-    cluster = embedded_cluster()
+    cluster = s.embedded_cluster()
     if _uses_external_database():
         console.print("database: external (DATABASE_URL)")
     state = "running" if cluster.running() else ("stopped" if cluster.initialised() else "not created")
@@ -71,12 +69,107 @@ def db_status() -> None:
 
 @cli.command()
 def migrate(revision: str = typer.Argument("head")) -> None:
-    """Bring the database schema up to date (alembic upgrade head)."""
+    """Bring the schema up to date (alembic upgrade head) as its owner, then grant the service's role."""
     from app import migrate as migrations
 
     with console.status("migrating…"):
-        migrations.upgrade(revision=revision)
+        migrations.upgrade(get_settings().effective_migration_url, revision=revision)
     console.print(f"==> database schema at {revision}")
+    _grant(show=False)
+
+
+@db_cli.command("grant")
+def db_grant(
+    show: bool = typer.Option(False, "--print", help="print the statements instead of running them"),
+) -> None:
+    """Grant the service's role (DATABASE_URL's user) what it needs, as the schema's owner.
+
+    `hazardmap migrate` does this after every upgrade; the history tables are insert-only for it.
+    """
+    _grant(show=show)
+
+
+def _grant(*, show: bool) -> None:
+    import asyncio
+
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    from app import grants
+
+    s = get_settings()
+    owner_url, app_url = s.effective_migration_url, s.effective_database_url
+    app_role = grants.role_of(app_url)
+    if app_role == grants.role_of(owner_url):
+        console.print(
+            f"[yellow]note:[/] the service connects as {app_role!r}, the schema's owner; give it a role of "
+            "its own (README, 'On an existing PostGIS'): nothing granted"
+        )
+        return
+
+    async def run() -> grants.Plan:
+        engine = create_async_engine(owner_url)
+        try:
+            async with engine.begin() as conn:
+                return await (grants.plan(conn, app_role) if show else grants.apply(conn, app_role))
+        finally:
+            await engine.dispose()
+
+    try:
+        plan = asyncio.run(run())
+    except grants.GrantError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    if show:
+        for statement in plan.statements:
+            print(f"{statement};")
+    else:
+        console.print(f"==> {app_role!r} granted what the service needs ({len(plan.statements)} statements)")
+
+
+@cli.command()
+def backup(file: Path = typer.Argument(..., help="the archive to write (a tar file)")) -> None:
+    """Back up the database (pg_dump, custom format) and the photo store into one archive with checksums."""
+    from app import backup as backups
+
+    s = get_settings()
+    try:
+        with console.status("backing up…"):
+            manifest = backups.backup(s.effective_migration_url, s.photo_dir, file)
+    except backups.BackupError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(1) from exc
+    size = file.stat().st_size
+    console.print(
+        f"==> {file}: database at {manifest.revision} ({manifest.dump.bytes:,} bytes) and "
+        f"{len(manifest.photos)} photo files; {size:,} bytes"
+    )
+
+
+@cli.command()
+def restore(
+    file: Path = typer.Argument(..., help="an archive written by `hazardmap backup`"),
+    verify_only: bool = typer.Option(False, "--verify-only", help="check every checksum, restore nothing"),
+) -> None:
+    """Restore an archive into an empty database and an empty photo store (checksums checked first)."""
+    from app import backup as backups
+
+    s = get_settings()
+    try:
+        with console.status("checking…" if verify_only else "restoring…"):
+            if verify_only:
+                manifest = backups.verify(file)
+            else:
+                manifest = backups.restore(file, s.effective_migration_url, s.photo_dir)
+    except backups.BackupError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        console.print("nothing was restored")
+        raise typer.Exit(1) from exc
+    what = f"database at {manifest.revision} and {len(manifest.photos)} photo files of {manifest.created_at}"
+    if verify_only:
+        console.print(f"==> {file}: every checksum matches ({what})")
+        return
+    console.print(f"==> restored {what} into {s.photo_dir} and the database")
+    _grant(show=False)
 
 
 @cli.command()

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+if TYPE_CHECKING:
+    from app.cluster import Cluster
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Good enough for development and tests only; production refuses to start with it.
@@ -28,6 +31,9 @@ class Settings(BaseSettings):
         default="",
         validation_alias=AliasChoices("HAZARDMAP_DATABASE_URL", "DATABASE_URL"),
     )
+    # The role that migrates (owns the schema); empty means DATABASE_URL. The service itself should
+    # connect as a role that owns nothing and is not superuser (README, "On an existing PostGIS").
+    migration_database_url: str = ""
     # Connections kept open per worker. More than the clients that may be served at once: a
     # connection beyond the pool (an overflow) is closed when handed back, so each request that
     # needs one pays for a new connection; at 16 concurrent tile requests that was a third of them.
@@ -117,12 +123,28 @@ class Settings(BaseSettings):
 
     @property
     def effective_database_url(self) -> str:
+        """The service's database: DATABASE_URL, else the embedded cluster as its app role."""
         if self.database_url:
             return _async_url(self.database_url)
-        return (
-            f"postgresql+asyncpg://{self.cluster_os_user}@127.0.0.1:{self.cluster_port}/"
-            f"{self.cluster_database}"
-        )
+        from app.cluster import APP_ROLE
+
+        return self.embedded_cluster().url(self.cluster_database, APP_ROLE)
+
+    @property
+    def effective_migration_url(self) -> str:
+        """Where `hazardmap migrate` connects: the owner of the schema."""
+        if self.migration_database_url:
+            return _async_url(self.migration_database_url)
+        if self.database_url:
+            return _async_url(self.database_url)
+        from app.cluster import OWNER_ROLE
+
+        return self.embedded_cluster().url(self.cluster_database, OWNER_ROLE)
+
+    def embedded_cluster(self) -> Cluster:
+        from app.cluster import Cluster
+
+        return Cluster(path=self.cluster_dir, port=self.cluster_port, os_user=self.cluster_os_user)
 
 
 def _async_url(url: str) -> str:

@@ -39,7 +39,7 @@ def run_sync(connection: Connection) -> None:
 
 
 async def run_async() -> None:
-    url = config.attributes.get("url") or get_settings().effective_database_url
+    url = config.attributes.get("url") or get_settings().effective_migration_url
     engine = create_async_engine(url)
     async with engine.connect() as connection:
         await connection.run_sync(run_sync)
@@ -48,7 +48,7 @@ async def run_async() -> None:
 
 if context.is_offline_mode():
     context.configure(
-        url=get_settings().effective_database_url,
+        url=get_settings().effective_migration_url,
         target_metadata=target_metadata,
         literal_binds=True,
         include_object=include_object,

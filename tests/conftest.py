@@ -1,10 +1,12 @@
 """The test harness: a private PostGIS cluster (var/pg-test, port 54339), never the demo one.
 
-Session start: create the cluster, a template database migrated by Alembic with the shipped
-geodata loaded, and the test database cloned from it. Each test gets the hazard tables emptied
-afterwards. Tests that change the geodata or the schema take a database of their own
-(``isolated_db``). At the end everything is dropped and the cluster removed, unless
-HAZARDMAP_KEEP_TEST_CLUSTER=1.
+Session start: create the cluster, a template database migrated by Alembic as the owner role
+(with the grants of the app role) and the shipped geodata loaded, and the test database cloned
+from it. The application under test connects as the app role (not superuser, owns nothing), as
+in production; the tests' own ``engine`` is the superuser's, for fixtures and resets. Each test
+gets the hazard tables emptied afterwards. Tests that change the geodata or the schema take a
+database of their own (``isolated_db``). At the end everything is dropped and the cluster
+removed, unless HAZARDMAP_KEEP_TEST_CLUSTER=1.
 """
 
 from __future__ import annotations
@@ -25,9 +27,9 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, create_async_engine
 
-from app import migrate
-from app.cluster import Cluster
-from app.db import make_engine, set_engine
+from app import grants, migrate
+from app.cluster import APP_ROLE, OWNER_ROLE, Cluster
+from app.db import get_engine, make_engine, set_engine
 from app.settings import PROJECT_ROOT
 
 TEST_PORT = int(os.environ.get("HAZARDMAP_TEST_PORT", "54339"))
@@ -55,11 +57,13 @@ async def template_db(cluster: Cluster) -> str:
 
     cluster.drop_database(TEMPLATE_DB)
     cluster.ensure_database(TEMPLATE_DB)
-    url = cluster.url(TEMPLATE_DB)
+    url = cluster.url(TEMPLATE_DB, OWNER_ROLE)
     # Alembic's env runs its own event loop, so it cannot run inside this one.
     await asyncio.to_thread(migrate.upgrade, url)
     engine = create_async_engine(url)
     try:
+        async with engine.begin() as conn:
+            await grants.apply(conn, APP_ROLE)
         await load_shipped(engine)
         await seed_accounts(engine)
     finally:
@@ -121,21 +125,34 @@ def auth_headers(role: str = "admin") -> dict[str, str]:
 
 
 def clone(cluster: Cluster, template: str, name: str) -> str:
+    """A copy of ``template`` (owned by the owner role); the superuser's URL of it."""
     cluster.drop_database(name)
-    cluster.psql(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    cluster.psql(f'CREATE DATABASE "{name}" TEMPLATE "{template}" OWNER {OWNER_ROLE}')
     return cluster.url(name)
 
 
 @pytest.fixture(scope="session")
 async def engine(cluster: Cluster, template_db: str) -> AsyncIterator[AsyncEngine]:
-    """The engine the application under test uses (set as the app's engine)."""
+    """The tests' own engine on the test database (superuser: fixtures, resets, back-dating).
+
+    The application under test gets another one, as the app role, configured as the service
+    configures it (``make_engine``): what the service may not do fails in the tests too.
+    """
     url = clone(cluster, template_db, TEST_DB)
-    eng = make_engine(url)  # configured as the service configures it
-    set_engine(eng)
+    eng = make_engine(url)
+    app_engine = make_engine(cluster.url(TEST_DB, APP_ROLE))
+    set_engine(app_engine)
     yield eng
     set_engine(None)
+    await app_engine.dispose()
     await eng.dispose()
     cluster.drop_database(TEST_DB)
+
+
+@pytest.fixture
+def app_engine(engine: AsyncEngine) -> AsyncEngine:
+    """The engine of the application under test: the app role, as the service connects."""
+    return get_engine()
 
 
 @pytest.fixture(autouse=True)
