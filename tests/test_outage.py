@@ -20,7 +20,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from app.cluster import Cluster
+from app.cluster import APP_ROLE, Cluster
 from app.db import make_engine, set_engine
 from app.problems import database_unavailable
 from tests.conftest import TEST_DB, auth_headers
@@ -79,18 +79,18 @@ class Relay:
 
 
 @pytest.fixture
-async def relay(cluster: Cluster, engine: AsyncEngine) -> AsyncIterator[Relay]:
+async def relay(cluster: Cluster, app_engine: AsyncEngine) -> AsyncIterator[Relay]:
     """The application's engine pointed at a relay to the test database (put back afterwards)."""
     r = Relay(_free_port(), cluster.port)
     await r.up()
     relayed = make_engine(
-        make_url(cluster.url(TEST_DB)).set(port=r.port).render_as_string(hide_password=False)
+        make_url(cluster.url(TEST_DB, APP_ROLE)).set(port=r.port).render_as_string(hide_password=False)
     )
     set_engine(relayed)
     try:
         yield r
     finally:
-        set_engine(engine)
+        set_engine(app_engine)
         if r.server is not None:
             await r.down()
         await relayed.dispose()
