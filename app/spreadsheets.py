@@ -30,7 +30,7 @@ def xlsx_row(ws: Worksheet | WriteOnlyWorksheet, values: list[Any]) -> list[Any]
     row: list[Any] = []
     for value in values:
         if isinstance(value, str):
-            cell = WriteOnlyCell(ws, value)  # type: ignore[arg-type]
+            cell = WriteOnlyCell(ws, value)
             cell.data_type = "s"  # openpyxl makes "=…" a formula; the value is kept unchanged
             row.append(cell)
         else:
