@@ -16,9 +16,9 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.accounts import service
-from app.accounts.permissions import Principal
+from app.accounts.permissions import Permission, Principal
 from app.deps import Session
-from app.errors import Unauthorized
+from app.errors import Forbidden, Unauthorized
 from app.maps import i18n
 from app.settings import get_settings
 
@@ -46,6 +46,34 @@ async def page_principal(request: Request, session: Session) -> Principal | None
         return await service.authenticate(session, request)
     except Unauthorized:
         return None
+
+
+async def page_access(request: Request, session: Session, permission: Permission) -> Principal | Response:
+    """The principal of a page that shows data of ``permission``, checked exactly as the API checks it:
+    without credentials the way to /login (the API's 401), without the permission a 403 page."""
+    try:
+        principal = await service.authenticate(session, request)
+    except Unauthorized:
+        return login_redirect(request)
+    except Forbidden:  # a credential that is valid elsewhere only (a display key outside the wall)
+        return forbidden_page(request, None)
+    if not principal.can(permission):
+        return forbidden_page(request, principal)
+    return principal
+
+
+def forbidden_page(request: Request, principal: Principal | None) -> Response:
+    lang = i18n.pick_lang(request)[0]
+    t = i18n.strings(lang)
+    role = "—" if principal is None else (principal.role.zh if lang == "zh" else principal.role.value)
+    return message_page(
+        request, 403, "forbidden", t["forbidden_title"], t["forbidden_text"].format(role=role)
+    )
+
+
+def message_page(request: Request, status: int, kind: str, title: str, text: str) -> Response:
+    """A page that says one thing (no permission, a revoked display key) in the page's language."""
+    return _render(request, "message.html", status, kind=kind, title=title, text=text, link=None)
 
 
 async def page_context(session: Session, principal: Principal) -> dict[str, object]:
@@ -126,9 +154,11 @@ async def login_submit(
 
 @router.get("/logout")
 async def logout_page(request: Request, session: Session) -> Response:
-    principal = await page_principal(request, session)
-    if principal is None or principal.session_id is None:
-        return login_redirect(request)
+    principal = await page_access(request, session, Permission.read)
+    if isinstance(principal, Response):
+        return principal
+    if principal.session_id is None:  # as POST /api/v1/auth/logout: an administrator revokes a key
+        return forbidden_page(request, principal)
     return _render(
         request,
         "logout.html",
