@@ -28,13 +28,19 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, c
 from app import migrate
 from app.cluster import Cluster
 from app.db import make_engine, set_engine
-from app.settings import PROJECT_ROOT
+from app.settings import PROJECT_ROOT, get_settings
 
 TEST_PORT = int(os.environ.get("HAZARDMAP_TEST_PORT", "54339"))
 TEMPLATE_DB = "hazardmap_template"
 TEST_DB = "hazardmap_test"
 
 _counter = itertools.count(1)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _public_url() -> None:
+    """The in-process clients' address, as HAZARDMAP_PUBLIC_URL would name it: the base of links."""
+    get_settings().public_url = "http://testserver"
 
 
 @pytest.fixture(scope="session")
@@ -231,7 +237,13 @@ def live_service(database_url: str, name: str) -> Iterator[str]:
         port = int(s.getsockname()[1])
     log_path = PROJECT_ROOT / "var" / f"{name}-server-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "HAZARDMAP_DATABASE_URL": database_url, "HAZARDMAP_ENVIRONMENT": "test"}
+    env = {
+        **os.environ,
+        "HAZARDMAP_DATABASE_URL": database_url,
+        "HAZARDMAP_ENVIRONMENT": "test",
+        "HAZARDMAP_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "HAZARDMAP_COOKIE_SECURE": "false",  # plain HTTP on the loopback
+    }
     with log_path.open("w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],

@@ -104,7 +104,7 @@ def _render(request: Request, template: str, status: int = 200, **context: objec
 def _set_cookie(response: Response, name: str, value: str, max_age: int, path: str = "/") -> None:
     s = get_settings()
     response.set_cookie(
-        name, value, max_age=max_age, path=path, httponly=True, samesite="lax", secure=s.cookie_secure
+        name, value, max_age=max_age, path=path, httponly=True, samesite="lax", secure=s.secure_cookies
     )
 
 
