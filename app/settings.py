@@ -106,7 +106,17 @@ class Settings(BaseSettings):
     # Keys the hashes of tokens and API keys: a copy of the database alone cannot check guesses.
     # Changing it logs everybody out and invalidates every API key.
     secret_key: str = DEFAULT_SECRET
-    token_hours: float = Field(default=12.0, gt=0)  # a bearer token or a browser session lives this long
+    # A bearer token or a browser session ends this long after it was last used (sliding renewal)…
+    token_hours: float = Field(default=12.0, gt=0)
+    # …and at the latest this long after the login.
+    session_max_hours: float = Field(default=7 * 24.0, gt=0)
+    # Failed logins: this many are free per login name, and per client address (an office behind one
+    # address has many users); each further one doubles the wait, from 1 s up to the maximum.
+    # A failure older than the window is forgotten; a successful login clears its login's count.
+    login_free_failures: int = Field(default=5, ge=1)
+    login_free_failures_per_address: int = Field(default=20, ge=1)
+    login_delay_max_s: int = Field(default=900, ge=1)
+    login_failure_window_s: int = Field(default=3600, ge=1)
     # The session cookie only over HTTPS. Unset: true outside development; production requires it.
     cookie_secure: bool | None = None
     cookie_name: str = "hazardmap_session"

@@ -161,7 +161,7 @@ async def empty_ledger(conn: AsyncConnection) -> None:
     await conn.execute(
         text(
             "TRUNCATE accident_prone_candidates, crashes, hazard_events, hazard_photos, hazards,"
-            " ledger_counters, import_jobs RESTART IDENTITY"
+            " ledger_counters, import_jobs, login_throttle RESTART IDENTITY"
         )
     )
 

@@ -15,10 +15,10 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.accounts import service
+from app.accounts import service, throttle
 from app.accounts.permissions import Permission, Principal
 from app.deps import Session
-from app.errors import Forbidden, Unauthorized
+from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.maps import i18n
 from app.settings import get_settings
 
@@ -142,9 +142,14 @@ async def login_submit(
     if not expected or not hmac.compare_digest(expected, csrf_token):
         return _login_form(request, 403, t["login_expired"], login)
     try:
-        issued = await service.login(session, login, password)
+        issued = await throttle.login(session, request, login, password)
     except Unauthorized:
         return _login_form(request, 401, t["login_failed"], login)
+    except TooManyRequests as exc:
+        seconds = exc.headers["Retry-After"]
+        response = _login_form(request, 429, t["login_throttled"].format(n=seconds), login)
+        response.headers["Retry-After"] = seconds
+        return response
     response = RedirectResponse(safe_next(next), status_code=303)
     settings = get_settings()
     _set_cookie(response, settings.cookie_name, issued.token, int(settings.token_hours * 3600))

@@ -26,6 +26,7 @@ class Role(StrEnum):
     verifier = "verifier"  # 核验人: closes out (销号) and reopens in their counties
     viewer = "viewer"  # reads everything
     agency = "agency"  # external agency, API key only: published fields only
+    display = "display"  # a command-room screen, display key only: the wall and the data it shows
 
     @property
     def zh(self) -> str:
@@ -39,6 +40,7 @@ ROLE_ZH = {
     Role.verifier: "核验人",
     Role.viewer: "查看",
     Role.agency: "外部单位",
+    Role.display: "大屏",
 }
 
 
@@ -83,6 +85,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.verifier: frozenset(_READ | {Permission.close, Permission.reopen}),
     Role.viewer: frozenset(_READ),
     Role.agency: frozenset({Permission.read}),
+    # Read-only, and only where DISPLAY_PATHS allow (app.accounts.service.authenticate).
+    Role.display: frozenset(_READ),
 }
 # These roles act on the whole city; the others only within the counties assigned to them.
 CITY_WIDE = frozenset({Role.admin, Role.commander})
