@@ -16,7 +16,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from app.accounts import service, throttle
-from app.accounts.permissions import Permission, Principal
+from app.accounts.permissions import DISPLAY_COOKIE, Permission, Principal, Role
 from app.deps import Session
 from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.maps import i18n
@@ -25,6 +25,8 @@ from app.settings import get_settings
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "hm_login_csrf"
 LANDING = "/map"
+# The longest a browser keeps a cookie (Chromium caps it at 400 days); set again at every load of the wall.
+DISPLAY_COOKIE_MAX_AGE = 400 * 24 * 3600
 
 
 def safe_next(value: str | None) -> str:
@@ -60,6 +62,47 @@ async def page_access(request: Request, session: Session, permission: Permission
     if not principal.can(permission):
         return forbidden_page(request, principal)
     return principal
+
+
+async def wall_access(request: Request, session: Session, display_key: str | None) -> Principal | Response:
+    """The wall's principal: a user, an API key, or a screen's display key.
+
+    ``/wall?display_key=hm_…`` (the link `hazardmap keys create-display` prints) stores the key in a
+    long-lived cookie and comes back to ``/wall`` without it, so that the key leaves the address bar.
+    A screen whose key was revoked gets a page that says so, not the login form.
+    """
+    if display_key is not None:
+        if await service.display_principal(session, display_key) is None:
+            return display_revoked_page(request)
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k != "display_key"]
+        target = f"{request.scope.get('root_path', '')}/wall" + (f"?{urlencode(kept)}" if kept else "")
+        response = RedirectResponse(target, status_code=303)
+        remember_display(response, display_key.strip())
+        response.delete_cookie(get_settings().cookie_name, path="/")  # the screen is a display now
+        return response
+    principal = await page_access(request, session, Permission.read)
+    if (
+        isinstance(principal, Response)
+        and principal.status_code == 303
+        and request.cookies.get(DISPLAY_COOKIE)
+    ):
+        return display_revoked_page(request)
+    return principal
+
+
+def remember_display(response: Response, key: str) -> None:
+    _set_cookie(response, DISPLAY_COOKIE, key, DISPLAY_COOKIE_MAX_AGE)
+
+
+def is_display(principal: Principal) -> bool:
+    return principal.role is Role.display
+
+
+def display_revoked_page(request: Request) -> Response:
+    t = i18n.strings(i18n.pick_lang(request)[0])
+    return message_page(
+        request, 401, "display_revoked", t["display_revoked_title"], t["display_revoked_text"]
+    )
 
 
 def forbidden_page(request: Request, principal: Principal | None) -> Response:
@@ -152,7 +195,8 @@ async def login_submit(
         return response
     response = RedirectResponse(safe_next(next), status_code=303)
     settings = get_settings()
-    _set_cookie(response, settings.cookie_name, issued.token, int(settings.token_hours * 3600))
+    # The server ends the session (idle or at its maximum age); the cookie may live as long as it can.
+    _set_cookie(response, settings.cookie_name, issued.token, int(settings.session_max_hours * 3600))
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 

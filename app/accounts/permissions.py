@@ -91,6 +91,23 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 # These roles act on the whole city; the others only within the counties assigned to them.
 CITY_WIDE = frozenset({Role.admin, Role.commander})
 
+# A display key (a command-room screen) reads these and nothing else, with GET: the wall page and
+# the data its script loads (stats, outlines, and the crash layers it may show). A new wall request
+# must be added here.
+DISPLAY_PATHS = (
+    "/wall",
+    "/api/v1/stats",
+    "/api/v1/jurisdictions",
+    "/api/v1/detections/candidates",
+    "/api/v1/crashes/density",
+)
+# The cookie that holds a screen's display key (set by /wall?display_key=…).
+DISPLAY_COOKIE = "hazardmap_display"
+
+
+def display_may_read(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in DISPLAY_PATHS)
+
 
 @dataclass(frozen=True)
 class Principal:

@@ -17,9 +17,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import __version__
-from app.accounts.pages import page_access, page_context
+from app.accounts.pages import is_display, page_access, page_context, remember_display, wall_access
 from app.accounts.pages import router as account_pages
-from app.accounts.permissions import Permission, Principal
+from app.accounts.permissions import DISPLAY_COOKIE, Permission, Principal
 from app.deps import Session
 from app.errors import InvalidInput, NotFound
 from app.ledger import service as ledger_service
@@ -129,14 +129,22 @@ async def wall(
     rotate: Annotated[
         float | None, Query(ge=0, le=3600, description="seconds per county; 0: no rotation")
     ] = None,
+    display_key: Annotated[str | None, Query(max_length=100, description="a display key, once")] = None,
 ) -> Response:
-    """The command room's wall display (1920×1080 or 3840×2160), no mouse needed."""
-    principal = await page_access(request, session, Permission.read)
+    """The command room's wall display (1920×1080 or 3840×2160), no mouse needed; a user's session, or
+    a screen's display key (`hazardmap keys create-display`)."""
+    principal = await wall_access(request, session, display_key)
     if isinstance(principal, Response):
         return principal
     lang, chosen = i18n.pick_lang(request)
     context = await service.wall_page(session, request, lang, refresh, rotate)
-    return render(request, "wall.html", lang, chosen, await _logged_in(session, principal, context))
+    context["config"]["display"] = is_display(principal)
+    response = render(request, "wall.html", lang, chosen, await _logged_in(session, principal, context))
+    if is_display(principal) and DISPLAY_COOKIE in request.cookies:
+        remember_display(
+            response, request.cookies[DISPLAY_COOKIE]
+        )  # the cookie never runs out on a used screen
+    return response
 
 
 @router.get("/field", response_class=HTMLResponse)
