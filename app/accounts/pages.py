@@ -100,8 +100,14 @@ def is_display(principal: Principal) -> bool:
 
 def display_revoked_page(request: Request) -> Response:
     t = i18n.strings(i18n.pick_lang(request)[0])
+    # Read from across the command room: the wall's colours, large type.
     return message_page(
-        request, 401, "display_revoked", t["display_revoked_title"], t["display_revoked_text"]
+        request,
+        401,
+        "display_revoked",
+        t["display_revoked_title"],
+        t["display_revoked_text"],
+        body_class="hm-message-wall",
     )
 
 
@@ -114,9 +120,13 @@ def forbidden_page(request: Request, principal: Principal | None) -> Response:
     )
 
 
-def message_page(request: Request, status: int, kind: str, title: str, text: str) -> Response:
+def message_page(
+    request: Request, status: int, kind: str, title: str, text: str, body_class: str = ""
+) -> Response:
     """A page that says one thing (no permission, a revoked display key) in the page's language."""
-    return _render(request, "message.html", status, kind=kind, title=title, text=text, link=None)
+    return _render(
+        request, "message.html", status, kind=kind, title=title, text=text, link=None, body_class=body_class
+    )
 
 
 async def page_context(session: Session, principal: Principal) -> dict[str, object]:
