@@ -42,14 +42,6 @@ def login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"{root}/login?{urlencode({'next': target})}", status_code=303)
 
 
-async def page_principal(request: Request, session: Session) -> Principal | None:
-    """The principal of a page request, or None (the page then redirects to /login)."""
-    try:
-        return await service.authenticate(session, request)
-    except Unauthorized:
-        return None
-
-
 async def page_access(request: Request, session: Session, permission: Permission) -> Principal | Response:
     """The principal of a page that shows data of ``permission``, checked exactly as the API checks it:
     without credentials the way to /login (the API's 401), without the permission a 403 page."""

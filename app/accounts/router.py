@@ -34,6 +34,8 @@ async def _credentials(request: Request) -> TokenIn:
 async def token(request: Request, session: Session) -> TokenOut:
     """Permission: anyone (the login and password are the check).
 
+    The token ends `HAZARDMAP_TOKEN_HOURS` after its last use (each use renews it, up to
+    `HAZARDMAP_SESSION_MAX_HOURS` after the login); `expires_at` is the end as of now.
     After a few failed logins for a login name or from an address, the next attempt waits:
     429 with `Retry-After` (seconds), growing with each further failure."""
     body = await _credentials(request)
