@@ -37,10 +37,15 @@ TEST_DB = "hazardmap_test"
 _counter = itertools.count(1)
 
 
+# The in-process clients' address, as HAZARDMAP_PUBLIC_URL names it: the base of absolute links. In the
+# environment, so that settings read again (get_settings.cache_clear()) have it too.
+TEST_PUBLIC_URL = "http://testserver"
+os.environ["HAZARDMAP_PUBLIC_URL"] = TEST_PUBLIC_URL
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _public_url() -> None:
-    """The in-process clients' address, as HAZARDMAP_PUBLIC_URL would name it: the base of links."""
-    get_settings().public_url = "http://testserver"
+    get_settings().public_url = TEST_PUBLIC_URL
 
 
 @pytest.fixture(scope="session")

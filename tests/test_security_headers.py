@@ -91,7 +91,7 @@ async def test_login_sets_a_secure_cookie_when_so_configured(
 
 def test_production_needs_a_public_url() -> None:
     with pytest.raises(RuntimeError, match="HAZARDMAP_PUBLIC_URL"):
-        Settings(environment="production", secret_key="x" * 40).check_production()
+        Settings(environment="production", secret_key="x" * 40, public_url="").check_production()
     Settings(
         environment="production", secret_key="x" * 40, public_url="https://h.example.cn"
     ).check_production()
