@@ -322,9 +322,15 @@ async def authenticate(session: AsyncSession, request: Request) -> Principal:
             "(or an API key in X-API-Key)"
         )
     token, via_cookie = found
-    principal = await (
-        _by_key(session, token) if token.startswith(KEY_PREFIX) else _by_session(session, token)
-    )
+    display = request.cookies.get(DISPLAY_COOKIE) if via_cookie else None
+    if token == display:  # a screen's display key; in that cookie nothing else counts
+        principal = await display_principal(session, token)
+    else:
+        principal = await (
+            _by_key(session, token) if token.startswith(KEY_PREFIX) else _by_session(session, token)
+        )
+        if principal is None and display:  # someone's login on the screen ran out; the screen goes on
+            principal = await display_principal(session, display)
     if principal is None:
         raise Unauthorized(detail="the token or API key is unknown, expired or revoked; log in again")
     if principal.role is Role.display:
@@ -348,7 +354,8 @@ def _check_display(request: Request) -> None:
 
 
 async def _check_csrf(session: AsyncSession, request: Request, principal: Principal) -> None:
-    assert principal.session_id is not None
+    if principal.session_id is None:  # an API key put in the session cookie: no page ever does that
+        raise Forbidden(detail="send an API key in X-API-Key or Authorization, not in the session cookie")
     sent = request.headers.get(CSRF_HEADER.lower())
     if sent is None:
         form_type = request.headers.get("content-type", "")

@@ -116,6 +116,27 @@ async def test_revoked_at_once_and_the_wall_says_so(
     assert agency.status_code == 401
 
 
+async def test_a_stale_login_on_the_screen_does_not_hide_its_display_key(
+    anonymous: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
+    key, _ = await _display_key(engine)
+    await _screen(anonymous, key)
+    anonymous.cookies.set("hazardmap_session", "hs_expired-or-unknown")
+    assert (await anonymous.get("/wall")).status_code == 200
+    assert (await anonymous.get("/api/v1/stats")).status_code == 200
+    # Only a display key counts in the display cookie.
+    anonymous.cookies.clear()
+    anonymous.cookies.set(DISPLAY_COOKIE, TOKENS["agency"])
+    assert (await anonymous.get("/api/v1/stats")).status_code == 401
+
+
+async def test_an_api_key_in_the_session_cookie_cannot_write(anonymous: httpx.AsyncClient) -> None:
+    anonymous.cookies.set("hazardmap_session", TOKENS["agency"])
+    r = await anonymous.post("/api/v1/hazards", json={})
+    assert r.status_code == 403
+    assert r.json()["detail"] == "send an API key in X-API-Key or Authorization, not in the session cookie"
+
+
 async def test_a_display_key_is_never_a_user(engine: AsyncEngine) -> None:
     async with AsyncSession(engine) as session:
         with pytest.raises(Exception, match="display keys only"):
