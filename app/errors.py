@@ -109,6 +109,12 @@ class UnsupportedMediaType(HazardmapError):
 
 
 @dataclass
+class TooManyRequests(HazardmapError):
+    status: int = 429
+    title: str = "Too many requests"
+
+
+@dataclass
 class ServiceUnavailable(HazardmapError):
     status: int = 503
     title: str = "Service unavailable"

@@ -47,7 +47,8 @@ def timestamp() -> str:
 
 
 def public_url(request: Request, **replace: int) -> str:
-    """The request's own URL (behind a proxy: under ``public_url``), some query values replaced.
+    """The request's own URL under the configured public URL (never the request's Host header, which
+    the client chooses), some query values replaced.
 
     Repeated filters (``status=a&status=b``) are kept as they came.
     """
@@ -55,10 +56,7 @@ def public_url(request: Request, **replace: int) -> str:
     if replace:
         # Replaced values go last, in the order given, so that links read alike page after page.
         url = url.remove_query_params(list(replace)).include_query_params(**replace)
-    base = get_settings().public_url.rstrip("/")
-    if not base:
-        return str(url)
-    return base + url.path + (f"?{url.query}" if url.query else "")
+    return get_settings().base_url + url.path + (f"?{url.query}" if url.query else "")
 
 
 def paging_links(request: Request, page: Paging, matched: int, returned: int) -> list[dict[str, Any]]:

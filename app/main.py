@@ -35,6 +35,7 @@ from app.photos.router import segments_router as photos_segments_router
 from app.photos.upload import body_limit as photo_body_limit
 from app.roads.linear_router import router as linear_router
 from app.roads.router import router as roads_router
+from app.security_headers import SecurityHeaders
 from app.settings import get_settings
 from app.stats.router import router as stats_router
 from app.tiles.router import router as tiles_router
@@ -124,6 +125,7 @@ def create_app() -> FastAPI:
     # about tenfold and a busy tile about threefold. Level 1 takes most of that for a fraction of
     # the CPU of the default 9 (bench/README.md, tipg_compare); below 1 kB it is not worth it.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
+    app.add_middleware(SecurityHeaders)  # outermost: also on the 413 of LimitBody and on errors
 
     app.include_router(health_router)
     mount_maps(app)  # the pages: /map, /wall, /field and their static files

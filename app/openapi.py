@@ -71,6 +71,7 @@ _DESCRIPTIONS = {
     415: "The body's media type is not accepted.",
     422: "A value is invalid; `errors` names each field as a dotted path.",
     428: "If-Match is required for this change.",
+    429: "Too many failed logins: wait the seconds in `Retry-After`.",
 }
 
 

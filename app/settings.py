@@ -19,6 +19,8 @@ if TYPE_CHECKING:
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # Good enough for development and tests only; production refuses to start with it.
 DEFAULT_SECRET = "development-only-not-secret"
+# Where `make run` serves; the base of absolute links unless HAZARDMAP_PUBLIC_URL says otherwise.
+DEVELOPMENT_URL = "http://127.0.0.1:8000"
 
 
 class Settings(BaseSettings):
@@ -62,8 +64,12 @@ class Settings(BaseSettings):
     # The largest file POST /imports accepts (100,000 rows of CSV are about 15 MB).
     import_max_bytes: int = Field(default=200 * 1_048_576, gt=0)
 
-    # Public base URL for links in responses; empty means taken from the request.
+    # The address users open (scheme, host, any path prefix): the base of every absolute link the
+    # service writes (paging, OGC, TileJSON, photos). Never the request's Host header, which a client
+    # chooses. Empty: DEVELOPMENT_URL outside production; production refuses to start without it.
     public_url: str = ""
+    # Strict-Transport-Security max-age, sent when the public URL is https; 0: none.
+    hsts_seconds: int = Field(default=31_536_000, ge=0)
 
     # -- ledger workflow (issue 4) ------------------------------------------------------------------
     # Days from the start of rectification to the deadline (整改时限) by grade, when none is given.
@@ -106,8 +112,19 @@ class Settings(BaseSettings):
     # Keys the hashes of tokens and API keys: a copy of the database alone cannot check guesses.
     # Changing it logs everybody out and invalidates every API key.
     secret_key: str = DEFAULT_SECRET
-    token_hours: float = Field(default=12.0, gt=0)  # a bearer token or a browser session lives this long
-    cookie_secure: bool = False  # production requires True (HTTPS)
+    # A bearer token or a browser session ends this long after it was last used (sliding renewal)…
+    token_hours: float = Field(default=12.0, gt=0)
+    # …and at the latest this long after the login.
+    session_max_hours: float = Field(default=7 * 24.0, gt=0)
+    # Failed logins: this many are free per login name, and per client address (an office behind one
+    # address has many users); each further one doubles the wait, from 1 s up to the maximum.
+    # A failure older than the window is forgotten; a successful login clears its login's count.
+    login_free_failures: int = Field(default=5, ge=1)
+    login_free_failures_per_address: int = Field(default=20, ge=1)
+    login_delay_max_s: int = Field(default=900, ge=1)
+    login_failure_window_s: int = Field(default=3600, ge=1)
+    # The session cookie only over HTTPS. Unset: true outside development; production requires it.
+    cookie_secure: bool | None = None
     cookie_name: str = "hazardmap_session"
 
     def check_production(self) -> None:
@@ -118,8 +135,22 @@ class Settings(BaseSettings):
             raise RuntimeError(
                 "HAZARDMAP_SECRET_KEY must be set to a random value of 32+ characters in production"
             )
-        if not self.cookie_secure:
+        if not self.secure_cookies:
             raise RuntimeError("HAZARDMAP_COOKIE_SECURE must be true in production (sessions need HTTPS)")
+        if not self.public_url.startswith(("https://", "http://")):
+            raise RuntimeError(
+                "HAZARDMAP_PUBLIC_URL must be set in production to the address users open, "
+                "e.g. https://hazards.example.cn (links are never built from the request's Host header)"
+            )
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.cookie_secure if self.cookie_secure is not None else self.environment != "development"
+
+    @property
+    def base_url(self) -> str:
+        """The base of absolute links, without a trailing slash."""
+        return (self.public_url or DEVELOPMENT_URL).rstrip("/")
 
     @property
     def effective_database_url(self) -> str:

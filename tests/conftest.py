@@ -30,13 +30,24 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession, c
 from app import grants, migrate
 from app.cluster import APP_ROLE, OWNER_ROLE, Cluster
 from app.db import get_engine, make_engine, set_engine
-from app.settings import PROJECT_ROOT
+from app.settings import PROJECT_ROOT, get_settings
 
 TEST_PORT = int(os.environ.get("HAZARDMAP_TEST_PORT", "54339"))
 TEMPLATE_DB = "hazardmap_template"
 TEST_DB = "hazardmap_test"
 
 _counter = itertools.count(1)
+
+
+# The in-process clients' address, as HAZARDMAP_PUBLIC_URL names it: the base of absolute links. In the
+# environment, so that settings read again (get_settings.cache_clear()) have it too.
+TEST_PUBLIC_URL = "http://testserver"
+os.environ["HAZARDMAP_PUBLIC_URL"] = TEST_PUBLIC_URL
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _public_url() -> None:
+    get_settings().public_url = TEST_PUBLIC_URL
 
 
 @pytest.fixture(scope="session")
@@ -172,7 +183,7 @@ async def empty_ledger(conn: AsyncConnection) -> None:
     await conn.execute(
         text(
             "TRUNCATE accident_prone_candidates, crashes, hazard_events, hazard_photos, hazards,"
-            " ledger_counters, import_jobs RESTART IDENTITY"
+            " ledger_counters, import_jobs, login_throttle RESTART IDENTITY"
         )
     )
 
@@ -248,7 +259,13 @@ def live_service(database_url: str, name: str) -> Iterator[str]:
         port = int(s.getsockname()[1])
     log_path = PROJECT_ROOT / "var" / f"{name}-server-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
-    env = {**os.environ, "HAZARDMAP_DATABASE_URL": database_url, "HAZARDMAP_ENVIRONMENT": "test"}
+    env = {
+        **os.environ,
+        "HAZARDMAP_DATABASE_URL": database_url,
+        "HAZARDMAP_ENVIRONMENT": "test",
+        "HAZARDMAP_PUBLIC_URL": f"http://127.0.0.1:{port}",
+        "HAZARDMAP_COOKIE_SECURE": "false",  # plain HTTP on the loopback
+    }
     with log_path.open("w") as log:
         proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port)],

@@ -16,6 +16,7 @@ from app.accounts import service
 from app.accounts.permissions import Role
 from app.db import dispose_engine, session_scope
 from app.errors import HazardmapError
+from app.settings import get_settings
 
 console = Console()
 T = TypeVar("T")
@@ -137,7 +138,10 @@ def users_passwd(
 @keys_cli.command("create")
 def keys_create(
     name: str = typer.Argument(..., help="whose key: the agency or program, e.g. 市交通运输局"),
-    role: Role = typer.Option(Role.agency, help="agency (published fields only), viewer, commander or admin"),
+    role: Role = typer.Option(
+        Role.agency,
+        help="agency (published fields only), viewer, commander or admin; screens: create-display",
+    ),
 ) -> None:
     """Create an API key; it is printed once, only its hash is kept."""
 
@@ -148,6 +152,25 @@ def keys_create(
     key, row = _run(work)
     console.print(f"==> API key {row.prefix}… for {row.name} ({row.role}); it is shown this once:")
     print(key)
+
+
+@keys_cli.command("create-display")
+def keys_create_display(
+    name: str = typer.Argument(..., help="which screen, e.g. 市指挥中心大屏1"),
+) -> None:
+    """Create a display key for a command-room screen: it shows /wall (and reads what the wall reads),
+    nothing else, and does not expire; `hazardmap keys revoke` ends it at once. Printed once, as the
+    link to open on the screen (or to keep as the screen's start page)."""
+
+    async def work() -> tuple[str, service.KeyRow]:
+        async with session_scope() as session:
+            return await service.create_key(session, name, role=Role.display)
+
+    key, row = _run(work)
+    console.print(
+        f"==> display key {row.prefix}… for {row.name}; open this link on the screen (shown this once):"
+    )
+    print(f"{get_settings().base_url}/wall?display_key={key}")
 
 
 @keys_cli.command("list")

@@ -15,16 +15,18 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from app.accounts import service
-from app.accounts.permissions import Principal
+from app.accounts import service, throttle
+from app.accounts.permissions import DISPLAY_COOKIE, Permission, Principal, Role
 from app.deps import Session
-from app.errors import Unauthorized
+from app.errors import Forbidden, TooManyRequests, Unauthorized
 from app.maps import i18n
 from app.settings import get_settings
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "hm_login_csrf"
 LANDING = "/map"
+# The longest a browser keeps a cookie (Chromium caps it at 400 days); set again at every load of the wall.
+DISPLAY_COOKIE_MAX_AGE = 400 * 24 * 3600
 
 
 def safe_next(value: str | None) -> str:
@@ -40,12 +42,83 @@ def login_redirect(request: Request) -> RedirectResponse:
     return RedirectResponse(f"{root}/login?{urlencode({'next': target})}", status_code=303)
 
 
-async def page_principal(request: Request, session: Session) -> Principal | None:
-    """The principal of a page request, or None (the page then redirects to /login)."""
+async def page_access(request: Request, session: Session, permission: Permission) -> Principal | Response:
+    """The principal of a page that shows data of ``permission``, checked exactly as the API checks it:
+    without credentials the way to /login (the API's 401), without the permission a 403 page."""
     try:
-        return await service.authenticate(session, request)
+        principal = await service.authenticate(session, request)
     except Unauthorized:
-        return None
+        return login_redirect(request)
+    except Forbidden:  # a credential that is valid elsewhere only (a display key outside the wall)
+        return forbidden_page(request, None)
+    if not principal.can(permission):
+        return forbidden_page(request, principal)
+    return principal
+
+
+async def wall_access(request: Request, session: Session, display_key: str | None) -> Principal | Response:
+    """The wall's principal: a user, an API key, or a screen's display key.
+
+    ``/wall?display_key=hm_…`` (the link `hazardmap keys create-display` prints) stores the key in a
+    long-lived cookie and comes back to ``/wall`` without it, so that the key leaves the address bar.
+    A screen whose key was revoked gets a page that says so, not the login form.
+    """
+    if display_key is not None:
+        if await service.display_principal(session, display_key) is None:
+            return display_revoked_page(request)
+        kept = [(k, v) for k, v in request.query_params.multi_items() if k != "display_key"]
+        target = f"{request.scope.get('root_path', '')}/wall" + (f"?{urlencode(kept)}" if kept else "")
+        response = RedirectResponse(target, status_code=303)
+        remember_display(response, display_key.strip())
+        response.delete_cookie(get_settings().cookie_name, path="/")  # the screen is a display now
+        return response
+    principal = await page_access(request, session, Permission.read)
+    if (
+        isinstance(principal, Response)
+        and principal.status_code == 303
+        and request.cookies.get(DISPLAY_COOKIE)
+    ):
+        return display_revoked_page(request)
+    return principal
+
+
+def remember_display(response: Response, key: str) -> None:
+    _set_cookie(response, DISPLAY_COOKIE, key, DISPLAY_COOKIE_MAX_AGE)
+
+
+def is_display(principal: Principal) -> bool:
+    return principal.role is Role.display
+
+
+def display_revoked_page(request: Request) -> Response:
+    t = i18n.strings(i18n.pick_lang(request)[0])
+    # Read from across the command room: the wall's colours, large type.
+    return message_page(
+        request,
+        401,
+        "display_revoked",
+        t["display_revoked_title"],
+        t["display_revoked_text"],
+        body_class="hm-message-wall",
+    )
+
+
+def forbidden_page(request: Request, principal: Principal | None) -> Response:
+    lang = i18n.pick_lang(request)[0]
+    t = i18n.strings(lang)
+    role = "—" if principal is None else (principal.role.zh if lang == "zh" else principal.role.value)
+    return message_page(
+        request, 403, "forbidden", t["forbidden_title"], t["forbidden_text"].format(role=role)
+    )
+
+
+def message_page(
+    request: Request, status: int, kind: str, title: str, text: str, body_class: str = ""
+) -> Response:
+    """A page that says one thing (no permission, a revoked display key) in the page's language."""
+    return _render(
+        request, "message.html", status, kind=kind, title=title, text=text, link=None, body_class=body_class
+    )
 
 
 async def page_context(session: Session, principal: Principal) -> dict[str, object]:
@@ -76,7 +149,7 @@ def _render(request: Request, template: str, status: int = 200, **context: objec
 def _set_cookie(response: Response, name: str, value: str, max_age: int, path: str = "/") -> None:
     s = get_settings()
     response.set_cookie(
-        name, value, max_age=max_age, path=path, httponly=True, samesite="lax", secure=s.cookie_secure
+        name, value, max_age=max_age, path=path, httponly=True, samesite="lax", secure=s.secure_cookies
     )
 
 
@@ -114,21 +187,29 @@ async def login_submit(
     if not expected or not hmac.compare_digest(expected, csrf_token):
         return _login_form(request, 403, t["login_expired"], login)
     try:
-        issued = await service.login(session, login, password)
+        issued = await throttle.login(session, request, login, password)
     except Unauthorized:
         return _login_form(request, 401, t["login_failed"], login)
+    except TooManyRequests as exc:
+        seconds = exc.headers["Retry-After"]
+        response = _login_form(request, 429, t["login_throttled"].format(n=seconds), login)
+        response.headers["Retry-After"] = seconds
+        return response
     response = RedirectResponse(safe_next(next), status_code=303)
     settings = get_settings()
-    _set_cookie(response, settings.cookie_name, issued.token, int(settings.token_hours * 3600))
+    # The server ends the session (idle or at its maximum age); the cookie may live as long as it can.
+    _set_cookie(response, settings.cookie_name, issued.token, int(settings.session_max_hours * 3600))
     response.delete_cookie(LOGIN_CSRF_COOKIE, path="/login")
     return response
 
 
 @router.get("/logout")
 async def logout_page(request: Request, session: Session) -> Response:
-    principal = await page_principal(request, session)
-    if principal is None or principal.session_id is None:
-        return login_redirect(request)
+    principal = await page_access(request, session, Permission.read)
+    if isinstance(principal, Response):
+        return principal
+    if principal.session_id is None:  # as POST /api/v1/auth/logout: an administrator revokes a key
+        return forbidden_page(request, principal)
     return _render(
         request,
         "logout.html",

@@ -26,6 +26,7 @@ class Role(StrEnum):
     verifier = "verifier"  # 核验人: closes out (销号) and reopens in their counties
     viewer = "viewer"  # reads everything
     agency = "agency"  # external agency, API key only: published fields only
+    display = "display"  # a command-room screen, display key only: the wall and the data it shows
 
     @property
     def zh(self) -> str:
@@ -39,6 +40,7 @@ ROLE_ZH = {
     Role.verifier: "核验人",
     Role.viewer: "查看",
     Role.agency: "外部单位",
+    Role.display: "大屏",
 }
 
 
@@ -83,9 +85,28 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.verifier: frozenset(_READ | {Permission.close, Permission.reopen}),
     Role.viewer: frozenset(_READ),
     Role.agency: frozenset({Permission.read}),
+    # Read-only, and only where DISPLAY_PATHS allow (app.accounts.service.authenticate).
+    Role.display: frozenset(_READ),
 }
 # These roles act on the whole city; the others only within the counties assigned to them.
 CITY_WIDE = frozenset({Role.admin, Role.commander})
+
+# A display key (a command-room screen) reads these and nothing else, with GET: the wall page and
+# the data its script loads (stats, outlines, and the crash layers it may show). A new wall request
+# must be added here.
+DISPLAY_PATHS = (
+    "/wall",
+    "/api/v1/stats",
+    "/api/v1/jurisdictions",
+    "/api/v1/detections/candidates",
+    "/api/v1/crashes/density",
+)
+# The cookie that holds a screen's display key (set by /wall?display_key=…).
+DISPLAY_COOKIE = "hazardmap_display"
+
+
+def display_may_read(path: str) -> bool:
+    return any(path == p or path.startswith(p + "/") for p in DISPLAY_PATHS)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from fastapi import APIRouter, Request, Response
 
-from app.accounts import service
+from app.accounts import service, throttle
 from app.accounts.permissions import ROLE_PERMISSIONS, CurrentPrincipal
 from app.accounts.schemas import Me, TokenIn, TokenOut
 from app.deps import Session
@@ -30,11 +30,16 @@ async def _credentials(request: Request) -> TokenIn:
         ) from exc
 
 
-@router.post("/token", summary="Log in: a bearer token with its expiry", responses=problems(401, 422))
+@router.post("/token", summary="Log in: a bearer token with its expiry", responses=problems(401, 422, 429))
 async def token(request: Request, session: Session) -> TokenOut:
-    """Permission: anyone (the login and password are the check)."""
+    """Permission: anyone (the login and password are the check).
+
+    The token ends `HAZARDMAP_TOKEN_HOURS` after its last use (each use renews it, up to
+    `HAZARDMAP_SESSION_MAX_HOURS` after the login); `expires_at` is the end as of now.
+    After a few failed logins for a login name or from an address, the next attempt waits:
+    429 with `Retry-After` (seconds), growing with each further failure."""
     body = await _credentials(request)
-    issued = await service.login(session, body.login, body.password)
+    issued = await throttle.login(session, request, body.login, body.password)
     seconds = int((issued.expires_at - datetime.now(UTC)).total_seconds())
     return TokenOut(access_token=issued.token, expires_at=issued.expires_at, expires_in=seconds)
 

@@ -15,7 +15,7 @@ from fastapi import Request
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.permissions import Principal, Role
+from app.accounts.permissions import DISPLAY_COOKIE, Principal, Role, display_may_read
 from app.errors import Conflict, Forbidden, NotFound, Unauthorized, invalid
 from app.settings import get_settings
 
@@ -106,6 +106,8 @@ async def add_user(
         raise invalid("name", "the display name must have 1–24 characters")
     if role is Role.agency:
         raise invalid("role", "the agency role is for API keys only (hazardmap keys create)")
+    if role is Role.display:
+        raise invalid("role", "the display role is for display keys only (hazardmap keys create-display)")
     if role in (Role.county_officer, Role.verifier) and not jurisdictions:
         raise invalid("jurisdiction", f"a {role} needs at least one county (--jurisdiction 371502)")
     await _check_counties(session, jurisdictions)
@@ -194,7 +196,8 @@ async def login(session: AsyncSession, login_name: str, password: str) -> Issued
 async def open_session(session: AsyncSession, user: UserRow) -> IssuedToken:
     token = SESSION_PREFIX + secrets.token_urlsafe(32)
     csrf = secrets.token_urlsafe(24)
-    expires = now() + timedelta(hours=get_settings().token_hours)
+    settings = get_settings()
+    expires = now() + timedelta(hours=min(settings.token_hours, settings.session_max_hours))
     await session.execute(
         text(
             "INSERT INTO auth_sessions (user_id, token_hash, csrf_token, expires_at)"
@@ -302,6 +305,9 @@ def credentials(request: Request) -> tuple[str, bool] | None:
     cookie = request.cookies.get(get_settings().cookie_name)
     if cookie:
         return cookie, True
+    display = request.cookies.get(DISPLAY_COOKIE)
+    if display:
+        return display, True
     return None
 
 
@@ -316,12 +322,20 @@ async def authenticate(session: AsyncSession, request: Request) -> Principal:
             "(or an API key in X-API-Key)"
         )
     token, via_cookie = found
-    principal = await (
-        _by_key(session, token) if token.startswith(KEY_PREFIX) else _by_session(session, token)
-    )
+    display = request.cookies.get(DISPLAY_COOKIE) if via_cookie else None
+    if token == display:  # a screen's display key; in that cookie nothing else counts
+        principal = await display_principal(session, token)
+    else:
+        principal = await (
+            _by_key(session, token) if token.startswith(KEY_PREFIX) else _by_session(session, token)
+        )
+        if principal is None and display:  # someone's login on the screen ran out; the screen goes on
+            principal = await display_principal(session, display)
     if principal is None:
         raise Unauthorized(detail="the token or API key is unknown, expired or revoked; log in again")
-    if via_cookie:
+    if principal.role is Role.display:
+        _check_display(request)
+    elif via_cookie:
         principal = Principal(**{**principal.__dict__, "via_cookie": True})
         if request.method not in SAFE_METHODS:
             await _check_csrf(session, request, principal)
@@ -329,8 +343,19 @@ async def authenticate(session: AsyncSession, request: Request) -> Principal:
     return principal
 
 
+def _check_display(request: Request) -> None:
+    """A display key reads what the wall shows, and nothing else (no writes, no other data)."""
+    path = request.url.path
+    root = request.scope.get("root_path", "")
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    if request.method not in SAFE_METHODS or not display_may_read(path):
+        raise Forbidden(detail="a display key shows the wall (/wall) and the data it reads, nothing else")
+
+
 async def _check_csrf(session: AsyncSession, request: Request, principal: Principal) -> None:
-    assert principal.session_id is not None
+    if principal.session_id is None:  # an API key put in the session cookie: no page ever does that
+        raise Forbidden(detail="send an API key in X-API-Key or Authorization, not in the session cookie")
     sent = request.headers.get(CSRF_HEADER.lower())
     if sent is None:
         form_type = request.headers.get("content-type", "")
@@ -361,7 +386,23 @@ async def _by_session(session: AsyncSession, token: str) -> Principal | None:
     if row is None:
         return None
     sid, uid, login_name, name, role, counties = row
+    await _renew(session, sid)
     return Principal("user", uid, login_name, name, Role(role), frozenset(counties), session_id=sid)
+
+
+async def _renew(session: AsyncSession, session_id: int) -> None:
+    """Sliding renewal: a session in use ends HAZARDMAP_TOKEN_HOURS after its last use, but never later
+    than HAZARDMAP_SESSION_MAX_HOURS after the login. Written at most once a minute per session."""
+    settings = get_settings()
+    await session.execute(
+        text(
+            "UPDATE auth_sessions SET expires_at = r.until FROM (SELECT least("
+            " now() + make_interval(secs => :idle), created_at + make_interval(secs => :max)) AS until"
+            " FROM auth_sessions WHERE id = :id) r"
+            " WHERE id = :id AND expires_at < r.until - interval '1 minute'"
+        ),
+        {"id": session_id, "idle": settings.token_hours * 3600, "max": settings.session_max_hours * 3600},
+    )
 
 
 async def _by_key(session: AsyncSession, key: str) -> Principal | None:
@@ -383,6 +424,13 @@ async def _by_key(session: AsyncSession, key: str) -> Principal | None:
         {"id": key_id},
     )
     return Principal("key", key_id, f"key:{prefix}", name[:24], Role(role), frozenset())
+
+
+async def display_principal(session: AsyncSession, key: str) -> Principal | None:
+    """The principal of a display key that is valid now, else None."""
+    key = key.strip()
+    principal = await _by_key(session, key) if key.startswith(KEY_PREFIX) else None
+    return principal if principal is not None and principal.role is Role.display else None
 
 
 def forbid_key(principal: Principal, what: str) -> None:

@@ -11,6 +11,7 @@ from app.accounts.permissions import Permission, Principal, require
 from app.categories import repository, service
 from app.categories.schemas import CODE_PATTERN, CategoryIn, CategoryOut, CategoryPatch
 from app.deps import Session
+from app.openapi import problems
 
 router = APIRouter(prefix="/categories", tags=["categories (隐患类别)"])
 
@@ -49,10 +50,16 @@ async def patch_category(session: Session, principal: Admin, code: Code, body: C
     return Response(await service.update(session, code, body, principal.actor), media_type="application/json")
 
 
-@router.get("/{code}/history", summary="A category's history")
+@router.get(
+    "/{code}/history",
+    summary="A category's history",
+    responses=problems(401, 403, 404, 422),
+    # It names the administrators who made the changes: personal data, like a hazard's history.
+    dependencies=[Depends(require(Permission.read_internal))],
+)
 async def category_history(session: Session, code: Code) -> Response:
     """Every creation and change of the category, oldest first, with who made it.
 
-    Permission: anyone who may read the ledger.
+    Permission: anyone who may read the ledger (not an agency key).
     """
     return Response(await service.history_json(session, code), media_type="application/json")

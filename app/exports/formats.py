@@ -25,6 +25,7 @@ from starlette.concurrency import run_in_threadpool
 
 from app.exports.repository import batches
 from app.hazards.schemas import HazardFilter, HazardProperties
+from app.spreadsheets import csv_value, xlsx_row
 
 
 class Format(StrEnum):
@@ -118,7 +119,7 @@ async def geojsonseq(kind: str, f: HazardFilter) -> AsyncIterator[bytes]:
 def _cell(value: object) -> object:
     if isinstance(value, bool):
         return "true" if value else "false"
-    return "" if value is None else value
+    return "" if value is None else csv_value(value)
 
 
 async def csv_rows(kind: str, f: HazardFilter) -> AsyncIterator[bytes]:
@@ -148,12 +149,12 @@ async def to_xlsx(kind: str, f: HazardFilter, path: Path) -> None:
     wb = Workbook(write_only=True)
     ws = wb.create_sheet("隐患" if kind == "point" else "路段")
     ws.freeze_panes = "D2"  # the headers and the ledger number stay in view
-    ws.append([XLSX_HEADERS[name] for name in CSV_COLUMNS])
+    ws.append(xlsx_row(ws, [XLSX_HEADERS[name] for name in CSV_COLUMNS]))
     async for rows in batches(kind, f):
         for row in rows:
             props = json.loads(row.properties)
             props.update(longitude=row.longitude, latitude=row.latitude, wkt=row.wkt)
-            ws.append([_xlsx_cell(props.get(name)) for name in CSV_COLUMNS])
+            ws.append(xlsx_row(ws, [_xlsx_cell(props.get(name)) for name in CSV_COLUMNS]))
     await run_in_threadpool(wb.save, path)
 
 

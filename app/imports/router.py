@@ -23,6 +23,7 @@ from app.imports.reading import SUFFIX, Field, ImportFormat, infer_format
 from app.imports.schemas import Counts, ImportJobOut, ImportReportOut, Refused
 from app.openapi import problems
 from app.settings import get_settings
+from app.spreadsheets import csv_value
 
 router = APIRouter(tags=["imports (批量导入)"])
 BASE = "/api/v1/imports"
@@ -205,7 +206,9 @@ async def get_import_report(
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")
         writer.writerow(["行号 row", "字段 field", "原因 reason"])
-        writer.writerows([r["row"], r.get("field") or "", r["reason"]] for r in job.report)
+        writer.writerows(
+            [r["row"], csv_value(r.get("field") or ""), csv_value(r["reason"])] for r in job.report
+        )
         stem = Path(job.file_name).stem
         return Response(
             content=("\ufeff" + buf.getvalue()).encode("utf-8"),

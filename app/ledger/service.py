@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.errors import invalid
 from app.roads.chainage import chainage_sql
 from app.settings import get_settings
+from app.spreadsheets import csv_value, xlsx_row
 from app.sqlfiles import load
 from app.vocab import (
     OPEN_STATUSES,
@@ -95,7 +96,7 @@ class Ledger:
         writer = csv.writer(out, lineterminator="\r\n")
         writer.writerow(HEADERS)
         for row in self.rows():
-            writer.writerow(["" if row[k] is None else row[k] for k, _ in COLUMNS])
+            writer.writerow(["" if row[k] is None else csv_value(row[k]) for k, _ in COLUMNS])
         return ("\ufeff" + out.getvalue()).encode("utf-8")
 
     def as_xlsx(self) -> bytes:
@@ -108,7 +109,7 @@ class Ledger:
             cell.font = Font(bold=True)
             cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         for row in self.rows():
-            ws.append([row[k] for k, _ in COLUMNS])
+            ws.append(xlsx_row(ws, [row[k] for k, _ in COLUMNS]))
         ws.freeze_panes = "C2"  # headers and the ledger number stay in view
         for letter, (key, title) in zip(_letters(len(COLUMNS)), COLUMNS, strict=True):
             ws.column_dimensions[letter].width = (

@@ -37,12 +37,28 @@ TEXT: dict[str, tuple[str, str]] = {
     "login_name": ("账号", "Login"),
     "password": ("密码", "Password"),
     "login_button": ("登录", "Log in"),
-    "login_failed": ("账号或密码错误,或账号已停用", "Wrong login or password, or the account is disabled"),
-    "login_expired": ("页面已过期,请重新登录", "The page expired; please log in again"),
+    "login_failed": ("账号或密码错误，或账号已停用", "Wrong login or password, or the account is disabled"),
+    "login_expired": ("页面已过期，请重新登录", "The page expired; please log in again"),
     "logout": ("退出", "Log out"),
     "logout_title": ("退出登录", "Log out"),
-    "logout_text": ("确定退出当前账号吗?", "Log out of this account?"),
+    "logout_text": ("确定退出当前账号吗？", "Log out of this account?"),
     "logged_out": ("已退出登录", "You are logged out"),
+    "login_throttled": (
+        "登录失败次数过多，请 {n} 秒后再试。",
+        "Too many failed logins; try again in {n} seconds.",
+    ),
+    "forbidden_title": ("无权查看", "Not permitted"),
+    "forbidden_text": (
+        "您的账号（{role}）无权查看此页面。如需查看，请联系管理员。",
+        "Your account ({role}) may not see this page; ask an administrator if you need it.",
+    ),
+    "display_revoked_title": ("大屏密钥已失效", "This display's key is no longer valid"),
+    "display_revoked_text": (
+        "本屏的显示密钥已被吊销或无效。"
+        "请管理员用 hazardmap keys create-display 生成新密钥，并在本屏打开它给出的链接。",
+        "The display key of this screen was revoked or is unknown. An administrator makes a new one with "
+        "hazardmap keys create-display; open the link it gives on this screen.",
+    ),
     # county map
     "map_title": ("隐患分布图", "hazard map"),
     "choose_area": ("区域", "Area"),

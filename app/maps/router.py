@@ -17,9 +17,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import __version__
-from app.accounts.pages import login_redirect, page_context, page_principal
+from app.accounts.pages import is_display, page_access, page_context, remember_display, wall_access
 from app.accounts.pages import router as account_pages
-from app.accounts.permissions import Principal
+from app.accounts.permissions import DISPLAY_COOKIE, Permission, Principal
 from app.deps import Session
 from app.errors import InvalidInput, NotFound
 from app.ledger import service as ledger_service
@@ -99,9 +99,9 @@ async def _logged_in(session: AsyncSession, principal: Principal, context: dict[
 @router.get("/map", response_class=HTMLResponse)
 async def city_map(request: Request, session: Session) -> Response:
     """The whole city: every county, its hazards loaded by viewport."""
-    principal = await page_principal(request, session)
-    if principal is None:
-        return login_redirect(request)
+    principal = await page_access(request, session, Permission.read)
+    if isinstance(principal, Response):
+        return principal
     lang, chosen = i18n.pick_lang(request)
     context = await service.map_page(session, request, lang, None)
     return render(request, "map.html", lang, chosen, await _logged_in(session, principal, context))
@@ -110,9 +110,9 @@ async def city_map(request: Request, session: Session) -> Response:
 @router.get("/map/{county_code}", response_class=HTMLResponse)
 async def county_map(request: Request, session: Session, county_code: str) -> Response:
     """One county's (or development zone's) 挂图作战 map."""
-    principal = await page_principal(request, session)
-    if principal is None:
-        return login_redirect(request)
+    principal = await page_access(request, session, Permission.read)
+    if isinstance(principal, Response):
+        return principal
     lang, chosen = i18n.pick_lang(request)
     try:
         context = await service.map_page(session, request, lang, county_code[:16])
@@ -129,22 +129,30 @@ async def wall(
     rotate: Annotated[
         float | None, Query(ge=0, le=3600, description="seconds per county; 0: no rotation")
     ] = None,
+    display_key: Annotated[str | None, Query(max_length=100, description="a display key, once")] = None,
 ) -> Response:
-    """The command room's wall display (1920×1080 or 3840×2160), no mouse needed."""
-    principal = await page_principal(request, session)
-    if principal is None:
-        return login_redirect(request)
+    """The command room's wall display (1920×1080 or 3840×2160), no mouse needed; a user's session, or
+    a screen's display key (`hazardmap keys create-display`)."""
+    principal = await wall_access(request, session, display_key)
+    if isinstance(principal, Response):
+        return principal
     lang, chosen = i18n.pick_lang(request)
     context = await service.wall_page(session, request, lang, refresh, rotate)
-    return render(request, "wall.html", lang, chosen, await _logged_in(session, principal, context))
+    context["config"]["display"] = is_display(principal)
+    response = render(request, "wall.html", lang, chosen, await _logged_in(session, principal, context))
+    if is_display(principal) and DISPLAY_COOKIE in request.cookies:
+        remember_display(
+            response, request.cookies[DISPLAY_COOKIE]
+        )  # the cookie never runs out on a used screen
+    return response
 
 
 @router.get("/field", response_class=HTMLResponse)
 async def field(request: Request, session: Session) -> Response:
     """The field officer's phone page: pin a hazard or mark a segment, and send it."""
-    principal = await page_principal(request, session)
-    if principal is None:
-        return login_redirect(request)
+    principal = await page_access(request, session, Permission.hazard_write)
+    if isinstance(principal, Response):
+        return principal
     lang, chosen = i18n.pick_lang(request)
     context = await service.field_page(session, request, lang)
     return render(request, "field.html", lang, chosen, await _logged_in(session, principal, context))
@@ -162,9 +170,9 @@ async def ledger_page(
 ) -> Response:
     """The printable ledger (台账) of the city, a county or zone, or a township: the rows of
     GET /api/v1/ledger (the same service), for A3/A4 landscape paper."""
-    principal = await page_principal(request, session)
-    if principal is None:
-        return login_redirect(request)
+    principal = await page_access(request, session, Permission.read_internal)
+    if isinstance(principal, Response):
+        return principal
     lang, chosen = i18n.pick_lang(request)
     only = ledger_service.LedgerFilter.parse(status, road_group, supervised)
     try:

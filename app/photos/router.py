@@ -34,7 +34,7 @@ CACHE = "private, max-age=31536000, immutable"
 
 
 def _base(request: Request) -> str:
-    return get_settings().public_url.rstrip("/") or str(request.base_url).rstrip("/")
+    return get_settings().base_url
 
 
 def make_router(kind: HazardKind) -> APIRouter:

@@ -19,6 +19,7 @@ from app.hazards.router import Filters
 from app.hazards.schemas import HazardFilter
 from app.http import none_match_tag
 from app.openapi import problems
+from app.settings import get_settings
 from app.tiles import repository as repo
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -89,7 +90,7 @@ async def tilejson(request: Request, session: Session, filters: Filters, layer: 
     _layer(layer)
     _check_filters(layer, filters)
     await service.check_codes(session, filters)
-    base = str(request.base_url).rstrip("/")
+    base = get_settings().base_url
     query = f"?{request.url.query}" if request.url.query else ""
     doc: dict[str, Any] = {
         "tilejson": "3.0.0",

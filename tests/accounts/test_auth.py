@@ -271,7 +271,9 @@ def test_production_refuses_default_secret_and_insecure_cookie() -> None:
         Settings(environment="production", cookie_secure=True).check_production()
     with pytest.raises(RuntimeError, match="HAZARDMAP_COOKIE_SECURE"):
         Settings(environment="production", secret_key="x" * 40, cookie_secure=False).check_production()
-    Settings(environment="production", secret_key="x" * 40, cookie_secure=True).check_production()
+    Settings(
+        environment="production", secret_key="x" * 40, cookie_secure=True, public_url="https://h.example.cn"
+    ).check_production()
 
 
 def test_tokens_of_the_harness_exist() -> None:

@@ -70,6 +70,10 @@ ACTS = [
     Act("detect", {"admin": CITY, "commander": CITY}),
     Act("ledger", {r: CITY for r in ("admin", "commander", "county_officer", "verifier", "viewer")}),
     Act("history", {r: CITY for r in ("admin", "commander", "county_officer", "verifier", "viewer")}),
+    # It names the administrators who changed the category: personal data, as a hazard's history.
+    Act(
+        "category_history", {r: CITY for r in ("admin", "commander", "county_officer", "verifier", "viewer")}
+    ),
     Act(
         "export", {r: CITY for r in ("admin", "commander", "county_officer", "verifier", "viewer", "agency")}
     ),
@@ -151,6 +155,8 @@ async def prepare(
         return lambda c: c.post(f"/api/v1/detections/candidates/{cid}/{act}", json=body)
     if act == "detect":
         return lambda c: c.post("/api/v1/detections", json={})
+    if act == "category_history":
+        return lambda c: c.get("/api/v1/categories/JC01/history")
     if act in ("ledger", "export", "list_hazards"):
         await prepared(admins, place, "reported")
         path = {
@@ -209,3 +215,64 @@ async def test_permission(
     if expected == 403 and act.allowed.get(role):
         # The role may do this, only not here: the refusal names the county.
         assert r.json()["detail"].endswith("is not among your jurisdictions"), r.json()["detail"]
+
+
+# -- the pages: each role gets what the API gives it for the same data ---------------------------------
+INTERNAL = ("admin", "commander", "county_officer", "verifier", "viewer")
+EVERYONE = (*INTERNAL, "agency")
+
+
+@dataclass(frozen=True)
+class Page:
+    path: str
+    allowed: tuple[str, ...]  # the roles answered 200; other roles 403
+    api: str | None  # the API request for the same data, whose answer the page must match
+    anonymous: int = 303  # a page sends the browser to /login where the API says 401
+
+
+PAGES = [
+    Page("/map", EVERYONE, "/api/v1/hazards"),
+    Page("/map/371502", EVERYONE, "/api/v1/hazards?county=371502"),
+    Page("/wall", EVERYONE, "/api/v1/stats"),
+    # The field page exists to send a hazard: whoever may create one.
+    Page("/field", ("admin", "county_officer"), None),
+    Page("/ledger", INTERNAL, "/api/v1/ledger"),
+    Page("/ledger/371502", INTERNAL, "/api/v1/ledger?jurisdiction=371502"),
+    Page("/ledger/371502?status=open&supervised=true", INTERNAL, "/api/v1/ledger?jurisdiction=371502"),
+    # An API key does not log out; an administrator revokes it (POST /api/v1/auth/logout: 403).
+    Page("/logout", INTERNAL, None),
+    Page("/login", (*EVERYONE, "anonymous"), None),
+    # The OGC pages are the API's own answers in HTML: the same route, the same refusals.
+    Page("/ogc?f=html", (*EVERYONE, "anonymous"), "/ogc?f=json"),
+    Page("/ogc/conformance?f=html", (*EVERYONE, "anonymous"), "/ogc/conformance?f=json"),
+    Page("/ogc/collections?f=html", EVERYONE, "/ogc/collections?f=json", 401),
+    Page("/ogc/collections/hazards?f=html", EVERYONE, "/ogc/collections/hazards?f=json", 401),
+    Page("/ogc/collections/hazards/items?f=html", EVERYONE, "/ogc/collections/hazards/items?f=json", 401),
+    Page(
+        "/ogc/collections/roads/items?f=html&limit=2", EVERYONE, "/ogc/collections/roads/items?limit=2", 401
+    ),
+]
+PAGE_CASES = [(page, role) for page in PAGES for role in ROLES]
+
+
+@pytest.mark.parametrize(("page", "role"), PAGE_CASES, ids=[f"{p.path}-{r}" for p, r in PAGE_CASES])
+async def test_page_permission(
+    page: Page, role: str, clients: dict[str, httpx.AsyncClient], anonymous: httpx.AsyncClient
+) -> None:
+    client = anonymous if role == "anonymous" else clients[role]
+    r = await client.get(page.path, headers={"Accept": "text/html"})
+    if role in page.allowed:
+        expected = 200
+    elif role == "anonymous":
+        expected = page.anonymous
+    else:
+        expected = 403
+    assert r.status_code == expected, r.text[:300]
+    if expected == 303:
+        assert r.headers["location"].startswith("/login?next=")
+    elif expected == 403:
+        assert r.headers["content-type"].startswith("text/html")
+        assert 'data-message="forbidden"' in r.text
+    if page.api is not None:
+        api = (await client.get(page.api)).status_code
+        assert {200: 200, 401: page.anonymous, 403: 403}[api] == expected, (page.api, api)

@@ -26,6 +26,7 @@ EXPECTED_TABLES = {
     "import_jobs",
     "jurisdictions",
     "ledger_counters",
+    "login_throttle",
     "roads",
     "user_jurisdictions",
     "users",

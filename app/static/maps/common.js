@@ -46,6 +46,11 @@ export function writeHeaders(headers = {}) {
 
 // The session ended (logout elsewhere, expiry, disabled account): back to the login page, then here.
 export function toLogin() {
+  // A wall shown with a display key: load the page again, which says whether the key was revoked.
+  if (config.display) {
+    window.location.reload();
+    return;
+  }
   const next = window.location.pathname + window.location.search;
   window.location.assign(`/login?${new URLSearchParams({ next })}`);
 }
