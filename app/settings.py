@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     # The largest file POST /imports accepts (100,000 rows of CSV are about 15 MB).
     import_max_bytes: int = Field(default=200 * 1_048_576, gt=0)
 
+    # CQL2 filters of the OGC API: refused (400) beyond these, before any SQL is built. A chain
+    # "a OR b OR c" is one level of depth with three conditions.
+    cql2_max_chars: int = Field(default=20_000, ge=1)
+    cql2_max_depth: int = Field(default=20, ge=1)
+    cql2_max_conditions: int = Field(default=200, ge=1)
+
     # Public base URL for links in responses; empty means taken from the request.
     public_url: str = ""
 
