@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     import_dir: Path = PROJECT_ROOT / "var" / "imports"
     # The largest file POST /imports accepts (100,000 rows of CSV are about 15 MB).
     import_max_bytes: int = Field(default=200 * 1_048_576, gt=0)
+    # The most rows one import may hold (counted before the job starts, and again as it reads).
+    import_max_rows: int = Field(default=200_000, gt=0)
 
     # CQL2 filters of the OGC API: refused (400) beyond these, before any SQL is built. A chain
     # "a OR b OR c" is one level of depth with three conditions.

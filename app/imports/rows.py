@@ -160,15 +160,21 @@ class Checker:
         return kind, geom, None, None, None
 
 
-def stage_records(rows: Rows, categories: dict[str, CategoryInfo], now: datetime) -> list[tuple[Any, ...]]:
-    """One COPY record per row; a refused row carries only its number, field and reason."""
+def stage_records(
+    rows: Rows,
+    categories: dict[str, CategoryInfo],
+    now: datetime,
+    first_uid: dict[uuid.UUID, int] | None = None,
+) -> list[tuple[Any, ...]]:
+    """One COPY record per row of the batch; a refused row carries only its number, field and reason.
+    ``first_uid`` (the row of each uid seen so far) carries the duplicate check across batches."""
     check = Checker(rows, categories, now)
     c = {f: rows.cells(f) for f in Field}
-    first_uid: dict[uuid.UUID, int] = {}
+    first_uid = {} if first_uid is None else first_uid
     records: list[tuple[Any, ...]] = []
     blank = (None,) * (len(COLUMNS) - 3)
     for i in range(len(rows)):
-        row_no = i + 1
+        row_no = rows.start + i + 1
         try:
             uid = _uid(check, c[Field.uid][i], first_uid, row_no)
             category = check.category(c[Field.category][i])
