@@ -103,6 +103,8 @@ class Settings(BaseSettings):
     # Decompression bombs: a small file that decodes to a huge bitmap. 50 MP covers every phone camera.
     photo_max_pixels: int = Field(default=50_000_000, ge=1)
     photo_thumbnail_px: int = Field(default=320, ge=16, le=2048)
+    # Photos decoded at once (each up to photo_max_pixels × 4 bytes); more uploads wait their turn.
+    photo_decode_concurrency: int = Field(default=2, ge=1)
 
     # -- accounts (issue 4) -------------------------------------------------------------------------
     # Keys the hashes of tokens and API keys: a copy of the database alone cannot check guesses.
