@@ -113,6 +113,8 @@ class Settings(BaseSettings):
     token_hours: float = Field(default=12.0, gt=0)  # a bearer token or a browser session lives this long
     cookie_secure: bool = False  # production requires True (HTTPS)
     cookie_name: str = "hazardmap_session"
+    # argon2 hashes and checks (~80 ms of CPU each) run in worker threads, this many at once.
+    password_hash_concurrency: int = Field(default=2, ge=1)
 
     def check_production(self) -> None:
         """Refuse to serve production with a guessable secret or a session cookie sent over plain HTTP."""
