@@ -45,6 +45,7 @@ TEXTS = (
     Field.measures, Field.rectified_by, Field.verifier,
 )  # fmt: skip
 EARLIEST_YEAR = 1990
+LATEST_YEAR = 2199  # a deadline (整改时限) beyond this is a typing slip
 
 
 class RowError(ValueError):
@@ -116,14 +117,18 @@ class Checker:
 
     def day(self, f: Field, value: Any) -> date | None:
         if isinstance(value, datetime):
-            return value.date()
-        s = cell(value)
-        if not s:
-            return None
-        try:
-            return pd.Timestamp(s).date()
-        except (ValueError, TypeError):
-            raise self.fail(f, f"unreadable date {s!r} (expected e.g. 2025-03-05)") from None
+            out = value.date()
+        else:
+            s = cell(value)
+            if not s:
+                return None
+            try:
+                out = pd.Timestamp(s).date()
+            except (ValueError, TypeError):
+                raise self.fail(f, f"unreadable date {s!r} (expected e.g. 2025-03-05)") from None
+        if not EARLIEST_YEAR <= out.year <= LATEST_YEAR:
+            raise self.fail(f, f"{out.isoformat()} is not between {EARLIEST_YEAR} and {LATEST_YEAR}")
+        return out
 
     def location(
         self, i: int, road: Any, chainage: Any
@@ -191,6 +196,9 @@ def stage_records(
                 if f in texts and texts[f] is not None and len(texts[f] or "") > limit:
                     raise check.fail(f, f"longer than {limit} characters")
             _check_order(check, times)
+            reported = times[Field.reported_at]
+            if deadline is not None and reported is not None and deadline < reported.date():
+                raise check.fail(Field.deadline, f"{deadline} is before the report date {reported:%Y-%m-%d}")
             if times[Field.claimed_at] is not None and not texts[Field.claim_name]:
                 raise check.fail(Field.claim_name, "a claim (claimed_at) needs the name of who signed it")
             kind, geom, road_code, start_m, end_m = check.location(

@@ -185,3 +185,19 @@ async def test_a_job_is_the_importers_and_the_administrators(
             assert "ZZ99" not in r.text
             assert r.json()["detail"].endswith("only its importer and administrators may see it")
     assert (await clients["agency"].get(location)).status_code == 403
+
+
+async def test_absurd_deadlines_are_refused_rows(
+    client: httpx.AsyncClient, engine: AsyncEngine, tmp_path: Path, spool: Path
+) -> None:
+    data = [
+        {**row, "reported_at": "2026-02-01", "deadline": deadline}
+        for row, deadline in zip(rows(3), ["2026-03-01", "2250-01-01", "2026-01-31"], strict=True)
+    ]
+    job = await run_import(client, write_xlsx(tmp_path / "deadlines.xlsx", data), mode="valid-rows")
+    report = (await client.get(f"/api/v1/imports/{job['id']}/report")).json()["refused"]
+    assert report == [
+        {"row": 2, "field": "deadline", "reason": "2250-01-01 is not between 1990 and 2199"},
+        {"row": 3, "field": "deadline", "reason": "2026-01-31 is before the report date 2026-02-01"},
+    ]
+    assert await scalar(engine, "SELECT count(*) FROM hazards") == 1
