@@ -6,7 +6,7 @@ For each row count, a zipped Shapefile and an XLSX of pins in Liaocheng are writ
 then each is read in a fresh child process the way the service does: the row count the upload is
 refused by (``count_rows``), then, when within ``HAZARDMAP_IMPORT_MAX_ROWS``, every batch read and
 checked (``read_batches`` + ``stage_records``), with nothing kept. The child prints its RSS before and
-its peak RSS (``ru_maxrss``). The database's part (COPY into the staging table, the set-wise checks)
+its peak RSS (``VmHWM``). The database's part (COPY into the staging table, the set-wise checks)
 is not in this process's memory.
 """
 
@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -60,9 +59,14 @@ def write_files(n: int) -> dict[str, Path]:
     return {"shapefile": shp, "xlsx": xlsx}
 
 
-def _rss_mib() -> float:
-    with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * resource.getpagesize() / 2**20
+def _status_mib(key: str) -> float:
+    """VmRSS (now) or VmHWM (the peak) of this process. Not ru_maxrss: Linux carries that across
+    fork and exec, so a child would report its parent's peak."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith(key + ":"):
+                return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no {key} in /proc/self/status")
 
 
 def child(fmt_name: str, path: Path) -> None:
@@ -77,7 +81,7 @@ def child(fmt_name: str, path: Path) -> None:
     fmt = ImportFormat(fmt_name)
     limit = get_settings().import_max_rows
     categories = {c: CategoryInfo(c, "explicit") for c in ("HJ01", "HJ02", "SS01")}
-    before = _rss_mib()
+    before = _status_mib("VmRSS")
     start = time.perf_counter()
     counted = count_rows(path, fmt, limit)
     out: dict[str, object] = {"count": counted, "count_s": round(time.perf_counter() - start, 1)}
@@ -94,7 +98,7 @@ def child(fmt_name: str, path: Path) -> None:
     out |= {
         "seconds": round(time.perf_counter() - start, 1),
         "rss_before_mib": round(before),
-        "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+        "peak_rss_mib": round(_status_mib("VmHWM")),
     }
     print(json.dumps(out))
 

@@ -201,3 +201,31 @@ async def test_absurd_deadlines_are_refused_rows(
         {"row": 3, "field": "deadline", "reason": "2026-01-31 is before the report date 2026-02-01"},
     ]
     assert await scalar(engine, "SELECT count(*) FROM hazards") == 1
+
+
+async def test_a_segment_that_crosses_itself_is_a_refused_row(
+    client: httpx.AsyncClient, engine: AsyncEngine, tmp_path: Path, spool: Path
+) -> None:
+    import json
+
+    bow_tie = [[115.95, 36.45], [115.97, 36.47], [115.97, 36.45], [115.95, 36.47]]
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"category": "XL04", "grade": "一般"},
+            "geometry": {"type": "LineString", "coordinates": coords},
+        }
+        for coords in (bow_tie, bow_tie[:2])
+    ]
+    path = tmp_path / "segments.geojson"
+    path.write_text(json.dumps({"type": "FeatureCollection", "features": features}), encoding="utf-8")
+    job = await run_import(client, path, mode="valid-rows")
+    report = (await client.get(f"/api/v1/imports/{job['id']}/report")).json()["refused"]
+    assert report == [
+        {
+            "row": 1,
+            "field": "geometry",
+            "reason": "the line crosses or touches itself; a segment is one stretch of road, drawn once",
+        }
+    ]
+    assert await scalar(engine, "SELECT count(*) FROM hazards") == 1
