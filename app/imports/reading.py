@@ -17,6 +17,7 @@ import pandas as pd
 import pyogrio
 import shapely
 from numpy.typing import NDArray
+from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
 from app.coords import Crs, to_wgs84
 from app.errors import FieldError, PayloadTooLarge
@@ -146,7 +147,11 @@ def count_rows(path: Path, fmt: ImportFormat, limit: int) -> int | None:
         if fmt is ImportFormat.xlsx:
             book = openpyxl.load_workbook(path, read_only=True, data_only=True)
             try:
-                return _count(book.worksheets[0].iter_rows(values_only=True), limit, header=True)
+                sheet = book.worksheets[0]
+                # Excel and WPS write the sheet's extent (<dimension>) first: no need to read the rows.
+                if isinstance(sheet, ReadOnlyWorksheet) and sheet.max_row is not None:
+                    return max(0, sheet.max_row - 1)
+                return _count(sheet.iter_rows(values_only=True), limit, header=True)
             finally:
                 book.close()
         info = pyogrio.read_info(path, force_feature_count=True)
