@@ -79,6 +79,37 @@ def error_response(exc: HazardmapError, request: Request) -> JSONResponse:
     response.headers.update(exc.headers)
     return response
 
+# What the database's refusals mean to the person who sent the request, by SQLSTATE.
+_REFUSALS: dict[str, tuple[int, str]] = {
+    "22001": (422, "a text is longer than this field allows; shorten it"),
+    "22003": (422, "a number is out of the range this field allows"),
+    "22007": (422, "a date or time cannot be read; write it as 2026-03-02 or 2026-03-02T09:30:00+08:00"),
+    "22008": (422, "a date or time is out of range; check the year"),
+    "22P02": (422, "a value is not of the expected kind (a number, a date, an id)"),
+    "23502": (422, "a required value is missing"),
+    "23503": (422, "it refers to a record that does not exist"),
+    "23505": (409, "a record with these values exists already"),
+    "23514": (422, "a value is outside what this field allows"),
+    "HM001": (422, "the location is in no county of the city"),
+    "HM002": (409, "the claim is signed: its signature fields cannot be changed"),
+}
+_FIELD_OF_STATE = {"HM001": "geometry.coordinates", "HM002": "claim"}
+
+
+def refusal(exc: DBAPIError, sqlstate: str) -> tuple[int, FieldError]:
+    """The status and the field error for a refusal of the database, from its SQLSTATE and, where
+    the driver gives it, the column: no text of the driver's."""
+    status, message = _REFUSALS.get(
+        sqlstate,
+        (422, "the values were refused; check them against the API documentation")
+        if sqlstate.startswith(("22", "HM"))
+        else (409, "the values conflict with the records kept"),
+    )
+    driver_error = getattr(getattr(exc, "orig", None), "__cause__", None)
+    column = getattr(driver_error, "column_name", None)
+    field_name = _FIELD_OF_STATE.get(sqlstate) or (str(column) if column else "body")
+    return status, FieldError(field_name, message)
+
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(HazardmapError)
@@ -124,8 +155,11 @@ def install(app: FastAPI) -> None:
         log.exception("database refused a request")
         sqlstate = getattr(getattr(exc, "orig", None), "sqlstate", None) or ""
         if sqlstate.startswith(("22", "23", "HM")):
+            # Never the driver's text (it names tables, constraints, the SQL): a sentence to act on.
+            status, error = refusal(exc, sqlstate)
+            title = "Conflict" if status == 409 else "Invalid input"
             return problem_response(
-                422, "Invalid input", f"the database refused the values: {exc.orig}", request
+                status, title, f"{error.field}: {error.message}", request, errors=[error.as_dict()]
             )
         return problem_response(503, "Service unavailable", "the database could not answer", request)
 

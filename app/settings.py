@@ -63,6 +63,14 @@ class Settings(BaseSettings):
     import_dir: Path = PROJECT_ROOT / "var" / "imports"
     # The largest file POST /imports accepts (100,000 rows of CSV are about 15 MB).
     import_max_bytes: int = Field(default=200 * 1_048_576, gt=0)
+    # The most rows one import may hold (counted before the job starts, and again as it reads).
+    import_max_rows: int = Field(default=200_000, gt=0)
+
+    # CQL2 filters of the OGC API: refused (400) beyond these, before any SQL is built. A chain
+    # "a OR b OR c" is one level of depth with three conditions.
+    cql2_max_chars: int = Field(default=20_000, ge=1)
+    cql2_max_depth: int = Field(default=20, ge=1)
+    cql2_max_conditions: int = Field(default=200, ge=1)
 
     # The address users open (scheme, host, any path prefix): the base of every absolute link the
     # service writes (paging, OGC, TileJSON, photos). Never the request's Host header, which a client
@@ -107,6 +115,8 @@ class Settings(BaseSettings):
     # Decompression bombs: a small file that decodes to a huge bitmap. 50 MP covers every phone camera.
     photo_max_pixels: int = Field(default=50_000_000, ge=1)
     photo_thumbnail_px: int = Field(default=320, ge=16, le=2048)
+    # Photos decoded at once (each up to photo_max_pixels × 4 bytes); more uploads wait their turn.
+    photo_decode_concurrency: int = Field(default=2, ge=1)
 
     # -- accounts (issue 4) -------------------------------------------------------------------------
     # Keys the hashes of tokens and API keys: a copy of the database alone cannot check guesses.
@@ -126,6 +136,8 @@ class Settings(BaseSettings):
     # The session cookie only over HTTPS. Unset: true outside development; production requires it.
     cookie_secure: bool | None = None
     cookie_name: str = "hazardmap_session"
+    # argon2 hashes and checks (~80 ms of CPU each) run in worker threads, this many at once.
+    password_hash_concurrency: int = Field(default=2, ge=1)
 
     def check_production(self) -> None:
         """Refuse to serve production with a guessable secret or a session cookie sent over plain HTTP."""

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import hmac
 import re
 import secrets
+import weakref
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+import anyio
+import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Request
@@ -30,17 +34,37 @@ _hasher = PasswordHasher()  # argon2id with the library's (RFC 9106 low-memory) 
 _DUMMY_HASH = _hasher.hash("not a password")
 
 
-def hash_password(password: str) -> str:
+# argon2 takes ~80 ms of CPU by design: run it in worker threads, never on the event loop (which
+# would stall every other request meanwhile), and only a few at once, so that a burst of logins
+# queues here instead of taking every core. One limiter per event loop (tests run several).
+_hash_limiters: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _hash_limiter() -> anyio.CapacityLimiter:
+    loop = asyncio.get_running_loop()
+    limiter = _hash_limiters.get(loop)
+    if limiter is None:
+        limiter = _hash_limiters[loop] = anyio.CapacityLimiter(get_settings().password_hash_concurrency)
+    return limiter
+
+
+async def hash_password(password: str) -> str:
     if len(password) < 8:
         raise invalid("password", "must be at least 8 characters")
-    return _hasher.hash(password)
+    return await anyio.to_thread.run_sync(_hasher.hash, password, limiter=_hash_limiter())
 
 
-def verify_password(stored: str, password: str) -> bool:
+def _verify(stored: str, password: str) -> bool:
     try:
         return _hasher.verify(stored, password)
     except (VerificationError, InvalidHashError):
         return False
+
+
+async def verify_password(stored: str, password: str) -> bool:
+    return await anyio.to_thread.run_sync(_verify, stored, password, limiter=_hash_limiter())
 
 
 def token_hash(token: str) -> str:
@@ -124,7 +148,7 @@ async def add_user(
                 "login": login,
                 "name": display_name.strip(),
                 "role": role.value,
-                "hash": hash_password(password),
+                "hash": await hash_password(password),
             },
         )
     ).scalar_one()
@@ -162,7 +186,7 @@ async def set_password(session: AsyncSession, login: str, password: str) -> None
     user = await get_user(session, login)
     await session.execute(
         text("UPDATE users SET password_hash = :h WHERE id = :id"),
-        {"h": hash_password(password), "id": user.id},
+        {"h": await hash_password(password), "id": user.id},
     )
     await session.execute(
         text("UPDATE auth_sessions SET revoked_at = now() WHERE user_id = :id AND revoked_at IS NULL"),
@@ -186,7 +210,7 @@ async def login(session: AsyncSession, login_name: str, password: str) -> Issued
             text("SELECT password_hash, disabled FROM users WHERE login = :l"), {"l": login_name}
         )
     ).one_or_none()
-    ok = verify_password(row[0] if row else _DUMMY_HASH, password)
+    ok = await verify_password(row[0] if row else _DUMMY_HASH, password)
     if row is None or not ok or row[1]:
         raise Unauthorized(detail="wrong login or password, or the account is disabled")
     user = await get_user(session, login_name)

@@ -111,6 +111,9 @@ def _category(value: str, categories: dict[str, CategoryInfo]) -> CategoryInfo:
     raise ValueError(f"unknown category {value!r}")
 
 
+SELF_CROSSING = "the line crosses or touches itself; a segment is one stretch of road, drawn once"
+
+
 def _kind_and_geometry(geom: Any) -> tuple[str, Any]:
     if geom is None or shapely.is_empty(geom):
         raise ValueError("empty geometry")
@@ -124,6 +127,8 @@ def _kind_and_geometry(geom: Any) -> tuple[str, Any]:
     if geom.geom_type == "Point":
         return HazardKind.point.value, geom
     if geom.geom_type == "LineString":
+        if not geom.is_simple:
+            raise ValueError(SELF_CROSSING)
         return HazardKind.segment.value, geom
     raise ValueError(f"wrong geometry type {kind} (expected a point or one connected line)")
 

@@ -125,7 +125,7 @@ def read_table(
     if len(frame) == 0:
         raise bad_file(path, "the file has no rows")
     geoms = shapely.force_2d(geoms)
-    _check_lonlat(path, geoms)
+    check_lonlat(path, geoms)
     return Table(path=path, frame=frame, geoms=to_wgs84(geoms, crs))
 
 
@@ -192,7 +192,7 @@ def _coordinate_field(
     raise bad_file(path, f"no coordinate column (tried {', '.join(candidates)}); give --{option}", option)
 
 
-def _check_lonlat(path: Path, geoms: NDArray[Any]) -> None:
+def check_lonlat(path: Path, geoms: NDArray[Any]) -> None:
     """Refuse a file whose coordinates are plainly not degrees (a projected file without a .prj)."""
     present = geoms[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)]
     if len(present) == 0:

@@ -23,6 +23,7 @@ from app.accounts.permissions import Principal, check_county
 from app.coords import Crs, to_wgs84
 from app.deps import Paging
 from app.errors import Conflict, FieldError, Gone, InvalidInput, NotFound, PreconditionFailed, invalid
+from app.geodata.hazards import SELF_CROSSING
 from app.hazards import repository as repo
 from app.hazards.schemas import (
     CREATE_ONLY,
@@ -575,6 +576,7 @@ def _validate_new(kind: HazardKind, body: Any) -> HazardPointIn | HazardSegmentI
         raise invalid("id", "the server assigns the id; give properties.uid for an id of your own")
     geometry = body.get("geometry")
     _check_geometry_type(kind, geometry)
+    _check_numbers(kind, geometry)
     properties = body.get("properties")
     if not isinstance(properties, dict):
         raise invalid("properties", "required: an object with at least properties.category")
@@ -601,9 +603,30 @@ def _check_geometry_type(kind: HazardKind, geometry: Any) -> None:
         raise invalid("geometry.type", f"expected {expected}, got {geometry.get('type')!r}{hint}")
 
 
+def _check_numbers(kind: HazardKind, geometry: Any) -> None:
+    """Coordinates are JSON numbers: pydantic would quietly read "116.1" as 116.1 (and true as 1),
+    and a client that sends text has its columns mixed up somewhere; say so instead."""
+    coords = geometry.get("coordinates")
+    positions = [coords] if kind is HazardKind.point else coords
+    if not isinstance(positions, list):
+        return  # the model's own check names it
+    for i, position in enumerate(positions):
+        if not isinstance(position, list):
+            continue
+        for value in position:
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                where = "" if kind is HazardKind.point else f"position {i}: "
+                raise invalid(
+                    "geometry.coordinates",
+                    f"{where}{json.dumps(value, ensure_ascii=False)} is not a number; "
+                    "a position is [longitude, latitude] in JSON numbers, e.g. [116.1, 36.4]",
+                )
+
+
 def _geometry(kind: HazardKind, geometry: dict[str, Any], crs: Crs) -> shapely.Geometry:
     """The geometry checked position by position, then converted to WGS84 for storing."""
     _check_geometry_type(kind, geometry)
+    _check_numbers(kind, geometry)
     model: type[Point] | type[LineString] = Point if kind is HazardKind.point else LineString
     try:
         checked: Any = model.model_validate(geometry)
@@ -630,6 +653,8 @@ def _geometry(kind: HazardKind, geometry: dict[str, Any], crs: Crs) -> shapely.G
             )
     flat = [(p[0], p[1]) for p in coords]
     geom = shapely.Point(flat[0]) if kind is HazardKind.point else shapely.LineString(flat)
+    if kind is HazardKind.segment and not geom.is_simple:
+        raise invalid("geometry.coordinates", SELF_CROSSING)
     return to_wgs84(geom, crs)
 
 

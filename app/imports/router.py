@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -12,14 +13,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 
-from app.accounts.permissions import Permission, Principal, require
+from app.accounts.permissions import Permission, Principal, Role, require
 from app.coords import Crs
 from app.deps import Session
-from app.errors import NotFound, PayloadTooLarge, invalid
+from app.errors import Forbidden, NotFound, PayloadTooLarge, invalid
 from app.imports import repository as repo
 from app.imports import service
 from app.imports.models import ImportJob
-from app.imports.reading import SUFFIX, Field, ImportFormat, infer_format
+from app.imports.reading import SUFFIX, Field, ImportFormat, count_rows, infer_format, too_many_rows
 from app.imports.schemas import Counts, ImportJobOut, ImportReportOut, Refused
 from app.openapi import problems
 from app.settings import get_settings
@@ -163,35 +164,58 @@ async def create_import(
     name = Path(file.filename or "upload").name
     options = options_from_form(name, format_, crs, mapping, mode, dry_run)
     path = await _spool(file, options.format)
-    job = await service.submit(session, actor=principal.actor, path=path, file_name=name, options=options)
+    limit = get_settings().import_max_rows
+    try:
+        # Counted off the event loop and without holding the rows; an unreadable file (None) is
+        # left to the job, which says what is wrong with it.
+        rows = await asyncio.to_thread(count_rows, path, options.format, limit)
+        if rows is not None and rows > limit:
+            exact = options.format not in (ImportFormat.csv, ImportFormat.xlsx)
+            raise too_many_rows(name, limit, rows if exact else None)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    job = await service.submit(
+        session, actor=principal.actor, path=path, file_name=name, options=options, rows_expected=rows
+    )
     response.headers["Location"] = f"{BASE}/{job.id}"
     return _job_out(job)
 
 
-async def _job(session: Session, job_id: int) -> ImportJob:
+Reader = Annotated[Principal, Depends(require(Permission.read_internal))]
+
+
+async def _job(session: Session, job_id: int, principal: Principal) -> ImportJob:
     job = await repo.get(session, job_id)
     if job is None:
         raise NotFound(detail=f"no import job {job_id}")
+    # The report lists every refused row of someone else's file: the importer's and the
+    # administrators' business only.
+    if principal.role is not Role.admin and job.created_by != principal.actor:
+        raise Forbidden(detail=f"import job {job_id}: only its importer and administrators may see it")
     return job
 
 
-@router.get("/imports/{job_id}", summary="An import job: status, progress, counts", responses=problems(404))
-async def get_import(session: Session, job_id: int) -> ImportJobOut:
+@router.get(
+    "/imports/{job_id}", summary="An import job: status, progress, counts", responses=problems(403, 404)
+)
+async def get_import(session: Session, principal: Reader, job_id: int) -> ImportJobOut:
     """Poll this until `status` is `succeeded` or `failed`; `progress` runs from 0 to 1.
 
-    Permission: whoever may import, and the city office.
+    Permission: the user who started the import, and administrators.
     """
-    return _job_out(await _job(session, job_id))
+    return _job_out(await _job(session, job_id, principal))
 
 
 @router.get(
     "/imports/{job_id}/report",
     summary="The rows an import refused, with their reasons",
     response_model=ImportReportOut,
-    responses={200: {"content": {"text/csv": {}}}, **problems(404, 422)},
+    responses={200: {"content": {"text/csv": {}}}, **problems(403, 404, 422)},
 )
 async def get_import_report(
     session: Session,
+    principal: Reader,
     job_id: int,
     format_: Annotated[
         ReportFormat, Query(alias="format", description="json, or csv (UTF-8 with BOM for Excel/WPS)")
@@ -199,9 +223,9 @@ async def get_import_report(
 ) -> Response:
     """Row number (1-based, as the file counts its data rows or features), field and reason.
 
-    Permission: whoever may import, and the city office.
+    Permission: the user who started the import, and administrators.
     """
-    job = await _job(session, job_id)
+    job = await _job(session, job_id, principal)
     if format_ is ReportFormat.csv:
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\r\n")

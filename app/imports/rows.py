@@ -45,6 +45,7 @@ TEXTS = (
     Field.measures, Field.rectified_by, Field.verifier,
 )  # fmt: skip
 EARLIEST_YEAR = 1990
+LATEST_YEAR = 2199  # a deadline (整改时限) beyond this is a typing slip
 
 
 class RowError(ValueError):
@@ -116,14 +117,18 @@ class Checker:
 
     def day(self, f: Field, value: Any) -> date | None:
         if isinstance(value, datetime):
-            return value.date()
-        s = cell(value)
-        if not s:
-            return None
-        try:
-            return pd.Timestamp(s).date()
-        except (ValueError, TypeError):
-            raise self.fail(f, f"unreadable date {s!r} (expected e.g. 2025-03-05)") from None
+            out = value.date()
+        else:
+            s = cell(value)
+            if not s:
+                return None
+            try:
+                out = pd.Timestamp(s).date()
+            except (ValueError, TypeError):
+                raise self.fail(f, f"unreadable date {s!r} (expected e.g. 2025-03-05)") from None
+        if not EARLIEST_YEAR <= out.year <= LATEST_YEAR:
+            raise self.fail(f, f"{out.isoformat()} is not between {EARLIEST_YEAR} and {LATEST_YEAR}")
+        return out
 
     def location(
         self, i: int, road: Any, chainage: Any
@@ -160,15 +165,21 @@ class Checker:
         return kind, geom, None, None, None
 
 
-def stage_records(rows: Rows, categories: dict[str, CategoryInfo], now: datetime) -> list[tuple[Any, ...]]:
-    """One COPY record per row; a refused row carries only its number, field and reason."""
+def stage_records(
+    rows: Rows,
+    categories: dict[str, CategoryInfo],
+    now: datetime,
+    first_uid: dict[uuid.UUID, int] | None = None,
+) -> list[tuple[Any, ...]]:
+    """One COPY record per row of the batch; a refused row carries only its number, field and reason.
+    ``first_uid`` (the row of each uid seen so far) carries the duplicate check across batches."""
     check = Checker(rows, categories, now)
     c = {f: rows.cells(f) for f in Field}
-    first_uid: dict[uuid.UUID, int] = {}
+    first_uid = {} if first_uid is None else first_uid
     records: list[tuple[Any, ...]] = []
     blank = (None,) * (len(COLUMNS) - 3)
     for i in range(len(rows)):
-        row_no = i + 1
+        row_no = rows.start + i + 1
         try:
             uid = _uid(check, c[Field.uid][i], first_uid, row_no)
             category = check.category(c[Field.category][i])
@@ -185,6 +196,9 @@ def stage_records(rows: Rows, categories: dict[str, CategoryInfo], now: datetime
                 if f in texts and texts[f] is not None and len(texts[f] or "") > limit:
                     raise check.fail(f, f"longer than {limit} characters")
             _check_order(check, times)
+            reported = times[Field.reported_at]
+            if deadline is not None and reported is not None and deadline < reported.date():
+                raise check.fail(Field.deadline, f"{deadline} is before the report date {reported:%Y-%m-%d}")
             if times[Field.claimed_at] is not None and not texts[Field.claim_name]:
                 raise check.fail(Field.claim_name, "a claim (claimed_at) needs the name of who signed it")
             kind, geom, road_code, start_m, end_m = check.location(

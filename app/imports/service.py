@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import re
+import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
@@ -32,7 +33,7 @@ from app.geodata.progress import NoProgress, ProgressSink
 from app.geodata.staging import copy_rows
 from app.imports import repository as repo
 from app.imports.models import ImportJob
-from app.imports.reading import Field, ImportFormat, read_rows
+from app.imports.reading import Field, ImportFormat, read_batches
 from app.imports.rows import COLUMNS, stage_records
 from app.roads.chainage import chainage_sql
 from app.roads.linear import END_TOLERANCE_M
@@ -109,21 +110,33 @@ async def import_hazards(
     actor: str,
     file_name: str | None = None,
     progress: ProgressSink | None = None,
+    rows_expected: int | None = None,
 ) -> ImportOutcome:
-    """Import ``path`` in one transaction; ``BadFile`` (nothing written) when the file is unusable."""
+    """Import ``path`` in one transaction; ``BadFile`` (nothing written) when the file is unusable,
+    ``TooManyRows`` past ``HAZARDMAP_IMPORT_MAX_ROWS``. The file is read, checked and staged one
+    batch at a time, so the memory an import takes does not grow with the file."""
     progress = progress or NoProgress()
     s = get_settings()
     name = file_name or path.name
-    progress.stage(f"reading {name}")
-    rows = await asyncio.to_thread(read_rows, path, options.format, options.crs, options.mapping, name)
-    outcome = ImportOutcome(file_name=name, rows_read=len(rows))
+    outcome = ImportOutcome(file_name=name)
+    now = datetime.now(BEIJING)
+    first_uid: dict[uuid.UUID, int] = {}
+    batches = read_batches(
+        path, options.format, options.crs, options.mapping, name, max_rows=s.import_max_rows
+    )
     async with engine.begin() as conn:
         categories = await load_categories(conn)
-        progress.stage("checking rows", total=len(rows))
-        records = await asyncio.to_thread(stage_records, rows, categories, datetime.now(BEIJING))
-        progress.advance(len(rows))
         await _script(conn, "stage", {})
-        await copy_rows(conn, "import_rows", COLUMNS, records, progress)
+        progress.stage(f"reading, checking and staging {name}", total=rows_expected)
+        column_of: dict[Field, str] = {}
+        with contextlib.closing(batches):
+            while (rows := await asyncio.to_thread(next, batches, None)) is not None:
+                records = await asyncio.to_thread(stage_records, rows, categories, now, first_uid)
+                await copy_rows(conn, "import_rows", COLUMNS, records, NoProgress())
+                outcome.rows_read += len(rows)
+                column_of = rows.column_of
+                progress.advance(len(rows))
+                del rows, records
         progress.stage("placing on the road network, checking locations")
         await _script(
             conn,
@@ -134,7 +147,7 @@ async def import_hazards(
                 "border_m": s.city_border_tolerance_m,
                 "snap_m": s.snap_distance_m,
                 "srid": s.metric_srid,
-                "chainage_field": rows.column_of.get(Field.chainage, Field.chainage.value),
+                "chainage_field": column_of.get(Field.chainage, Field.chainage.value),
             },
         )
         refused = await conn.execute(
@@ -153,8 +166,8 @@ async def import_hazards(
 
 # -- the API's background job --------------------------------------------------------------------
 
-# The stages import_hazards reports, in order (copy_rows names the third one itself).
-STAGES = 5
+# The stages import_hazards reports, in order.
+STAGES = 3
 _tasks: set[asyncio.Task[None]] = set()
 
 
@@ -181,7 +194,13 @@ class JobProgress:
 
 
 async def submit(
-    session: AsyncSession, *, actor: str, path: Path, file_name: str, options: ImportOptions
+    session: AsyncSession,
+    *,
+    actor: str,
+    path: Path,
+    file_name: str,
+    options: ImportOptions,
+    rows_expected: int | None = None,
 ) -> ImportJob:
     """Record the job; it starts once the request's transaction has committed the row."""
     job = await repo.create(
@@ -197,7 +216,7 @@ async def submit(
 
     def start(_: Any) -> None:
         task = asyncio.get_running_loop().create_task(
-            run_job(get_engine(), job_id, path, file_name, options, actor)
+            run_job(get_engine(), job_id, path, file_name, options, actor, rows_expected)
         )
         _tasks.add(task)
         task.add_done_callback(_tasks.discard)
@@ -209,7 +228,29 @@ async def submit(
 
 
 async def run_job(
-    engine: AsyncEngine, job_id: int, path: Path, file_name: str, options: ImportOptions, actor: str
+    engine: AsyncEngine,
+    job_id: int,
+    path: Path,
+    file_name: str,
+    options: ImportOptions,
+    actor: str,
+    rows_expected: int | None = None,
+) -> None:
+    """Run the import and record how it ended; the upload is removed however it ends."""
+    try:
+        await _run_job(engine, job_id, path, file_name, options, actor, rows_expected)
+    finally:
+        await asyncio.to_thread(path.unlink, missing_ok=True)
+
+
+async def _run_job(
+    engine: AsyncEngine,
+    job_id: int,
+    path: Path,
+    file_name: str,
+    options: ImportOptions,
+    actor: str,
+    rows_expected: int | None,
 ) -> None:
     progress = JobProgress()
     await repo.set_fields(engine, job_id, status="running", started_at=datetime.now(UTC), stage="reading")
@@ -217,7 +258,13 @@ async def run_job(
     reporter = asyncio.create_task(_report_progress(engine, job_id, progress, stop))
     try:
         outcome = await import_hazards(
-            engine, path, options, actor=f"import:{job_id}:{actor}", file_name=file_name, progress=progress
+            engine,
+            path,
+            options,
+            actor=f"import:{job_id}:{actor}",
+            file_name=file_name,
+            progress=progress,
+            rows_expected=rows_expected,
         )
     except HazardmapError as exc:
         await _finish(reporter, stop)
@@ -225,20 +272,20 @@ async def run_job(
             engine, job_id, status="failed", error=exc.detail, finished_at=datetime.now(UTC), progress=1.0
         )
         return
-    except Exception as exc:  # the job must end in a state a client can see, whatever went wrong
+    except Exception:  # the job must end in a state a client can see, whatever went wrong
         log.exception("import job %s failed", job_id)
         await _finish(reporter, stop)
         await repo.set_fields(
             engine,
             job_id,
             status="failed",
-            error=f"the import failed and nothing was written: {type(exc).__name__}: {exc}"[:2000],
+            # The exception's text may be the database driver's: it goes to the log, not to the client.
+            error="the import failed on the server and nothing was written; the administrators "
+            "find the cause in the service's log",
             finished_at=datetime.now(UTC),
             progress=1.0,
         )
         return
-    finally:
-        await asyncio.to_thread(path.unlink, missing_ok=True)
     await _finish(reporter, stop)
     all_or_nothing_refused = options.mode is Mode.all_or_nothing and outcome.refused
     await repo.set_fields(

@@ -10,6 +10,12 @@ LIKE, IN, BETWEEN, IS NULL, AND/OR/NOT, and the spatial functions S_INTERSECTS, 
 S_DISJOINT, S_TOUCHES, S_WITHIN, S_OVERLAPS, S_CROSSES, S_CONTAINS on WKT/GeoJSON/BBOX literals
 (in ``filter-crs``, CRS84 by default). Refused with a 400 naming ``filter``: anything else
 (functions, arithmetic, temporal and array operators).
+
+Limits (settings ``cql2_max_chars``, ``cql2_max_depth``, ``cql2_max_conditions``): the length is checked
+before parsing; the nesting of AND/OR/NOT groups and the number of conditions are counted on the AST
+without recursion (a chain ``a OR b OR c`` is one group of three), so the walk into SQL, which does
+recurse, never goes deeper than the depth allowed. A parser that runs out of stack on a deeper input
+is answered with the same 400.
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from pygeofilter.parsers.cql2_text import parse as parse_text
 
 from app.ogc import crs as crs_
 from app.ogc.queryables import Queryable, Type
+from app.settings import get_settings
 
 FIELD = "filter"
 
@@ -43,10 +50,26 @@ def _bad(message: str) -> Exception:
     return crs_.bad(FIELD, message)
 
 
+def _too_deep(limit: int) -> Exception:
+    return _bad(f"nested too deeply: at most {limit} levels of AND/OR/NOT groups are allowed")
+
+
 def parse(value: str, lang: FilterLang) -> ast.Node:
-    """The AST of ``value``; a 400 naming ``filter`` and where it went wrong if it is not CQL2."""
-    if len(value) > 20_000:
-        raise _bad("too long (at most 20000 characters)")
+    """The AST of ``value``; a 400 naming ``filter`` and where it went wrong if it is not CQL2, or
+    if it is longer, deeper or has more conditions than the settings allow."""
+    settings = get_settings()
+    if len(value) > settings.cql2_max_chars:
+        raise _bad(f"too long: {len(value)} characters, at most {settings.cql2_max_chars} are allowed")
+    try:
+        node = _parse(value, lang)
+    except RecursionError as exc:
+        # json.loads and pygeofilter's JSON walk recurse once per level: far beyond the limit.
+        raise _too_deep(settings.cql2_max_depth) from exc
+    _check_size(node, settings.cql2_max_depth, settings.cql2_max_conditions)
+    return node
+
+
+def _parse(value: str, lang: FilterLang) -> ast.Node:
     try:
         if lang is FilterLang.json:
             try:
@@ -64,6 +87,47 @@ def parse(value: str, lang: FilterLang) -> ast.Node:
         raise _bad(f"not valid CQL2 text: {str(exc).splitlines()[0][:200]}") from exc
     except (ValueError, KeyError, TypeError, AttributeError, IndexError) as exc:
         raise _bad(f"not valid {lang.value}: {str(exc)[:200] or type(exc).__name__}") from exc
+
+
+def _operands(node: ast.And | ast.Or) -> list[Any]:
+    """The terms of a chain of one operator, in order: ``a OR (b OR c) OR d`` gives a, b, c, d.
+    Without recursion: a parser gives ``a OR b OR …`` as a binary tree as deep as the chain is long."""
+    kind = type(node)
+    out: list[Any] = []
+    stack: list[Any] = [node]
+    while stack:
+        item = stack.pop()
+        if type(item) is kind:
+            stack.extend((item.rhs, item.lhs))
+        else:
+            out.append(item)
+    return out
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, ast.And | ast.Or):
+        return _operands(node)
+    if isinstance(node, ast.Not):
+        return [node.sub_node]
+    return []
+
+
+def _check_size(root: Any, max_depth: int, max_conditions: int) -> None:
+    """Refuse a filter nested deeper than ``max_depth`` groups or with more than ``max_conditions``
+    conditions (comparisons, LIKE, IN, BETWEEN, IS NULL, spatial functions…). Iterative."""
+    conditions = 0
+    stack: list[tuple[Any, int]] = [(root, 0)]
+    while stack:
+        node, depth = stack.pop()
+        children = _children(node)
+        if not children:
+            conditions += 1
+            if conditions > max_conditions:
+                raise _bad(f"too many conditions: at most {max_conditions} are allowed")
+            continue
+        if depth + 1 > max_depth:
+            raise _too_deep(max_depth)
+        stack.extend((child, depth + 1) for child in children)
 
 
 _COMPARISON = {
@@ -112,8 +176,8 @@ class Translation:
 
     def condition(self, node: Any) -> str:
         if isinstance(node, ast.And | ast.Or):
-            op = "AND" if isinstance(node, ast.And) else "OR"
-            return f"({self.condition(node.lhs)} {op} {self.condition(node.rhs)})"
+            op = " AND " if isinstance(node, ast.And) else " OR "
+            return f"({op.join(self.condition(term) for term in _operands(node))})"
         if isinstance(node, ast.Not):
             return f"(NOT {self.condition(node.sub_node)})"
         if type(node) in _COMPARISON:

@@ -83,10 +83,20 @@ def _store(fp: IO[bytes]) -> Stored:
             detail=f"a photo must be at most {settings.photo_max_bytes} bytes; this one has {size}",
             errors=[FieldError("file", f"{size} bytes, more than {settings.photo_max_bytes}")],
         )
+    with imaging.decoding(settings.photo_decode_concurrency):
+        return _check_and_write(fp, size)
+
+
+def _check_and_write(fp: IO[bytes], size: int) -> Stored:
+    settings = get_settings()
     try:
         seen = imaging.inspect(fp, settings.photo_max_pixels)
     except imaging.TooManyPixels as exc:
         raise invalid("file", f"the image is too large to decode ({exc})") from exc
+    except imaging.TooDeep as exc:
+        raise invalid(
+            "file", f"the image has more than 8 bits a channel ({exc}); send a JPEG, PNG or WebP photo"
+        ) from exc
     except imaging.NotAPhoto as exc:
         raise UnsupportedMediaType(
             detail="file: not a JPEG, PNG or WebP image that decodes completely",
@@ -176,7 +186,7 @@ async def thumbnail(session: AsyncSession, photo_id: int) -> File:
         size_px = get_settings().photo_thumbnail_px
 
         def remake() -> None:
-            with original.open("rb") as fp:
+            with imaging.decoding(get_settings().photo_decode_concurrency), original.open("rb") as fp:
                 storage.write_once(path, lambda out: imaging.thumbnail(fp, out, size_px))
 
         await run_in_threadpool(remake)

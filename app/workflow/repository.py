@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import text
@@ -19,6 +19,7 @@ class State:
     rectified_by: str | None
     supervision_level: str | None
     county_code: str | None
+    reported_at: datetime
 
 
 async def lock(session: AsyncSession, hazard_id: int) -> State | None:
@@ -26,7 +27,8 @@ async def lock(session: AsyncSession, hazard_id: int) -> State | None:
         await session.execute(
             text(
                 "SELECT kind, version, deleted_at IS NOT NULL AS deleted, status, grade, deadline,"
-                " rectified_by, supervision_level, county_code FROM hazards WHERE id = :id FOR UPDATE"
+                " rectified_by, supervision_level, county_code, reported_at"
+                " FROM hazards WHERE id = :id FOR UPDATE"
             ),
             {"id": hazard_id},
         )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
@@ -20,7 +20,7 @@ from app.errors import (
     invalid,
 )
 from app.hazards import service as hazards
-from app.hazards.service import Written
+from app.hazards.service import BEIJING, CLOCK_SKEW, EARLIEST, LATEST, Written
 from app.http import check_if_match
 from app.photos import service as photos
 from app.settings import get_settings
@@ -117,9 +117,10 @@ async def transition(
     match action:
         case Action.claim:
             values |= {"claim_name": t.name, "claim_post": t.post, "claim_unit": t.unit}
-            values["claimed_at"] = hazards.beijing_if_naive(t.signed_at) if t.signed_at else repo.NOW
+            values["claimed_at"] = _signed_at(t.signed_at, state.reported_at) if t.signed_at else repo.NOW
         case Action.start:
             values |= {"measures": t.measures, "interim_measures": t.interim_measures}
+            _check_deadline(t.deadline, state.reported_at)
             values["deadline"] = t.deadline or state.deadline or await _default_deadline(session, state.grade)
         case Action.rectify:
             values |= {"evidence": t.evidence, "rectified_by": actor, "rectified_at": repo.NOW}
@@ -157,6 +158,7 @@ async def transition(
                     "closed_at",
                 )
             )
+            _check_deadline(t.deadline, state.reported_at)
             values["deadline"] = t.deadline or await _default_deadline(session, state.grade)
             note = note or t.reason
         case Action.list:
@@ -176,6 +178,32 @@ async def transition(
     ):
         raise PreconditionFailed(detail="the hazard changed while this request was being applied")
     return await hazards.get_feature(session, kind, hazard_id)
+
+
+def _signed_at(value: datetime, reported_at: datetime) -> datetime:
+    """The claim's signature time: a signature is locked once made (the database refuses to change
+    it), so an absurd date (year 1, year 9999) must be refused here, not corrected later."""
+    signed = hazards.beijing_if_naive(value)
+    assert signed is not None
+    if signed > datetime.now(UTC) + CLOCK_SKEW:
+        raise invalid("signed_at", f"{signed.isoformat()} lies in the future; give when it was signed")
+    reported_day = reported_at.astimezone(BEIJING).date()
+    if signed.astimezone(BEIJING).date() < reported_day:
+        raise invalid(
+            "signed_at",
+            f"{signed.date()} is before the day the hazard was reported ({reported_day}); check the date",
+        )
+    return signed
+
+
+def _check_deadline(deadline: date | None, reported_at: datetime) -> None:
+    if deadline is None:
+        return
+    if not EARLIEST <= deadline <= LATEST:
+        raise invalid("deadline", f"must lie between {EARLIEST} and {LATEST}; check the year")
+    reported_day = reported_at.astimezone(BEIJING).date()
+    if deadline < reported_day:
+        raise invalid("deadline", f"must not be before the day the hazard was reported ({reported_day})")
 
 
 async def _default_deadline(session: AsyncSession, grade: str) -> date:

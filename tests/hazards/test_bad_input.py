@@ -144,7 +144,8 @@ async def test_coordinates_out_of_range(client) -> None:
     assert _problem(await _post(client, strings), 422)["errors"] == [
         {
             "field": "geometry.coordinates",
-            "message": "a position is [longitude, latitude] in numbers (an altitude may follow) (at [0])",
+            "message": '"east" is not a number; a position is [longitude, latitude] in JSON numbers, '
+            "e.g. [116.1, 36.4]",
         }
     ]
 
@@ -291,3 +292,41 @@ async def test_oversized_body(client) -> None:
     )
     assert "content-length" not in chunked.request.headers
     assert _problem(chunked, 413)["detail"] == f"the request body must be at most {limit} bytes"
+
+
+CROSSING = "the line crosses or touches itself; a segment is one stretch of road, drawn once"
+
+
+@pytest.mark.parametrize(
+    ("path", "geometry", "message"),
+    [
+        ("hazards", {"type": "Point", "coordinates": ["116.1", "36.4"]}, '"116.1" is not a number'),
+        ("hazards", {"type": "Point", "coordinates": [115.98, "36.45"]}, '"36.45" is not a number'),
+        ("hazards", {"type": "Point", "coordinates": [True, 36.45]}, "true is not a number"),
+        (
+            "segments",
+            {"type": "LineString", "coordinates": [[115.96, 36.46], ["115.97", "36.46"]]},
+            'position 1: "115.97" is not a number',
+        ),
+    ],
+)
+async def test_coordinates_as_text_are_refused(
+    client, path: str, geometry: dict[str, Any], message: str
+) -> None:
+    body = {**(point(GULOU) if path == "hazards" else segment([(115.96, 36.46)])), "geometry": geometry}
+    errors = _problem(await _post(client, body, path), 422)["errors"]
+    assert [e["field"] for e in errors] == ["geometry.coordinates"]
+    assert errors[0]["message"].startswith(message), errors
+    assert "e.g. [116.1, 36.4]" in errors[0]["message"]
+
+
+@pytest.mark.parametrize(
+    "coords",
+    [
+        [(115.95, 36.45), (115.97, 36.47), (115.97, 36.45), (115.95, 36.47)],  # a bow tie
+        [(115.95, 36.45), (115.97, 36.45), (115.96, 36.45)],  # doubles back on itself
+    ],
+)
+async def test_a_segment_that_crosses_itself_is_refused(client, coords: list[tuple[float, float]]) -> None:
+    errors = _problem(await _post(client, segment(coords), "segments"), 422)["errors"]
+    assert errors == [{"field": "geometry.coordinates", "message": CROSSING}]
