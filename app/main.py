@@ -11,7 +11,7 @@ from starlette.datastructures import Headers
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app import __version__, problems
+from app import __version__, apidocs, problems
 from app.accounts.permissions import Permission, current_principal, require
 from app.accounts.router import router as accounts_router
 from app.categories.router import router as categories_router
@@ -114,6 +114,8 @@ def create_app() -> FastAPI:
         version=__version__,
         summary="道路交通安全隐患台账与挂图作战 — road-traffic-safety hazard ledger and maps",
         lifespan=lifespan,
+        docs_url=None,  # app.apidocs serves /docs and /redoc with local assets
+        redoc_url=None,
     )
     problems.install(app)
 
@@ -124,6 +126,7 @@ def create_app() -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
 
     app.include_router(health_router)
+    app.include_router(apidocs.router)
     mount_maps(app)  # the pages: /map, /wall, /field and their static files
     # Vector tiles and OGC API – Features sit outside /api/v1, where GIS clients expect them.
     app.include_router(tiles_router, dependencies=[Depends(require(Permission.read))])
