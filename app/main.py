@@ -31,6 +31,8 @@ from app.photos.router import photos_router
 from app.photos.router import router as photos_hazards_router
 from app.photos.router import segments_router as photos_segments_router
 from app.photos.upload import body_limit as photo_body_limit
+from app.records.router import api as search_router
+from app.records.router import pages as record_pages
 from app.roads.linear_router import router as linear_router
 from app.roads.router import router as roads_router
 from app.settings import get_settings
@@ -127,6 +129,7 @@ def create_app() -> FastAPI:
 
     app.include_router(health_router)
     app.include_router(apidocs.router)
+    app.include_router(record_pages)  # /, the record pages, /todo, /search
     mount_maps(app)  # the pages: /map, /wall, /field and their static files
     # Vector tiles and OGC API – Features sit outside /api/v1, where GIS clients expect them.
     app.include_router(tiles_router, dependencies=[Depends(require(Permission.read))])
@@ -167,6 +170,7 @@ API_ROUTERS: list[tuple[APIRouter, Permission]] = [
     (photos_segments_router, Permission.read_internal),
     (photos_router, Permission.read_internal),
     (imports_router, Permission.read_internal),
+    (search_router, Permission.read),
 ]
 
 
