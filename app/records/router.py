@@ -61,6 +61,7 @@ async def home(request: Request, session: Session) -> Response:
             "city_wide": city_wide,
             "units": mine,
             "can": {p.value: principal.can(p) for p in Permission},
+            "todo": await service.todo_counts(session, principal),
         },
     )
 

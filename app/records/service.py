@@ -97,6 +97,13 @@ def todo_lists(principal: Principal) -> list[str]:
     ]
 
 
+async def todo_counts(session: AsyncSession, principal: Principal) -> dict[str, Any]:
+    """The counts alone, for the home page."""
+    lists = todo_lists(principal)
+    counts = await repository.todo_counts(session, **_scope(principal))
+    return {"lists": lists, "counts": {name: counts[name] for name in lists}}
+
+
 async def todo(session: AsyncSession, principal: Principal, lang: str) -> dict[str, Any]:
     lists = todo_lists(principal)
     counts = await repository.todo_counts(session, **_scope(principal))

@@ -380,6 +380,13 @@ async def test_screenshots_of_each_page(browser: Browser, server: str, ledger_cl
                     timeout=20_000
                 )
             await visit.screenshot(f"{name}-{size}", full_page=name not in ("map-with-nav", "docs", "redoc"))
+            if name == "record-print":
+                # As the printer sees it: no navigation, no buttons, the photos at full size.
+                await visit.page.emulate_media(media="print")
+                await expect(visit.page.locator(".hm-nav, .wb-actions, #wb-do-print")).to_have_count(1)
+                await expect(visit.page.locator("#wb-do-print")).to_be_hidden()
+                await visit.screenshot(f"{name}-paper-{size}", full_page=True)
+                await visit.page.emulate_media(media="screen")
         await visit.context.close()
         # ReDoc's sidebar shows Redocly's logo from its CDN, unconditionally: the CSP refuses it (the image
         # hides itself then), so nothing leaves the service. Anything else from outside is a failure.

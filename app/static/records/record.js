@@ -10,7 +10,7 @@ const w = config.w;
 function drawMap() {
   const box = document.getElementById("wb-map");
   if (!box || typeof L === "undefined") return;
-  const map = L.map(box, { zoomControl: true, attributionControl: false, scrollWheelZoom: false });
+  const map = L.map(box, { zoomControl: !config.printing, attributionControl: false, scrollWheelZoom: false });
   const layers = [];
   if (config.road_geometry) {
     layers.push(L.geoJSON(config.road_geometry, { style: { color: "#c55a11", weight: 5, opacity: 0.8 } }));
