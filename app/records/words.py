@@ -71,6 +71,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "verification": ("核验意见", "Verification"),
     "closed_at": ("销号时间", "Closed"),
     "reject_reason": ("不予认定理由", "Reason for rejection"),
+    "no_workflow": (
+        "无流程记录（导入或演示数据，未经本系统签字认领、整改、核验）",
+        "No workflow record (imported or demo data: not claimed, rectified or verified here)",
+    ),
     "duplicate_of": ("合并到", "Merged into"),
     "duplicates": ("合并进来的重复上报", "Duplicates merged into it"),
     "supervision_level": ("督办级别", "Level"),
