@@ -24,7 +24,7 @@ from app.settings import get_settings
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "hm_login_csrf"
-LANDING = "/map"
+LANDING = "/"  # the workbench: what the role may open
 
 
 def safe_next(value: str | None) -> str:

@@ -133,8 +133,9 @@ def entry(event: dict[str, Any], w: dict[str, str], lang: str) -> dict[str, Any]
                         unit=_new(changes, "claim_unit") or "",
                     )
                 )
+        colon = "：" if lang == "zh" else ": "
         lines = [
-            f"{w[LABEL_KEY.get(f, f)]}：{value(f, old, w, lang)} → {value(f, new, w, lang)}"
+            f"{w[LABEL_KEY.get(f, f)]}{colon}{value(f, old, w, lang)} → {value(f, new, w, lang)}"
             for f in FIELDS
             for old, new in [changes.get(f) or (None, None)]
             if f in changes and isinstance(changes[f], list) and len(changes[f]) == 2

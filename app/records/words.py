@@ -105,6 +105,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "f_evidence": ("整改情况说明", "Rectification notes"),
     "f_before": ("整改前照片", "Photos before"),
     "f_after": ("整改后照片", "Photos after"),
+    "f_kept": (
+        "已上传的整改前后照片（勾选的作为整改证据）",
+        "Photos already uploaded (the ticked ones are the evidence)",
+    ),
     "f_verifier": ("核验人", "Verifier"),
     "f_verification": ("核验意见", "Verification"),
     "f_reason": ("理由", "Reason"),

@@ -224,6 +224,50 @@ async def test_a_refused_action_shows_its_reason_and_changes_nothing(
     await officer.context.close()
 
 
+async def test_photos_of_a_refused_rectification_stay_and_serve_the_next(
+    browser: Browser, server: str, ledger_clean: AsyncEngine
+) -> None:
+    h = await new_hazard(server)
+    for body in (
+        {"action": "claim", **CLAIM},
+        {"action": "start", "measures": "整改", "interim_measures": "限速"},
+    ):
+        await move(server, h["id"], body)
+    officer = await as_user(browser, server, "county_officer")
+    page = officer.page
+    await officer.open(f"/hazards/{h['id']}")
+    # Meanwhile someone corrects the description: the page's version is stale.
+    etag = (await api(server, "GET", f"/api/v1/hazards/{h['id']}")).headers["ETag"]
+    r = await api(
+        server,
+        "PATCH",
+        f"/api/v1/hazards/{h['id']}",
+        content='{"properties": {"description": "路口视距不良（已核实）"}}',
+        headers={"If-Match": etag, "Content-Type": "application/merge-patch+json"},
+    )
+    assert r.status_code == 200, r.text
+    await act(page, "rectify", {"evidence": "已完成"}, {"before": [png("red")], "after": [png("green")]})
+    form = page.locator("form.wb-form[data-action=rectify]")
+    await expect(form.locator("[data-error-for=_]")).to_have_text(
+        "已上传的 2 张照片已作为证据保存在档案中；该隐患已被他人修改，请刷新页面后再办理。"
+    )
+    row = await stored(ledger_clean, h["id"])
+    assert row["status"] == "rectifying" and row["evidence_photos"] is None
+    async with ledger_clean.connect() as conn:
+        ids = list((await conn.execute(text("SELECT id FROM hazard_photos ORDER BY id"))).scalars())
+    assert len(ids) == 2
+
+    # After a reload the two photos are offered, ticked, as the evidence; nothing is uploaded twice.
+    await page.reload()
+    await page.click("button.wb-action[data-action=rectify]")
+    await expect(form.locator("input[name=photo]:checked")).to_have_count(2)
+    await form.locator("[name=evidence]").fill("已完成")
+    await form.locator("button.wb-submit").click()
+    await expect(page.locator("#wb-status")).to_have_text("已整改")
+    assert (await stored(ledger_clean, h["id"]))["evidence_photos"] == ids
+    await officer.context.close()
+
+
 def expected_counts(rows: list[dict[str, Any]], counties: set[str] | None, actor: str) -> dict[str, int]:
     open_ = {"reported", "claimed", "rectifying", "rectified"}
     mine = [r for r in rows if counties is None or r["county_code"] in counties]

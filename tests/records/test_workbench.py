@@ -11,7 +11,7 @@ from app.accounts.permissions import Principal, Role
 from app.workflow.machine import Action
 from app.workflow.service import offered
 from tests.conftest import auth_headers
-from tests.hazards.conftest import BOJIQIAO, GULOU, create, point
+from tests.hazards.conftest import BOJIQIAO, GULOU, LIUYUAN, create, point, segment
 from tests.workflow.test_machine import transition
 
 
@@ -139,3 +139,22 @@ async def test_close_is_not_offered_to_the_rectifier(client: httpx.AsyncClient) 
     assert 'data-action="close"' not in mine.text
     other = await client.get(f"/hazards/{h['id']}", headers=auth_headers("admin2"))
     assert 'data-action="close"' in other.text
+
+
+async def test_segment_record_in_english_with_its_history_in_words(client: httpx.AsyncClient) -> None:
+    s = await create(client, "segments", segment([GULOU, LIUYUAN], description="急弯路段"))
+    etag = (await client.get(f"/api/v1/segments/{s['id']}")).headers["ETag"]
+    r = await client.post(
+        f"/api/v1/segments/{s['id']}/transitions",
+        json={"action": "reject", "reason": "不属于事故易发路段"},
+        headers={"If-Match": etag},
+    )
+    assert r.status_code == 200, r.text
+    zh = await client.get(f"/segments/{s['id']}")
+    assert zh.status_code == 200
+    assert "路段档案" in zh.text and "不予认定理由" in zh.text
+    assert re.search(r"测试管理员（t-admin）于 20\d\d-\d\d-\d\d \d\d:\d\d 不予认定", zh.text)
+    assert "状态：已上报 → 不予认定" in zh.text
+    en = await client.get(f"/segments/{s['id']}", params={"lang": "en"})
+    assert "Segment record" in en.text and "Status: reported → rejected" in en.text
+    assert re.search(r"测试管理员（t-admin）, 20\d\d-\d\d-\d\d \d\d:\d\d: reject", en.text)

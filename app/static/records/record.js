@@ -165,7 +165,10 @@ async function submit(form) {
       const ids = await uploadPhotos(form, status);
       if (ids === null) return;
       photos = ids;
-      if (photos.length) body.photos = photos;
+      // Photos uploaded earlier (a refused attempt, or from the API) that the officer kept ticked.
+      const kept = [...form.querySelectorAll("input[name=photo]:checked")].map((c) => Number(c.value));
+      const evidence = [...new Set([...kept, ...photos])];
+      if (evidence.length) body.photos = evidence;
     }
     status.textContent = w.sending;
     const response = await fetch(config.api.transitions, {
