@@ -332,6 +332,9 @@ async def test_todo_counts_equal_the_ledgers(
     for name in lists:
         await expect(page.locator(f"section[data-list={name}] tbody tr")).to_have_count(expected[name])
     await visit.screenshot(f"todo-{role}-wide", full_page=True)
+    if role == "county_officer":
+        await page.set_viewport_size(SIZES["phone"])
+        await visit.screenshot("todo-county_officer-phone", full_page=True)
     link = page.locator("section[data-list=overdue] tbody tr a").first
     number = await link.inner_text()
     await link.click()
