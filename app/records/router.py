@@ -17,6 +17,7 @@ from app.maps import repository as maps_repository
 from app.maps.router import _logged_in, render
 from app.openapi import problems
 from app.records import service, words
+from app.records.schemas import SearchAnswer
 from app.settings import get_settings
 from app.vocab import HazardKind
 
@@ -203,6 +204,7 @@ async def search_page(
 @api.get(
     "/search",
     summary="Find hazards by ledger number, road + 桩号, or words",
+    response_model=SearchAnswer,
     responses=problems(401, 403, 422),
 )
 async def search(request: Request, session: Session, q: SearchQ) -> JSONResponse:

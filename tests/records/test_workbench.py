@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from app.accounts.permissions import Principal, Role
+from app.records.schemas import SearchAnswer
 from app.workflow.machine import Action
 from app.workflow.service import offered
 from tests.conftest import auth_headers
@@ -100,6 +101,7 @@ async def test_search_by_ledger_number_road_and_words(client: httpx.AsyncClient)
     r = await client.get("/api/v1/search", params={"q": no})
     assert r.status_code == 200
     body = r.json()
+    SearchAnswer.model_validate(body)
     assert (body["match"], body["exact"], body["results"][0]["id"]) == ("ledger_no", True, a["id"])
     assert body["results"][0]["url"] == f"/hazards/{a['id']}"
     words = (await client.get("/api/v1/search", params={"q": "遮挡"})).json()
