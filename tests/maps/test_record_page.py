@@ -407,6 +407,8 @@ async def test_screenshots_of_each_page(browser: Browser, server: str, ledger_cl
         "todo": "/todo",
         "search": "/search?q=%E8%B7%AF%E5%8F%A3",
         "map-with-nav": "/map/371502",
+        "field-with-nav": "/field",
+        "ledger-with-nav": "/ledger/371502",
         "docs": "/docs",
         "redoc": "/redoc",
     }
@@ -419,14 +421,16 @@ async def test_screenshots_of_each_page(browser: Browser, server: str, ledger_cl
         for name, path in pages.items():
             await visit.open(path)
             if name.startswith("record"):
-                await expect(visit.page.locator("#wb-map[data-state=ready]")).to_have_count(1)
+                await expect(visit.page.locator("#wb-map[data-state=ready]")).to_have_count(1, timeout=15_000)
             if name == "docs":
-                await expect(visit.page.locator(".swagger-ui .info")).to_be_visible()
+                await expect(visit.page.locator(".swagger-ui .info")).to_be_visible(timeout=20_000)
             if name == "redoc":
                 await expect(visit.page.locator(".api-info, [class*=api-info]").first).to_be_visible(
                     timeout=20_000
                 )
-            await visit.screenshot(f"{name}-{size}", full_page=name not in ("map-with-nav", "docs", "redoc"))
+            await visit.screenshot(
+                f"{name}-{size}", full_page=name not in ("map-with-nav", "field-with-nav", "docs", "redoc")
+            )
             if name == "record-print":
                 # As the printer sees it: no navigation, no buttons, the photos at full size.
                 await visit.page.emulate_media(media="print")
