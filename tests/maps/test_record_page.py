@@ -22,6 +22,8 @@ from tests.maps.conftest import MapsDb, Visit, new_visit
 from tests.maps.ledger import TODAY
 
 pytestmark = pytest.mark.browser
+# Two cores shared by many: give each waiting assertion room (it still ends as soon as it holds).
+expect.set_options(timeout=15_000)
 
 GULOU = (115.959865, 36.461981)  # 古楼街道, 东昌府区 371502
 CLAIM = {"name": "张三", "post": "副区长", "unit": "东昌府区人民政府"}
