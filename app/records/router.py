@@ -96,6 +96,7 @@ async def _record(
         "geometry": rec["geometry"],
         "road_geometry": rec["road_geometry"],
         "api": {
+            "feature": f"{api}/{path}/{hazard_id}",
             "transitions": f"{api}/{path}/{hazard_id}/transitions",
             "photos": f"{api}/{path}/{hazard_id}/photos",
             "search": f"{api}/search",

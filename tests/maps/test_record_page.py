@@ -3,8 +3,10 @@ the search box; screenshots of each page at 1440×900 and 360×640."""
 
 from __future__ import annotations
 
+import asyncio
 import io
 import re
+import time
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from typing import Any
@@ -50,7 +52,16 @@ async def new_hazard(base: str, **properties: Any) -> dict[str, Any]:
     r = await api(base, "POST", "/api/v1/hazards", json=feature, params={"on_duplicate": "create"})
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
+    await readable(base, body["id"], r.headers["ETag"])
     return body
+
+
+async def readable(base: str, hazard_id: int, etag: str) -> None:
+    """Until the write answered with ``etag`` reads back (an answer may precede its commit)."""
+    deadline = time.monotonic() + 10
+    while (await api(base, "GET", f"/api/v1/hazards/{hazard_id}")).headers.get("ETag") != etag:
+        assert time.monotonic() < deadline, f"hazard {hazard_id} never read back at {etag}"
+        await asyncio.sleep(0.05)
 
 
 async def move(base: str, hazard_id: int, body: dict[str, Any], role: str = "admin") -> None:
@@ -59,6 +70,7 @@ async def move(base: str, hazard_id: int, body: dict[str, Any], role: str = "adm
         base, "POST", f"/api/v1/hazards/{hazard_id}/transitions", role, json=body, headers={"If-Match": etag}
     )
     assert r.status_code == 200, r.text
+    await readable(base, hazard_id, r.headers["ETag"])
 
 
 async def stored(engine: AsyncEngine, hazard_id: int) -> dict[str, Any]:
@@ -248,6 +260,7 @@ async def test_photos_of_a_refused_rectification_stay_and_serve_the_next(
         headers={"If-Match": etag, "Content-Type": "application/merge-patch+json"},
     )
     assert r.status_code == 200, r.text
+    await readable(server, h["id"], r.headers["ETag"])
     await act(page, "rectify", {"evidence": "已完成"}, {"before": [png("red")], "after": [png("green")]})
     form = page.locator("form.wb-form[data-action=rectify]")
     await expect(form.locator("[data-error-for=_]")).to_have_text(

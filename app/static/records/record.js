@@ -122,6 +122,18 @@ async function resolveLedgerNo(form, number) {
   return hit ? hit.id : null;
 }
 
+// The answer may come before its transaction is visible to the next request: wait (briefly) until the
+// hazard reads back at the version just written, so that the reloaded page shows it.
+async function committed(etag) {
+  if (!etag) return;
+  const deadline = Date.now() + 3000;
+  while (Date.now() < deadline) {
+    const r = await fetch(config.api.feature, { headers: { Accept: "application/geo+json" }, cache: "no-store" });
+    if (r.headers.get("ETag") === etag) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 const FIELDS = {
   claim: ["name", "post", "unit", "note"],
   start: ["measures", "interim_measures", "deadline", "note"],
@@ -179,6 +191,7 @@ async function submit(form) {
     status.textContent = "";
     if (response.status === 401) toLogin();
     if (response.ok) {
+      await committed(response.headers.get("ETag"));
       window.location.reload();
       return;
     }
