@@ -11,7 +11,7 @@ from starlette.datastructures import Headers
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app import __version__, problems
+from app import __version__, apidocs, problems
 from app.accounts.permissions import Permission, current_principal, require
 from app.accounts.router import router as accounts_router
 from app.categories.router import router as categories_router
@@ -33,6 +33,8 @@ from app.photos.router import photos_router
 from app.photos.router import router as photos_hazards_router
 from app.photos.router import segments_router as photos_segments_router
 from app.photos.upload import body_limit as photo_body_limit
+from app.records.router import api as search_router
+from app.records.router import pages as record_pages
 from app.roads.linear_router import router as linear_router
 from app.roads.router import router as roads_router
 from app.security_headers import SecurityHeaders
@@ -117,6 +119,8 @@ def create_app() -> FastAPI:
         version=__version__,
         summary="道路交通安全隐患台账与挂图作战 — road-traffic-safety hazard ledger and maps",
         lifespan=lifespan,
+        docs_url=None,  # app.apidocs serves /docs and /redoc with local assets
+        redoc_url=None,
     )
     problems.install(app)
 
@@ -128,6 +132,8 @@ def create_app() -> FastAPI:
     app.add_middleware(SecurityHeaders)  # outermost: also on the 413 of LimitBody and on errors
 
     app.include_router(health_router)
+    app.include_router(apidocs.router)
+    app.include_router(record_pages)  # /, the record pages, /todo, /search
     mount_maps(app)  # the pages: /map, /wall, /field and their static files
     app.include_router(field_pages)  # the field app's service worker and manifest
     # Vector tiles and OGC API – Features sit outside /api/v1, where GIS clients expect them.
@@ -170,6 +176,7 @@ API_ROUTERS: list[tuple[APIRouter, Permission]] = [
     (photos_router, Permission.read_internal),
     (imports_router, Permission.read_internal),
     (field_api, Permission.read_internal),
+    (search_router, Permission.read),
 ]
 
 

@@ -24,9 +24,11 @@ from app.settings import get_settings
 
 router = APIRouter(include_in_schema=False)
 LOGIN_CSRF_COOKIE = "hm_login_csrf"
-LANDING = "/map"
 # The longest a browser keeps a cookie (Chromium caps it at 400 days); set again at every load of the wall.
 DISPLAY_COOKIE_MAX_AGE = 400 * 24 * 3600
+
+# After signing in: the workbench, what the role may open.
+LANDING = "/"
 
 
 def safe_next(value: str | None) -> str:

@@ -59,6 +59,15 @@ TEXT: dict[str, tuple[str, str]] = {
         "The display key of this screen was revoked or is unknown. An administrator makes a new one with "
         "hazardmap keys create-display; open the link it gives on this screen.",
     ),
+    # the navigation header of every page (map_templates/_partials/nav.html)
+    "nav_home": ("工作台", "Home"),
+    "nav_map": ("地图", "Map"),
+    "nav_todo": ("我的待办", "To-do"),
+    "nav_ledger": ("台账", "Ledger"),
+    "nav_wall": ("大屏", "Wall"),
+    "nav_field": ("现场上报", "Field"),
+    "nav_search": ("编号、道路+桩号或关键词", "Ledger no., road + chainage, or words"),
+    "nav_search_button": ("查询", "Search"),
     # county map
     "map_title": ("隐患分布图", "hazard map"),
     "choose_area": ("区域", "Area"),

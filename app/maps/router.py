@@ -38,6 +38,8 @@ VENDOR = {
     "leaflet": "leaflet/dist",
     "markercluster": "leaflet.markercluster/dist",
     "noto-sans-sc": "@fontsource-variable/noto-sans-sc",
+    "swagger-ui": "swagger-ui-dist",  # /docs
+    "redoc": "redoc/bundles",  # /redoc
 }
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)

@@ -208,3 +208,28 @@ def _check_deadline(deadline: date | None, reported_at: datetime) -> None:
 
 async def _default_deadline(session: AsyncSession, grade: str) -> date:
     return await repo.today_beijing(session) + timedelta(days=deadline_days(grade))
+
+
+def offered(
+    principal: Principal,
+    *,
+    status: str,
+    county_code: str | None,
+    supervision_level: str | None,
+    rectified_by: str | None,
+) -> list[Action]:
+    """The actions ``principal`` may take on a hazard in this state: what ``transition`` would accept
+    (the workflow table, the role's permission, the county, supervision, not closing one's own fix),
+    so that a page offers no button the API would refuse. Pages ask this, never their own rules."""
+    found = []
+    for action in machine.allowed(Status(status)):
+        if not principal.can(ACTION_PERMISSION[action]) or not principal.covers(county_code):
+            continue
+        if action is Action.list and supervision_level is not None:
+            continue
+        if action is Action.delist and supervision_level is None:
+            continue
+        if action is Action.close and principal.actor == rectified_by:
+            continue
+        found.append(action)
+    return found

@@ -226,7 +226,7 @@ async def test_login_never_redirects_off_site(anonymous: httpx.AsyncClient) -> N
             "next": "//evil.example/x",
         },
     )
-    assert r.status_code == 303 and r.headers["location"] == "/map"
+    assert r.status_code == 303 and r.headers["location"] == "/"
 
 
 async def test_cookie_writes_need_the_csrf_header(anonymous: httpx.AsyncClient, engine: AsyncEngine) -> None:

@@ -110,7 +110,7 @@ async def test_popup_names_ledger_number_road_status_and_record(
     assert row[1] in body
     assert "SS01 标志缺失" in body and "TX01" in body and "K" in body
     assert "已上报" in body and "超期" in body and "东昌府区" in body
-    assert await popup.locator("a").get_attribute("href") == f"/api/v1/hazards/{row[0]}"
+    assert await popup.locator("a").get_attribute("href") == f"/hazards/{row[0]}"  # the record page
     assert "hm-overdue" in (await pin.get_attribute("class") or "")
     await asyncio.sleep(0.4)  # the popup fades in
     await visit.screenshot("map-popup")

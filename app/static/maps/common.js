@@ -135,6 +135,11 @@ export function recordUrl(p) {
   return `${base}/${encodeURIComponent(p.id)}`;
 }
 
+// The record page (一点一档) of a hazard or segment: /hazards/{id} or /segments/{id} beside the API.
+export function recordPage(p) {
+  return `${config.root || ""}/${p.kind === "segment" ? "segments" : "hazards"}/${encodeURIComponent(p.id)}`;
+}
+
 export function popupContent(p, today) {
   const overdue = isOverdue(p, today);
   const rows = [
@@ -154,7 +159,7 @@ export function popupContent(p, today) {
     { class: `hm-popup${overdue ? " is-overdue" : ""}` },
     el("h3", {}, p.ledger_no || "—", p.demo ? el("small", { class: "hm-demo" }, t("demo")) : null),
     el("dl", {}, rows.map(([k, v]) => [el("dt", {}, k), el("dd", {}, v)])),
-    el("a", { href: recordUrl(p), target: "_blank", rel: "noopener" }, t("record")),
+    el("a", { href: recordPage(p), target: "_blank", rel: "noopener" }, t("record")),
   );
 }
 
