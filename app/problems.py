@@ -79,6 +79,7 @@ def error_response(exc: HazardmapError, request: Request) -> JSONResponse:
     response.headers.update(exc.headers)
     return response
 
+
 # What the database's refusals mean to the person who sent the request, by SQLSTATE.
 _REFUSALS: dict[str, tuple[int, str]] = {
     "22001": (422, "a text is longer than this field allows; shorten it"),

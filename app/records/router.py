@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from app.accounts.pages import login_redirect, page_principal
+from app.accounts.pages import page_access
 from app.accounts.permissions import CITY_WIDE, Permission, Principal
 from app.deps import Session
 from app.maps import i18n
@@ -46,9 +46,9 @@ async def _page(
 @pages.get("/", response_class=HTMLResponse)
 async def home(request: Request, session: Session) -> Response:
     """What the signed-in user can open, by role."""
-    principal = await page_principal(request, session)
-    if principal is None:
-        return login_redirect(request)
+    principal = await page_access(request, session, Permission.read)
+    if isinstance(principal, Response):
+        return principal
     units = await maps_repository.units(session, get_settings().city_code)
     city_wide = principal.role in CITY_WIDE
     mine = units if city_wide else [u for u in units if u["code"] in principal.jurisdictions]
@@ -70,10 +70,9 @@ async def home(request: Request, session: Session) -> Response:
 async def _record(
     request: Request, session: Session, kind: HazardKind, hazard_id: int, printing: bool
 ) -> Response:
-    principal = await page_principal(request, session)
-    if principal is None:
-        return login_redirect(request)
-    principal.require(Permission.read_internal)
+    principal = await page_access(request, session, Permission.read_internal)
+    if isinstance(principal, Response):
+        return principal
     lang, _ = i18n.pick_lang(request)
     w = words.strings(lang)
     found = await service.record_page(session, principal, hazard_id, lang, w)
@@ -158,10 +157,9 @@ async def segment_print(request: Request, session: Session, hazard_id: HazardPat
 @pages.get("/todo", response_class=HTMLResponse)
 async def todo_page(request: Request, session: Session) -> Response:
     """我的待办: what waits for the user in their counties, with the counts at the top."""
-    principal = await page_principal(request, session)
-    if principal is None:
-        return login_redirect(request)
-    principal.require(Permission.read_internal)
+    principal = await page_access(request, session, Permission.read_internal)
+    if isinstance(principal, Response):
+        return principal
     lang, _ = i18n.pick_lang(request)
     found = await service.todo(session, principal, lang)
     units = await maps_repository.units(session, get_settings().city_code)
@@ -190,9 +188,9 @@ async def search_page(
     request: Request, session: Session, q: Annotated[str, Query(max_length=200)] = ""
 ) -> Response:
     """The search box's answer: the record itself for an exact ledger number or a single hit, else a list."""
-    principal = await page_principal(request, session)
-    if principal is None:
-        return login_redirect(request)
+    principal = await page_access(request, session, Permission.read)
+    if isinstance(principal, Response):
+        return principal
     lang, _ = i18n.pick_lang(request)
     found = None
     if q.strip():

@@ -231,6 +231,9 @@ class Page:
 
 
 PAGES = [
+    Page("/", EVERYONE, None),
+    Page("/todo", INTERNAL, "/api/v1/ledger"),
+    Page("/search?q=G309", EVERYONE, "/api/v1/search?q=G309"),
     Page("/map", EVERYONE, "/api/v1/hazards"),
     Page("/map/371502", EVERYONE, "/api/v1/hazards?county=371502"),
     Page("/wall", EVERYONE, "/api/v1/stats"),
