@@ -43,17 +43,23 @@ OPEN = "open"
 NO_ROAD = "none"
 
 
-def _statuses(values: list[str] | None) -> list[str] | None:
+def _with_shorthand(field: str, values: list[str] | None, known: list[str], shorthand: str) -> list[str]:
     wanted = split_values(values)
+    unknown = [v for v in wanted if v not in known and v != shorthand]
+    if unknown:
+        choices = ", ".join([shorthand, *known] if shorthand == OPEN else [*known, shorthand])
+        raise invalid(field, f"unknown value {', '.join(map(repr, unknown))}; expected one of: {choices}")
+    return wanted
+
+
+def _statuses(values: list[str] | None) -> list[str] | None:
+    wanted = _with_shorthand("status", values, Status.codes(), OPEN)
     expanded = [s.value for s in OPEN_STATUSES] if OPEN in wanted else []
-    rest = enum_values("status", [v for v in wanted if v != OPEN], Status) or []
-    return list(dict.fromkeys([*expanded, *rest])) or None
+    return list(dict.fromkeys([*expanded, *(v for v in wanted if v != OPEN)])) or None
 
 
 def _road_groups(values: list[str] | None) -> list[str] | None:
-    wanted = split_values(values)
-    rest = enum_values("road_group", [v for v in wanted if v != NO_ROAD], RoadGroup) or []
-    return list(dict.fromkeys([*rest, *([NO_ROAD] if NO_ROAD in wanted else [])])) or None
+    return _with_shorthand("road_group", values, RoadGroup.codes(), NO_ROAD) or None
 
 
 def _day(value: date | None, end: bool) -> datetime | None:
