@@ -132,13 +132,16 @@ async def wall(
     rotate: Annotated[
         float | None, Query(ge=0, le=3600, description="seconds per county; 0: no rotation")
     ] = None,
+    alarm: Annotated[
+        float | None, Query(ge=1, le=86400, description="seconds an unacknowledged alarm stays up")
+    ] = None,
 ) -> Response:
     """The command room's wall display (1920×1080 or 3840×2160), no mouse needed."""
     principal = await page_principal(request, session)
     if principal is None:
         return login_redirect(request)
     lang, chosen = i18n.pick_lang(request)
-    context = await service.wall_page(session, request, lang, refresh, rotate)
+    context = await service.wall_page(session, request, lang, refresh, rotate, alarm)
     return render(request, "wall.html", lang, chosen, await _logged_in(session, principal, context))
 
 

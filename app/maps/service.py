@@ -140,7 +140,12 @@ async def map_page(
 
 
 async def wall_page(
-    session: AsyncSession, request: Request, lang: str, refresh_s: float | None, rotate_s: float | None
+    session: AsyncSession,
+    request: Request,
+    lang: str,
+    refresh_s: float | None,
+    rotate_s: float | None,
+    alarm_s: float | None = None,
 ) -> dict[str, Any]:
     s = get_map_settings()
     config = await _common(session, request, lang)
@@ -148,6 +153,7 @@ async def wall_page(
         page="wall",
         refresh_s=refresh_s if refresh_s is not None else s.wall_refresh_s,
         rotate_s=rotate_s if rotate_s is not None else s.wall_rotate_s,
+        alarm_s=alarm_s if alarm_s is not None else s.wall_alarm_s,
     )
     return {"config": config, "units": await repository.units(session, get_settings().city_code)}
 
