@@ -1,7 +1,7 @@
 -- The ledger (台账) of one jurisdiction: one row per hazard, as a Chinese ledger shows it. Values are
 -- display text (labels, Beijing times) because every output of it (JSON, CSV, XLSX) is a document.
 -- Bound: :labels (vocabulary code → Chinese label), :tz, :county / :township (null = any); the
--- hazard list's filters go in /*where*/ (app.hazards.repository.filter_clauses), with their values.
+-- hazard list's filters (app.hazards.repository.filter_clauses) go in at the where marker below.
 WITH params AS (
     SELECT CAST(:labels AS jsonb) AS labels,
            CAST(:tz AS text) AS tz,
