@@ -98,6 +98,8 @@ function pageQuery(withTownship = true) {
 }
 
 function remember() {
+  // The legend names the grey diamond only when the status filter can draw it.
+  document.querySelector("[data-legend=rejected]").hidden = !["rejected", "duplicate"].includes(field("status"));
   const q = pageQuery();
   window.history.replaceState(null, "", `${window.location.pathname}${q ? `?${q}` : ""}${window.location.hash}`);
   for (const link of document.querySelectorAll(".hm-export-link")) {
