@@ -441,7 +441,7 @@ async def test_field_page_asks_about_nearby_hazards_and_merges(
     assert (new.status, new.duplicate_of) == ("duplicate", kept.id)
     assert (
         await page.inner_text("#field-status [data-text]")
-        == f"已合并为 {kept.ledger_no} 的重复上报(编号 {new.ledger_no})"
+        == f"已合并为 {kept.ledger_no} 的重复上报（编号 {new.ledger_no}）"
     )
     assert posts[-1].endswith(f"/api/v1/hazards?on_duplicate=merge&duplicate_of={kept.id}")
     assert await sheet.is_hidden()
