@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import auth_headers
 from tests.maps import ledger
-from tests.maps.conftest import Visit, new_visit
+from tests.maps.conftest import Visit, new_visit, wait_ready
 from tests.maps.ledger import COUNTY, LEDGER, PAST, TODAY
 from tests.maps.test_pages import on_map, settle, until
 
@@ -324,3 +324,28 @@ async def test_filters_mean_the_same_on_list_ledger_export_and_grid(
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "reported_to"
         bad = await client.get("/api/v1/ledger", params={"overdue": "maybe"})
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "overdue"
+
+
+async def test_a_county_clicked_on_the_city_map_opens_its_map_with_the_filters(
+    visit: Visit, known_ledger: AsyncEngine
+) -> None:
+    await visit.open("/map?status=open")
+    await settle(visit.page)
+    async with httpx.AsyncClient(base_url=visit.base, headers=auth_headers()) as client:
+        centres = (
+            await client.get("/api/v1/jurisdictions", params={"level": "county", "geometry": "centre"})
+        ).json()
+    guan = next(f for f in centres["features"] if f["properties"]["name"] == "冠县")
+    lon, lat = guan["geometry"]["coordinates"]
+    # a little off the seat, where the county's name is written
+    at = await visit.page.evaluate(
+        "([lat, lon]) => { const p = window.hmMap.latLngToContainerPoint([lat, lon]);"
+        " const r = document.getElementById('hm-map').getBoundingClientRect();"
+        " return [r.left + p.x, r.top + p.y]; }",
+        [lat - 0.05, lon],
+    )
+    async with visit.page.expect_navigation():
+        await visit.page.mouse.click(at[0], at[1])
+    assert visit.page.url.split("#")[0] == f"{visit.base}/map/{guan['properties']['code']}?status=open"
+    await wait_ready(visit.page)
+    assert await visit.page.input_value("select[name=status]") == "open"
