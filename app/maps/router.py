@@ -106,6 +106,7 @@ async def city_map(request: Request, session: Session, only: Filters) -> Respons
     if principal is None:
         return login_redirect(request)
     lang, chosen = i18n.pick_lang(request)
+    await hazard_service.check_codes(session, only)  # a filter naming nothing is a 422, not a blank map
     context = await service.map_page(session, request, lang, None, only)
     return render(request, "map.html", lang, chosen, await _logged_in(session, principal, context))
 
@@ -117,6 +118,7 @@ async def county_map(request: Request, session: Session, county_code: str, only:
     if principal is None:
         return login_redirect(request)
     lang, chosen = i18n.pick_lang(request)
+    await hazard_service.check_codes(session, only)
     try:
         context = await service.map_page(session, request, lang, county_code[:16], only)
     except NotFound:

@@ -324,6 +324,12 @@ async def test_filters_mean_the_same_on_list_ledger_export_and_grid(
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "reported_to"
         bad = await client.get("/api/v1/ledger", params={"overdue": "maybe"})
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "overdue"
+        # the pages read their address with the same definition
+        for page in (f"/map/{COUNTY}", "/map", f"/ledger/{COUNTY}"):
+            bad = await client.get(page, params={"category": "ZZ99"})
+            assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "category", page
+            bad = await client.get(page, params={"reported_from": "2026-13-01"})
+            assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "reported_from", page
 
 
 async def test_a_county_clicked_on_the_city_map_opens_its_map_with_the_filters(
