@@ -2,15 +2,22 @@
 
 Rows go in through plain SQL, so the triggers of the foundation migration do to them what they
 do to real rows: county, township and ledger number assigned, one ``create`` event each in the
-history. Clearing cannot delete them (the ledger refuses DELETE and the history is evidence):
-it soft-deletes them, which the history records as a ``delete`` by ``demo``; their ledger
+history. Then each takes its workflow steps (claim, start, list, rectify, close, delist, reject)
+as app.workflow writes them: the same columns, with the actor, action and note set for the
+transaction, so that the history has one event per step naming who took it; the steps' own
+dates (claimed_at, rectified_at, closed_at…) lie in the past year; the events' own time is the
+load's. Clearing cannot delete them (the ledger refuses DELETE and the history is evidence): it
+soft-deletes them, which the history records as a ``delete`` by ``demo``; their ledger
 numbers are not issued again. A later load adds a fresh set with new numbers.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
@@ -21,6 +28,7 @@ from app.geodata.progress import NoProgress, ProgressSink
 from app.roads.chainage import chainage_sql
 from app.settings import get_settings
 from app.vocab import OPEN_STATUSES
+from app.workflow.repository import WORKFLOW_COLUMNS
 
 ACTOR = "demo"
 # One demo load or clear at a time (two `make run`s started together would both see an empty ledger).
@@ -93,7 +101,7 @@ async def _counties(conn: AsyncConnection) -> list[generate.County]:
             text(
                 "SELECT c.code,"
                 "       coalesce(max(s.total) FILTER (WHERE s.kind = 'point' AND s.pool = 'any'), 0),"
-                "       count(DISTINCT (s.kind, s.pool))"
+                "       count(DISTINCT (s.kind, s.pool)), c.name"
                 "  FROM jurisdictions c LEFT JOIN demo_stretches s ON s.county_code = c.code"
                 " WHERE c.level = 'county' AND c.geom IS NOT NULL"
                 " GROUP BY c.code ORDER BY c.code"
@@ -102,13 +110,13 @@ async def _counties(conn: AsyncConnection) -> list[generate.County]:
     ).all()
     if not rows:
         raise DemoError("no county outlines loaded: run `hazardmap geodata load` first")
-    short = [code for code, _, pools in rows if pools < 4]
+    short = [code for code, _, pools, _ in rows if pools < 4]
     if short:
         raise DemoError(
             f"county {', '.join(short)} lacks roads for the demo (each needs an ordinary road with "
             f"{SEGMENT_ROOM_M:.0f} m inside it); load the schematic network: `hazardmap geodata load`"
         )
-    return [generate.County(code, float(m)) for code, m, _ in rows]
+    return [generate.County(code, float(m), name) for code, m, _, name in rows]
 
 
 async def _categories(conn: AsyncConnection) -> dict[str, str]:
@@ -141,7 +149,8 @@ async def load_demo(
         text(_sql("stretches")), {"segment_room": SEGMENT_ROOM_M, "srid": get_settings().metric_srid}
     )
     counties = await _counties(conn)
-    specs = generate.build(counties, await _categories(conn))
+    # A uid of its own for every row of every load (a load after `demo clear` must not meet the old ones).
+    specs = [replace(s, uid=str(uuid.uuid4())) for s in generate.build(counties, await _categories(conn))]
 
     await _set_actor(conn)
     insert = text(_sql("insert").replace("/*chainage*/", chainage_sql("l.chainage_m", "l.end_chainage_m")))
@@ -155,9 +164,84 @@ async def load_demo(
             raise DemoError(f"county {county.code}: placed {result.rowcount} of {len(mine)} demo rows")
         report.by_county[county.code] = len(mine)
         sink.advance()
+    sink.stage("taking the workflow's steps: claim, start, list, rectify, close, delist, reject")
+    await _take_steps(conn, specs)
     report.points = sum(s.kind == "point" for s in specs)
     report.segments = sum(s.kind == "segment" for s in specs)
     return report
+
+
+# The order of the steps: each row takes its own in this order (list before rectify: supervision
+# runs beside an open hazard; delist after close).
+STEP_ORDER = ("claim", "start", "list", "rectify", "close", "delist", "reject")
+# The SQL type of each column a step writes (the JSON recordset's definition).
+COLUMN_TYPES = {
+    "status": "text",
+    "claim_name": "text",
+    "claim_post": "text",
+    "claim_unit": "text",
+    "claimed_at": "timestamptz",
+    "measures": "text",
+    "interim_measures": "text",
+    "deadline": "date",
+    "supervision_level": "text",
+    "supervision_reason": "text",
+    "supervised_since": "timestamptz",
+    "evidence": "text",
+    "rectified_by": "text",
+    "rectified_at": "timestamptz",
+    "verifier": "text",
+    "verification": "text",
+    "closed_at": "timestamptz",
+    "reject_reason": "text",
+}
+
+
+def _step_sql(columns: list[str]) -> str:
+    unknown = set(columns) - WORKFLOW_COLUMNS
+    if unknown:
+        raise ValueError(f"not workflow columns: {sorted(unknown)}")
+    sets = ", ".join(f'"{c}" = x."{c}"' for c in columns)
+    record = ", ".join(f'"{c}" {COLUMN_TYPES[c]}' for c in columns)
+    return (
+        f"UPDATE hazards h SET {sets}, updated_by = CAST(:actor AS text)"
+        f" FROM jsonb_to_recordset(CAST(CAST(:rows AS text) AS jsonb)) AS x(uid uuid, {record})"
+        " WHERE h.uid = x.uid AND h.demo AND h.deleted_at IS NULL"
+    )
+
+
+def _json(value: object) -> object:
+    return value.isoformat() if isinstance(value, (date, datetime)) else value
+
+
+async def _take_steps(conn: AsyncConnection, specs: list[generate.Spec]) -> None:
+    """Every row's steps, in STEP_ORDER, one statement per (action, actor, note)."""
+    groups: dict[tuple[str, str, str | None], list[tuple[str, generate.Step]]] = defaultdict(list)
+    for spec in specs:
+        for step in spec.steps:
+            groups[(step.action, step.actor, step.note)].append((spec.uid, step))
+    for (action, actor, note), rows in sorted(
+        groups.items(), key=lambda g: (STEP_ORDER.index(g[0][0]), g[0][1], g[0][2] or "")
+    ):
+        columns = list(rows[0][1].values)
+        payload = [{"uid": uid, **{c: _json(v) for c, v in step.values.items()}} for uid, step in rows]
+        await conn.execute(
+            text(
+                "SELECT set_config('hazardmap.actor', :actor, true),"
+                " set_config('hazardmap.action', :action, true),"
+                " set_config('hazardmap.note', :note, true)"
+            ),
+            {"actor": actor, "action": action, "note": note or ""},
+        )
+        result = await conn.execute(
+            text(_step_sql(columns)), {"rows": json.dumps(payload, ensure_ascii=False), "actor": actor}
+        )
+        if result.rowcount != len(rows):
+            raise DemoError(f"step {action} by {actor}: applied to {result.rowcount} of {len(rows)} rows")
+    await conn.execute(
+        text("SELECT set_config('hazardmap.action', '', true), set_config('hazardmap.note', '', true)")
+    )
+    await _set_actor(conn)
 
 
 async def clear_demo(conn: AsyncConnection) -> int:

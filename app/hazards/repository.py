@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.hazards.schemas import HazardFilter
 from app.roads.chainage import chainage_sql
 from app.sqlfiles import load
+from app.vocab import OPEN_STATUSES
 
 PKG = "app.hazards"
 
@@ -53,11 +54,17 @@ _CLAUSES: dict[str, str] = {
     "category": "h.category_code = ANY(:category)",
     "visibility": "h.visibility = ANY(:visibility)",
     "grade": "h.grade = ANY(:grade)",
-    "road_group": "h.road_id IN (SELECT r.id FROM roads r WHERE r.layer_group = ANY(:road_group))",
+    # `none`: on no known road (roads always have a group).
+    "road_group": "(h.road_id IN (SELECT r.id FROM roads r WHERE r.layer_group = ANY(:road_group))"
+    " OR (h.road_id IS NULL AND 'none' = ANY(:road_group)))",
     "road": "h.road_id IN (SELECT r.id FROM roads r WHERE r.code = ANY(:road))",
     "updated_since": "h.updated_at >= :updated_since",
     "reported_from": "h.reported_at >= :reported_from",
     "reported_to": "h.reported_at <= :reported_to",
+    # Overdue as the stats count it: open, and the deadline before today's date in Beijing.
+    "overdue": "coalesce(h.status = ANY(:open_statuses)"
+    " AND h.deadline < (now() AT TIME ZONE 'Asia/Shanghai')::date, false) = :overdue",
+    "supervised": "(h.supervision_level IS NOT NULL) = :supervised",
     # ST_Intersects is index-friendly by itself: PostGIS's support function adds
     # `h.geom && envelope` as the GiST index condition (EXPLAIN shows it as "Index Cond"), then
     # checks exactly (a segment whose box touches the envelope while the line does not is out;
@@ -68,8 +75,17 @@ _CLAUSES: dict[str, str] = {
 
 
 def _where(kind: str, f: HazardFilter) -> tuple[str, dict[str, Any]]:
-    clauses = ["h.kind = :kind", "h.deleted_at IS NULL"]
-    params: dict[str, Any] = {"kind": kind}
+    clauses, params = filter_clauses(f)
+    return " AND ".join(["h.kind = :kind", "h.deleted_at IS NULL", *clauses]), {"kind": kind, **params}
+
+
+def filter_clauses(f: HazardFilter) -> tuple[list[str], dict[str, Any]]:
+    """The clauses over ``hazards h`` of the filters given, with their bound values; the one
+    definition of what each filter means, for the list, tiles, exports, grid counts and ledger."""
+    clauses: list[str] = []
+    params: dict[str, Any] = {}
+    if f.overdue is not None:
+        params["open_statuses"] = [s.value for s in OPEN_STATUSES]
     for name, clause in _CLAUSES.items():
         value = getattr(f, name)
         if value is None:
@@ -79,7 +95,7 @@ def _where(kind: str, f: HazardFilter) -> tuple[str, dict[str, Any]]:
             params.update(zip(("x1", "y1", "x2", "y2"), value, strict=True))
         else:
             params[name] = value
-    return " AND ".join(clauses), params
+    return clauses, params
 
 
 def filter_sql(kind: str, f: HazardFilter) -> tuple[str, dict[str, Any]]:

@@ -6,7 +6,7 @@ kind of hazard and its geometry type. The handlers are thin; the rules are in th
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime, time
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
@@ -14,9 +14,11 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 from app.accounts.permissions import Permission, Principal, require
 from app.coords import Crs
 from app.deps import BBox, Page, Session
-from app.geojson import GEOJSON, GeoJSONResponse, codes, collection, enum_values, paging_links
+from app.errors import invalid
+from app.geojson import GEOJSON, GeoJSONResponse, codes, collection, enum_values, paging_links, split_values
 from app.hazards import service
 from app.hazards.schemas import (
+    BEIJING_TZ,
     HazardFilter,
     HazardHistory,
     HazardPatch,
@@ -29,11 +31,41 @@ from app.hazards.schemas import (
 )
 from app.http import JSON_TYPES, MERGE_PATCH_TYPES, none_match, read_json_body
 from app.openapi import problems, request_body
-from app.vocab import Grade, HazardKind, RoadGroup, Status, Visibility
+from app.vocab import OPEN_STATUSES, Grade, HazardKind, RoadGroup, Status, Visibility
 
 __all__ = ["make_router", "router", "segments_router"]
 
 Csv = "One or several: repeat the parameter or separate values with commas."
+
+
+# What the filters' shorthands stand for: `open` is every open status; `none` the hazards on no known road.
+OPEN = "open"
+NO_ROAD = "none"
+
+
+def _with_shorthand(field: str, values: list[str] | None, known: list[str], shorthand: str) -> list[str]:
+    wanted = split_values(values)
+    unknown = [v for v in wanted if v not in known and v != shorthand]
+    if unknown:
+        choices = ", ".join([shorthand, *known] if shorthand == OPEN else [*known, shorthand])
+        raise invalid(field, f"unknown value {', '.join(map(repr, unknown))}; expected one of: {choices}")
+    return wanted
+
+
+def _statuses(values: list[str] | None) -> list[str] | None:
+    wanted = _with_shorthand("status", values, Status.codes(), OPEN)
+    expanded = [s.value for s in OPEN_STATUSES] if OPEN in wanted else []
+    return list(dict.fromkeys([*expanded, *(v for v in wanted if v != OPEN)])) or None
+
+
+def _road_groups(values: list[str] | None) -> list[str] | None:
+    return _with_shorthand("road_group", values, RoadGroup.codes(), NO_ROAD) or None
+
+
+def _day(value: date | None, end: bool) -> datetime | None:
+    if value is None:
+        return None
+    return datetime.combine(value, time.max if end else time.min, tzinfo=BEIJING_TZ)
 
 
 def _filters(
@@ -45,11 +77,17 @@ def _filters(
     township: Annotated[list[str] | None, Query(description=f"Township code (9 digits). {Csv}")] = None,
     status: Annotated[
         list[str] | None,
-        Query(description=f"{', '.join(Status.codes())}. {Csv}", examples=["reported,claimed"]),
+        Query(
+            description=f"{', '.join(Status.codes())}; `open` for every open status. {Csv}",
+            examples=["reported,claimed"],
+        ),
     ] = None,
     road_group: Annotated[
         list[str] | None,
-        Query(description=f"The road layer, via the hazard's road: {', '.join(RoadGroup.codes())}. {Csv}"),
+        Query(
+            description=f"The road layer, via the hazard's road: {', '.join(RoadGroup.codes())}; "
+            f"`none` for hazards on no known road. {Csv}"
+        ),
     ] = None,
     road: Annotated[list[str] | None, Query(description=f"Road code, e.g. G309. {Csv}")] = None,
     category: Annotated[list[str] | None, Query(description=f"Category code, e.g. XL01. {Csv}")] = None,
@@ -64,18 +102,39 @@ def _filters(
             examples=["2026-03-01T00:00:00+08:00"],
         ),
     ] = None,
+    reported_from: Annotated[
+        date | None,
+        Query(description="Reported on or after this day (Beijing), YYYY-MM-DD.", examples=["2026-01-01"]),
+    ] = None,
+    reported_to: Annotated[
+        date | None,
+        Query(description="Reported on or before this day (Beijing), YYYY-MM-DD.", examples=["2026-06-30"]),
+    ] = None,
+    overdue: Annotated[
+        bool | None,
+        Query(description="true: open with the 整改时限 passed (Beijing day); false: not overdue."),
+    ] = None,
+    supervised: Annotated[
+        bool | None, Query(description="true: under listed supervision (挂牌督办); false: not.")
+    ] = None,
 ) -> HazardFilter:
+    if reported_from and reported_to and reported_from > reported_to:
+        raise invalid("reported_to", f"{reported_to} lies before reported_from {reported_from}")
     return HazardFilter(
         county=codes(county, "county"),
         township=codes(township, "township"),
-        status=enum_values("status", status, Status),
-        road_group=enum_values("road_group", road_group, RoadGroup),
+        status=_statuses(status),
+        road_group=_road_groups(road_group),
         road=codes(road, "road"),
         category=codes(category, "category"),
         visibility=enum_values("visibility", visibility, Visibility),
         grade=enum_values("grade", grade, Grade),
         bbox=bbox,
         updated_since=service.beijing_if_naive(updated_since),
+        reported_from=_day(reported_from, end=False),
+        reported_to=_day(reported_to, end=True),
+        overdue=overdue,
+        supervised=supervised,
     )
 
 

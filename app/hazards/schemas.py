@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo
 
 from geojson_pydantic import Feature, LineString, Point
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
@@ -18,6 +19,8 @@ from app.geojson import Link
 from app.vocab import Grade, HazardKind, Source, Status, Visibility
 
 Direction = Literal[1, 2, 3]
+# The ledger's calendar: a filter's days are Beijing days.
+BEIJING_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def _no_nul(value: str) -> str:
@@ -237,6 +240,28 @@ class HazardFilter:
     grade: list[str] | None = None
     bbox: tuple[float, float, float, float] | None = None
     updated_since: datetime | None = None
-    # An interval of reported_at (OGC API's datetime), either end open.
+    # An interval of reported_at (OGC API's datetime, or the list's reported_from/reported_to days),
+    # either end open.
     reported_from: datetime | None = None
     reported_to: datetime | None = None
+    # Open with its deadline passed (in Beijing); under listed supervision (挂牌督办).
+    overdue: bool | None = None
+    supervised: bool | None = None
+
+    def query(self) -> list[tuple[str, str]]:
+        """The filter as query parameters (bbox and updated_since aside), for links to the same
+        features elsewhere: the ledger's downloads, the export. Dates are Beijing days."""
+        q: list[tuple[str, str]] = []
+        for name in ("county", "township", "status", "road_group", "road", "category", "visibility", "grade"):
+            values = getattr(self, name)
+            if values:
+                q.append((name, ",".join(values)))
+        for name in ("reported_from", "reported_to"):
+            moment = getattr(self, name)
+            if moment is not None:
+                q.append((name, moment.astimezone(BEIJING_TZ).date().isoformat()))
+        for name in ("overdue", "supervised"):
+            flag = getattr(self, name)
+            if flag is not None:
+                q.append((name, "true" if flag else "false"))
+        return q

@@ -8,6 +8,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response
 
 from app.deps import Session
+from app.hazards import service as hazard_service
+from app.hazards.router import Filters
 from app.ledger import service
 
 router = APIRouter(tags=["ledger (台账)"])
@@ -18,25 +20,16 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @router.get("/ledger", summary="The hazard ledger of the city, a county or zone, or a township")
 async def get_ledger(
     session: Session,
+    only: Filters,
     jurisdiction: Annotated[
         str | None, Query(max_length=16, description="Jurisdiction code; the whole city when absent.")
     ] = None,
     format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json, csv or xlsx")] = "json",
-    status: Annotated[
-        str | None,
-        Query(max_length=200, description="Status codes, comma-separated; `open` for every open status."),
-    ] = None,
-    road_group: Annotated[
-        str | None,
-        Query(max_length=200, description="Road groups, comma-separated; `none` for no known road."),
-    ] = None,
-    supervised: Annotated[
-        bool, Query(description="Only hazards under listed supervision (挂牌督办).")
-    ] = False,
 ) -> Response:
     """One row per hazard, with the columns of a Chinese ledger (序号, 隐患编号, … 是否挂牌督办).
-    CSV is UTF-8 with a BOM, so that Excel and WPS open it without asking for the encoding."""
-    only = service.LedgerFilter.parse(status, road_group, supervised)
+    CSV is UTF-8 with a BOM, so that Excel and WPS open it without asking for the encoding.
+    The rows are those the hazard list's filters select (points and segments together)."""
+    await hazard_service.check_codes(session, only)
     ledger = await service.ledger(session, jurisdiction, only)
     if format == "json":
         return Response(ledger.as_json(), media_type="application/json")

@@ -14,16 +14,16 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import invalid
+from app.hazards.repository import filter_clauses
+from app.hazards.schemas import HazardFilter
 from app.roads.chainage import chainage_sql
 from app.settings import get_settings
 from app.spreadsheets import csv_value, xlsx_row
 from app.sqlfiles import load
 from app.vocab import (
-    OPEN_STATUSES,
     Direction,
     Grade,
     JurisdictionLevel,
-    RoadGroup,
     Source,
     Status,
     Visibility,
@@ -124,50 +124,8 @@ def _letters(n: int) -> list[str]:
     return [chr(ord("A") + i) if i < 26 else "A" + chr(ord("A") + i - 26) for i in range(n)]
 
 
-@dataclass(frozen=True)
-class LedgerFilter:
-    """Which rows of the ledger: every one by default. The API, the downloads and the page share it."""
-
-    statuses: tuple[str, ...] = ()
-    road_groups: tuple[str, ...] = ()  # RoadGroup codes, or "none" for hazards on no known road
-    supervised_only: bool = False
-
-    @classmethod
-    def parse(cls, status: str | None, road_group: str | None, supervised: bool) -> LedgerFilter:
-        """From the query's comma-separated codes; ``open`` stands for every open status."""
-        statuses: list[str] = []
-        for code in _split(status):
-            if code == "open":
-                statuses += [s.value for s in OPEN_STATUSES]
-            elif code in Status.codes():
-                statuses.append(code)
-            else:
-                raise invalid("status", f"unknown status {code!r}; one of open, {', '.join(Status.codes())}")
-        groups = _split(road_group)
-        for code in groups:
-            if code not in (*RoadGroup.codes(), "none"):
-                raise invalid(
-                    "road_group", f"unknown road group {code!r}; one of {', '.join(RoadGroup.codes())}, none"
-                )
-        return cls(tuple(dict.fromkeys(statuses)), tuple(dict.fromkeys(groups)), supervised)
-
-    def query(self) -> list[tuple[str, str]]:
-        """The filter as query parameters, for links to the same rows in another format."""
-        q = []
-        if self.statuses:
-            q.append(("status", ",".join(self.statuses)))
-        if self.road_groups:
-            q.append(("road_group", ",".join(self.road_groups)))
-        if self.supervised_only:
-            q.append(("supervised", "true"))
-        return q
-
-
-def _split(value: str | None) -> list[str]:
-    return [v.strip() for v in (value or "").split(",") if v.strip()]
-
-
-async def ledger(session: AsyncSession, jurisdiction: str | None, only: LedgerFilter | None = None) -> Ledger:
+async def ledger(session: AsyncSession, jurisdiction: str | None, only: HazardFilter | None = None) -> Ledger:
+    """The rows of the city, a county or zone, or a township that match the hazard list's filters."""
     code = jurisdiction or get_settings().city_code
     found = (
         await session.execute(
@@ -184,8 +142,12 @@ async def ledger(session: AsyncSession, jurisdiction: str | None, only: LedgerFi
         township = code
     elif level != JurisdictionLevel.city:
         raise invalid("jurisdiction", "a ledger is kept for the city, a county or zone, or a township")
-    sql = load("app.ledger", "rows").replace("/*chainage*/", chainage_sql("h.chainage_m", "h.end_chainage_m"))
-    only = only or LedgerFilter()
+    clauses, params = filter_clauses(only or HazardFilter())
+    sql = (
+        load("app.ledger", "rows")
+        .replace("/*chainage*/", chainage_sql("h.chainage_m", "h.end_chainage_m"))
+        .replace("/*where*/", "".join(f"AND {c}\n       " for c in clauses))
+    )
     rows = await session.execute(
         text(sql),
         {
@@ -193,9 +155,7 @@ async def ledger(session: AsyncSession, jurisdiction: str | None, only: LedgerFi
             "tz": TIMEZONE,
             "county": county,
             "township": township,
-            "statuses": list(only.statuses) or None,
-            "road_groups": list(only.road_groups) or None,
-            "supervised_only": only.supervised_only,
+            **params,
         },
     )
     return Ledger(code, name, level, str(rows.scalar_one()))

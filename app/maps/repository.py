@@ -28,6 +28,18 @@ _UNITS = text(
     """
 )
 
+# The townships a filter offers: those of one county, or of every county of the city.
+_TOWNSHIPS = text(
+    """
+    SELECT t.code, t.name, t.parent_code AS county_code, c.name AS county_name
+      FROM jurisdictions t
+      JOIN jurisdictions c ON c.code = t.parent_code
+     WHERE t.level = 'township'
+       AND (c.code = :county OR (CAST(:county AS text) IS NULL AND c.parent_code = :city_code))
+     ORDER BY c.code, t.code
+    """
+)
+
 _CATEGORIES = text(
     """
     SELECT code, group_code, group_zh, group_en, name_zh, name_en, usual_visibility
@@ -54,3 +66,8 @@ async def categories(session: AsyncSession) -> list[dict[str, Any]]:
 
 async def road_network(session: AsyncSession) -> dict[str, Any]:
     return dict((await session.execute(_ROAD_NETWORK)).mappings().one())
+
+
+async def townships(session: AsyncSession, county: str | None, city_code: str) -> list[dict[str, Any]]:
+    rows = await session.execute(_TOWNSHIPS, {"county": county, "city_code": city_code})
+    return [dict(r) for r in rows.mappings()]

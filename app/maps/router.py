@@ -22,11 +22,14 @@ from app.accounts.pages import router as account_pages
 from app.accounts.permissions import DISPLAY_COOKIE, Permission, Principal
 from app.deps import Session
 from app.errors import InvalidInput, NotFound
+from app.hazards import service as hazard_service
+from app.hazards.router import Filters
 from app.ledger import service as ledger_service
 from app.maps import i18n, service
+from app.maps import repository as map_repository
 from app.maps.settings import get_map_settings
 from app.settings import PROJECT_ROOT, get_settings
-from app.vocab import RoadGroup, Status
+from app.vocab import Grade, RoadGroup, Status, Visibility
 
 log = logging.getLogger("hazardmap")
 
@@ -99,25 +102,27 @@ async def _logged_in(session: AsyncSession, principal: Principal, context: dict[
 
 
 @router.get("/map", response_class=HTMLResponse)
-async def city_map(request: Request, session: Session) -> Response:
+async def city_map(request: Request, session: Session, only: Filters) -> Response:
     """The whole city: every county, its hazards loaded by viewport."""
     principal = await page_access(request, session, Permission.read)
     if isinstance(principal, Response):
         return principal
     lang, chosen = i18n.pick_lang(request)
-    context = await service.map_page(session, request, lang, None)
+    await hazard_service.check_codes(session, only)  # a filter naming nothing is a 422, not a blank map
+    context = await service.map_page(session, request, lang, None, only)
     return render(request, "map.html", lang, chosen, await _logged_in(session, principal, context))
 
 
 @router.get("/map/{county_code}", response_class=HTMLResponse)
-async def county_map(request: Request, session: Session, county_code: str) -> Response:
+async def county_map(request: Request, session: Session, county_code: str, only: Filters) -> Response:
     """One county's (or development zone's) 挂图作战 map."""
     principal = await page_access(request, session, Permission.read)
     if isinstance(principal, Response):
         return principal
     lang, chosen = i18n.pick_lang(request)
+    await hazard_service.check_codes(session, only)
     try:
-        context = await service.map_page(session, request, lang, county_code[:16])
+        context = await service.map_page(session, request, lang, county_code[:16], only)
     except NotFound:
         return render(request, "not_found.html", lang, chosen, {"config": {"page": "none"}}, 404)
     return render(request, "map.html", lang, chosen, await _logged_in(session, principal, context))
@@ -132,6 +137,9 @@ async def wall(
         float | None, Query(ge=0, le=3600, description="seconds per county; 0: no rotation")
     ] = None,
     display_key: Annotated[str | None, Query(max_length=100, description="a display key, once")] = None,
+    alarm: Annotated[
+        float | None, Query(ge=1, le=86400, description="seconds an unacknowledged alarm stays up")
+    ] = None,
 ) -> Response:
     """The command room's wall display (1920×1080 or 3840×2160), no mouse needed; a user's session, or
     a screen's display key (`hazardmap keys create-display`)."""
@@ -139,7 +147,7 @@ async def wall(
     if isinstance(principal, Response):
         return principal
     lang, chosen = i18n.pick_lang(request)
-    context = await service.wall_page(session, request, lang, refresh, rotate)
+    context = await service.wall_page(session, request, lang, refresh, rotate, alarm)
     context["config"]["display"] = is_display(principal)
     response = render(request, "wall.html", lang, chosen, await _logged_in(session, principal, context))
     if is_display(principal) and DISPLAY_COOKIE in request.cookies:
@@ -165,10 +173,8 @@ async def field(request: Request, session: Session) -> Response:
 async def ledger_page(
     request: Request,
     session: Session,
+    only: Filters,
     jurisdiction: str | None = None,
-    status: Annotated[str | None, Query(max_length=200)] = None,
-    road_group: Annotated[str | None, Query(max_length=200)] = None,
-    supervised: bool = False,
 ) -> Response:
     """The printable ledger (台账) of the city, a county or zone, or a township: the rows of
     GET /api/v1/ledger (the same service), for A3/A4 landscape paper."""
@@ -176,7 +182,7 @@ async def ledger_page(
     if isinstance(principal, Response):
         return principal
     lang, chosen = i18n.pick_lang(request)
-    only = ledger_service.LedgerFilter.parse(status, road_group, supervised)
+    await hazard_service.check_codes(session, only)
     try:
         book = await ledger_service.ledger(session, jurisdiction[:16] if jurisdiction else None, only)
     except InvalidInput as exc:
@@ -193,8 +199,12 @@ async def ledger_page(
         ).scalar_one_or_none()
         or ""
     )
-    kept = [*only.query()] + ([("jurisdiction", book.code)] if book.code != city else [])
+    # The downloads keep the page's filters; the jurisdiction narrows them as the page does.
+    place = [] if book.code == city else [("county" if book.level != "township" else "township", book.code)]
+    kept = [*only.query(), *place]
     root = request.scope.get("root_path", "")
+    categories = await map_repository.categories(session)
+    county_code = book.code if book.level in ("county", "zone") else None
     context = {
         "book": book,
         "rows": book.rows(),
@@ -202,11 +212,31 @@ async def ledger_page(
         "city_name": city_name,
         "is_city": book.code == city,
         "today": datetime.now(ZoneInfo(ledger_service.TIMEZONE)).date().isoformat(),
-        "only": only,
+        "form": service.filter_form(only),
+        "filter_page": "ledger",
         "statuses": [s.value for s in Status],
+        "categories": categories,
+        "grades": Grade.codes(),
+        "visibilities": Visibility.codes(),
         "groups": [*RoadGroup.codes(), "none"],
+        "townships": []
+        if book.level == "township"
+        else await map_repository.townships(session, county_code, city),
         "downloads": {
-            fmt: f"{root}/api/v1/ledger?" + urlencode([*kept, ("format", fmt)]) for fmt in ("csv", "xlsx")
+            fmt: f"{root}/api/v1/ledger?"
+            + urlencode([*only.query(), *([("jurisdiction", book.code)] if place else []), ("format", fmt)])
+            for fmt in ("csv", "xlsx")
+        },
+        # A development zone has no outline, so no hazard is filed under it: nothing to export.
+        "exports": None
+        if book.level == "zone"
+        else {
+            collection: {
+                fmt: f"{root}/api/v1/export?"
+                + urlencode([*kept, ("collection", collection), ("format", fmt)])
+                for fmt in ("geojson", "xlsx", "shp")
+            }
+            for collection in ("hazards", "segments")
         },
         "config": {"page": "ledger", "code": book.code, "rows": len(book.rows())},
     }

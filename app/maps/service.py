@@ -12,6 +12,7 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import NotFound
+from app.hazards.schemas import BEIJING_TZ, HazardFilter
 from app.maps import i18n, repository
 from app.maps.settings import get_map_settings
 from app.settings import get_settings
@@ -39,6 +40,34 @@ def _api(request: Request) -> dict[str, str]:
         "grid": f"{base}/stats/grid",
         "candidates": f"{base}/detections/candidates",
         "density": f"{base}/crashes/density",
+        "export": f"{base}/export",
+    }
+
+
+def filter_form(only: HazardFilter) -> dict[str, Any]:
+    """What the filter form shows as chosen, from the filters the address carries."""
+
+    def one(values: list[str] | None) -> str:
+        return values[0] if values and len(values) == 1 else ""
+
+    def day(moment: Any) -> str:
+        return moment.astimezone(BEIJING_TZ).date().isoformat() if moment is not None else ""
+
+    status = one(only.status)
+    if only.status and set(only.status) == {s.value for s in OPEN_STATUSES}:
+        status = "open"
+    return {
+        "status": status,
+        "category": one(only.category),
+        "grade": one(only.grade),
+        "visibility": one(only.visibility),
+        "township": one(only.township),
+        "road_group": one(only.road_group),
+        "road_groups_hidden": [g for g in RoadGroup.codes() if only.road_group and g not in only.road_group],
+        "overdue": only.overdue is True,
+        "supervised": only.supervised is True,
+        "reported_from": day(only.reported_from),
+        "reported_to": day(only.reported_to),
     }
 
 
@@ -76,7 +105,9 @@ async def _common(session: AsyncSession, request: Request, lang: str) -> dict[st
     }
 
 
-async def map_page(session: AsyncSession, request: Request, lang: str, code: str | None) -> dict[str, Any]:
+async def map_page(
+    session: AsyncSession, request: Request, lang: str, code: str | None, only: HazardFilter
+) -> dict[str, Any]:
     city_code = get_settings().city_code
     config = await _common(session, request, lang)
     county = None
@@ -101,12 +132,20 @@ async def map_page(session: AsyncSession, request: Request, lang: str, code: str
         "statuses": Status.codes(),
         "grades": Grade.codes(),
         "visibilities": Visibility.codes(),
-        "directions": Direction.codes(),
+        "townships": await repository.townships(session, county["code"] if county else None, city_code),
+        "form": filter_form(only),
+        "filter_page": "map",
+        "exports": None,
     }
 
 
 async def wall_page(
-    session: AsyncSession, request: Request, lang: str, refresh_s: float | None, rotate_s: float | None
+    session: AsyncSession,
+    request: Request,
+    lang: str,
+    refresh_s: float | None,
+    rotate_s: float | None,
+    alarm_s: float | None = None,
 ) -> dict[str, Any]:
     s = get_map_settings()
     config = await _common(session, request, lang)
@@ -114,6 +153,7 @@ async def wall_page(
         page="wall",
         refresh_s=refresh_s if refresh_s is not None else s.wall_refresh_s,
         rotate_s=rotate_s if rotate_s is not None else s.wall_rotate_s,
+        alarm_s=alarm_s if alarm_s is not None else s.wall_alarm_s,
     )
     return {"config": config, "units": await repository.units(session, get_settings().city_code)}
 
@@ -126,7 +166,7 @@ async def field_page(session: AsyncSession, request: Request, lang: str) -> dict
     config.update(
         page="field",
         usual_visibility={c["code"]: c["usual_visibility"] for c in categories},
-        categories={c["code"]: c["name_zh" if lang == "zh" else "name_en"] for c in categories},
+        category_names={c["code"]: c["name_zh" if lang == "zh" else "name_en"] for c in categories},
         field={
             "accuracy_warn_m": map_settings.field_accuracy_warn_m,
             "snap_distance_m": get_settings().snap_distance_m,
@@ -142,4 +182,5 @@ async def field_page(session: AsyncSession, request: Request, lang: str) -> dict
         "categories": categories,
         "grades": Grade.codes(),
         "visibilities": Visibility.codes(),
+        "directions": Direction.codes(),
     }

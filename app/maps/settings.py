@@ -27,6 +27,8 @@ class MapSettings(BaseSettings):
     wall_refresh_s: float = Field(default=30.0, ge=1.0, le=3600.0)
     # Seconds per county when the wall rotates through them; 0 keeps the whole city in view.
     wall_rotate_s: float = Field(default=0.0, ge=0.0, le=3600.0)
+    # How long the wall's alarm (newly overdue, newly listed) stays up when nobody acknowledges it.
+    wall_alarm_s: float = Field(default=900.0, ge=1.0, le=86400.0)
 
     # The field app: a GPS fix less accurate than this (metres) is not used to place a pin by itself;
     # the officer is warned and places it by hand. Phones outdoors give 5–20 m; indoors or on a

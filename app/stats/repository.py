@@ -2,25 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
 from datetime import date
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import sqlfiles
-
-
-@dataclass(frozen=True)
-class GridFilter:
-    """What the map is showing; ``None`` means not filtered on that."""
-
-    county: str | None = None
-    statuses: list[str] | None = None
-    categories: list[str] | None = None
-    visibility: str | None = None
-    grades: list[str] | None = None
-    road_groups: list[str] | None = None
+from app.hazards.repository import filter_clauses
+from app.hazards.schemas import HazardFilter
 
 
 async def summary(
@@ -48,17 +37,6 @@ async def summary(
     return body
 
 
-# Each filter that was given becomes one clause with its values bound; the others are left out.
-_GRID_CLAUSES = {
-    "county": "h.county_code = :county",
-    "statuses": "h.status = ANY (CAST(:statuses AS text[]))",
-    "categories": "h.category_code = ANY (CAST(:categories AS text[]))",
-    "visibility": "h.visibility = :visibility",
-    "grades": "h.grade = ANY (CAST(:grades AS text[]))",
-    "road_groups": "coalesce(r.layer_group, 'none') = ANY (CAST(:road_groups AS text[]))",
-}
-
-
 async def grid(
     session: AsyncSession,
     *,
@@ -66,12 +44,13 @@ async def grid(
     cell: float,
     today: date,
     open_statuses: list[str],
-    where: GridFilter,
+    where: HazardFilter,
 ) -> str:
     x1, y1, x2, y2 = bbox
-    given = {name: value for name, value in asdict(where).items() if value is not None}
-    clauses = "".join(f"\n       AND {_GRID_CLAUSES[name]}" for name in given)
-    sql = sqlfiles.load("app.stats", "grid").replace("/*where*/", clauses)
+    # The list's filters (the bbox apart: the cells are cut from it here), as the list means them.
+    clauses, given = filter_clauses(where)
+    where_sql = "".join(f"\n       AND {c}" for c in clauses)
+    sql = sqlfiles.load("app.stats", "grid").replace("/*where*/", where_sql)
     result = await session.execute(
         text(sql),
         {

@@ -4,7 +4,9 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.deps import BBox, Session
+from app.deps import Session
+from app.hazards import service as hazard_service
+from app.hazards.router import Filters
 from app.stats import service
 from app.stats.schemas import Grid, Stats
 
@@ -41,24 +43,10 @@ async def get_stats(
 )
 async def get_grid(
     session: Session,
-    bbox: BBox,
+    filters: Filters,
     cell: Annotated[float, Query(description="cell size in degrees (about 60 px of the map)")] = 0.01,
-    county: Annotated[str | None, Query(max_length=16)] = None,
-    status: Annotated[list[str] | None, Query(description="repeat or comma list")] = None,
-    category: Annotated[list[str] | None, Query(description="category codes, e.g. XL01")] = None,
-    visibility: Annotated[str | None, Query(description="explicit or implicit")] = None,
-    grade: Annotated[list[str] | None, Query()] = None,
-    road_group: Annotated[
-        list[str] | None,
-        Query(description="expressway, trunk, county_township, rural, and none for hazards on no known road"),
-    ] = None,
 ) -> Response:
-    where = service.grid_filter(
-        county=county,
-        status=status,
-        category=category,
-        visibility=visibility,
-        grade=grade,
-        road_group=road_group,
-    )
-    return Response(await service.grid(session, bbox, cell, where), media_type=_JSON)
+    """The filters of the hazard list (bbox required: the viewport); points and segments together,
+    a segment at its midpoint. Each cell counts open, closed, rejected, overdue and supervised."""
+    await hazard_service.check_codes(session, filters)
+    return Response(await service.grid(session, cell, filters), media_type=_JSON)

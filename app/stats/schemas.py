@@ -86,6 +86,7 @@ class GridCell(BaseModel):
     closed: int
     rejected: int
     overdue: int
+    supervised: int = Field(description="under listed supervision (挂牌督办)")
 
 
 class Grid(BaseModel):

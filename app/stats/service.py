@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import invalid
+from app.hazards.schemas import HazardFilter
 from app.settings import get_settings
 from app.stats import repository
-from app.stats.repository import GridFilter
-from app.vocab import OPEN_STATUSES, Grade, RoadGroup, Status, Visibility
+from app.vocab import OPEN_STATUSES, Grade, RoadGroup
 
 # The ledger's day: overdue is judged against the date in Beijing, as the ledger numbers are.
 USERS_TIME_ZONE = "Asia/Shanghai"
@@ -45,42 +46,8 @@ async def summary(session: AsyncSession, weeks: int = WEEKS_DEFAULT) -> str:
     )
 
 
-def parse_codes(field: str, raw: list[str] | None, allowed: list[str]) -> list[str] | None:
-    """A filter given as repeated parameters or a comma list (``status=claimed,closed``)."""
-    if not raw:
-        return None
-    codes = [c.strip() for value in raw for c in value.split(",") if c.strip()]
-    unknown = sorted(set(codes) - set(allowed))
-    if unknown:
-        raise invalid(field, f"unknown value(s) {', '.join(unknown)}; expected any of {', '.join(allowed)}")
-    return codes or None
-
-
-def grid_filter(
-    *,
-    county: str | None,
-    status: list[str] | None,
-    category: list[str] | None,
-    visibility: str | None,
-    grade: list[str] | None,
-    road_group: list[str] | None,
-) -> GridFilter:
-    if visibility is not None and visibility not in Visibility.codes():
-        raise invalid("visibility", f"expected one of {', '.join(Visibility.codes())}")
-    categories = [c.strip() for value in category or [] for c in value.split(",") if c.strip()]
-    return GridFilter(
-        county=county,
-        statuses=parse_codes("status", status, Status.codes()),
-        categories=categories or None,
-        visibility=visibility,
-        grades=parse_codes("grade", grade, Grade.codes()),
-        road_groups=parse_codes("road_group", road_group, [*RoadGroup.codes(), NO_ROAD_GROUP]),
-    )
-
-
-async def grid(
-    session: AsyncSession, bbox: tuple[float, float, float, float] | None, cell: float, where: GridFilter
-) -> str:
+async def grid(session: AsyncSession, cell: float, where: HazardFilter) -> str:
+    bbox = where.bbox
     if bbox is None:
         raise invalid("bbox", "required: the viewport to count in, minLon,minLat,maxLon,maxLat")
     if not MIN_CELL_DEG <= cell <= MAX_CELL_DEG:
@@ -94,5 +61,5 @@ async def grid(
         cell=cell,
         today=datetime.now(ZoneInfo(USERS_TIME_ZONE)).date(),
         open_statuses=[s.value for s in OPEN_STATUSES],
-        where=where,
+        where=replace(where, bbox=None),
     )

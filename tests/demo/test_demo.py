@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import AsyncIterator, Iterator
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -74,12 +75,11 @@ async def test_exact_counts(demo_db: str) -> None:
     assert kinds == {"point": generate.POINTS, "segment": generate.SEGMENTS} == {"point": 300, "segment": 40}
 
 
-async def test_every_row_is_demo_and_new(demo_db: str) -> None:
+async def test_every_row_is_demo_and_live(demo_db: str) -> None:
     flags = await rows(
-        demo_db,
-        "SELECT demo, created_by, deleted_at IS NULL, version, count(*) FROM hazards GROUP BY 1, 2, 3, 4",
+        demo_db, "SELECT demo, created_by, deleted_at IS NULL, count(*) FROM hazards GROUP BY 1, 2, 3"
     )
-    assert flags == [(True, "demo", True, 1, 340)]
+    assert flags == [(True, "demo", True, 340)]
 
 
 async def test_every_county_has_open_and_closed_rows(demo_db: str) -> None:
@@ -110,14 +110,11 @@ async def test_every_code_of_the_vocabulary_is_used(demo_db: str) -> None:
     categories = {r[0] for r in await rows(demo_db, "SELECT code FROM categories WHERE active")}
     assert len(categories) == 23
     assert await used("category_code") == categories
-    assert await used("kind || '/' || direction") == {
-        "point/1",
-        "point/2",
-        "point/3",
-        "segment/1",
-        "segment/2",
-        "segment/3",
-    }
+    # Points take every direction; segments (40 of them, few on expressways) at least both kinds.
+    directions = await used("kind || '/' || direction")
+    assert {"point/1", "point/2", "point/3", "segment/3"} <= directions
+    assert directions & {"segment/1", "segment/2"}
+    assert directions <= {f"{k}/{d}" for k in ("point", "segment") for d in (1, 2, 3)}
 
 
 async def test_no_village_hazard_on_an_expressway(demo_db: str) -> None:
@@ -131,29 +128,83 @@ async def test_no_village_hazard_on_an_expressway(demo_db: str) -> None:
 
 
 async def test_dates_and_deadlines(demo_db: str) -> None:
-    years = await rows(
+    today = datetime.now(generate.BEIJING).date()
+    first, last = await one(
         demo_db,
-        "SELECT extract(year FROM reported_at AT TIME ZONE 'Asia/Shanghai')::int, count(*)"
-        "  FROM hazards GROUP BY 1 ORDER BY 1",
+        "SELECT min((reported_at AT TIME ZONE 'Asia/Shanghai')::date),"
+        "       max((reported_at AT TIME ZONE 'Asia/Shanghai')::date) FROM hazards",
     )
-    assert [y for y, _ in years] == [2025, 2026]
-    first, last = await one(demo_db, "SELECT min(reported_at)::date, max(reported_at)::date FROM hazards")
-    assert first >= generate.FIRST_DAY and last <= generate.AS_OF
-    # Rejected rows have no deadline; every other row has one after it was reported.
+    # spread over the past year, up to yesterday
+    assert today - timedelta(days=generate.DAYS_BACK) <= first <= today - timedelta(days=330)
+    assert today - timedelta(days=7) <= last < today
+    # A deadline is set when rectification starts: rows that got that far have one, the others none.
     assert (
-        await one(demo_db, "SELECT count(*) FROM hazards WHERE (deadline IS NULL) <> (status = 'rejected')")
+        await one(
+            demo_db,
+            "SELECT count(*) FROM hazards"
+            " WHERE (deadline IS NULL) <> (status NOT IN ('rectifying', 'rectified', 'closed'))",
+        )
         == 0
     )
     assert await one(demo_db, "SELECT count(*) FROM hazards WHERE deadline <= reported_at::date") == 0
-    # Measured on the demo's own "today", so that the figures do not move with the calendar.
     overdue, on_time = await one(
         demo_db,
-        "SELECT count(*) FILTER (WHERE deadline < :as_of), count(*) FILTER (WHERE deadline >= :as_of)"
+        "SELECT count(*) FILTER (WHERE deadline < :today), count(*) FILTER (WHERE deadline >= :today)"
         "  FROM hazards WHERE status = ANY(:open)",
         open=OPEN,
-        as_of=generate.AS_OF,
+        today=today,
     )
     assert overdue > 0 and on_time > 0
+
+
+async def test_the_workflow_wrote_every_step(demo_db: str) -> None:
+    """Closed rows carry their claim, measures, rectification and a close-out by someone else, dated in
+    order between the report and now; the history has one event per step, by who took it."""
+    bad = await one(
+        demo_db,
+        """SELECT count(*) FROM hazards WHERE status = 'closed' AND NOT (
+               claim_name IS NOT NULL AND claim_post IS NOT NULL AND claim_unit LIKE '%人民政府'
+               AND measures IS NOT NULL AND interim_measures IS NOT NULL AND evidence IS NOT NULL
+               AND verifier IS NOT NULL AND verification IS NOT NULL
+               AND reported_at <= claimed_at AND claimed_at <= rectified_at AND rectified_at <= closed_at
+               AND closed_at < now() AND rectified_by NOT LIKE verifier || '%')""",
+    )
+    assert bad == 0
+    closed = await one(demo_db, "SELECT count(*) FROM hazards WHERE status = 'closed'")
+    assert closed > 100
+    # closed out over the past months, not on one day
+    months = await one(
+        demo_db,
+        "SELECT count(DISTINCT date_trunc('month', closed_at AT TIME ZONE 'Asia/Shanghai')) FROM hazards",
+    )
+    assert months >= 8
+    late = await one(
+        demo_db,
+        "SELECT count(*) FROM hazards WHERE status = 'closed'"
+        "   AND (closed_at AT TIME ZONE 'Asia/Shanghai')::date > deadline",
+    )
+    assert 0 < late < closed / 2
+    events = dict(
+        await rows(demo_db, "SELECT action, count(*) FROM hazard_events GROUP BY action ORDER BY action")
+    )
+    statuses = dict(await rows(demo_db, "SELECT status, count(*) FROM hazards GROUP BY status"))
+    assert events["create"] == 340
+    assert events["close"] == statuses["closed"]
+    assert events["reject"] == statuses["rejected"]
+    assert events["rectify"] == statuses["closed"] + statuses["rectified"]
+    assert events["claim"] == 340 - statuses["reported"] - statuses["rejected"]
+    assert events["list"] >= events["delist"] > 0
+    listed_now = await one(demo_db, "SELECT count(*) FROM hazards WHERE supervision_level IS NOT NULL")
+    assert listed_now == events["list"] - events["delist"] > 0
+    # who: the verifier of a close is not the officer who marked it rectified
+    actors = await rows(
+        demo_db,
+        "SELECT DISTINCT r.actor, c.actor FROM hazard_events r JOIN hazard_events c USING (hazard_id)"
+        " WHERE r.action = 'rectify' AND c.action = 'close'",
+    )
+    assert actors and all(a != b and "officer" in a and "verifier" in b for a, b in actors)
+    notes = await one(demo_db, "SELECT count(*) FROM hazard_events WHERE action = 'reject' AND note IS NULL")
+    assert notes == 0
 
 
 # -- where the rows are ---------------------------------------------------------------------------
@@ -217,7 +268,9 @@ async def test_address_names_road_chainage_county_and_township(demo_db: str) -> 
         road = rf"{code}线" if road_class != "expressway" else rf"{code}\S*高速"
         span = r"K\d+\+\d{3}" + (r"-K\d+\+\d{3}" if kind == "segment" else "")
         assert re.fullmatch(rf"{road}{span} {county}{township}", address), address
-    sample = await one(demo_db, "SELECT address FROM hazards WHERE ledger_no = '371503-2025-0001'")
+    sample = await one(
+        demo_db, "SELECT address FROM hazards WHERE county_code = '371503' ORDER BY ledger_no LIMIT 1"
+    )
     assert re.fullmatch(r"\S+K\d+\+\d{3} 茌平区\S+(镇|乡|街道)", sample)
 
 
@@ -253,9 +306,19 @@ async def test_ledger_numbers_follow_the_reporting_date(demo_db: str) -> None:
 
 async def test_history_has_one_create_event_by_demo_per_row(demo_db: str) -> None:
     events = await rows(
-        demo_db, "SELECT action, actor, version, count(*) FROM hazard_events GROUP BY 1, 2, 3"
+        demo_db,
+        "SELECT action, actor, version, count(*) FROM hazard_events WHERE action = 'create' GROUP BY 1, 2, 3",
     )
     assert events == [("create", "demo", 1, 340)]
+    # every later event is one more version of its row
+    assert (
+        await one(
+            demo_db,
+            "SELECT count(*) FROM hazards h WHERE h.version <> (SELECT count(*) FROM hazard_events e"
+            " WHERE e.hazard_id = h.id)",
+        )
+        == 0
+    )
 
 
 @pytest.mark.slow
@@ -264,7 +327,8 @@ async def test_two_loads_into_two_databases_give_identical_ledgers(demo_db: str,
     ledger = (
         "SELECT h.id, h.ledger_no, h.kind, h.category_code, h.visibility, h.grade, h.source, h.description,"
         "       h.address, h.status, h.county_code, h.township_code, r.code, h.chainage_m, h.end_chainage_m,"
-        "       h.direction, ST_AsEWKB(h.geom), h.reported_at, h.deadline"
+        "       h.direction, ST_AsEWKB(h.geom), h.reported_at, h.deadline, h.claimed_at, h.closed_at,"
+        "       h.verifier, h.supervision_level, h.version"
         "  FROM hazards h JOIN roads r ON r.id = h.road_id ORDER BY h.id"
     )
     first, second = await rows(demo_db, ledger), await rows(isolated_db, ledger)
@@ -330,7 +394,7 @@ async def test_clear_soft_deletes_and_the_history_keeps_the_rows(isolated_db: st
     events = await rows(
         isolated_db, "SELECT action, actor, count(*) FROM hazard_events GROUP BY 1, 2 ORDER BY 1"
     )
-    assert events == [("create", "demo", 340), ("delete", "demo", 340)]
+    assert [e for e in events if e[1] == "demo"] == [("create", "demo", 340), ("delete", "demo", 340)]
     assert await clear(isolated_db) == 0
 
     # `make run` does not bring back a demo that was cleared ...

@@ -241,13 +241,13 @@ async def test_unknown_filter_values(client) -> None:
     ]
     cases = {
         "status": (
-            "open",
-            "unknown value 'open'; expected one of: reported, claimed, rectifying, rectified, "
+            "shut",
+            "unknown value 'shut'; expected one of: open, reported, claimed, rectifying, rectified, "
             "closed, rejected, duplicate",
         ),
         "road_group": (
             "highway",
-            "unknown value 'highway'; expected one of: expressway, trunk, county_township, rural",
+            "unknown value 'highway'; expected one of: expressway, trunk, county_township, rural, none",
         ),
         "visibility": ("visible", "unknown value 'visible'; expected one of: explicit, implicit"),
         "grade": ("urgent", "unknown value 'urgent'; expected one of: general, significant, major"),

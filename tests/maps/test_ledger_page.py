@@ -88,7 +88,7 @@ async def test_title_filters_downloads_and_english(visit: Visit, known_ledger: A
     await visit.page.select_option("select[name=status]", "closed")
     await visit.page.check("input[name=supervised]")
     async with visit.page.expect_navigation():
-        await visit.page.click(".ledger-filters button[type=submit]")
+        await visit.page.click("#hm-filters button[type=submit]")
     assert "status=closed" in visit.page.url and "supervised=true" in visit.page.url
 
     await visit.open(f"/ledger/{COUNTY}?lang=en")

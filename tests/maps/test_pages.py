@@ -203,7 +203,7 @@ async def _wall_tiles(page: Page) -> dict[str, dict[str, str]]:
 
 
 def _kpis(unit: dict) -> dict[str, str]:
-    keys = ("found", "open", "closed", "rectification_rate", "overdue", "supervised")
+    keys = ("found", "open", "closed", "rectification_rate", "on_time_rate", "overdue", "supervised")
     return {k: "" if unit[k] is None else str(unit[k]) for k in keys}
 
 

@@ -147,7 +147,7 @@ async def test_grid_counts_the_viewport(client: httpx.AsyncClient, known_ledger:
         ({"cell": "0.01"}, "bbox"),
         ({"bbox": "115,35,117,37", "cell": "0.00001"}, "cell"),
         ({"bbox": "115,35,117,37", "cell": "0.0002"}, "cell"),
-        ({"bbox": "115,35,117,37", "status": "open"}, "status"),
+        ({"bbox": "115,35,117,37", "status": "shut"}, "status"),
         ({"bbox": "115,35,117,37", "road_group": "motorway"}, "road_group"),
         ({"bbox": "115,35,117,37", "visibility": "visible"}, "visibility"),
     ],

@@ -85,7 +85,8 @@ async def test_weekly_series_matches_the_dates(client, engine: AsyncEngine, week
         for h in hazards:
             await conn.execute(
                 text(
-                    "UPDATE hazards SET created_at = :created, closed_at = :closed, status = :status,"
+                    # reported (发现) in the past, inserted today: the series goes by the reported day
+                    "UPDATE hazards SET reported_at = :created, closed_at = :closed, status = :status,"
                     " deadline = :deadline WHERE id = :id"
                 ),
                 {k: h[k] for k in ("id", "created", "closed", "status", "deadline")},

@@ -8,7 +8,7 @@ WITH spec AS (
                n int, kind text, county_code text, u double precision, v double precision,
                pool text, offset_m double precision, length_m double precision, carriageway smallint,
                category_code text, visibility text, grade text, source text, status text,
-               description text, reported_at timestamptz, deadline date)
+               description text, reported_at timestamptz, deadline date, uid uuid)
 ), picked AS (
     -- u × the county's laid-end-to-end road length falls on exactly one stretch.
     SELECT s.*, st.road_id, st.measured, st.c_from, st.c_to,
@@ -28,7 +28,7 @@ WITH spec AS (
      WHERE p.kind = 'point'
 ), placed_points AS (
     SELECT p.n, p.kind, p.category_code, p.visibility, p.grade, p.source, p.status, p.description,
-           p.reported_at, p.deadline, p.carriageway, p.road_id, p.road_code, p.road_name, p.road_class,
+           p.reported_at, p.deadline, p.uid, p.carriageway, p.road_id, p.road_code, p.road_name, p.road_class,
            round(road_chainage_at(p.measured, g.geom, CAST(:srid AS integer))) AS chainage_m,
            NULL::double precision AS end_chainage_m,
            g.geom
@@ -40,7 +40,7 @@ WITH spec AS (
 ), placed_segments AS (
     -- Cut from 100 m inside the stretch, starting on a whole metre of chainage.
     SELECT p.n, p.kind, p.category_code, p.visibility, p.grade, p.source, p.status, p.description,
-           p.reported_at, p.deadline, p.carriageway, p.road_id, p.road_code, p.road_name, p.road_class,
+           p.reported_at, p.deadline, p.uid, p.carriageway, p.road_id, p.road_code, p.road_name, p.road_class,
            at_m AS chainage_m,
            at_m + p.length_m AS end_chainage_m,
            road_line_between(p.measured, at_m, at_m + p.length_m) AS geom
@@ -76,7 +76,7 @@ WITH spec AS (
 )
 INSERT INTO hazards (kind, category_code, visibility, grade, source, description, address, status,
                      road_id, chainage_m, end_chainage_m, direction, geom, reported_at, deadline,
-                     created_by, demo)
+                     uid, created_by, demo)
 SELECT l.kind, l.category_code, l.visibility, l.grade, l.source, l.description,
        -- 路段位置 as a brigade writes it: G309线K516+600 茌平区冯官屯镇, G20青银高速K402+300 …
        -- (the chainage spelled by app.roads.chainage, as everywhere else in the service)
@@ -87,6 +87,6 @@ SELECT l.kind, l.category_code, l.visibility, l.grade, l.source, l.description,
        l.status, l.road_id, l.chainage_m, l.end_chainage_m,
        -- Only a dual carriageway has a side; elsewhere a hazard concerns both directions.
        CASE WHEN l.road_class = 'expressway' THEN l.carriageway ELSE 3 END,
-       l.geom, l.reported_at, l.deadline, 'demo', true
+       l.geom, l.reported_at, l.deadline, l.uid, 'demo', true
   FROM located l
  ORDER BY l.reported_at, l.n;

@@ -1,16 +1,12 @@
 -- The ledger (台账) of one jurisdiction: one row per hazard, as a Chinese ledger shows it. Values are
 -- display text (labels, Beijing times) because every output of it (JSON, CSV, XLSX) is a document.
--- Bound: :labels (vocabulary code → Chinese label), :tz, :county / :township (null = any), and the
--- filters :statuses (status codes), :road_groups (road group codes, 'none' for no known road) and
--- :supervised_only (挂牌督办 only); a null filter keeps every row.
+-- Bound: :labels (vocabulary code → Chinese label), :tz, :county / :township (null = any); the
+-- hazard list's filters (app.hazards.repository.filter_clauses) go in at the where marker below.
 WITH params AS (
     SELECT CAST(:labels AS jsonb) AS labels,
            CAST(:tz AS text) AS tz,
            CAST(:county AS text) AS county,
-           CAST(:township AS text) AS township,
-           CAST(:statuses AS text[]) AS statuses,
-           CAST(:road_groups AS text[]) AS road_groups,
-           CAST(:supervised_only AS boolean) AS supervised_only
+           CAST(:township AS text) AS township
 )
 SELECT coalesce(json_agg(r ORDER BY r.no), '[]'::json)::text
 FROM (
@@ -45,7 +41,5 @@ FROM (
      WHERE h.deleted_at IS NULL
        AND (p.county IS NULL OR h.county_code = p.county)
        AND (p.township IS NULL OR h.township_code = p.township)
-       AND (p.statuses IS NULL OR h.status = ANY(p.statuses))
-       AND (p.road_groups IS NULL OR coalesce(r.layer_group, 'none') = ANY(p.road_groups))
-       AND (NOT coalesce(p.supervised_only, false) OR h.supervision_level IS NOT NULL)
+       /*where*/
 ) r

@@ -102,17 +102,32 @@ export function pinIcon(p, today, extra = "") {
   });
 }
 
-export const SEGMENT_COLOURS = { open: "#d7301f", closed: "#1a9850", rejected: "#8c8c8c" };
+export const SEGMENT_COLOURS = { open: "#d7301f", closed: "#15803d", rejected: "#6b6b6b" };
+const CASING = { open: "#1c2733", closed: "#ffffff", rejected: "#ffffff", overdue: "#7a0019" };
 
+// A segment is two lines: this coloured one (dashed once closed: not colour alone) over its casing.
 export function segmentStyle(p, today) {
   const state = stateOf(p);
   return {
     color: SEGMENT_COLOURS[state],
-    weight: 8,
-    opacity: 0.9,
+    weight: state === "open" ? 7 : 5,
+    opacity: 1,
     lineCap: "butt",
-    dashArray: isOverdue(p, today) ? "14 6" : null,
+    dashArray: state === "open" ? null : "10 6",
     className: ["hm-seg", `hm-seg-${state}`, ...hazardClasses(p, today)].join(" "),
+  };
+}
+
+// The casing under a segment, wider than any road: dark when open, dark red when overdue, white when closed.
+export function segmentCasing(p, today) {
+  const state = stateOf(p);
+  const overdue = isOverdue(p, today);
+  return {
+    color: overdue ? CASING.overdue : CASING[state],
+    weight: overdue ? 15 : 11,
+    opacity: state === "open" ? 0.95 : 0.9,
+    lineCap: "butt",
+    className: `hm-seg-casing${overdue ? " hm-seg-casing-overdue" : ""}`,
   };
 }
 
@@ -140,11 +155,17 @@ export function recordPage(p) {
   return `${config.root || ""}/${p.kind === "segment" ? "segments" : "hazards"}/${encodeURIComponent(p.id)}`;
 }
 
+// The category's name in the page's language (the API gives the Chinese one).
+function categoryName(p) {
+  const known = (config.categories || []).find((c) => c.code === p.category);
+  return known ? known.name : p.category_name;
+}
+
 export function popupContent(p, today) {
   const overdue = isOverdue(p, today);
   const rows = [
     [t("kind"), label("kind", p.kind)],
-    [t("category"), [p.category, p.category_name].filter(Boolean).join(" ")],
+    [t("category"), [p.category, categoryName(p)].filter(Boolean).join(" ")],
     [t("road_chainage"), roadLine(p)],
     [t("status"), label("status", p.status) + (overdue ? ` · ${t("overdue")}` : "") +
       (isSupervised(p) ? ` · ${t("supervised")}` : "")],
@@ -362,7 +383,7 @@ export function fillKpis(root, unit) {
   for (const node of root.querySelectorAll("[data-kpi]")) {
     const key = node.dataset.kpi;
     const value = unit[key];
-    node.textContent = key === "rectification_rate" ? formatRate(value) : String(value ?? "—");
+    node.textContent = key.endsWith("_rate") ? formatRate(value) : String(value ?? "—");
     node.dataset.value = value === null || value === undefined ? "" : String(value);
   }
 }

@@ -2,7 +2,8 @@
 /* global L */
 import {
   addCountyNames, addOutlines, addTownships, bboxParam, boundsOf, config, createMap, debounce, el, fillKpis, getJSON,
-  pinIcon, popupContent, RoadLayer, segmentStyle, stateOf, t, todayInBeijing, withPhotos,
+  isOverdue, isSupervised, pinIcon, popupContent, RoadLayer, segmentCasing, segmentStyle, stateOf, t, todayInBeijing,
+  url, withPhotos,
 } from "./common.js";
 import { addDensityPane, CandidateLayer, DensityLayer } from "./crash-layers.js";
 
@@ -50,27 +51,78 @@ function hiddenGroups() {
   return [...panel.querySelectorAll("input[name=road_group]")].filter((i) => !i.checked).map((i) => i.value);
 }
 
+const form = document.getElementById("hm-filters");
+const FIELDS = ["status", "category", "grade", "visibility", "township", "reported_from", "reported_to"];
+const FLAGS = ["overdue", "supervised"];
+
+function field(name) {
+  const node = form.elements.namedItem(name);
+  return node ? node.value || null : null;
+}
+
+function flag(name) {
+  const node = form.elements.namedItem(name);
+  return node && node.checked ? "true" : null;
+}
+
 function statusParam() {
-  const chosen = panel.querySelector("select[name=status]").value;
+  const chosen = field("status");
   if (chosen === "open") return config.open_statuses.join(",");
   if (chosen) return chosen;
   return [...config.open_statuses, "closed"].join(",");
 }
 
+// The road layers switched on, and hazards on no known road, when any layer is off; null when all are on.
+function shownGroups() {
+  const hidden = hiddenGroups();
+  return hidden.length ? [...config.road_groups.filter((g) => !hidden.includes(g)), "none"].join(",") : null;
+}
+
 function filterParams() {
-  const value = (name) => panel.querySelector(`select[name=${name}]`).value || null;
-  return {
-    county: county ? county.code : null,
-    status: statusParam(),
-    category: value("category"),
-    visibility: value("visibility"),
-    grade: value("grade"),
-  };
+  const params = { county: county ? county.code : null, status: statusParam() };
+  for (const name of FIELDS.slice(1)) params[name] = field(name);
+  for (const name of FLAGS) params[name] = flag(name);
+  return params;
+}
+
+// The filters as the page's own address: what was chosen, nothing else, so that the address is short.
+// withTownship false: for another county's map, where this county's township would select nothing.
+function pageQuery(withTownship = true) {
+  const query = new URLSearchParams();
+  for (const name of FIELDS) if (field(name) && (withTownship || name !== "township")) query.set(name, field(name));
+  for (const name of FLAGS) if (flag(name)) query.set(name, "true");
+  if (shownGroups()) query.set("road_group", shownGroups());
+  const lang = new URLSearchParams(window.location.search).get("lang");
+  if (lang) query.set("lang", lang);
+  return query.toString();
+}
+
+function remember() {
+  // The legend names the grey diamond only when the status filter can draw it.
+  document.querySelector("[data-legend=rejected]").hidden = !["rejected", "duplicate"].includes(field("status"));
+  const q = pageQuery();
+  window.history.replaceState(null, "", `${window.location.pathname}${q ? `?${q}` : ""}${window.location.hash}`);
+  for (const link of document.querySelectorAll(".hm-export-link")) {
+    link.href = url(config.api.export, {
+      ...filterParams(), road_group: shownGroups(), collection: link.dataset.collection, format: link.dataset.format,
+    });
+  }
+}
+
+function badges(overdue, supervised) {
+  if (!overdue && !supervised) return null;
+  return el("span", { class: "hm-badges" },
+    overdue ? el("em", { class: "ov", title: t("overdue") }, `!${overdue}`) : null,
+    supervised ? el("em", { class: "sv", title: t("supervised") }, `督${supervised}`) : null);
 }
 
 function clusterIcon(cluster) {
-  const tally = { open: 0, closed: 0, rejected: 0 };
-  for (const m of cluster.getAllChildMarkers()) tally[m.options.hmState] += 1;
+  const tally = { open: 0, closed: 0, rejected: 0, overdue: 0, supervised: 0 };
+  for (const m of cluster.getAllChildMarkers()) {
+    tally[m.options.hmState] += 1;
+    if (m.options.hmOverdue) tally.overdue += 1;
+    if (m.options.hmSupervised) tally.supervised += 1;
+  }
   return bubble(tally, cluster.getChildCount());
 }
 
@@ -81,9 +133,16 @@ function bubble(tally, total) {
     tally.closed ? el("b", { class: "c" }, tally.closed) : null,
     tally.rejected ? el("b", { class: "r" }, tally.rejected) : null,
   ];
+  const label = [
+    `${t("open")} ${tally.open}`, `${t("closed")} ${tally.closed}`,
+    tally.overdue ? `${t("overdue")} ${tally.overdue}` : null,
+    tally.supervised ? `${t("supervised")} ${tally.supervised}` : null,
+  ].filter(Boolean).join(", ");
+  const html = el("div", { title: label, "data-overdue": tally.overdue || 0, "data-supervised": tally.supervised || 0 },
+    el("span", { class: "hm-pill" }, parts), badges(tally.overdue, tally.supervised));
   return L.divIcon({
-    html: el("span", {}, parts),
-    className: `hm-cluster${tally.open ? " has-open" : ""}`,
+    html,
+    className: `hm-cluster${tally.open ? " has-open" : ""}${tally.overdue ? " has-overdue" : ""}`,
     iconSize: [size + 14, size],
   });
 }
@@ -127,7 +186,10 @@ function draw() {
       const [lon, lat] = f.geometry.coordinates;
       tally[stateOf(p)] += 1;
       markers.push(
-        L.marker([lat, lon], { icon: pinIcon(p, today), hmState: stateOf(p), title: p.ledger_no || "" })
+        L.marker([lat, lon], {
+          icon: pinIcon(p, today), hmState: stateOf(p), hmOverdue: isOverdue(p, today),
+          hmSupervised: isSupervised(p), title: p.ledger_no || "",
+        })
           .bindPopup((layer) => withPhotos(popupContent(p, today), p, () => layer.getPopup()?.update())),
       );
     }
@@ -137,7 +199,16 @@ function draw() {
       const p = f.properties;
       tally[stateOf(p)] += 1;
       const line = L.geoJSON(f, { pane: "hm-segments", style: segmentStyle(p, today) });
+      const casing = L.geoJSON(f, { pane: "hm-segments", style: segmentCasing(p, today), interactive: false });
+      casing.addTo(segments);
       line.bindPopup(() => withPhotos(popupContent(p, today), p, () => line.getPopup()?.update())).addTo(segments);
+      if (isSupervised(p)) {
+        const mid = line.getBounds().getCenter();
+        L.marker(mid, {
+          pane: "hm-segments", keyboard: false, interactive: false,
+          icon: L.divIcon({ className: "hm-seg-badge", html: el("span", {}, "督"), iconSize: null }),
+        }).addTo(segments);
+      }
     }
   }
   setTally(tally);
@@ -208,12 +279,24 @@ async function loadCounts() {
 
 document.getElementById("hm-area").addEventListener("change", (event) => {
   const code = event.target.value;
-  window.location.href = `${config.root}/map${code ? `/${encodeURIComponent(code)}` : ""}`;
+  const q = pageQuery(false);
+  window.location.href = `${config.root}/map${code ? `/${encodeURIComponent(code)}` : ""}${q ? `?${q}` : ""}`;
 });
 
-for (const select of panel.querySelectorAll(".hm-filters select")) select.addEventListener("change", load);
+form.addEventListener("change", () => { remember(); load(); });
+form.addEventListener("submit", (event) => { event.preventDefault(); remember(); load(); });
+document.getElementById("hm-filter-clear").addEventListener("click", (event) => {
+  event.preventDefault();
+  form.reset();
+  for (const node of form.querySelectorAll("select")) node.value = "";
+  for (const node of form.querySelectorAll("input[type=date]")) node.value = "";
+  for (const node of form.querySelectorAll("input[type=checkbox]")) node.checked = false;
+  remember();
+  load();
+});
 for (const box of panel.querySelectorAll("input[name=road_group]")) {
   box.addEventListener("change", () => {
+    remember();
     roads.setHidden(hiddenGroups());
     if (state.mode === "grid") load();
     else draw();
@@ -244,7 +327,18 @@ map.on("moveend", () => {
   const c = map.getCenter();
   window.history.replaceState(null, "", `#${map.getZoom()}/${c.lat.toFixed(5)}/${c.lng.toFixed(5)}`);
 });
-addOutlines(map, county ? county.code : null).catch(() => {});
+// On the city map a county is a way in: a click opens its map with the same filters.
+addOutlines(map, county ? county.code : null, { interactive: !county })
+  .then((layer) => {
+    if (county) return;
+    layer.eachLayer((l) => l.on("click", () => {
+      const q = pageQuery(false);
+      window.location.href = `${config.root}/map/${encodeURIComponent(l.feature.properties.code)}${q ? `?${q}` : ""}`;
+    }));
+  })
+  .catch(() => {});
+roads.setHidden(hiddenGroups());
+remember();
 addTownships(map, county ? county.code : null).catch(() => {});
 addCountyNames(map, county ? county.code : null).catch(() => {});
 load();

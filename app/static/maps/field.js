@@ -347,7 +347,7 @@ form.addEventListener("submit", async (event) => {
     const uid = newUuid();
     await outbox.addReport({
       uid, kind, url: base, body: reportBody(uid), photos: chosenPhotos(),
-      category_name: config.categories[form.elements.category.value] || form.elements.category.value,
+      category_name: config.category_names[form.elements.category.value] || form.elements.category.value,
     });
   }
   closeForm();

@@ -7,6 +7,7 @@ const tiles = new Map([...document.querySelectorAll(".wall-tile")].map((n) => [n
 const clock = document.getElementById("wall-clock");
 const updated = document.getElementById("wall-updated");
 const stateNote = document.getElementById("wall-state");
+stateNote.dataset.normal = stateNote.textContent;
 const focusName = document.getElementById("wall-focus-name");
 const units = [...tiles.keys()].filter((code) => code !== config.city.code);
 
@@ -153,24 +154,88 @@ function drawTrend(unit) {
   trendTitle.textContent = t("trend", { n: weeks.length });
 }
 
+// The alarm: hazards overdue or listed (挂牌督办) now that were not at the previous refresh. The first
+// refresh only takes stock. The banner stays until someone acknowledges it or alarm_s has passed.
+const alarmBox = document.getElementById("wall-alarm");
+const alarmItems = document.getElementById("wall-alarm-items");
+const staleBox = document.getElementById("wall-stale");
+const watched = { overdue: null, listed: null };
+const alarms = []; // {kind, text, until}
+const WATCH_LIMIT = 1000;
+
+async function watchList(params) {
+  const lists = await Promise.all([config.api.hazards, config.api.segments].map(
+    (base) => getJSON(base, { ...params, limit: WATCH_LIMIT })));
+  return new Map(lists.flatMap((l) => l.features).map((f) => [f.properties.id, f.properties]));
+}
+
+function describe(p) {
+  return [p.ledger_no, p.county_name, p.road_code].filter(Boolean).join(" ");
+}
+
+function showAlarms() {
+  const now = Date.now();
+  for (let i = alarms.length - 1; i >= 0; i -= 1) if (alarms[i].until <= now) alarms.splice(i, 1);
+  alarmItems.replaceChildren(...alarms.map((a) => el("li", { class: `alarm-${a.kind}` }, a.text)));
+  alarmBox.hidden = alarms.length === 0;
+  document.body.classList.toggle("has-alarm", alarms.length > 0);
+}
+
+function raise(kind, fresh) {
+  if (!fresh.length) return;
+  const names = fresh.slice(0, 3).map(describe).join("、");
+  const more = fresh.length > 3 ? ` ${t("alarm_more", { n: fresh.length })}` : "";
+  alarms.push({ kind, text: t(`alarm_${kind}`, { items: names + more }), until: Date.now() + config.alarm_s * 1000 });
+}
+
+async function watch() {
+  const [overdue, listed] = await Promise.all([watchList({ overdue: "true" }), watchList({ supervised: "true" })]);
+  for (const [kind, now] of [["overdue", overdue], ["listed", listed]]) {
+    const before = watched[kind];
+    if (before) raise(kind, [...now].filter(([id]) => !before.has(id)).map(([, p]) => p));
+    watched[kind] = now;
+  }
+  showAlarms();
+}
+
+document.getElementById("wall-alarm-ack").addEventListener("click", () => {
+  alarms.length = 0;
+  showAlarms();
+});
+
+function stale(on) {
+  document.body.classList.toggle("is-stale", on);
+  staleBox.hidden = !on;
+  if (on) {
+    const last = document.body.dataset.updated;
+    staleBox.textContent = t("stale_banner", { time: last ? timeOnly.format(new Date(last)) : "--:--:--" });
+    stateNote.textContent = t("stale");
+  } else {
+    stateNote.textContent = stateNote.dataset.normal;
+  }
+}
+
 async function refresh() {
   try {
-    stats = await getJSON(config.api.stats);
+    const [answer] = await Promise.all([getJSON(config.api.stats), watch()]);
+    stats = answer;
     for (const [code, node] of tiles) {
       const unit = unitStats(code);
       if (unit) fillKpis(node, unit);
+      // A development zone with nothing in its ledger would fill the grid with zeros: it waits off screen.
+      node.hidden = Boolean(unit) && node.dataset.level === "zone" && unit.found === 0;
     }
     document.querySelector("[data-supervision-note]").hidden = stats.supervision_tracked;
     paint();
     showFocus();
     updated.textContent = timeOnly.format(new Date(stats.as_of));
     document.body.dataset.updated = stats.as_of;
-    document.body.classList.remove("is-stale");
+    stale(false);
     paintHotspots().catch(() => {});
   } catch {
-    // Keep the last figures on screen, say that they are old, and try again next round.
-    document.body.classList.add("is-stale");
-    stateNote.textContent = t("stale");
+    // Keep the last figures on screen, say across the room that they are old, and try again next round.
+    stale(true);
+    showAlarms();
   } finally {
     setTimeout(refresh, config.refresh_s * 1000);
   }

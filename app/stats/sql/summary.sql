@@ -77,7 +77,9 @@ totals AS (
     SELECT * FROM counted WHERE NOT (per_road_group OR per_grade OR per_category)
 ),
 -- The weekly series: ISO weeks (Monday to Sunday) in the users' time zone, the last :weeks of them,
--- the current (partial) week last. Found = created in the week; closed = 销号 in the week; open and
+-- the current (partial) week last. Found = reported (发现) in the week, by the hazard's reported_at,
+-- not by when its row was inserted (an import or a backlog entered today was found earlier); closed =
+-- 销号 in the week, by closed_at; open and
 -- overdue as they stood at the week's end (for the current week: now, so the last week's open and
 -- overdue equal the unit's). Hazards rejected or marked duplicate are never counted open: the ledger
 -- keeps no time for when they were judged so.
@@ -99,19 +101,19 @@ weekly_counted AS (
     SELECT CASE WHEN GROUPING(h.county_code) = 1 THEN (SELECT city_code FROM params)
                 ELSE h.county_code END AS unit,
            w.n,
-           count(*) FILTER (WHERE h.created_at >= w.start_at) AS found,
+           count(*) FILTER (WHERE h.reported_at >= w.start_at) AS found,
            count(*) FILTER (WHERE h.closed_at >= w.start_at AND h.closed_at < w.end_at) AS closed,
            count(*) FILTER (WHERE h.is_open_at_end) AS open,
            count(*) FILTER (WHERE h.is_open_at_end AND h.deadline < w.last_day) AS overdue
       FROM weeks w
       JOIN LATERAL (
-           SELECT x.county_code, x.created_at, x.closed_at, x.deadline,
+           SELECT x.county_code, x.reported_at, x.closed_at, x.deadline,
                   x.status NOT IN ('rejected', 'duplicate')
                   -- a row closed without a recorded time (imported) counts closed from the start
                   AND NOT (x.status = 'closed' AND x.closed_at IS NULL)
                   AND (x.closed_at IS NULL OR x.closed_at >= w.end_at) AS is_open_at_end
              FROM hazards x
-            WHERE x.deleted_at IS NULL AND x.created_at < w.end_at
+            WHERE x.deleted_at IS NULL AND x.reported_at < w.end_at
       ) h ON true
      GROUP BY GROUPING SETS ((w.n, h.county_code), (w.n))
 ),
