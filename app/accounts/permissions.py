@@ -101,12 +101,15 @@ DISPLAY_PATHS = (
     "/api/v1/detections/candidates",
     "/api/v1/crashes/density",
 )
+# And these lists, exactly (not the records, histories or photos beneath them): the wall's alarm
+# watches them for hazards that became overdue or were listed since its previous refresh.
+DISPLAY_LISTS = ("/api/v1/hazards", "/api/v1/segments")
 # The cookie that holds a screen's display key (set by /wall?display_key=…).
 DISPLAY_COOKIE = "hazardmap_display"
 
 
 def display_may_read(path: str) -> bool:
-    return any(path == p or path.startswith(p + "/") for p in DISPLAY_PATHS)
+    return path in DISPLAY_LISTS or any(path == p or path.startswith(p + "/") for p in DISPLAY_PATHS)
 
 
 @dataclass(frozen=True)
