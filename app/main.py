@@ -30,8 +30,8 @@ from app.ogc.router import router as ogc_router
 from app.photos.router import photos_router
 from app.photos.router import router as photos_hazards_router
 from app.photos.router import segments_router as photos_segments_router
-from app.posters.router import router as posters_router
 from app.photos.upload import body_limit as photo_body_limit
+from app.posters.router import router as posters_router
 from app.roads.linear_router import router as linear_router
 from app.roads.router import router as roads_router
 from app.settings import get_settings

@@ -36,15 +36,19 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("township", "乡镇(街道)"),
     ("road_code", "道路编号"),
     ("chainage", "桩号"),
+    ("place", "路段位置"),
     ("direction", "方向"),
     ("category", "隐患类别"),
+    ("description", "隐患描述(主要隐患)"),
     ("visibility", "显性/隐性"),
     ("grade", "等级"),
     ("reported_at", "发现时间"),
     ("source", "来源"),
     ("claim_name", "认领人"),
+    ("claim_post", "认领人职务"),
     ("claim_unit", "认领单位"),
     ("claimed_at", "认领时间"),
+    ("interim_measures", "临时管控措施"),
     ("measures", "整改措施"),
     ("deadline", "整改时限"),
     ("status", "状态"),
@@ -52,8 +56,13 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("closed_at", "销号时间"),
     ("verifier", "核验人"),
     ("supervised", "是否挂牌督办"),
+    ("supervision_level", "挂牌督办级别"),
 )
 HEADERS = [title for _, title in COLUMNS]
+# 挂牌督办级别: who listed the hazard for supervision.
+SUPERVISION_LEVEL_ZH = {"city": "市级挂牌", "county": "县级挂牌"}
+# The wide text columns of the XLSX (characters).
+WIDE = {"measures": 30, "claim_unit": 24, "description": 30, "interim_measures": 24, "place": 20}
 TIMEZONE = "Asia/Shanghai"
 
 _LABELS = json.dumps(
@@ -63,6 +72,7 @@ _LABELS = json.dumps(
         "visibility": {v.value: v.zh for v in Visibility},
         "source": {s.value: s.zh for s in Source},
         "direction": {d.value: d.zh for d in Direction},
+        "supervision_level": SUPERVISION_LEVEL_ZH,
     },
     ensure_ascii=False,
 )
@@ -111,9 +121,7 @@ class Ledger:
             ws.append([row[k] for k, _ in COLUMNS])
         ws.freeze_panes = "C2"  # headers and the ledger number stay in view
         for letter, (key, title) in zip(_letters(len(COLUMNS)), COLUMNS, strict=True):
-            ws.column_dimensions[letter].width = (
-                30 if key in ("measures", "claim_unit") else max(8, 2 * len(title) + 2)
-            )
+            ws.column_dimensions[letter].width = WIDE.get(key, max(8, 2 * len(title) + 2))
         out = io.BytesIO()
         wb.save(out)
         return out.getvalue()
@@ -150,6 +158,21 @@ class LedgerFilter:
                 )
         return cls(tuple(dict.fromkeys(statuses)), tuple(dict.fromkeys(groups)), supervised)
 
+    def describe(self, lang: str = "zh") -> str:
+        """The filter in words, as the printed ledger states it; empty when every row is kept."""
+        zh = lang == "zh"
+        parts = []
+        if self.statuses:
+            parts.append(("状态：" if zh else "status: ") + _join([Status(s) for s in self.statuses], zh))
+        if self.road_groups:
+            groups = [RoadGroup(g).zh if zh else RoadGroup(g).en for g in self.road_groups if g != "none"]
+            if "none" in self.road_groups:
+                groups.append("不在已知道路上" if zh else "on no known road")
+            parts.append(("道路：" if zh else "roads: ") + ("、" if zh else ", ").join(groups))
+        if self.supervised_only:
+            parts.append("仅挂牌督办" if zh else "supervised only")
+        return ("；" if zh else "; ").join(parts)
+
     def query(self) -> list[tuple[str, str]]:
         """The filter as query parameters, for links to the same rows in another format."""
         q = []
@@ -160,6 +183,10 @@ class LedgerFilter:
         if self.supervised_only:
             q.append(("supervised", "true"))
         return q
+
+
+def _join(labels: list[Status], zh: bool) -> str:
+    return ("、" if zh else ", ").join(s.zh if zh else s.en for s in labels)
 
 
 def _split(value: str | None) -> list[str]:

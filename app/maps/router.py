@@ -192,6 +192,8 @@ async def ledger_page(
         "city_name": city_name,
         "is_city": book.code == city,
         "today": datetime.now(ZoneInfo(ledger_service.TIMEZONE)).date().isoformat(),
+        "made_at": datetime.now(ZoneInfo(ledger_service.TIMEZONE)).strftime("%Y-%m-%d %H:%M"),
+        "filter_text": only.describe(lang),
         "only": only,
         "statuses": [s.value for s in Status],
         "groups": [*RoadGroup.codes(), "none"],
