@@ -32,6 +32,7 @@ from app.photos.router import router as photos_hazards_router
 from app.photos.router import segments_router as photos_segments_router
 from app.photos.upload import body_limit as photo_body_limit
 from app.posters.router import router as posters_router
+from app.reports.router import router as reports_router
 from app.roads.linear_router import router as linear_router
 from app.roads.router import router as roads_router
 from app.settings import get_settings
@@ -166,6 +167,7 @@ API_ROUTERS: list[tuple[APIRouter, Permission]] = [
     (photos_router, Permission.read_internal),
     (imports_router, Permission.read_internal),
     (posters_router, Permission.read),
+    (reports_router, Permission.read_internal),
 ]
 
 

@@ -717,3 +717,12 @@ def png(p: Poster, dpi: int) -> bytes:
         FigureCanvasAgg(page)
         page.savefig(out, format="png", dpi=dpi)
     return out.getvalue()
+
+
+# For other printed documents (the reports): the same font, the same lock, a blank sheet.
+def lock() -> threading.Lock:
+    return _lock
+
+
+rc = _rc
+blank = _page
