@@ -187,7 +187,7 @@ def fit_table(width_mm: float, height_mm: float, rows: int, pt_max: float, pt_mi
 
 
 # -- drawing ---------------------------------------------------------------------------------------
-def _paths(geom: BaseGeometry) -> Iterator[Sequence[tuple[float, float]]]:
+def paths(geom: BaseGeometry) -> Iterator[Sequence[tuple[float, float]]]:
     """The lines of a (multi)line, or the rings of a (multi)polygon."""
     kind = geom.geom_type
     if kind == "LineString" or kind == "LinearRing":
@@ -198,13 +198,13 @@ def _paths(geom: BaseGeometry) -> Iterator[Sequence[tuple[float, float]]]:
             yield list(ring.coords)
     elif hasattr(geom, "geoms"):
         for part in geom.geoms:
-            yield from _paths(part)
+            yield from paths(part)
 
 
 def _polygon_patch(geom: BaseGeometry, **kw: Any) -> PathPatch | None:
     vertices: list[tuple[float, float]] = []
     codes: list[Any] = []
-    for ring in _paths(geom):
+    for ring in paths(geom):
         if len(ring) < 3:
             continue
         vertices += ring
@@ -257,7 +257,7 @@ def _draw_map(fig: Figure, ax: Axes, p: Poster, s: float) -> None:
 
     # The four road layers, the lesser under the greater.
     for group, style in ROAD_STYLE.items():
-        lines = [path for g, _c, geom in p.roads if g == group for path in _paths(geom) if len(path) > 1]
+        lines = [path for g, _c, geom in p.roads if g == group for path in paths(geom) if len(path) > 1]
         if not lines:
             continue
         lc = LineCollection(
@@ -342,7 +342,7 @@ def _colour(item: Item) -> str:
 def _draw_items(ax: Axes, items: list[Item], s: float) -> None:
     for it in items:
         if it.kind == "segment":
-            for path in _paths(it.geom):
+            for path in paths(it.geom):
                 xs, ys = zip(*path, strict=True)
                 ax.plot(xs, ys, color="white", lw=4.2 * s, solid_capstyle="butt", zorder=7)
                 ax.plot(

@@ -28,9 +28,9 @@ class Frame:
 
 
 async def frame(session: AsyncSession, code: str, city_code: str, srid: int) -> Frame | None:
-    row = (
-        await session.execute(text(load(PKG, "frame")), {"code": code, "city_code": city_code, "srid": srid})
-    ).one_or_none()
+    # A frame at least 2 km wide (or 0.02° in WGS84): a unit with a single hazard still gets a map.
+    params = {"code": code, "city_code": city_code, "srid": srid, "min_span": 0.02 if srid == 4326 else 2000}
+    row = (await session.execute(text(load(PKG, "frame")), params)).one_or_none()
     if row is None:
         return None
     return Frame(row.code, row.name, row.level, row.outline, (row.x1, row.y1, row.x2, row.y2), row.box_wgs84)

@@ -1,4 +1,5 @@
-"""GET /api/v1/posters/{jurisdiction}.pdf|.png: the wall map (挂图) for printing."""
+"""GET /api/v1/posters/{jurisdiction}.pdf|.png: the wall map (挂图) for printing; /maps/{jurisdiction}.html:
+the map file to hand over."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from app.deps import Session
 from app.hazards.router import Filters
-from app.posters import service
+from app.posters import mapfile, service
 
 router = APIRouter(tags=["posters (挂图)"])
 
@@ -73,3 +74,23 @@ async def poster_png(
 ) -> Response:
     body = await service.png(session, jurisdiction, filters, size, orientation, dpi)
     return Response(body, media_type="image/png", headers=_headers(jurisdiction, "png", size))
+
+
+@router.get(
+    "/maps/{jurisdiction}.html",
+    summary="The map as one self-contained HTML file (folium, Leaflet inlined) to hand over",
+    response_class=Response,
+    responses={200: {"content": {"text/html": {}}}},
+)
+async def map_file(session: Session, jurisdiction: Jurisdiction, filters: Filters) -> Response:
+    """Outline, road layers, open and closed hazards with popups, legend and counts, in one file that
+    opens from disk with no server and no network (nothing is fetched: Leaflet and the data are in it).
+    The list's filters apply."""
+    body = await mapfile.map_file(session, jurisdiction, filters)
+    name = f"隐患分布图-{jurisdiction}.html"
+    headers = {
+        "Content-Disposition": f'attachment; filename="map-{jurisdiction}.html"; '
+        + f"filename*=UTF-8''{quote(name)}",
+        "Cache-Control": "no-store",
+    }
+    return Response(body, media_type="text/html; charset=utf-8", headers=headers)

@@ -73,12 +73,20 @@ def _rate(closed: int, found: int, rejected: int) -> str:
 
 
 async def poster(
-    session: AsyncSession, code: str, f: HazardFilter, size: str, orientation: str
+    session: AsyncSession,
+    code: str,
+    f: HazardFilter,
+    size: str = "A1",
+    orientation: str = "landscape",
+    *,
+    srid: int | None = None,
+    tolerance: float = TOLERANCE_M,
 ) -> render.Poster:
-    """Read what the poster of ``code`` shows, with the list's filter ``f``."""
+    """Read what the poster of ``code`` shows, with the list's filter ``f``, in the metric projection
+    (or in ``srid``: 4326 for the HTML map file, with ``tolerance`` in degrees)."""
     check_sheet(size, orientation)
     settings = get_settings()
-    srid = settings.metric_srid
+    srid = srid or settings.metric_srid
     frame = await repository.frame(session, code, settings.city_code, srid)
     if frame is None:
         raise invalid("jurisdiction", f"unknown jurisdiction code {code}")
@@ -95,7 +103,7 @@ async def poster(
     open_statuses = [s.value for s in OPEN_STATUSES]
     now = datetime.now(BEIJING)
     rows = await repository.hazards(session, where, srid, open_statuses, now.date())
-    context = await repository.context(session, frame, srid, TOLERANCE_M)
+    context = await repository.context(session, frame, srid, tolerance)
     totals = await repository.counts(session, county, open_statuses, now.date())
     outlines, schematic = await repository.sources(session)
 

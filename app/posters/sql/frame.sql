@@ -1,7 +1,7 @@
 -- What a poster of one jurisdiction is drawn on, projected by PostGIS into CAST(:srid AS integer) (metres).
 -- The frame: the unit's outline, or for a unit without one (a development zone) the box of its
 -- hazards, or else the city's outline; widened by 3 % so that nothing touches the edge.
--- Bound: :code, :city_code, :srid.
+-- Bound: :code, :city_code, :srid, :min_span (the smallest width of the frame, in the srid's units).
 WITH unit AS (
     SELECT j.code, j.name, j.level, j.geom FROM jurisdictions j WHERE j.code = CAST(:code AS text)
 ),
@@ -17,7 +17,7 @@ box AS (
     SELECT ST_Expand(ST_Envelope(ST_Transform(a.geom, CAST(:srid AS integer))),
                      0.03 * greatest(ST_XMax(ST_Transform(a.geom, CAST(:srid AS integer))) - ST_XMin(ST_Transform(a.geom, CAST(:srid AS integer))),
                                      ST_YMax(ST_Transform(a.geom, CAST(:srid AS integer))) - ST_YMin(ST_Transform(a.geom, CAST(:srid AS integer))),
-                                     2000)) AS g
+                                     CAST(:min_span AS float8))) AS g
       FROM area a
 )
 SELECT u.code, u.name, u.level,
