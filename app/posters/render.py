@@ -67,7 +67,7 @@ ROAD_LABEL = {
 # The table: (heading, width in em of its type). Row texts are clipped to their width.
 TABLE_COLUMNS: tuple[tuple[str, float], ...] = (
     ("序号", 2.6),
-    ("隐患编号", 8.8),
+    ("隐患编号", 9.8),
     ("道路及桩号", 12.0),
     ("隐患类别", 6.5),
     ("状态", 6.2),
@@ -75,6 +75,7 @@ TABLE_COLUMNS: tuple[tuple[str, float], ...] = (
     ("督办", 2.4),
 )
 COLUMN_GAP_EM = 0.6
+UNCUT = {"序号", "隐患编号", "整改时限"}
 # Symbols, lines and labels of the map, in points at A1 times this (a wall map is read from metres away).
 MAP_SCALE = 1.9
 BLOCK_GAP_EM = 2.5
@@ -560,7 +561,9 @@ def _draw_table(
                 colour = (
                     OVERDUE if (title == "状态" and it.overdue) else SUPERVISED if title == "督办" else INK
                 )
-                _text(fig, sh, cx, y, clip(value, w * stretch), fontsize=fit.pt, va="center", color=colour)
+                # The number, the ledger number and the deadline are never cut; the texts may be.
+                shown = value if title in UNCUT else clip(value, w * stretch)
+                _text(fig, sh, cx, y, shown, fontsize=fit.pt, va="center", color=colour)
 
 
 def _page(sh: Sheet, dpi: float = 72) -> Figure:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import io
+import os
 import re
 import shutil
 import subprocess
+import sys
+import time
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -16,8 +20,10 @@ from pypdf import PdfReader
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.cluster import Cluster
 from app.posters import render
 from app.settings import PROJECT_ROOT
+from tests.conftest import TEST_DB
 from tests.maps import ledger
 from tests.maps.ledger import COUNTY, LEDGER, OPEN
 
@@ -217,3 +223,66 @@ async def test_who_may_print(anonymous: httpx.AsyncClient, clients: dict[str, ht
     for role in ("viewer", "agency"):
         response = await clients[role].get(f"/api/v1/posters/{COUNTY}.pdf", params={"size": "A4"})
         assert response.status_code == 200, (role, response.text)
+
+
+def _cli(*args: str, database_url: str) -> subprocess.CompletedProcess[str]:
+    env = {**os.environ, "HAZARDMAP_DATABASE_URL": database_url}
+    hazardmap = str(Path(sys.executable).with_name("hazardmap"))
+    return subprocess.run([hazardmap, *args], env=env, capture_output=True, text=True, timeout=600)
+
+
+async def test_cli_poster_and_map_file(
+    cluster: Cluster, engine: AsyncEngine, known_ledger: dict[str, int], tmp_path: Path
+) -> None:
+    url = cluster.url(TEST_DB)
+    pdf = tmp_path / "east.pdf"
+    done = await asyncio.to_thread(_cli, "poster", COUNTY, "--size", "A2", "-o", str(pdf), database_url=url)
+    assert done.returncode == 0, done.stderr
+    assert _page_size_mm(PdfReader(pdf)) == (594, 420)
+    assert [n for n, _, _ in _table_rows(pdf)] == list(range(1, 17))
+    html = tmp_path / "east.html"
+    done = await asyncio.to_thread(_cli, "map-file", COUNTY, "-o", str(html), database_url=url)
+    assert done.returncode == 0, done.stderr
+    assert html.read_text(encoding="utf-8").count('"className": "hm-hazard') == 16
+    bad = await asyncio.to_thread(
+        _cli, "poster", COUNTY, "--status", "lost", "-o", str(pdf), database_url=url
+    )
+    assert bad.returncode == 1 and "unknown value 'lost'" in bad.stdout
+
+
+@pytest.mark.slow
+async def test_demo_county_at_a1_in_seconds(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
+    """The demo data set: the county with the most hazards, every one numbered on the map and in the table."""
+    from app.demo.loader import load_demo
+
+    async with engine.begin() as conn:
+        await load_demo(conn)
+        county, shown = (
+            await conn.execute(
+                text(
+                    "SELECT county_code, count(*) FROM hazards WHERE deleted_at IS NULL"
+                    " AND status NOT IN ('rejected', 'duplicate') GROUP BY 1 ORDER BY 2 DESC LIMIT 1"
+                )
+            )
+        ).one()
+        city = (
+            await conn.execute(
+                text(
+                    "SELECT count(*) FROM hazards WHERE deleted_at IS NULL"
+                    " AND status NOT IN ('rejected', 'duplicate')"
+                )
+            )
+        ).scalar_one()
+    for code, n in ((county, shown), ("371500", city)):
+        started = time.perf_counter()
+        response = await client.get(f"/api/v1/posters/{code}.pdf", params={"size": "A1"})
+        seconds = time.perf_counter() - started
+        assert response.status_code == 200, response.text
+        path = _keep(response.content, f"poster-{code}-A1-demo.pdf")
+        pages = len(PdfReader(path).pages)
+        size = len(response.content)
+        print(f"\nA1 poster of {code}: {n} hazards, {pages} page(s), {size:,} bytes, {seconds:.1f} s")
+        # Every row numbered in the table, on as many pages as it takes; every number on the map.
+        assert [no for no, _, _ in _table_rows(path)] == list(range(1, n + 1))
+        if code == county:
+            assert sorted(_map_numbers(path)) == list(range(1, n + 1))
