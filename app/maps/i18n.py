@@ -134,6 +134,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "stale": ("数据未能更新", "figures could not be refreshed"),
     "trend": ("近 {n} 周趋势", "The last {n} weeks"),
     "trend_note": ("未销号、超期为周末时点数", "open and overdue as at each week's end"),
+    # printing: the wall map (挂图) and the map file
+    "print_poster": ("打印挂图（A1 PDF）", "Wall map (A1 PDF)"),
+    "print_map_file": ("导出地图文件（HTML）", "Map file (HTML)"),
     # ledger page
     "ledger_title": ("{city}道路交通安全隐患排查整治台账", "{city} road-traffic-safety hazard ledger"),
     "ledger_as_of": ("截至 {date}", "as of {date}"),

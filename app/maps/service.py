@@ -39,6 +39,8 @@ def _api(request: Request) -> dict[str, str]:
         "grid": f"{base}/stats/grid",
         "candidates": f"{base}/detections/candidates",
         "density": f"{base}/crashes/density",
+        "posters": f"{base}/posters",
+        "map_files": f"{base}/maps",
     }
 
 

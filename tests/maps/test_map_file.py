@@ -11,7 +11,7 @@ from playwright.async_api import Browser, Route
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.conftest import auth_headers
-from tests.maps.conftest import SCREENSHOTS
+from tests.maps.conftest import SCREENSHOTS, Visit
 from tests.maps.ledger import COUNTY, LEDGER, OPEN
 
 pytestmark = pytest.mark.browser
@@ -66,3 +66,16 @@ async def test_map_file_opens_from_disk_without_network(
         await context.close()
     assert attempted == []
     assert errors == []
+
+
+@pytest.mark.parametrize(("path", "code"), [(f"/map/{COUNTY}", COUNTY), ("/map", "371500")])
+async def test_map_pages_link_the_wall_map_and_the_map_file(visit: Visit, path: str, code: str) -> None:
+    await visit.open(path)
+    poster = await visit.page.get_attribute("#hm-poster", "href")
+    map_file = await visit.page.get_attribute("#hm-map-file", "href")
+    assert poster == f"/api/v1/posters/{code}.pdf?size=A1"
+    assert map_file == f"/api/v1/maps/{code}.html"
+    assert await visit.page.text_content("#hm-poster") == "打印挂图（A1 PDF）"
+    # The page's own session opens them.
+    response = await visit.page.request.get(visit.base + map_file)
+    assert response.status == 200 and "text/html" in response.headers["content-type"]
