@@ -84,7 +84,9 @@ def _subtitle(body: dict[str, Any]) -> str:
     return (
         f"本期 {body['period']['start']} 至 {body['period']['last_day']}；"
         f"上期 {body['previous_period']['label']}；"
-        f"事故对比 {body['year_earlier']['label']}同期。制表时间：{body['made_at']}（北京时间）"
+        f"事故对比 {body['year_earlier']['label']}同期。制表时间：{body['made_at']}（北京时间）。\n"
+        "整改率＝本期发现、期末前销号数÷（本期发现数－不予认定数）；按期整改率＝按期销号数÷有整改时限的销号数；"
+        "重复上报不计入发现"
     )
 
 
@@ -143,7 +145,7 @@ def pdf(body: dict[str, Any]) -> bytes:
                       fontweight="bold")  # fmt: skip
             page.text(0.5, 1 - (margin + 9) / sh.height, _subtitle(body), ha="center", va="top", fontsize=8.5,
                       color=render.MUTED)  # fmt: skip
-            return page, sh.height - margin - 18
+            return page, sh.height - margin - 24
 
         fig, y = new_page()
         width = sh.width - 2 * margin
