@@ -650,7 +650,8 @@ def figures(p: Poster) -> list[Figure]:
     sh = sheet(p.size, p.orientation)
     s = sh.scale
     margin = 12 * s
-    pt_max, pt_min = 12 * s, 5 * s
+    # The table's type: grows with the sheet, never below 5 pt (still legible on paper).
+    pt_max, pt_min = max(12 * s, 7.0), max(5 * s, 5.0)
     fig = _page(sh)
     below_head = _head(fig, sh, p, s, margin)
     foot = margin + 12 * s

@@ -286,3 +286,14 @@ async def test_demo_county_at_a1_in_seconds(client: httpx.AsyncClient, engine: A
         assert [no for no, _, _ in _table_rows(path)] == list(range(1, n + 1))
         if code == county:
             assert sorted(_map_numbers(path)) == list(range(1, n + 1))
+    # On A4 the city's table cannot fit beside its map even in the smallest type: it continues on more
+    # pages, each with its heading, and every row is there once.
+    response = await client.get(
+        "/api/v1/posters/371500.pdf", params={"size": "A4", "orientation": "portrait"}
+    )
+    path = _keep(response.content, "poster-371500-A4-demo.pdf")
+    reader = PdfReader(path)
+    assert len(reader.pages) > 1
+    assert all(_page_size_mm(reader, i) == (210, 297) for i in range(len(reader.pages)))
+    assert [no for no, _, _ in _table_rows(path)] == list(range(1, city + 1))
+    assert "（续表）" in _pdftotext(path)
