@@ -22,6 +22,10 @@ COPY migrations ./migrations
 COPY geodata ./geodata
 COPY map_templates ./map_templates
 RUN pip install --no-cache-dir -c requirements.lock -e .
+# The printed wall map's font: Noto Sans CJK SC, converted once to TrueType outlines (app/posters/fonts.py).
+ENV HAZARDMAP_POSTER_FONT=/usr/local/share/hazardmap/NotoSansCJKsc-Print.ttf
+RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk && rm -rf /var/lib/apt/lists/* \
+    && python -c "from app.posters.fonts import font_path; font_path()"
 COPY --from=assets /build/node_modules ./node_modules
 
 USER hazardmap

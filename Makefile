@@ -20,13 +20,16 @@ help:
 
 install: system venv assets
 
-# System packages: PostgreSQL with the PostGIS matching its version, Chromium for browser tests.
+# System packages: PostgreSQL with the PostGIS matching its version, Chromium for browser tests, the Noto CJK
+# fonts (pages in Chromium, the printed wall map) and poppler-utils (the tests read the PDFs back).
 system:
 	@need=""; \
 	if [ -z "$(PG_MAJOR)" ]; then need="postgresql"; fi; \
 	if [ -z "$(PG_MAJOR)" ] || [ ! -f /usr/share/postgresql/$(PG_MAJOR)/extension/postgis.control ]; then need="$$need postgis"; fi; \
 	if ! command -v chromium >/dev/null 2>&1; then need="$$need chromium"; fi; \
-	if [ -z "$$need" ]; then echo "==> system packages: present (PostgreSQL $(PG_MAJOR), PostGIS, Chromium)"; exit 0; fi; \
+	if [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then need="$$need fonts"; fi; \
+	if ! command -v pdftotext >/dev/null 2>&1; then need="$$need poppler"; fi; \
+	if [ -z "$$need" ]; then echo "==> system packages: present (PostgreSQL $(PG_MAJOR), PostGIS, Chromium, fonts, poppler)"; exit 0; fi; \
 	echo "==> installing system packages:$$need"; \
 	export DEBIAN_FRONTEND=noninteractive; \
 	$(SUDO) apt-get update -qq; \
@@ -34,7 +37,9 @@ system:
 	major=$$(ls /usr/lib/postgresql | sort -n | tail -1); \
 	pkgs=""; \
 	if [[ "$$need" == *postgis* ]]; then pkgs="$$pkgs postgresql-$$major-postgis-3"; fi; \
-	if [[ "$$need" == *chromium* ]]; then pkgs="$$pkgs chromium fonts-noto-cjk"; fi; \
+	if [[ "$$need" == *chromium* ]]; then pkgs="$$pkgs chromium"; fi; \
+	if [[ "$$need" == *chromium* || "$$need" == *fonts* ]]; then pkgs="$$pkgs fonts-noto-cjk"; fi; \
+	if [[ "$$need" == *poppler* ]]; then pkgs="$$pkgs poppler-utils"; fi; \
 	if [ -n "$$pkgs" ]; then $(SUDO) apt-get install -y -qq $$pkgs >/dev/null; fi; \
 	echo "==> system packages installed"
 

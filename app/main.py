@@ -33,8 +33,10 @@ from app.photos.router import photos_router
 from app.photos.router import router as photos_hazards_router
 from app.photos.router import segments_router as photos_segments_router
 from app.photos.upload import body_limit as photo_body_limit
+from app.posters.router import router as posters_router
 from app.records.router import api as search_router
 from app.records.router import pages as record_pages
+from app.reports.router import router as reports_router
 from app.roads.linear_router import router as linear_router
 from app.roads.router import router as roads_router
 from app.security_headers import SecurityHeaders
@@ -177,6 +179,8 @@ API_ROUTERS: list[tuple[APIRouter, Permission]] = [
     (imports_router, Permission.read_internal),
     (field_api, Permission.read_internal),
     (search_router, Permission.read),
+    (posters_router, Permission.read),
+    (reports_router, Permission.read_internal),
 ]
 
 

@@ -7,6 +7,7 @@ import io
 import json
 from dataclasses import dataclass
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
@@ -24,6 +25,7 @@ from app.vocab import (
     Direction,
     Grade,
     JurisdictionLevel,
+    RoadGroup,
     Source,
     Status,
     Visibility,
@@ -37,15 +39,19 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("township", "乡镇(街道)"),
     ("road_code", "道路编号"),
     ("chainage", "桩号"),
+    ("place", "路段位置"),
     ("direction", "方向"),
     ("category", "隐患类别"),
+    ("description", "隐患描述(主要隐患)"),
     ("visibility", "显性/隐性"),
     ("grade", "等级"),
     ("reported_at", "发现时间"),
     ("source", "来源"),
     ("claim_name", "认领人"),
+    ("claim_post", "认领人职务"),
     ("claim_unit", "认领单位"),
     ("claimed_at", "认领时间"),
+    ("interim_measures", "临时管控措施"),
     ("measures", "整改措施"),
     ("deadline", "整改时限"),
     ("status", "状态"),
@@ -53,8 +59,13 @@ COLUMNS: tuple[tuple[str, str], ...] = (
     ("closed_at", "销号时间"),
     ("verifier", "核验人"),
     ("supervised", "是否挂牌督办"),
+    ("supervision_level", "挂牌督办级别"),
 )
 HEADERS = [title for _, title in COLUMNS]
+# 挂牌督办级别: who listed the hazard for supervision.
+SUPERVISION_LEVEL_ZH = {"city": "市级挂牌", "county": "县级挂牌"}
+# The wide text columns of the XLSX (characters).
+WIDE = {"measures": 30, "claim_unit": 24, "description": 30, "interim_measures": 24, "place": 20}
 TIMEZONE = "Asia/Shanghai"
 
 _LABELS = json.dumps(
@@ -64,6 +75,7 @@ _LABELS = json.dumps(
         "visibility": {v.value: v.zh for v in Visibility},
         "source": {s.value: s.zh for s in Source},
         "direction": {d.value: d.zh for d in Direction},
+        "supervision_level": SUPERVISION_LEVEL_ZH,
     },
     ensure_ascii=False,
 )
@@ -112,9 +124,7 @@ class Ledger:
             ws.append(xlsx_row(ws, [row[k] for k, _ in COLUMNS]))
         ws.freeze_panes = "C2"  # headers and the ledger number stay in view
         for letter, (key, title) in zip(_letters(len(COLUMNS)), COLUMNS, strict=True):
-            ws.column_dimensions[letter].width = (
-                30 if key in ("measures", "claim_unit") else max(8, 2 * len(title) + 2)
-            )
+            ws.column_dimensions[letter].width = WIDE.get(key, max(8, 2 * len(title) + 2))
         out = io.BytesIO()
         wb.save(out)
         return out.getvalue()
@@ -126,6 +136,7 @@ def _letters(n: int) -> list[str]:
 
 async def ledger(session: AsyncSession, jurisdiction: str | None, only: HazardFilter | None = None) -> Ledger:
     """The rows of the city, a county or zone, or a township that match the hazard list's filters."""
+
     code = jurisdiction or get_settings().city_code
     found = (
         await session.execute(
@@ -159,3 +170,44 @@ async def ledger(session: AsyncSession, jurisdiction: str | None, only: HazardFi
         },
     )
     return Ledger(code, name, level, str(rows.scalar_one()))
+
+
+def describe(only: HazardFilter, lang: str = "zh") -> str:
+    """The filter in words, as the printed ledger states it; empty when every row is kept."""
+    zh = lang == "zh"
+    sep = "、" if zh else ", "
+    parts: list[str] = []
+
+    def say(zh_label: str, en_label: str, values: list[str]) -> None:
+        parts.append((zh_label + "：" if zh else en_label + ": ") + sep.join(values))
+
+    if only.status:
+        say("状态", "status", [Status(s).zh if zh else Status(s).en for s in only.status])
+    if only.road_group:
+        groups = [RoadGroup(g).zh if zh else RoadGroup(g).en for g in only.road_group if g != "none"]
+        if "none" in only.road_group:
+            groups.append("不在已知道路上" if zh else "on no known road")
+        say("道路", "roads", groups)
+    if only.road:
+        say("路线", "road", list(only.road))
+    if only.category:
+        say("类别", "category", list(only.category))
+    if only.grade:
+        say("等级", "grade", [Grade(g).zh if zh else Grade(g).en for g in only.grade])
+    if only.visibility:
+        say(
+            "显性/隐性", "visibility", [Visibility(v).zh if zh else Visibility(v).en for v in only.visibility]
+        )
+    if only.township:
+        say("乡镇", "township", list(only.township))
+    if only.reported_from or only.reported_to:
+        days = [
+            m.astimezone(ZoneInfo(TIMEZONE)).date().isoformat() if m else "…"
+            for m in (only.reported_from, only.reported_to)
+        ]
+        say("发现日期", "reported", ["–".join(days)])
+    if only.overdue:
+        parts.append("仅超期" if zh else "overdue only")
+    if only.supervised:
+        parts.append("仅挂牌督办" if zh else "supervised only")
+    return ("；" if zh else "; ").join(parts)

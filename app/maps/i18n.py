@@ -178,6 +178,9 @@ TEXT: dict[str, tuple[str, str]] = {
         "发现按发现日期、销号按销号日期计；未销号、超期为周末时点数",
         "found by the day reported, closed by the day closed; open and overdue as at each week's end",
     ),
+    # printing: the wall map (挂图) and the map file
+    "print_poster": ("打印挂图（A1 PDF）", "Wall map (A1 PDF)"),
+    "print_map_file": ("导出地图文件（HTML）", "Map file (HTML)"),
     # ledger page
     "ledger_title": ("{city}道路交通安全隐患排查整治台账", "{city} road-traffic-safety hazard ledger"),
     "ledger_as_of": ("截至 {date}", "as of {date}"),
@@ -205,6 +208,14 @@ TEXT: dict[str, tuple[str, str]] = {
     "export_shp": ("Shapefile", "Shapefile"),
     "ledger_download": ("下载", "Download"),
     "ledger_printed": ("打印时间", "Printed"),
+    "ledger_made": ("制表时间：{at}（北京时间）", "Made {at} (Beijing time)"),
+    "ledger_filter_line": ("筛选：{filter}", "Filter: {filter}"),
+    "ledger_filter_none": ("全部隐患", "every hazard"),
+    "ledger_sign_maker": ("制表人", "Prepared by"),
+    "ledger_sign_checker": ("审核人", "Checked by"),
+    "ledger_sign_leader": ("分管负责人（签字）", "Leader in charge (signature)"),
+    "ledger_sign_date": ("日期：　　　年　　月　　日", "Date:"),
+    "ledger_seal": ("（单位盖章）", "(seal)"),
     # field
     "field_title": ("隐患采集", "Report a hazard"),
     "locate": ("定位", "Locate me"),
@@ -312,15 +323,19 @@ LEDGER_COLUMNS_EN: dict[str, str] = {
     "township": "Township",
     "road_code": "Road",
     "chainage": "Chainage",
+    "place": "Place",
     "direction": "Direction",
     "category": "Category",
+    "description": "Description",
     "visibility": "Explicit/implicit",
     "grade": "Grade",
     "reported_at": "Found",
     "source": "Source",
     "claim_name": "Claimed by",
+    "claim_post": "Their post",
     "claim_unit": "Claiming unit",
     "claimed_at": "Claimed",
+    "interim_measures": "Interim control",
     "measures": "Measures",
     "deadline": "Deadline",
     "status": "Status",
@@ -328,6 +343,7 @@ LEDGER_COLUMNS_EN: dict[str, str] = {
     "closed_at": "Closed",
     "verifier": "Verifier",
     "supervised": "Supervised",
+    "supervision_level": "Supervision level",
 }
 
 

@@ -41,6 +41,8 @@ def _api(request: Request) -> dict[str, str]:
         "candidates": f"{base}/detections/candidates",
         "density": f"{base}/crashes/density",
         "export": f"{base}/export",
+        "posters": f"{base}/posters",
+        "map_files": f"{base}/maps",
     }
 
 

@@ -38,10 +38,11 @@ class UnitStats(BaseModel):
     code: str
     name: str
     level: str = Field(description="city, county or zone")
-    found: int = Field(description="发现: every hazard not deleted")
+    found: int = Field(description="发现: every hazard not deleted, but for duplicates")
     open: int = Field(description="未销号: reported, claimed, rectifying or rectified")
     closed: int = Field(description="已销号")
     rejected: int = Field(description="不予认定")
+    duplicate: int = Field(description="重复: reported again; neither found nor in the rates")
     rectification_rate: float | None = Field(
         description="整改率 = closed / (found − rejected); null when nothing was accepted"
     )

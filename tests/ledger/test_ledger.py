@@ -18,9 +18,10 @@ from tests.workflow.test_transitions import step
 __all__ = ["api_roads"]  # the fixture, shared with the hazards tests
 
 EXPECTED_HEADERS = [
-    "序号", "隐患编号", "所属县(市、区)", "乡镇(街道)", "道路编号", "桩号", "方向", "隐患类别", "显性/隐性",
-    "等级", "发现时间", "来源", "认领人", "认领单位", "认领时间", "整改措施", "整改时限", "状态",
-    "整改完成时间", "销号时间", "核验人", "是否挂牌督办",
+    "序号", "隐患编号", "所属县(市、区)", "乡镇(街道)", "道路编号", "桩号", "路段位置", "方向", "隐患类别",
+    "隐患描述(主要隐患)", "显性/隐性", "等级", "发现时间", "来源", "认领人", "认领人职务", "认领单位",
+    "认领时间", "临时管控措施", "整改措施", "整改时限", "状态", "整改完成时间", "销号时间", "核验人",
+    "是否挂牌督办", "挂牌督办级别",
 ]  # fmt: skip
 
 
@@ -33,7 +34,14 @@ async def ledger_rows(client, engine: AsyncEngine, api_roads: dict[str, int]) ->
     done = await create(
         client,
         "hazards",
-        point((115.97, 36.46), grade="major", direction=2, reported_at="2026-03-01T08:15:00+08:00"),
+        point(
+            (115.97, 36.46),
+            grade="major",
+            direction=2,
+            reported_at="2026-03-01T08:15:00+08:00",
+            description="路口视距不良，缺少减速设施",
+            address="闫寺路口东50米",
+        ),
     )
     claim = {
         "name": "张三",
@@ -75,15 +83,19 @@ async def ledger_rows(client, engine: AsyncEngine, api_roads: dict[str, int]) ->
             "古楼街道办事处",
             "G9309",
             "K517+500",
+            "闫寺路口东50米",
             "上行(桩号递增)",
             "平交路口缺“三必上”",
+            "路口视距不良，缺少减速设施",
             "显性",
             "重大",
             "2026-03-01 08:15",
             "排查发现",
             "张三",
+            "副区长",
             "东昌府区人民政府",
             "2026-03-03 10:00",
+            "限速40",
             "增设减速带",
             "2026-04-10",
             "已销号",
@@ -91,6 +103,7 @@ async def ledger_rows(client, engine: AsyncEngine, api_roads: dict[str, int]) ->
             times[1],
             "李四",
             "否",
+            None,
         ],
         [
             2,
@@ -100,11 +113,15 @@ async def ledger_rows(client, engine: AsyncEngine, api_roads: dict[str, int]) ->
             "S242",
             "K34+355",
             None,
+            None,
             "平交路口缺“三必上”",
+            None,
             "显性",
             "一般",
             "2026-03-05 14:00",
             "群众举报",
+            None,
+            None,
             None,
             None,
             None,
@@ -115,6 +132,7 @@ async def ledger_rows(client, engine: AsyncEngine, api_roads: dict[str, int]) ->
             None,
             None,
             "是",
+            "县级挂牌",
         ],
     ]
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from typing import Any
 
 import httpx
@@ -11,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.ledger.service import HEADERS
 from tests.conftest import auth_headers
+from tests.maps import ledger
 from tests.maps.conftest import SCREENSHOTS, Visit
 from tests.maps.ledger import COUNTY
 
@@ -122,3 +125,48 @@ async def test_print_media_and_pdf(visit: Visit, known_ledger: AsyncEngine) -> N
     # A3 landscape, from the page's own @page rule: 420 × 297 mm ≈ 1191 × 842 pt
     boxes = re.findall(rb"/MediaBox \[0 0 ([0-9.]+) ([0-9.]+)\]", pdf)
     assert boxes and all(round(float(w)) == 1191 and round(float(h)) == 842 for w, h in boxes)
+
+
+def _pdftotext(path: str) -> list[str]:
+    """The text of each page of a PDF, as poppler reads it."""
+    out = subprocess.run(
+        ["pdftotext", "-layout", path, "-"], check=True, capture_output=True, text=True
+    ).stdout
+    return out.split("\f")[:-1]
+
+
+@pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")
+async def test_printed_ledger_repeats_its_header_numbers_pages_and_ends_with_signatures(
+    visit: Visit, known_ledger: AsyncEngine
+) -> None:
+    # Enough rows for several A3 pages.
+    many = [ledger.Row(COUNTY, None, 0.05 * i, "reported") for i in range(90)]
+    async with known_ledger.begin() as conn:
+        await ledger.insert_ledger(conn, {}, many)
+    await visit.open(f"/ledger/{COUNTY}?status=reported")
+    assert await visit.page.text_content("#ledger-filter") == "筛选：状态：已上报"
+    assert re.fullmatch(
+        r"制表时间：20\d\d-\d\d-\d\d \d\d:\d\d（北京时间）",
+        await visit.page.text_content("#ledger-made") or "",
+    )
+    await visit.page.emulate_media(media="print")
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = str(SCREENSHOTS / "ledger-signed.pdf")
+    await visit.page.pdf(path=path, prefer_css_page_size=True)
+    pages = _pdftotext(path)
+    assert len(pages) >= 2
+    for n, page in enumerate(pages, start=1):
+        assert "序号" in page and "隐患编号" in page and "挂牌督办级别" in page  # the header, on every page
+        assert f"第 {n} 页，共 {len(pages)} 页" in page
+    assert "筛选：状态：已上报" in pages[0] and "制表时间：" in pages[0]
+    last = pages[-1]
+    for words in ("制表人", "审核人", "分管负责人（签字）", "日期", "（单位盖章）"):
+        assert words in last
+        assert all(words not in page for page in pages[:-1])
+    _last_page_png(path, len(pages), str(SCREENSHOTS / "ledger-signed-last"))
+
+
+def _last_page_png(path: str, page: int, prefix: str) -> None:
+    subprocess.run(
+        ["pdftoppm", "-r", "50", "-png", "-f", str(page), "-l", str(page), path, prefix], check=True
+    )

@@ -157,3 +157,23 @@ async def test_grid_refuses_bad_input(client: httpx.AsyncClient, params: dict[st
     assert response.status_code == 422
     assert response.headers["content-type"].startswith("application/problem+json")
     assert response.json()["errors"][0]["field"] == field
+
+
+async def test_duplicates_are_neither_found_nor_in_the_rate(
+    client: httpx.AsyncClient, engine: AsyncEngine, known_ledger: dict[str, int]
+) -> None:
+    duplicates = [
+        ledger.Row(COUNTY, "TG01", 0.12, "duplicate"),
+        ledger.Row(COUNTY, None, 2, "duplicate"),
+    ]
+    async with engine.begin() as conn:
+        await ledger.insert_ledger(conn, known_ledger, duplicates)
+    body = (await client.get("/api/v1/stats", params={"weeks": 1})).json()
+    county = next(u for u in body["counties"] if u["code"] == COUNTY)
+    # As before the two duplicates were recorded: 17 found, 6 of 16 accepted closed.
+    assert (county["found"], county["duplicate"], county["open"]) == (17, 2, 10)
+    assert county["rectification_rate"] == round(6 / 16, 4)
+    assert county["by_road_group"]["expressway"]["found"] == 4
+    assert county["weekly"]["found"] == [17]
+    assert (body["city"]["found"], body["city"]["duplicate"]) == (20, 2)
+    assert body["city"]["rectification_rate"] == round(7 / 19, 4)

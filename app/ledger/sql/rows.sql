@@ -16,22 +16,27 @@ FROM (
            tw.name AS township,
            r.code AS road_code,
            /*chainage*/ AS chainage,
+           h.address AS place,
            p.labels -> 'direction' ->> h.direction::text AS direction,
            c.name_zh AS category,
+           nullif(h.description, '') AS description,
            p.labels -> 'visibility' ->> h.visibility AS visibility,
            p.labels -> 'grade' ->> h.grade AS grade,
            to_char(h.reported_at AT TIME ZONE p.tz, 'YYYY-MM-DD HH24:MI') AS reported_at,
            p.labels -> 'source' ->> h.source AS source,
            h.claim_name,
+           h.claim_post,
            h.claim_unit,
            to_char(h.claimed_at AT TIME ZONE p.tz, 'YYYY-MM-DD HH24:MI') AS claimed_at,
+           h.interim_measures,
            h.measures,
            to_char(h.deadline, 'YYYY-MM-DD') AS deadline,
            p.labels -> 'status' ->> h.status AS status,
            to_char(h.rectified_at AT TIME ZONE p.tz, 'YYYY-MM-DD HH24:MI') AS rectified_at,
            to_char(h.closed_at AT TIME ZONE p.tz, 'YYYY-MM-DD HH24:MI') AS closed_at,
            h.verifier,
-           CASE WHEN h.supervision_level IS NOT NULL THEN '是' ELSE '否' END AS supervised
+           CASE WHEN h.supervision_level IS NOT NULL THEN '是' ELSE '否' END AS supervised,
+           p.labels -> 'supervision_level' ->> h.supervision_level AS supervision_level
       FROM hazards h
      CROSS JOIN params p
       LEFT JOIN categories c ON c.code = h.category_code

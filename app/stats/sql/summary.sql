@@ -19,6 +19,7 @@ ledger AS (
            h.grade,
            h.category_code,
            coalesce(r.layer_group, 'none') AS road_group,
+           h.status = 'duplicate' AS is_duplicate,
            h.status = ANY (p.open_statuses) AS is_open,
            h.status = ANY (p.open_statuses) AND h.deadline < t.d AS is_overdue,
            -- 挂牌督办: listed until delisted, which only a closed hazard can be; so a fixed hazard
@@ -40,7 +41,9 @@ base AS (
            road_group,
            grade,
            category_code,
-           count(*) AS found,
+           -- A duplicate (重复) is one hazard reported twice: not found again, not in the rate.
+           count(*) FILTER (WHERE NOT is_duplicate) AS found,
+           count(*) FILTER (WHERE is_duplicate) AS duplicate,
            count(*) FILTER (WHERE is_open) AS open,
            count(*) FILTER (WHERE status = 'closed') AS closed,
            count(*) FILTER (WHERE status = 'rejected') AS rejected,
@@ -63,6 +66,7 @@ counted AS (
            sum(open)::bigint AS open,
            sum(closed)::bigint AS closed,
            sum(rejected)::bigint AS rejected,
+           sum(duplicate)::bigint AS duplicate,
            sum(overdue)::bigint AS overdue,
            sum(supervised)::bigint AS supervised,
            sum(timed_closed)::bigint AS timed_closed,
@@ -101,13 +105,13 @@ weekly_counted AS (
     SELECT CASE WHEN GROUPING(h.county_code) = 1 THEN (SELECT city_code FROM params)
                 ELSE h.county_code END AS unit,
            w.n,
-           count(*) FILTER (WHERE h.reported_at >= w.start_at) AS found,
+           count(*) FILTER (WHERE h.reported_at >= w.start_at AND h.status <> 'duplicate') AS found,
            count(*) FILTER (WHERE h.closed_at >= w.start_at AND h.closed_at < w.end_at) AS closed,
            count(*) FILTER (WHERE h.is_open_at_end) AS open,
            count(*) FILTER (WHERE h.is_open_at_end AND h.deadline < w.last_day) AS overdue
       FROM weeks w
       JOIN LATERAL (
-           SELECT x.county_code, x.reported_at, x.closed_at, x.deadline,
+           SELECT x.county_code, x.reported_at, x.closed_at, x.deadline, x.status,
                   x.status NOT IN ('rejected', 'duplicate')
                   -- a row closed without a recorded time (imported) counts closed from the start
                   AND NOT (x.status = 'closed' AND x.closed_at IS NULL)
@@ -135,6 +139,7 @@ unit_stats AS (
                'open', coalesce(t.open, 0),
                'closed', coalesce(t.closed, 0),
                'rejected', coalesce(t.rejected, 0),
+               'duplicate', coalesce(t.duplicate, 0),
                -- 整改率: closed out of those accepted as hazards; none when nothing was accepted.
                'rectification_rate', CASE WHEN t.found > t.rejected
                                           THEN round(t.closed::numeric / (t.found - t.rejected), 4) END,
