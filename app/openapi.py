@@ -83,3 +83,165 @@ def problems(*codes: int) -> dict[int | str, dict[str, Any]]:
         }
         for code in codes
     }
+
+
+# -- the document made exact, centrally ------------------------------------------------------------
+# Every route inherits these from what it is (its dependencies, parameters, body), so that an endpoint
+# added later is described truthfully without repeating the standard problems on each route.
+SECURITY_SCHEMES: dict[str, Any] = {
+    "bearer": {
+        "type": "http",
+        "scheme": "bearer",
+        "description": "A token from `POST /api/v1/auth/token`, or an API key (`hm_…`) as a bearer token.",
+    },
+    "apiKey": {"type": "apiKey", "in": "header", "name": "X-API-Key", "description": "An API key (`hm_…`)."},
+    "session": {
+        "type": "apiKey",
+        "in": "cookie",
+        "name": "hazardmap_session",
+        "description": "The browser's session (from `/login`); writes also need the `X-CSRF-Token` header.",
+    },
+}
+_DESCRIPTIONS.update(
+    {
+        401: "No credentials, or unknown, expired or revoked ones (`WWW-Authenticate: Bearer`).",
+        403: "The role lacks the permission, or the county is outside the user's jurisdictions.",
+        503: "The database is unavailable; retry later.",
+    }
+)
+_BODY_PROBLEMS = (400, 413, 415)
+_GUARDED = "openapi_guarded"  # attribute of a dependency that authenticates the request
+_OPEN_PATHS = "openapi_open_paths"  # attribute of such a dependency: paths it lets through unauthenticated
+_DATABASE = "openapi_database"  # attribute of a dependency that reads the database (503 when it is down)
+
+
+def guarded(dependency: Any, open_paths: frozenset[str] = frozenset()) -> Any:
+    """Mark a dependency as authenticating the request: its routes document 401/403 and the security."""
+    setattr(dependency, _GUARDED, True)
+    setattr(dependency, _OPEN_PATHS, open_paths)
+    return dependency
+
+
+def database(dependency: Any) -> Any:
+    """Mark a dependency as using the database: its routes document 503."""
+    setattr(dependency, _DATABASE, True)
+    return dependency
+
+
+_ONLY = "x-only-these-media-types"
+
+
+def media(
+    *media_types: str, description: str = "The resource.", status: int = 200
+) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` entry for an answer in these media types and no other (GeoJSON, CSV, XLSX, MVT…):
+    the route's default ``application/json`` is dropped from the document unless listed."""
+    content = {t: {"schema": _schema_of(t)} for t in media_types}
+    return {status: {"description": description, "content": content, _ONLY: list(media_types)}}
+
+
+def _schema_of(media_type: str) -> dict[str, Any]:
+    if "json" in media_type:
+        return {}
+    if media_type.startswith("text/"):
+        return {"type": "string"}
+    return {"type": "string", "format": "binary"}
+
+
+def _calls(dependant: Any) -> list[Any]:
+    found: list[Any] = []
+    stack = list(dependant.dependencies)
+    while stack:
+        dep = stack.pop()
+        if dep.call is not None:
+            found.append(dep.call)
+        stack.extend(dep.dependencies)
+    return found
+
+
+def _problem(code: int) -> dict[str, Any]:
+    return problems(code)[code]
+
+
+def complete(app: Any, document: dict[str, Any]) -> dict[str, Any]:
+    """Add what every route inherits: security and 401/403 where a dependency authenticates, 503 where
+    the database is read, 422 where there is input, 400/413/415 where there is a body, If-Match made
+    required with 412/428 where it is asked for, and every problem as application/problem+json."""
+    from fastapi.routing import APIRoute, iter_route_contexts
+
+    from app.accounts.permissions import current_principal
+    from app.db import get_session
+
+    components = document.setdefault("components", {})
+    components.setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
+    for route in iter_route_contexts(app.routes):
+        if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
+            continue
+        calls = _calls(route.dependant)
+        guards = [c for c in calls if c is current_principal or getattr(c, _GUARDED, False)]
+        is_guarded = any(route.path_format not in getattr(g, _OPEN_PATHS, ()) for g in guards)
+        uses_database = is_guarded or any(c is get_session or getattr(c, _DATABASE, False) for c in calls)
+        for method in route.methods:
+            operation = document["paths"].get(route.path_format, {}).get(method.lower())
+            if operation is None:
+                continue
+            _complete_operation(operation, is_guarded, uses_database)
+    for name in ("HTTPValidationError", "ValidationError"):
+        components.get("schemas", {}).pop(name, None)
+    return document
+
+
+def _complete_operation(operation: dict[str, Any], is_guarded: bool, uses_database: bool) -> None:
+    responses: dict[str, Any] = operation.setdefault("responses", {})
+    codes: set[int] = set()
+    parameters = operation.get("parameters", [])
+    if is_guarded:
+        operation.setdefault("security", [{"bearer": []}, {"apiKey": []}, {"session": []}])
+        codes |= {401, 403}
+    if uses_database:
+        codes.add(503)
+    if parameters or "requestBody" in operation:
+        codes.add(422)
+    if "requestBody" in operation:
+        codes |= set(_BODY_PROBLEMS)
+    for parameter in parameters:
+        if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
+            parameter["required"] = True
+            parameter["description"] = 'The ETag of the version the change was made from, e.g. "3".'
+            codes |= {400, 412, 428}
+    for code in codes:
+        responses.setdefault(str(code), _problem(code))
+    for code, response in responses.items():
+        only = response.pop(_ONLY, None)
+        if only is not None:
+            response["content"] = {t: c for t, c in response.get("content", {}).items() if t in only}
+        if code.isdigit() and int(code) >= 400 and _is_default_error(response):
+            response["content"] = {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}}
+
+
+def _is_default_error(response: dict[str, Any]) -> bool:
+    """No content of its own, or FastAPI's validation error (we answer problem+json instead)."""
+    content = response.get("content")
+    if not content:
+        return True
+    return list(content) == ["application/json"] and "HTTPValidationError" in str(content)
+
+
+def install(app: Any) -> None:
+    """Serve the completed document as /openapi.json (built once, on first request)."""
+    from fastapi.openapi.utils import get_openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            document = get_openapi(
+                title=app.title,
+                version=app.version,
+                openapi_version=app.openapi_version,
+                summary=app.summary,
+                description=app.description,
+                routes=app.routes,
+            )
+            app.openapi_schema = complete(app, document)
+        return app.openapi_schema  # type: ignore[no-any-return]
+
+    app.openapi = openapi

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Query, Response
 from app.deps import Session
 from app.errors import invalid
 from app.geojson import GEOJSON
+from app.openapi import media, problems
 from app.roads import linear
 from app.roads.chainage import parse_chainage
 
@@ -23,7 +24,11 @@ def _feature(geometry: dict[str, Any] | str, properties: dict[str, Any]) -> Resp
     return Response(f'{{"type":"Feature","geometry":{geom},"properties":{props}}}', media_type=GEOJSON)
 
 
-@router.get("/locate", summary="A place from road code + chainage (桩号)")
+@router.get(
+    "/locate",
+    summary="A place from road code + chainage (桩号)",
+    responses={**media(GEOJSON), **problems(404, 422)},
+)
 async def locate(
     session: Session,
     chainage: Annotated[
@@ -78,7 +83,11 @@ async def locate(
     )
 
 
-@router.get("/snap", summary="The road and chainage nearest to a pin")
+@router.get(
+    "/snap",
+    summary="The road and chainage nearest to a pin",
+    responses={**media(GEOJSON), **problems(422)},
+)
 async def snap(
     session: Session,
     lon: Annotated[float, Query(ge=-180, le=180, description="WGS84 longitude")],
@@ -93,6 +102,7 @@ async def snap(
     ``properties.snapped`` says which; ``message`` says it in words ("not snapped: nearest road
     is 812 m away"), and the nearest road is named either way.
     """
+    await linear.check_in_city(session, lon, lat)
     result = await linear.snap_to_road(session, lon, lat, max_distance_m)
     near = result.nearest
     at = result.position
