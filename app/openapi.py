@@ -110,6 +110,8 @@ _DESCRIPTIONS.update(
     }
 )
 _BODY_PROBLEMS = (400, 413, 415)
+# If-Match / If-None-Match (RFC 9110 8.8.3): * or a list of entity tags, each quoted, maybe weak.
+ENTITY_TAGS = r'^(\*|(W/)?"[!#-~]*"( ?, ?(W/)?"[!#-~]*")*)$'
 _GUARDED = "openapi_guarded"  # attribute of a dependency that authenticates the request
 _OPEN_PATHS = "openapi_open_paths"  # attribute of such a dependency: paths it lets through unauthenticated
 _DATABASE = "openapi_database"  # attribute of a dependency that reads the database (503 when it is down)
@@ -181,7 +183,7 @@ def complete(app: Any, document: dict[str, Any]) -> dict[str, Any]:
         guards = [c for c in calls if c is current_principal or getattr(c, _GUARDED, False)]
         is_guarded = any(route.path_format not in getattr(g, _OPEN_PATHS, ()) for g in guards)
         uses_database = is_guarded or any(c is get_session or getattr(c, _DATABASE, False) for c in calls)
-        for method in route.methods:
+        for method in route.methods or ():
             operation = document["paths"].get(route.path_format, {}).get(method.lower())
             if operation is None:
                 continue
@@ -208,15 +210,19 @@ def _complete_operation(operation: dict[str, Any], is_guarded: bool, uses_databa
         if parameter["in"] == "header" and parameter["name"].lower() == "if-match":
             parameter["required"] = True
             parameter["description"] = 'The ETag of the version the change was made from, e.g. "3".'
+            parameter["schema"] = {"type": "string", "pattern": ENTITY_TAGS, "examples": ['"3"']}
             codes |= {400, 412, 428}
-    for code in codes:
-        responses.setdefault(str(code), _problem(code))
-    for code, response in responses.items():
-        only = response.pop(_ONLY, None)
+    for added in codes:
+        responses.setdefault(str(added), _problem(added))
+    for code, response in list(responses.items()):
+        # A fresh dict each: the route's own may be shared with other routes.
+        response = {k: v for k, v in response.items() if k != _ONLY}
+        only = responses[code].get(_ONLY)
         if only is not None:
             response["content"] = {t: c for t, c in response.get("content", {}).items() if t in only}
         if code.isdigit() and int(code) >= 400 and _is_default_error(response):
             response["content"] = {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}}
+        responses[code] = response
 
 
 def _is_default_error(response: dict[str, Any]) -> bool:
@@ -242,6 +248,6 @@ def install(app: Any) -> None:
                 routes=app.routes,
             )
             app.openapi_schema = complete(app, document)
-        return app.openapi_schema  # type: ignore[no-any-return]
+        return app.openapi_schema
 
     app.openapi = openapi

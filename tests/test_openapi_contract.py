@@ -21,16 +21,15 @@ from typing import Any
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, settings
-from sqlalchemy.ext.asyncio import create_async_engine
-from sqlalchemy.pool import NullPool
 
 from app import db
 from app.accounts.service import SESSION_PREFIX, token_hash
 from app.cluster import Cluster
+from app.db import make_engine
 from app.main import create_app
 from tests.conftest import TEST_USERS, auth_headers, clone
 
-MAX_EXAMPLES = 5
+MAX_EXAMPLES = 3
 SEED = 20261206
 
 APP = create_app()
@@ -39,41 +38,39 @@ CONFIG = schemathesis.Config.from_dict(
         "seed": SEED,
         "generation": {"max-examples": MAX_EXAMPLES, "deterministic": True, "mode": "all"},
         "checks": {"enabled": True},
-        "phases": {"examples": {"enabled": True}, "coverage": {"enabled": True}, "fuzzing": {"enabled": True}},
+        "phases": {
+            "examples": {"enabled": True},
+            "coverage": {"enabled": True},
+            "fuzzing": {"enabled": True},
+        },
     }
 )
 
 
-async def app_without_lifespan(scope: Any, receive: Any, send: Any) -> None:
-    """The application without its lifespan, whose end disposes the service's engine: Schemathesis
-    ends an application's lifespan after every test, and the engine here is the test's."""
+async def app_over_contract_db(scope: Any, receive: Any, send: Any) -> None:
+    """The application, with a lifespan of the test's: Schemathesis serves it from an event loop of its
+    own (in a thread) and ends the lifespan after each test; the pool's connections, which belong to
+    that loop, are closed then. (The service's lifespan would dispose of the engine for good.)"""
     if scope["type"] != "lifespan":
         await APP(scope, receive, send)
         return
     while (await receive())["type"] != "lifespan.shutdown":
         await send({"type": "lifespan.startup.complete"})
+    await db.get_engine().dispose()
     await send({"type": "lifespan.shutdown.complete"})
 
 
 schema = schemathesis.openapi.from_dict(APP.openapi(), config=CONFIG)
-schema.app = app_without_lifespan
+schema.app = app_over_contract_db
 
 
 @pytest.fixture(scope="module")
 def contract_db(cluster: Cluster, template_db: str) -> Iterator[str]:
-    """A database of the run's own (it adds categories, which outlive a test), set as the service's.
-
-    Schemathesis calls the application from an event loop of its own, in a thread; a pool's
-    connections belong to the loop that opened them, so this engine keeps none.
-    """
+    """A database of the run's own (it adds categories, which outlive a test), set as the service's."""
     name = f"hazardmap_contract_{os.getpid()}"
     url = clone(cluster, template_db, name)
     previous = db._engine
-    engine = create_async_engine(
-        url,
-        poolclass=NullPool,
-        connect_args={"server_settings": {"jit": "off", "application_name": "hazardmap-contract"}},
-    )
+    engine = make_engine(url)
     db.set_engine(engine)
     try:
         yield name
@@ -83,7 +80,7 @@ def contract_db(cluster: Cluster, template_db: str) -> Iterator[str]:
 
 
 def fresh_admin_token(cluster: Cluster, database: str) -> str:
-    """A session of its own for the test administrator, for a logout (which revokes the session it is sent with)."""
+    """A session of the test administrator's own, for a logout (which revokes the session it is sent with)."""
     token = SESSION_PREFIX + secrets.token_urlsafe(32)
     login = TEST_USERS["admin"].login
     cluster.psql(
@@ -97,7 +94,9 @@ def fresh_admin_token(cluster: Cluster, database: str) -> str:
 
 @schema.parametrize()
 @settings(deadline=None, suppress_health_check=list(HealthCheck))
-def test_every_operation_keeps_its_contract(case: schemathesis.Case, contract_db: str, cluster: Cluster) -> None:
+def test_every_operation_keeps_its_contract(
+    case: schemathesis.Case, contract_db: str, cluster: Cluster
+) -> None:
     headers = auth_headers("admin")
     if case.path.endswith("/auth/logout"):
         headers = {"Authorization": f"Bearer {fresh_admin_token(cluster, contract_db)}"}

@@ -21,7 +21,7 @@ from app.imports import service
 from app.imports.models import ImportJob
 from app.imports.reading import SUFFIX, Field, ImportFormat, infer_format
 from app.imports.schemas import Counts, ImportJobOut, ImportReportOut, Refused
-from app.openapi import problems
+from app.openapi import media, problems
 from app.settings import get_settings
 
 router = APIRouter(tags=["imports (批量导入)"])
@@ -187,7 +187,7 @@ async def get_import(session: Session, job_id: int) -> ImportJobOut:
     "/imports/{job_id}/report",
     summary="The rows an import refused, with their reasons",
     response_model=ImportReportOut,
-    responses={200: {"content": {"text/csv": {}}}, **problems(404, 422)},
+    responses={**media("application/json", "text/csv", description="The report."), **problems(404, 422)},
 )
 async def get_import_report(
     session: Session,

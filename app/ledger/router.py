@@ -9,13 +9,18 @@ from fastapi import APIRouter, Query, Response
 
 from app.deps import Session
 from app.ledger import service
+from app.openapi import media, problems
 
 router = APIRouter(tags=["ledger (台账)"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@router.get("/ledger", summary="The hazard ledger of the city, a county or zone, or a township")
+@router.get(
+    "/ledger",
+    summary="The hazard ledger of the city, a county or zone, or a township",
+    responses={**media("application/json", "text/csv", XLSX, description="The ledger."), **problems(422)},
+)
 async def get_ledger(
     session: Session,
     jurisdiction: Annotated[

@@ -18,7 +18,7 @@ from app.hazards import service
 from app.hazards.router import Filters
 from app.hazards.schemas import HazardFilter
 from app.http import none_match_tag
-from app.openapi import problems
+from app.openapi import media, problems
 from app.tiles import repository as repo
 
 MVT = "application/vnd.mapbox-vector-tile"
@@ -50,7 +50,7 @@ def _check_filters(layer: str, f: HazardFilter) -> None:
     summary="A vector tile",
     response_class=Response,
     responses={
-        200: {"content": {MVT: {}}, "description": "The tile (possibly empty), with an ETag."},
+        **media(MVT, description="The tile (possibly empty), with an ETag."),
         304: {"description": "Not modified (If-None-Match)."},
         **problems(404, 422),
     },
