@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import Request
+from pydantic import BeforeValidator
 
 from app.errors import (
     BadRequest,
@@ -26,6 +28,20 @@ from app.settings import get_settings
 
 JSON_TYPES = ("application/json", "application/geo+json")
 MERGE_PATCH_TYPES = (*JSON_TYPES, "application/merge-patch+json")
+
+
+_ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?")
+
+
+def _iso_instant(value: Any) -> Any:
+    # Pydantic would read a number (or a numeric string) as seconds since 1970: not what a date means here.
+    if not isinstance(value, datetime) and not (isinstance(value, str) and _ISO_INSTANT.fullmatch(value)):
+        raise ValueError("expected an ISO 8601 date-time such as 2026-03-01T08:00:00+08:00")
+    return value
+
+
+# A date-time given as ISO 8601 text (a query parameter or a JSON member), never as a number.
+Instant = Annotated[datetime, BeforeValidator(_iso_instant)]
 
 
 class _NonFinite:

@@ -107,6 +107,7 @@ _DESCRIPTIONS.update(
         401: "No credentials, or unknown, expired or revoked ones (`WWW-Authenticate: Bearer`).",
         403: "The role lacks the permission, or the county is outside the user's jurisdictions.",
         503: "The database is unavailable; retry later.",
+        404: "No such resource (an id or code that names nothing).",
     }
 )
 _BODY_PROBLEMS = (400, 413, 415)
@@ -131,6 +132,32 @@ def database(dependency: Any) -> Any:
 
 
 _ONLY = "x-only-these-media-types"
+
+
+RULES = "x-rules"
+
+
+def rule(text: str) -> dict[str, Any]:
+    """``json_schema_extra=`` of a parameter whose value must also satisfy what no schema can say (a
+    code the database must know, a point inside the city, min ≤ max): the document states it, under
+    ``x-rules`` of the operation, and a value breaking it is a 422 naming the parameter."""
+    return {RULES: text}
+
+
+# Filter codes kept in the database: well-formed but unknown is a 422 naming the code.
+KNOWN_CODES = rule("Each code must name one the service knows (unknown ones are refused, listed).")
+
+
+def rules(**by_field: str) -> dict[str, Any]:
+    """``openapi_extra=`` of a route whose fields must satisfy rules across fields or beyond the schema,
+    by the field's dotted path as problems name it (``duplicate_of``, ``properties.category``)."""
+    return {RULES: by_field}
+
+
+def one_or_more(values: list[str] | tuple[str, ...]) -> str:
+    """The pattern of a value listing one or more of ``values``, separated by commas."""
+    choice = "|".join(values)
+    return f"^({choice})(,({choice}))*$"
 
 
 def media(
@@ -188,6 +215,7 @@ def complete(app: Any, document: dict[str, Any]) -> dict[str, Any]:
             if operation is None:
                 continue
             _complete_operation(operation, is_guarded, uses_database)
+            _gather_rules(operation)
     for name in ("HTTPValidationError", "ValidationError"):
         components.get("schemas", {}).pop(name, None)
     return document
@@ -204,6 +232,8 @@ def _complete_operation(operation: dict[str, Any], is_guarded: bool, uses_databa
         codes.add(503)
     if parameters or "requestBody" in operation:
         codes.add(422)
+    if any(p["in"] == "path" for p in parameters):
+        codes.add(404)
     if "requestBody" in operation:
         codes |= set(_BODY_PROBLEMS)
     for parameter in parameters:
@@ -223,6 +253,18 @@ def _complete_operation(operation: dict[str, Any], is_guarded: bool, uses_databa
         if code.isdigit() and int(code) >= 400 and _is_default_error(response):
             response["content"] = {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}}
         responses[code] = response
+
+
+def _gather_rules(operation: dict[str, Any]) -> None:
+    """The parameters' rules (``rule``) beside the route's own (``rules``), at the operation."""
+    found: dict[str, str] = dict(operation.get(RULES, {}))
+    for parameter in operation.get("parameters", []):
+        text = parameter.get("schema", {}).pop(RULES, None)
+        if text:
+            found[parameter["name"]] = text
+            parameter["description"] = f"{parameter.get('description', '')} {text}".strip()
+    if found:
+        operation[RULES] = found
 
 
 def _is_default_error(response: dict[str, Any]) -> bool:

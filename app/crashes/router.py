@@ -17,8 +17,9 @@ from app.crashes import repository as repo
 from app.crashes.vocab import BEIJING, CandidateKind, CandidateStatus
 from app.deps import BBox, Page, Session
 from app.errors import invalid
-from app.geojson import GEOJSON, codes, collection, enum_values, paging_links
-from app.openapi import problems
+from app.geojson import GEOJSON, GeoJSONResponse, codes, collection, enum_values, paging_links
+from app.http import Instant
+from app.openapi import problems, rules
 from app.settings import get_settings
 from app.vocab import Grade, HazardKind
 
@@ -37,15 +38,15 @@ def _beijing(t: datetime | None) -> datetime | None:
     return t.replace(tzinfo=BEIJING) if t is not None and t.tzinfo is None else t
 
 
-@router.get("/crashes", summary="List crash records (事故)")
+@router.get("/crashes", summary="List crash records (事故)", response_class=GeoJSONResponse)
 async def list_crashes(
     request: Request,
     session: Session,
     bbox: BBox,
     page: Page,
     road: Annotated[list[str] | None, Query(description=f"Route code, e.g. G309. {Csv}")] = None,
-    since: Annotated[datetime | None, Query(description="From this time (Beijing time if no zone)")] = None,
-    until: Annotated[datetime | None, Query(description="Before this time (Beijing time if no zone)")] = None,
+    since: Annotated[Instant | None, Query(description="From this time (Beijing time if no zone)")] = None,
+    until: Annotated[Instant | None, Query(description="Before this time (Beijing time if no zone)")] = None,
 ) -> Response:
     """A GeoJSON FeatureCollection of crashes, newest first, with road and chainage where snapped."""
     result = await repo.list_crashes(
@@ -67,15 +68,20 @@ MAX_DENSITY_CELLS = 20_000
 M_PER_DEGREE = 111_320.0
 
 
-@router.get("/crashes/density", summary="Crashes counted per grid cell (事故密度)", responses=problems(422))
+@router.get(
+    "/crashes/density",
+    summary="Crashes counted per grid cell (事故密度)",
+    responses=problems(422),
+    response_class=GeoJSONResponse,
+)
 async def crash_density(
     session: Session,
     bbox: BBox,
     cell: Annotated[
         float, Query(ge=50, le=50_000, description="The side of a square cell in metres (default 1000).")
     ] = 1000,
-    since: Annotated[datetime | None, Query(description="From this time (Beijing time if no zone)")] = None,
-    until: Annotated[datetime | None, Query(description="Before this time (Beijing time if no zone)")] = None,
+    since: Annotated[Instant | None, Query(description="From this time (Beijing time if no zone)")] = None,
+    until: Annotated[Instant | None, Query(description="Before this time (Beijing time if no zone)")] = None,
 ) -> Response:
     """A FeatureCollection of square cells holding crashes, each with its crashes, fatal crashes,
     deaths and injuries; `max_crashes` for grading the colours. PostGIS counts the cells.
@@ -112,8 +118,8 @@ class DetectionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    since: datetime | None = Field(None, description="Crashes from (default: `years` before `until`)")
-    until: datetime | None = Field(None, description="Crashes before (default: now)")
+    since: Instant | None = Field(None, description="Crashes from (default: `years` before `until`)")
+    until: Instant | None = Field(None, description="Crashes before (default: now)")
     years: int | None = Field(None, ge=1, le=20, description="Length of the time window (default 3)")
     window_m: float | None = Field(None, description="Segment window length (default 500 m)")
     window_m_by_class: dict[str, float] | None = Field(None, examples=[{"expressway": 1000}])
@@ -130,6 +136,7 @@ class DetectionRequest(BaseModel):
     "/detections",
     summary="Run the accident-prone identification",
     dependencies=[Depends(require(Permission.detection_run))],
+    openapi_extra=rules(since="must be before until", until="must be after since"),
 )
 async def run_detection(session: Session, body: DetectionRequest | None = None) -> dict[str, object]:
     """Find accident-prone points and segments and store them as candidates, synchronously.
@@ -147,7 +154,9 @@ async def run_detection(session: Session, body: DetectionRequest | None = None) 
     return summary.as_dict() | {"params": params.as_json()}
 
 
-@router.get("/detections/candidates", summary="List the accident-prone candidates")
+@router.get(
+    "/detections/candidates", summary="List the accident-prone candidates", response_class=GeoJSONResponse
+)
 async def list_candidates(
     request: Request,
     session: Session,

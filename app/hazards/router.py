@@ -6,10 +6,10 @@ kind of hazard and its geometry type. The handlers are thin; the rules are in th
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from pydantic import StringConstraints
 
 from app.accounts.permissions import Permission, Principal, require
 from app.coords import Crs
@@ -27,8 +27,8 @@ from app.hazards.schemas import (
     HazardSegmentFeature,
     HazardSegmentIn,
 )
-from app.http import JSON_TYPES, MERGE_PATCH_TYPES, none_match, read_json_body
-from app.openapi import problems, request_body
+from app.http import JSON_TYPES, MERGE_PATCH_TYPES, Instant, none_match, read_json_body
+from app.openapi import KNOWN_CODES, one_or_more, problems, request_body
 from app.vocab import Grade, HazardKind, RoadGroup, Status, Visibility
 
 __all__ = ["make_router", "router", "segments_router"]
@@ -40,25 +40,39 @@ def _filters(
     bbox: BBox,
     county: Annotated[
         list[str] | None,
-        Query(description=f"County code (adcode), e.g. 371502. {Csv}", examples=["371502"]),
+        Query(
+            description=f"County code (adcode), e.g. 371502. {Csv}",
+            examples=["371502"],
+            json_schema_extra=KNOWN_CODES,
+        ),
     ] = None,
-    township: Annotated[list[str] | None, Query(description=f"Township code (9 digits). {Csv}")] = None,
+    township: Annotated[
+        list[str] | None, Query(description=f"Township code (9 digits). {Csv}", json_schema_extra=KNOWN_CODES)
+    ] = None,
     status: Annotated[
-        list[str] | None,
+        list[Annotated[str, StringConstraints(pattern=one_or_more(Status.codes()))]] | None,
         Query(description=f"{', '.join(Status.codes())}. {Csv}", examples=["reported,claimed"]),
     ] = None,
     road_group: Annotated[
-        list[str] | None,
+        list[Annotated[str, StringConstraints(pattern=one_or_more(RoadGroup.codes()))]] | None,
         Query(description=f"The road layer, via the hazard's road: {', '.join(RoadGroup.codes())}. {Csv}"),
     ] = None,
-    road: Annotated[list[str] | None, Query(description=f"Road code, e.g. G309. {Csv}")] = None,
-    category: Annotated[list[str] | None, Query(description=f"Category code, e.g. XL01. {Csv}")] = None,
-    visibility: Annotated[
-        list[str] | None, Query(description=f"{', '.join(Visibility.codes())}. {Csv}")
+    road: Annotated[
+        list[str] | None, Query(description=f"Road code, e.g. G309. {Csv}", json_schema_extra=KNOWN_CODES)
     ] = None,
-    grade: Annotated[list[str] | None, Query(description=f"{', '.join(Grade.codes())}. {Csv}")] = None,
+    category: Annotated[
+        list[str] | None, Query(description=f"Category code, e.g. XL01. {Csv}", json_schema_extra=KNOWN_CODES)
+    ] = None,
+    visibility: Annotated[
+        list[Annotated[str, StringConstraints(pattern=one_or_more(Visibility.codes()))]] | None,
+        Query(description=f"{', '.join(Visibility.codes())}. {Csv}"),
+    ] = None,
+    grade: Annotated[
+        list[Annotated[str, StringConstraints(pattern=one_or_more(Grade.codes()))]] | None,
+        Query(description=f"{', '.join(Grade.codes())}. {Csv}"),
+    ] = None,
     updated_since: Annotated[
-        datetime | None,
+        Instant | None,
         Query(
             description="Changed at or after this instant (ISO 8601; without an offset, Beijing time).",
             examples=["2026-03-01T00:00:00+08:00"],

@@ -9,7 +9,8 @@ from fastapi import APIRouter, Query, Response
 
 from app.deps import Session
 from app.ledger import service
-from app.openapi import media, problems
+from app.openapi import KNOWN_CODES, media, one_or_more, problems
+from app.vocab import RoadGroup, Status
 
 router = APIRouter(tags=["ledger (台账)"])
 
@@ -24,16 +25,29 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 async def get_ledger(
     session: Session,
     jurisdiction: Annotated[
-        str | None, Query(max_length=16, description="Jurisdiction code; the whole city when absent.")
+        str | None,
+        Query(
+            max_length=16,
+            description="Jurisdiction code; the whole city when absent.",
+            json_schema_extra=KNOWN_CODES,
+        ),
     ] = None,
     format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json, csv or xlsx")] = "json",
     status: Annotated[
         str | None,
-        Query(max_length=200, description="Status codes, comma-separated; `open` for every open status."),
+        Query(
+            max_length=200,
+            pattern=one_or_more([*Status.codes(), "open"]),
+            description="Status codes, comma-separated; `open` for every open status.",
+        ),
     ] = None,
     road_group: Annotated[
         str | None,
-        Query(max_length=200, description="Road groups, comma-separated; `none` for no known road."),
+        Query(
+            max_length=200,
+            pattern=one_or_more([*RoadGroup.codes(), "none"]),
+            description="Road groups, comma-separated; `none` for no known road.",
+        ),
     ] = None,
     supervised: Annotated[
         bool, Query(description="Only hazards under listed supervision (挂牌督办).")

@@ -3,10 +3,14 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
+from pydantic import StringConstraints
 
 from app.deps import BBox, Session
+from app.openapi import KNOWN_CODES, one_or_more, rule
 from app.stats import service
 from app.stats.schemas import Grid, Stats
+from app.stats.service import MAX_CELL_DEG, MAX_CELLS, MIN_CELL_DEG
+from app.vocab import Grade, RoadGroup, Status, Visibility
 
 router = APIRouter(tags=["stats"])
 
@@ -42,14 +46,29 @@ async def get_stats(
 async def get_grid(
     session: Session,
     bbox: BBox,
-    cell: Annotated[float, Query(description="cell size in degrees (about 60 px of the map)")] = 0.01,
-    county: Annotated[str | None, Query(max_length=16)] = None,
-    status: Annotated[list[str] | None, Query(description="repeat or comma list")] = None,
-    category: Annotated[list[str] | None, Query(description="category codes, e.g. XL01")] = None,
-    visibility: Annotated[str | None, Query(description="explicit or implicit")] = None,
-    grade: Annotated[list[str] | None, Query()] = None,
+    cell: Annotated[
+        float,
+        Query(
+            ge=MIN_CELL_DEG,
+            le=MAX_CELL_DEG,
+            description="cell size in degrees (about 60 px of the map)",
+            json_schema_extra=rule(f"At most {MAX_CELLS} cells over the bbox; the bbox is required."),
+        ),
+    ] = 0.01,
+    county: Annotated[str | None, Query(max_length=16, json_schema_extra=KNOWN_CODES)] = None,
+    status: Annotated[
+        list[Annotated[str, StringConstraints(pattern=one_or_more(Status.codes()))]] | None,
+        Query(description="repeat or comma list"),
+    ] = None,
+    category: Annotated[
+        list[str] | None, Query(description="category codes, e.g. XL01", json_schema_extra=KNOWN_CODES)
+    ] = None,
+    visibility: Annotated[Visibility | None, Query(description="explicit or implicit")] = None,
+    grade: Annotated[
+        list[Annotated[str, StringConstraints(pattern=one_or_more(Grade.codes()))]] | None, Query()
+    ] = None,
     road_group: Annotated[
-        list[str] | None,
+        list[Annotated[str, StringConstraints(pattern=one_or_more([*RoadGroup.codes(), "none"]))]] | None,
         Query(description="expressway, trunk, county_township, rural, and none for hazards on no known road"),
     ] = None,
 ) -> Response:
@@ -57,7 +76,7 @@ async def get_grid(
         county=county,
         status=status,
         category=category,
-        visibility=visibility,
+        visibility=visibility.value if visibility else None,
         grade=grade,
         road_group=road_group,
     )
