@@ -50,14 +50,23 @@ def inline_schema(model: type[BaseModel], mode: Literal["validation", "serializa
     return resolve(schema)
 
 
-def request_body(model: type[BaseModel], media_types: tuple[str, ...], example: Any) -> dict[str, Any]:
+def request_body(
+    model: type[BaseModel],
+    media_types: tuple[str, ...],
+    example: Any,
+    rules: dict[str, str] | None = None,
+) -> dict[str, Any]:
+    """``openapi_extra=`` of a route reading its body itself; ``rules``: see ``rules()``."""
     schema = inline_schema(model)
-    return {
+    extra: dict[str, Any] = {
         "requestBody": {
             "required": True,
             "content": {t: {"schema": schema, "example": example} for t in media_types},
         }
     }
+    if rules:
+        extra["x-rules"] = rules
+    return extra
 
 
 _PROBLEM_SCHEMA = inline_schema(Problem)
@@ -215,7 +224,7 @@ def complete(app: Any, document: dict[str, Any]) -> dict[str, Any]:
             if operation is None:
                 continue
             _complete_operation(operation, is_guarded, uses_database)
-            _gather_rules(operation)
+            _gather_rules(operation, components.get("schemas", {}))
     for name in ("HTTPValidationError", "ValidationError"):
         components.get("schemas", {}).pop(name, None)
     return document
@@ -255,9 +264,19 @@ def _complete_operation(operation: dict[str, Any], is_guarded: bool, uses_databa
         responses[code] = response
 
 
-def _gather_rules(operation: dict[str, Any]) -> None:
-    """The parameters' rules (``rule``) beside the route's own (``rules``), at the operation."""
+def _gather_rules(operation: dict[str, Any], schemas: dict[str, Any]) -> None:
+    """The rules (``rule``) of the parameters and of the body's members, beside the route's own
+    (``rules``), at the operation."""
     found: dict[str, str] = dict(operation.get(RULES, {}))
+    for content in operation.get("requestBody", {}).get("content", {}).values():
+        body = content.get("schema", {})
+        ref = body.get("$ref", "")
+        if ref.startswith("#/components/schemas/"):
+            body = schemas.get(ref.rsplit("/", 1)[1], {})
+        for name, member in body.get("properties", {}).items():
+            text = member.pop(RULES, None) if isinstance(member, dict) else None
+            if text:
+                found[name] = text
     for parameter in operation.get("parameters", []):
         text = parameter.get("schema", {}).pop(RULES, None)
         if text:

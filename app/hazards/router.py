@@ -33,6 +33,22 @@ from app.vocab import Grade, HazardKind, RoadGroup, Status, Visibility
 
 __all__ = ["make_router", "router", "segments_router"]
 
+_ON_ROAD = "On a road the service knows, within its chainage (桩号)."
+# What the body must satisfy beyond its schema (the database, the city, the other members).
+PLACE_RULES = {
+    "body": "A Feature with geometry, or geometry null with properties.road and properties.chainage.",
+    "properties": "Members that may be set here (not status, which only transitions change).",
+    "geometry": "A simple geometry: a segment may not cross itself.",
+    "geometry.type": "Point for a hazard, LineString for a segment.",
+    "geometry.coordinates": "Inside the city (its border tolerance); a segment's positions distinct.",
+    "properties.category": "An active category the service knows (GET /api/v1/categories).",
+    "properties.road": _ON_ROAD,
+    "properties.chainage": _ON_ROAD,
+    "properties.chainage_m": _ON_ROAD,
+    "properties.end_chainage_m": _ON_ROAD,
+    "duplicate_of": "Only with on_duplicate=merge: an open hazard of the possible duplicates.",
+    "on_duplicate": "merge needs duplicate_of.",
+}
 Csv = "One or several: repeat the parameter or separate values with commas."
 
 
@@ -198,7 +214,9 @@ def make_router(kind: HazardKind) -> APIRouter:
             200: {"description": "Already created with this uid (a retry): the hazard as it is."},
             **problems(400, 409, 410, 413, 415, 422),
         },
-        openapi_extra=request_body(new_model, JSON_TYPES, _POINT_EXAMPLE if is_point else _SEGMENT_EXAMPLE),
+        openapi_extra=request_body(
+            new_model, JSON_TYPES, _POINT_EXAMPLE if is_point else _SEGMENT_EXAMPLE, PLACE_RULES
+        ),
     )
     async def create(
         request: Request,
@@ -227,7 +245,7 @@ def make_router(kind: HazardKind) -> APIRouter:
         response_class=GeoJSONResponse,
         summary=f"Change a {kind.en}",
         responses=problems(400, 404, 410, 412, 413, 415, 422, 428),
-        openapi_extra=request_body(HazardPatch, MERGE_PATCH_TYPES, _PATCH_EXAMPLE),
+        openapi_extra=request_body(HazardPatch, MERGE_PATCH_TYPES, _PATCH_EXAMPLE, PLACE_RULES),
     )
     async def patch(
         request: Request,

@@ -21,7 +21,7 @@ from app.imports import service
 from app.imports.models import ImportJob
 from app.imports.reading import SUFFIX, Field, ImportFormat, infer_format
 from app.imports.schemas import Counts, ImportJobOut, ImportReportOut, Refused
-from app.openapi import media, problems
+from app.openapi import media, problems, rule
 from app.settings import get_settings
 
 router = APIRouter(tags=["imports (批量导入)"])
@@ -128,25 +128,41 @@ async def create_import(
     principal: Annotated[Principal, Depends(require(Permission.hazard_import))],
     response: Response,
     file: Annotated[
-        UploadFile, File(description="GeoJSON, GeoJSONSeq, GeoPackage, Shapefile (.zip), CSV or XLSX")
+        UploadFile,
+        File(
+            description="GeoJSON, GeoJSONSeq, GeoPackage, Shapefile (.zip), CSV or XLSX",
+            json_schema_extra=rule("A file readable in its format, within the size and row limits."),
+        ),
     ],
     format_: Annotated[
         str | None,
         Form(
             alias="format",
+            pattern="^(" + "|".join(f.value for f in ImportFormat) + ")$",
             description="geojson, geojsonseq, gpkg, shapefile, csv, xlsx; default: from the file name",
+            json_schema_extra=rule("Without it, the file name's extension must tell the format."),
         ),
     ] = None,
-    crs: Annotated[str, Form(description="wgs84, cgcs2000 or gcj02 (AMap/Tencent phones)")] = "wgs84",
+    crs: Annotated[
+        str,
+        Form(
+            pattern="^(wgs84|cgcs2000|gcj02)$", description="wgs84, cgcs2000 or gcj02 (AMap/Tencent phones)"
+        ),
+    ] = "wgs84",
     mapping: Annotated[
         str | None,
         Form(
             description="JSON: the file's column → our field, e.g. "
-            '{"经度": "lon", "纬度": "lat", "桩号": "chainage"}'
+            '{"经度": "lon", "纬度": "lat", "桩号": "chainage"}',
+            json_schema_extra=rule("A JSON object of column names to our fields."),
         ),
     ] = None,
     mode: Annotated[
-        str, Form(description="all-or-nothing (one refused row: nothing written) or valid-rows")
+        str,
+        Form(
+            pattern="^(all-or-nothing|valid-rows)$",
+            description="all-or-nothing (one refused row: nothing written) or valid-rows",
+        ),
     ] = "all-or-nothing",
     dry_run: Annotated[bool, Form(description="check every row, write nothing")] = False,
 ) -> ImportJobOut:

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
+from pydantic import StringConstraints
 
 from app.deps import Paging, Session
 from app.errors import NotFound
@@ -33,7 +34,7 @@ from app.ogc import repository as repo
 from app.ogc.crs import SUPPORTED, OgcCrs, bad
 from app.ogc.params import DateTime, OgcPage, Select, Selection
 from app.ogc.queryables import QUERYABLES, schema
-from app.openapi import media, problems
+from app.openapi import KNOWN_CODES, media, one_or_more, problems
 from app.roads import repository as roads_repo
 from app.roads import service as roads
 from app.roads.schemas import RoadFilter
@@ -374,12 +375,16 @@ async def road_items(
     page: OgcPage,
     sel: Select,
     road_group: Annotated[
-        list[str] | None, Query(description=f"{', '.join(RoadGroup.codes())}. {Csv}")
+        list[Annotated[str, StringConstraints(pattern=one_or_more(RoadGroup.codes()))]] | None,
+        Query(description=f"{', '.join(RoadGroup.codes())}. {Csv}"),
     ] = None,
     road_class: Annotated[
-        list[str] | None, Query(alias="class", description=f"{', '.join(RoadClass.codes())}. {Csv}")
+        list[Annotated[str, StringConstraints(pattern=one_or_more(RoadClass.codes()))]] | None,
+        Query(alias="class", description=f"{', '.join(RoadClass.codes())}. {Csv}"),
     ] = None,
-    code: Annotated[list[str] | None, Query(description=f"Route code, e.g. G309. {Csv}")] = None,
+    code: Annotated[
+        list[str] | None, Query(description=f"Route code, e.g. G309. {Csv}", json_schema_extra=KNOWN_CODES)
+    ] = None,
     f: Format = None,
 ) -> Response:
     rf = RoadFilter(
@@ -420,9 +425,13 @@ async def jurisdiction_items(
     page: OgcPage,
     sel: Select,
     level: Annotated[
-        list[str] | None, Query(description=f"{', '.join(JurisdictionLevel.codes())}. {Csv}")
+        list[Annotated[str, StringConstraints(pattern=one_or_more(JurisdictionLevel.codes()))]] | None,
+        Query(description=f"{', '.join(JurisdictionLevel.codes())}. {Csv}"),
     ] = None,
-    parent: Annotated[list[str] | None, Query(description=f"The parent's code, e.g. 371502. {Csv}")] = None,
+    parent: Annotated[
+        list[str] | None,
+        Query(description=f"The parent's code, e.g. 371502. {Csv}", json_schema_extra=KNOWN_CODES),
+    ] = None,
     f: Format = None,
 ) -> Response:
     clauses = ["true"]

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class PhotoLink(BaseModel):
@@ -36,6 +36,8 @@ class Photo(BaseModel):
 
 class PhotoUpload(BaseModel):
     """multipart/form-data."""
+
+    model_config = ConfigDict(extra="forbid")
 
     file: bytes = Field(json_schema_extra={"format": "binary"}, description="JPEG, PNG or WebP")
     stage: Literal["report", "before", "after"]

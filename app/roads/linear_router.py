@@ -10,10 +10,11 @@ from fastapi import APIRouter, Query, Response
 from app.deps import Session
 from app.errors import invalid
 from app.geojson import GEOJSON
-from app.openapi import media, problems
+from app.openapi import media, problems, rules
 from app.roads import linear
 from app.roads.chainage import parse_chainage
 
+_IN_CITY = "Inside the city (within its border tolerance)."
 router = APIRouter(prefix="/roads", tags=["roads (道路)"])
 
 
@@ -28,6 +29,10 @@ def _feature(geometry: dict[str, Any] | str, properties: dict[str, Any]) -> Resp
     "/locate",
     summary="A place from road code + chainage (桩号)",
     responses={**media(GEOJSON), **problems(404, 422)},
+    openapi_extra=rules(
+        road="Required unless the chainage names it; the same road as the chainage's.",
+        chainage="A chainage the road reaches (K516+600, or a range).",
+    ),
 )
 async def locate(
     session: Session,
@@ -87,6 +92,10 @@ async def locate(
     "/snap",
     summary="The road and chainage nearest to a pin",
     responses={**media(GEOJSON), **problems(422)},
+    openapi_extra=rules(
+        lon="Inside the city (within its border tolerance).",
+        lat="Inside the city (within its border tolerance).",
+    ),
 )
 async def snap(
     session: Session,
