@@ -225,6 +225,8 @@ def complete(app: Any, document: dict[str, Any]) -> dict[str, Any]:
                 continue
             _complete_operation(operation, is_guarded, uses_database)
             _gather_rules(operation, components.get("schemas", {}))
+    for schema in _form_bodies(document):
+        _no_null_in_forms(schema if "$ref" not in schema else _component(components, schema["$ref"]))
     for name in ("HTTPValidationError", "ValidationError"):
         components.get("schemas", {}).pop(name, None)
     return document
@@ -262,6 +264,34 @@ def _complete_operation(operation: dict[str, Any], is_guarded: bool, uses_databa
         if code.isdigit() and int(code) >= 400 and _is_default_error(response):
             response["content"] = {PROBLEM_JSON: {"schema": _PROBLEM_SCHEMA}}
         responses[code] = response
+
+
+def _form_bodies(document: dict[str, Any]) -> list[dict[str, Any]]:
+    return [
+        media_type["schema"]
+        for path in document["paths"].values()
+        for operation in path.values()
+        for name, media_type in operation.get("requestBody", {}).get("content", {}).items()
+        if name in ("multipart/form-data", "application/x-www-form-urlencoded") and "schema" in media_type
+    ]
+
+
+def _component(components: dict[str, Any], ref: str) -> dict[str, Any]:
+    found: dict[str, Any] = components.get("schemas", {}).get(ref.rsplit("/", 1)[1], {})
+    return found
+
+
+def _no_null_in_forms(schema: dict[str, Any]) -> None:
+    """A form has no null: an optional field is one left out (FastAPI writes ``anyOf: [..., null]``)."""
+    for member in schema.get("properties", {}).values():
+        choices = member.get("anyOf")
+        if isinstance(choices, list) and {"type": "null"} in choices:
+            rest = [c for c in choices if c != {"type": "null"}]
+            del member["anyOf"]
+            if len(rest) == 1:
+                member.update(rest[0])
+            else:
+                member["anyOf"] = rest
 
 
 def _gather_rules(operation: dict[str, Any], schemas: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from app.deps import BBox, Page, Session
 from app.errors import invalid
 from app.geojson import GEOJSON, GeoJSONResponse, codes, collection, enum_values, paging_links
 from app.http import Instant
-from app.openapi import problems, rules
+from app.openapi import problems, rule, rules
 from app.settings import get_settings
 from app.vocab import Grade, HazardKind
 
@@ -78,7 +78,13 @@ async def crash_density(
     session: Session,
     bbox: BBox,
     cell: Annotated[
-        float, Query(ge=50, le=50_000, description="The side of a square cell in metres (default 1000).")
+        float,
+        Query(
+            ge=50,
+            le=50_000,
+            description="The side of a square cell in metres (default 1000).",
+            json_schema_extra=rule(f"At most {MAX_DENSITY_CELLS} cells over the bbox."),
+        ),
     ] = 1000,
     since: Annotated[Instant | None, Query(description="From this time (Beijing time if no zone)")] = None,
     until: Annotated[Instant | None, Query(description="Before this time (Beijing time if no zone)")] = None,
@@ -136,7 +142,11 @@ class DetectionRequest(BaseModel):
     "/detections",
     summary="Run the accident-prone identification",
     dependencies=[Depends(require(Permission.detection_run))],
-    openapi_extra=rules(since="must be before until", until="must be after since"),
+    openapi_extra=rules(
+        since="Before until.",
+        until="After since.",
+        thresholds="At least one minimum above 0 (else nothing could be flagged).",
+    ),
 )
 async def run_detection(session: Session, body: DetectionRequest | None = None) -> dict[str, object]:
     """Find accident-prone points and segments and store them as candidates, synchronously.
