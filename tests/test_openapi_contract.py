@@ -107,9 +107,9 @@ def positive_data_accepted(
     """Schemathesis' positive_data_acceptance, except for what the document states besides the schema.
 
     A valid request may still be refused for a reason the document gives: 412 (the If-Match names an
-    older version, a matter of state like 409), or 422 (400 in OGC API) when every field named by the problem has a
-    rule in the operation's ``x-rules`` (a code the database does not know, a point outside the
-    city, min above max). Any other refusal of schema-valid data fails as Schemathesis' own check does.
+    older version, a matter of state like 409), or 422 (400 in OGC API) when every field named by the
+    problem has a rule in the operation's ``x-rules`` (a code the database does not know, a point
+    outside the city, min above max). Any other refusal of valid data fails as Schemathesis' own does.
     """
     try:
         positive_data_acceptance(ctx, response, case)
