@@ -14,7 +14,11 @@ router = APIRouter(tags=["health"])
 VERSIONS = "SELECT current_setting('server_version'), postgis_lib_version(), postgis_full_version()"
 
 
-@router.get("/healthz", summary="The service and its database")
+@router.get(
+    "/healthz",
+    summary="The service and its database",
+    responses={503: {"description": "The database does not answer.", "content": {"application/json": {}}}},
+)
 async def healthz() -> JSONResponse:
     """200 with the PostgreSQL and PostGIS versions when the database answers, 503 when it does not."""
     body: dict[str, Any] = {"status": "ok", "version": __version__}
