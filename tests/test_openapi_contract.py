@@ -33,6 +33,7 @@ from app.openapi import RULES
 from tests.conftest import TEST_USERS, auth_headers, clone
 
 MAX_EXAMPLES = 3
+STATEFUL_SCENARIOS = 10
 SEED = 20261206
 
 APP = create_app()
@@ -135,4 +136,40 @@ def test_every_operation_keeps_its_contract(
         headers=headers,
         excluded_checks=[positive_data_acceptance],
         additional_checks=[positive_data_accepted],
+    )
+
+
+def test_stateful_scenarios_keep_the_contract(contract_db: str, cluster: Cluster) -> None:
+    """Create → read → change → delete along the document's links: a deleted hazard stays gone
+    (use_after_free), a created one is there (ensure_resource_availability), with every check on."""
+    from hypothesis.stateful import run_state_machine_as_test
+
+    machine = schema.as_state_machine()
+
+    class AsTheAdministrator(machine):  # type: ignore[misc,valid-type]
+        def get_call_kwargs(self, case: schemathesis.Case) -> dict[str, Any]:
+            if case.path.endswith("/auth/logout"):
+                return {"headers": {"Authorization": f"Bearer {fresh_admin_token(cluster, contract_db)}"}}
+            return {"headers": auth_headers("admin")}
+
+        def validate_response(
+            self, response: Any, case: schemathesis.Case, additional_checks: Any = None, **kwargs: Any
+        ) -> None:
+            case.validate_response(
+                response,
+                excluded_checks=[positive_data_acceptance],
+                additional_checks=[positive_data_accepted],
+                transport_kwargs=kwargs or None,
+                recorder=getattr(self, "recorder", None),
+            )
+
+    run_state_machine_as_test(
+        AsTheAdministrator,
+        settings=settings(
+            max_examples=STATEFUL_SCENARIOS,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            suppress_health_check=list(HealthCheck),
+        ),
     )

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as places
@@ -19,7 +19,7 @@ from app.deps import BBox, Page, Session
 from app.errors import invalid
 from app.geojson import GEOJSON, GeoJSONResponse, codes, collection, enum_values, paging_links
 from app.http import Instant
-from app.openapi import problems, rule, rules
+from app.openapi import one_or_more, problems, rule, rules
 from app.settings import get_settings
 from app.vocab import Grade, HazardKind
 
@@ -173,9 +173,13 @@ async def list_candidates(
     bbox: BBox,
     page: Page,
     status: Annotated[
-        list[str] | None, Query(description=f"{', '.join(CandidateStatus.codes())}. {Csv}")
+        list[Annotated[str, StringConstraints(pattern=one_or_more(CandidateStatus.codes()))]] | None,
+        Query(description=f"{', '.join(CandidateStatus.codes())}. {Csv}"),
     ] = None,
-    kind: Annotated[list[str] | None, Query(description=f"point, segment. {Csv}")] = None,
+    kind: Annotated[
+        list[Annotated[str, StringConstraints(pattern=one_or_more(CandidateKind.codes()))]] | None,
+        Query(description=f"point, segment. {Csv}"),
+    ] = None,
     road: Annotated[list[str] | None, Query(description=f"Route code, e.g. G309. {Csv}")] = None,
 ) -> Response:
     """A GeoJSON FeatureCollection of candidates with their evidence, most crashes first."""

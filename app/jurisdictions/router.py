@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
+from pydantic import StringConstraints
 
 from app.deps import Session
 from app.geojson import GEOJSON, GeoJSONResponse, collection, enum_values, public_url
 from app.jurisdictions import service
 from app.jurisdictions.schemas import GeometryChoice, JurisdictionCollection, JurisdictionFeature
-from app.openapi import problems
+from app.openapi import one_or_more, problems
 from app.vocab import JurisdictionLevel
 
 router = APIRouter(prefix="/jurisdictions", tags=["jurisdictions (辖区)"])
@@ -47,7 +48,7 @@ async def list_jurisdictions(
     request: Request,
     session: Session,
     level: Annotated[
-        list[str] | None,
+        list[Annotated[str, StringConstraints(pattern=one_or_more(JurisdictionLevel.codes()))]] | None,
         Query(description=f"{', '.join(JurisdictionLevel.codes())}; one or several (repeat or commas)."),
     ] = None,
     parent: Annotated[str | None, Query(description="The parent's code, e.g. 371502.")] = None,
