@@ -44,6 +44,19 @@ def _iso_instant(value: Any) -> Any:
 Instant = Annotated[datetime, BeforeValidator(_iso_instant)]
 
 
+def _form_bool(value: Any) -> Any:
+    # Pydantic alone reads 0/1, yes/no, on/off as booleans too; a form here says true or false.
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ValueError("expected true or false")
+
+
+# A boolean form field: true or false.
+FormBool = Annotated[bool, BeforeValidator(_form_bool)]
+
+
 class _NonFinite:
     """Stands for a NaN, Infinity or overflowing number until the body has been searched for it."""
 

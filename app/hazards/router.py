@@ -46,6 +46,7 @@ PLACE_RULES = {
     "properties.chainage": _ON_ROAD,
     "properties.chainage_m": _ON_ROAD,
     "properties.end_chainage_m": _ON_ROAD,
+    "id": "Never sent: the server assigns the id (properties.uid is the client's own).",
     "duplicate_of": "Only with on_duplicate=merge: an open hazard of the possible duplicates.",
     "on_duplicate": "merge needs duplicate_of.",
 }

@@ -16,6 +16,7 @@ from app.accounts.permissions import Permission, Principal, require
 from app.coords import Crs
 from app.deps import Session
 from app.errors import NotFound, PayloadTooLarge, invalid
+from app.http import FormBool
 from app.imports import repository as repo
 from app.imports import service
 from app.imports.models import ImportJob
@@ -164,7 +165,7 @@ async def create_import(
             description="all-or-nothing (one refused row: nothing written) or valid-rows",
         ),
     ] = "all-or-nothing",
-    dry_run: Annotated[bool, Form(description="check every row, write nothing")] = False,
+    dry_run: Annotated[FormBool, Form(description="check every row, write nothing")] = False,
 ) -> ImportJobOut:
     """Upload a file of hazard points and accident-prone segments; 202 with `Location` of the job.
 
