@@ -14,7 +14,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import json
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
@@ -79,9 +79,14 @@ COLLECTIONS: dict[str, dict[str, str]] = {
     },
 }
 Csv = "One or several: repeat the parameter or separate values with commas."
+# Refused with 400 (OGC API) rather than FastAPI's 422, so the values are stated, not validated, here.
 Format = Annotated[
-    Literal["json", "html"] | None,
-    Query(alias="f", description="json (GeoJSON/JSON) or html; by default from the Accept header."),
+    str | None,
+    Query(
+        alias="f",
+        json_schema_extra={"enum": ["json", "html"]},
+        description="json (GeoJSON/JSON) or html; by default from the Accept header.",
+    ),
 ]
 
 
