@@ -282,16 +282,21 @@ def _component(components: dict[str, Any], ref: str) -> dict[str, Any]:
 
 
 def _no_null_in_forms(schema: dict[str, Any]) -> None:
-    """A form has no null: an optional field is one left out (FastAPI writes ``anyOf: [..., null]``)."""
-    for member in schema.get("properties", {}).values():
-        choices = member.get("anyOf")
-        if isinstance(choices, list) and {"type": "null"} in choices:
+    """A form has no null: an optional field is one left out (FastAPI writes ``anyOf: [..., null]``),
+    or sent empty, which FastAPI reads as left out."""
+    required = set(schema.get("required", []))
+    for name, member in schema.get("properties", {}).items():
+        choices = member.pop("anyOf", None)
+        if isinstance(choices, list):
             rest = [c for c in choices if c != {"type": "null"}]
-            del member["anyOf"]
             if len(rest) == 1:
                 member.update(rest[0])
             else:
                 member["anyOf"] = rest
+        if name in required or member.get("format") == "binary" or "contentMediaType" in member:
+            continue
+        shape = {k: member.pop(k) for k in list(member) if k not in ("title", "description", "default")}
+        member["anyOf"] = [shape, {"type": "string", "maxLength": 0}]
 
 
 def _gather_rules(operation: dict[str, Any], schemas: dict[str, Any]) -> None:

@@ -122,7 +122,8 @@ def positive_data_accepted(
     except RejectedPositiveData:
         if response.status_code in (410, 412):  # deleted meanwhile; an older version named: state, as 404/409
             return
-        if response.status_code in (400, 422):  # OGC API – Features answers 400 for a bad parameter
+        # 400 in OGC API – Features for a bad parameter; 413/415 for a file that breaks its rule.
+        if response.status_code in (400, 413, 415, 422):
             fields = {e.get("field") for e in (response.json().get("errors") or [])}
             if fields and fields <= set(stated_rules(case)):
                 return

@@ -90,7 +90,7 @@ Format = Annotated[
 ]
 
 
-_JSON_OR_HTML = media("application/json", "text/html")
+_JSON_OR_HTML = {**media("application/json", "text/html"), **problems(400)}
 _GEOJSON_OR_HTML = media(GEOJSON, "text/html")
 
 

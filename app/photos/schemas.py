@@ -39,6 +39,12 @@ class PhotoUpload(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    file: bytes = Field(json_schema_extra={"format": "binary"}, description="JPEG, PNG or WebP")
+    file: bytes = Field(
+        json_schema_extra={
+            "format": "binary",
+            "x-rules": "A complete JPEG, PNG or WebP image, within the size limits.",
+        },
+        description="JPEG, PNG or WebP",
+    )
     stage: Literal["report", "before", "after"]
     caption: str | None = Field(default=None, max_length=2000)
