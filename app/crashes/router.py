@@ -25,6 +25,8 @@ from app.vocab import Grade, HazardKind
 
 router = APIRouter(tags=["crashes (事故) and accident-prone candidates (事故易发多发点段)"])
 
+# Text that PostgreSQL can hold: no NUL character.
+NoNul = Annotated[str, StringConstraints(pattern="^[^\\x00]*$")]
 Csv = "One or several: repeat the parameter or separate values with commas."
 CandidateId = Annotated[int, Path(alias="id", ge=1, le=2**63 - 1)]
 # Where the accepted hazard lives in the ledger API, by kind.
@@ -44,7 +46,7 @@ async def list_crashes(
     session: Session,
     bbox: BBox,
     page: Page,
-    road: Annotated[list[str] | None, Query(description=f"Route code, e.g. G309. {Csv}")] = None,
+    road: Annotated[list[NoNul] | None, Query(description=f"Route code, e.g. G309. {Csv}")] = None,
     since: Annotated[Instant | None, Query(description="From this time (Beijing time if no zone)")] = None,
     until: Annotated[Instant | None, Query(description="Before this time (Beijing time if no zone)")] = None,
 ) -> Response:
@@ -52,7 +54,7 @@ async def list_crashes(
     result = await repo.list_crashes(
         session,
         bbox=bbox,
-        roads=[c.upper() for c in codes(road) or []] or None,
+        roads=[c.upper() for c in codes(road, "road") or []] or None,
         since=_beijing(since),
         until=_beijing(until),
         limit=page.limit,
@@ -180,7 +182,7 @@ async def list_candidates(
         list[Annotated[str, StringConstraints(pattern=one_or_more(CandidateKind.codes()))]] | None,
         Query(description=f"point, segment. {Csv}"),
     ] = None,
-    road: Annotated[list[str] | None, Query(description=f"Route code, e.g. G309. {Csv}")] = None,
+    road: Annotated[list[NoNul] | None, Query(description=f"Route code, e.g. G309. {Csv}")] = None,
 ) -> Response:
     """A GeoJSON FeatureCollection of candidates with their evidence, most crashes first."""
     result = await repo.list_candidates(
@@ -188,7 +190,7 @@ async def list_candidates(
         bbox=bbox,
         statuses=enum_values("status", status, CandidateStatus),
         kinds=enum_values("kind", kind, CandidateKind),
-        roads=[c.upper() for c in codes(road) or []] or None,
+        roads=[c.upper() for c in codes(road, "road") or []] or None,
         limit=page.limit,
         offset=page.offset,
     )

@@ -11,7 +11,7 @@ from app.deps import Session
 from app.geojson import GEOJSON, GeoJSONResponse, collection, enum_values, public_url
 from app.jurisdictions import service
 from app.jurisdictions.schemas import GeometryChoice, JurisdictionCollection, JurisdictionFeature
-from app.openapi import one_or_more, problems
+from app.openapi import KNOWN_CODES, one_or_more, problems
 from app.vocab import JurisdictionLevel
 
 router = APIRouter(prefix="/jurisdictions", tags=["jurisdictions (辖区)"])
@@ -51,7 +51,9 @@ async def list_jurisdictions(
         list[Annotated[str, StringConstraints(pattern=one_or_more(JurisdictionLevel.codes()))]] | None,
         Query(description=f"{', '.join(JurisdictionLevel.codes())}; one or several (repeat or commas)."),
     ] = None,
-    parent: Annotated[str | None, Query(description="The parent's code, e.g. 371502.")] = None,
+    parent: Annotated[
+        str | None, Query(description="The parent's code, e.g. 371502.", json_schema_extra=KNOWN_CODES)
+    ] = None,
     geometry: GeometryParam = GeometryChoice.outline,
     simplify: SimplifyParam = None,
 ) -> Response:
