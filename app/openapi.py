@@ -157,6 +157,10 @@ def rule(text: str) -> dict[str, Any]:
 KNOWN_CODES = rule("Each code must name one the service knows (unknown ones are refused, listed).")
 
 
+# Codes matched as given (an unknown one matches nothing); PostgreSQL text holds no NUL.
+NO_NUL = rule("No NUL character (U+0000).")
+
+
 def rules(**by_field: str) -> dict[str, Any]:
     """``openapi_extra=`` of a route whose fields must satisfy rules across fields or beyond the schema,
     by the field's dotted path as problems name it (``duplicate_of``, ``properties.category``)."""

@@ -34,7 +34,7 @@ from app.ogc import repository as repo
 from app.ogc.crs import SUPPORTED, OgcCrs, bad
 from app.ogc.params import DateTime, OgcPage, Select, Selection
 from app.ogc.queryables import QUERYABLES, schema
-from app.openapi import KNOWN_CODES, media, one_or_more, problems
+from app.openapi import NO_NUL, media, one_or_more, problems
 from app.roads import repository as roads_repo
 from app.roads import service as roads
 from app.roads.schemas import RoadFilter
@@ -388,7 +388,7 @@ async def road_items(
         Query(alias="class", description=f"{', '.join(RoadClass.codes())}. {Csv}"),
     ] = None,
     code: Annotated[
-        list[str] | None, Query(description=f"Route code, e.g. G309. {Csv}", json_schema_extra=KNOWN_CODES)
+        list[str] | None, Query(description=f"Route code, e.g. G309. {Csv}", json_schema_extra=NO_NUL)
     ] = None,
     f: Format = None,
 ) -> Response:
@@ -435,7 +435,7 @@ async def jurisdiction_items(
     ] = None,
     parent: Annotated[
         list[str] | None,
-        Query(description=f"The parent's code, e.g. 371502. {Csv}", json_schema_extra=KNOWN_CODES),
+        Query(description=f"The parent's code, e.g. 371502. {Csv}", json_schema_extra=NO_NUL),
     ] = None,
     f: Format = None,
 ) -> Response:

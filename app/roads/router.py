@@ -9,7 +9,7 @@ from pydantic import StringConstraints
 
 from app.deps import BBox, Page, Session
 from app.geojson import GEOJSON, GeoJSONResponse, codes, collection, enum_values, paging_links
-from app.openapi import KNOWN_CODES, one_or_more, problems
+from app.openapi import NO_NUL, one_or_more, problems
 from app.roads import service
 from app.roads.schemas import RoadCollection, RoadFeature, RoadFilter
 from app.vocab import RoadClass, RoadGroup
@@ -40,7 +40,7 @@ async def list_roads(
         Query(alias="class", description=f"{', '.join(RoadClass.codes())}. {Csv}"),
     ] = None,
     code: Annotated[
-        list[str] | None, Query(description=f"Route code, e.g. G309. {Csv}", json_schema_extra=KNOWN_CODES)
+        list[str] | None, Query(description=f"Route code, e.g. G309. {Csv}", json_schema_extra=NO_NUL)
     ] = None,
 ) -> Response:
     """A GeoJSON FeatureCollection of roads (pieces of routes), ordered by id."""
