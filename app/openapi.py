@@ -173,6 +173,12 @@ def one_or_more(values: list[str] | tuple[str, ...]) -> str:
     return f"^({choice})(,({choice}))*$"
 
 
+def listing(values: list[str] | tuple[str, ...]) -> dict[str, Any]:
+    """``json_schema_extra=`` of a repeatable parameter whose values list codes of ``values`` (comma-separated
+    too): stated in the document; the route refuses others itself, naming them."""
+    return {"items": {"type": "string", "pattern": one_or_more(values)}}
+
+
 def media(
     *media_types: str, description: str = "The resource.", status: int = 200
 ) -> dict[int | str, dict[str, Any]]:

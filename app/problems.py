@@ -46,7 +46,10 @@ def allowed_methods(request: Request) -> list[str]:
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     # FastAPI prefixes with where the value came from (body, query, path, header).
     parts = [str(p) for p in loc]
-    if parts and parts[0] in {"body", "query", "path", "header", "cookie"}:
+    if parts and parts[0] in {"query", "path", "header", "cookie"}:
+        # A repeated parameter is named, not its n-th value.
+        parts = [parts[1], *(p for p in parts[2:] if not p.isdigit())] if len(parts) > 1 else []
+    elif parts and parts[0] == "body":
         parts = parts[1:]
     return ".".join(parts) or "body"
 

@@ -19,7 +19,7 @@ from app.deps import BBox, Page, Session
 from app.errors import invalid
 from app.geojson import GEOJSON, GeoJSONResponse, codes, collection, enum_values, paging_links
 from app.http import Instant
-from app.openapi import one_or_more, problems, rule, rules
+from app.openapi import listing, problems, rule, rules
 from app.settings import get_settings
 from app.vocab import Grade, HazardKind
 
@@ -175,12 +175,15 @@ async def list_candidates(
     bbox: BBox,
     page: Page,
     status: Annotated[
-        list[Annotated[str, StringConstraints(pattern=one_or_more(CandidateStatus.codes()))]] | None,
-        Query(description=f"{', '.join(CandidateStatus.codes())}. {Csv}"),
+        list[str] | None,
+        Query(
+            json_schema_extra=listing(CandidateStatus.codes()),
+            description=f"{', '.join(CandidateStatus.codes())}. {Csv}",
+        ),
     ] = None,
     kind: Annotated[
-        list[Annotated[str, StringConstraints(pattern=one_or_more(CandidateKind.codes()))]] | None,
-        Query(description=f"point, segment. {Csv}"),
+        list[str] | None,
+        Query(json_schema_extra=listing(CandidateKind.codes()), description=f"point, segment. {Csv}"),
     ] = None,
     road: Annotated[list[NoNul] | None, Query(description=f"Route code, e.g. G309. {Csv}")] = None,
 ) -> Response:

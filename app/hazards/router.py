@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
-from pydantic import StringConstraints
 
 from app.accounts.permissions import Permission, Principal, require
 from app.coords import Crs
@@ -28,7 +27,7 @@ from app.hazards.schemas import (
     HazardSegmentIn,
 )
 from app.http import JSON_TYPES, MERGE_PATCH_TYPES, Instant, none_match, read_json_body
-from app.openapi import KNOWN_CODES, one_or_more, problems, request_body
+from app.openapi import KNOWN_CODES, listing, problems, request_body
 from app.vocab import Grade, HazardKind, RoadGroup, Status, Visibility
 
 __all__ = ["make_router", "router", "segments_router"]
@@ -67,12 +66,19 @@ def _filters(
         list[str] | None, Query(description=f"Township code (9 digits). {Csv}", json_schema_extra=KNOWN_CODES)
     ] = None,
     status: Annotated[
-        list[Annotated[str, StringConstraints(pattern=one_or_more(Status.codes()))]] | None,
-        Query(description=f"{', '.join(Status.codes())}. {Csv}", examples=["reported,claimed"]),
+        list[str] | None,
+        Query(
+            json_schema_extra=listing(Status.codes()),
+            description=f"{', '.join(Status.codes())}. {Csv}",
+            examples=["reported,claimed"],
+        ),
     ] = None,
     road_group: Annotated[
-        list[Annotated[str, StringConstraints(pattern=one_or_more(RoadGroup.codes()))]] | None,
-        Query(description=f"The road layer, via the hazard's road: {', '.join(RoadGroup.codes())}. {Csv}"),
+        list[str] | None,
+        Query(
+            json_schema_extra=listing(RoadGroup.codes()),
+            description=f"The road layer, via the hazard's road: {', '.join(RoadGroup.codes())}. {Csv}",
+        ),
     ] = None,
     road: Annotated[
         list[str] | None, Query(description=f"Road code, e.g. G309. {Csv}", json_schema_extra=KNOWN_CODES)
@@ -81,12 +87,15 @@ def _filters(
         list[str] | None, Query(description=f"Category code, e.g. XL01. {Csv}", json_schema_extra=KNOWN_CODES)
     ] = None,
     visibility: Annotated[
-        list[Annotated[str, StringConstraints(pattern=one_or_more(Visibility.codes()))]] | None,
-        Query(description=f"{', '.join(Visibility.codes())}. {Csv}"),
+        list[str] | None,
+        Query(
+            json_schema_extra=listing(Visibility.codes()),
+            description=f"{', '.join(Visibility.codes())}. {Csv}",
+        ),
     ] = None,
     grade: Annotated[
-        list[Annotated[str, StringConstraints(pattern=one_or_more(Grade.codes()))]] | None,
-        Query(description=f"{', '.join(Grade.codes())}. {Csv}"),
+        list[str] | None,
+        Query(json_schema_extra=listing(Grade.codes()), description=f"{', '.join(Grade.codes())}. {Csv}"),
     ] = None,
     updated_since: Annotated[
         Instant | None,

@@ -139,15 +139,18 @@ async def create_import(
         str | None,
         Form(
             alias="format",
-            pattern="^(" + "|".join(f.value for f in ImportFormat) + ")$",
+            json_schema_extra={
+                "pattern": "^(" + "|".join(f.value for f in ImportFormat) + ")$",
+                **rule("Without it, the file name's extension must tell the format."),
+            },
             description="geojson, geojsonseq, gpkg, shapefile, csv, xlsx; default: from the file name",
-            json_schema_extra=rule("Without it, the file name's extension must tell the format."),
         ),
     ] = None,
     crs: Annotated[
         str,
         Form(
-            pattern="^(wgs84|cgcs2000|gcj02)$", description="wgs84, cgcs2000 or gcj02 (AMap/Tencent phones)"
+            json_schema_extra={"pattern": "^(wgs84|cgcs2000|gcj02)$"},
+            description="wgs84, cgcs2000 or gcj02 (AMap/Tencent phones)",
         ),
     ] = "wgs84",
     mapping: Annotated[
@@ -161,7 +164,7 @@ async def create_import(
     mode: Annotated[
         str,
         Form(
-            pattern="^(all-or-nothing|valid-rows)$",
+            json_schema_extra={"pattern": "^(all-or-nothing|valid-rows)$"},
             description="all-or-nothing (one refused row: nothing written) or valid-rows",
         ),
     ] = "all-or-nothing",

@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, Request, Response
-from pydantic import StringConstraints
 
 from app.deps import Session
 from app.geojson import GEOJSON, GeoJSONResponse, collection, enum_values, public_url
 from app.jurisdictions import service
 from app.jurisdictions.schemas import GeometryChoice, JurisdictionCollection, JurisdictionFeature
-from app.openapi import KNOWN_CODES, one_or_more, problems
+from app.openapi import KNOWN_CODES, listing, problems
 from app.vocab import JurisdictionLevel
 
 router = APIRouter(prefix="/jurisdictions", tags=["jurisdictions (辖区)"])
@@ -48,8 +47,11 @@ async def list_jurisdictions(
     request: Request,
     session: Session,
     level: Annotated[
-        list[Annotated[str, StringConstraints(pattern=one_or_more(JurisdictionLevel.codes()))]] | None,
-        Query(description=f"{', '.join(JurisdictionLevel.codes())}; one or several (repeat or commas)."),
+        list[str] | None,
+        Query(
+            json_schema_extra=listing(JurisdictionLevel.codes()),
+            description=f"{', '.join(JurisdictionLevel.codes())}; one or several (repeat or commas).",
+        ),
     ] = None,
     parent: Annotated[
         str | None, Query(description="The parent's code, e.g. 371502.", json_schema_extra=KNOWN_CODES)

@@ -18,7 +18,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
-from pydantic import StringConstraints
 
 from app.deps import Paging, Session
 from app.errors import NotFound
@@ -34,7 +33,7 @@ from app.ogc import repository as repo
 from app.ogc.crs import SUPPORTED, OgcCrs, bad
 from app.ogc.params import DateTime, OgcPage, Select, Selection
 from app.ogc.queryables import QUERYABLES, schema
-from app.openapi import NO_NUL, media, one_or_more, problems
+from app.openapi import NO_NUL, listing, media, problems
 from app.roads import repository as roads_repo
 from app.roads import service as roads
 from app.roads.schemas import RoadFilter
@@ -380,12 +379,18 @@ async def road_items(
     page: OgcPage,
     sel: Select,
     road_group: Annotated[
-        list[Annotated[str, StringConstraints(pattern=one_or_more(RoadGroup.codes()))]] | None,
-        Query(description=f"{', '.join(RoadGroup.codes())}. {Csv}"),
+        list[str] | None,
+        Query(
+            json_schema_extra=listing(RoadGroup.codes()), description=f"{', '.join(RoadGroup.codes())}. {Csv}"
+        ),
     ] = None,
     road_class: Annotated[
-        list[Annotated[str, StringConstraints(pattern=one_or_more(RoadClass.codes()))]] | None,
-        Query(alias="class", description=f"{', '.join(RoadClass.codes())}. {Csv}"),
+        list[str] | None,
+        Query(
+            json_schema_extra=listing(RoadClass.codes()),
+            alias="class",
+            description=f"{', '.join(RoadClass.codes())}. {Csv}",
+        ),
     ] = None,
     code: Annotated[
         list[str] | None, Query(description=f"Route code, e.g. G309. {Csv}", json_schema_extra=NO_NUL)
@@ -430,8 +435,11 @@ async def jurisdiction_items(
     page: OgcPage,
     sel: Select,
     level: Annotated[
-        list[Annotated[str, StringConstraints(pattern=one_or_more(JurisdictionLevel.codes()))]] | None,
-        Query(description=f"{', '.join(JurisdictionLevel.codes())}. {Csv}"),
+        list[str] | None,
+        Query(
+            json_schema_extra=listing(JurisdictionLevel.codes()),
+            description=f"{', '.join(JurisdictionLevel.codes())}. {Csv}",
+        ),
     ] = None,
     parent: Annotated[
         list[str] | None,

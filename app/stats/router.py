@@ -3,10 +3,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
-from pydantic import StringConstraints
 
 from app.deps import BBox, Session
-from app.openapi import KNOWN_CODES, one_or_more, rule
+from app.openapi import KNOWN_CODES, listing, rule
 from app.stats import service
 from app.stats.schemas import Grid, Stats
 from app.stats.service import MAX_CELL_DEG, MAX_CELLS, MIN_CELL_DEG
@@ -57,19 +56,25 @@ async def get_grid(
     ] = 0.01,
     county: Annotated[str | None, Query(max_length=16, json_schema_extra=KNOWN_CODES)] = None,
     status: Annotated[
-        list[Annotated[str, StringConstraints(pattern=one_or_more(Status.codes()))]] | None,
-        Query(description="repeat or comma list"),
+        list[str] | None,
+        Query(json_schema_extra=listing(Status.codes()), description="repeat or comma list"),
     ] = None,
     category: Annotated[
         list[str] | None, Query(description="category codes, e.g. XL01", json_schema_extra=KNOWN_CODES)
     ] = None,
     visibility: Annotated[Visibility | None, Query(description="explicit or implicit")] = None,
     grade: Annotated[
-        list[Annotated[str, StringConstraints(pattern=one_or_more(Grade.codes()))]] | None, Query()
+        list[str] | None,
+        Query(
+            json_schema_extra=listing(Grade.codes()),
+        ),
     ] = None,
     road_group: Annotated[
-        list[Annotated[str, StringConstraints(pattern=one_or_more([*RoadGroup.codes(), "none"]))]] | None,
-        Query(description="expressway, trunk, county_township, rural, and none for hazards on no known road"),
+        list[str] | None,
+        Query(
+            json_schema_extra=listing([*RoadGroup.codes(), "none"]),
+            description="expressway, trunk, county_township, rural, and none for hazards on no known road",
+        ),
     ] = None,
 ) -> Response:
     where = service.grid_filter(
