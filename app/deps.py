@@ -10,7 +10,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import get_session
 from app.errors import invalid
+from app.openapi import rule
 from app.settings import get_settings
+
+_LON = r"-?(180(\.0+)?|(1[0-7][0-9]|[0-9]{1,2})(\.[0-9]+)?)"
+_LAT = r"-?(90(\.0+)?|[0-8]?[0-9](\.[0-9]+)?)"
+# Four numbers in range; that each min is at most its max is a rule beyond the pattern.
+BBOX_PATTERN = rf"^{_LON},{_LAT},{_LON},{_LAT}$"
 
 # scope="function": the dependency's exit — the COMMIT — runs when the endpoint returns, before the
 # response is sent. A write is acknowledged only once it is committed; a COMMIT that fails leaves as
@@ -25,6 +31,8 @@ def _bbox(
         Query(
             description="minLon,minLat,maxLon,maxLat in WGS84 (EPSG:4326)",
             examples=["115.9,36.4,116.1,36.5"],
+            pattern=BBOX_PATTERN,
+            json_schema_extra=rule("min must not exceed max."),
         ),
     ] = None,
 ) -> tuple[float, float, float, float] | None:
@@ -63,6 +71,7 @@ def _paging(
             description="Features per page (default `HAZARDMAP_PAGE_LIMIT_DEFAULT`, at most "
             "`HAZARDMAP_PAGE_LIMIT_MAX`); 0 answers only `numberMatched`.",
             examples=[1000],
+            json_schema_extra=rule("At most HAZARDMAP_PAGE_LIMIT_MAX (10000 by default)."),
         ),
     ] = None,
     offset: Annotated[int, Query(ge=0, le=2_000_000_000, description="Features to skip.")] = 0,

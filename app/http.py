@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import Request
+from pydantic import BeforeValidator
 
 from app.errors import (
     BadRequest,
@@ -26,6 +28,33 @@ from app.settings import get_settings
 
 JSON_TYPES = ("application/json", "application/geo+json")
 MERGE_PATCH_TYPES = (*JSON_TYPES, "application/merge-patch+json")
+
+
+_ISO_INSTANT = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?(Z|z|[+-]\d{2}(:?\d{2})?)?")
+
+
+def _iso_instant(value: Any) -> Any:
+    # Pydantic would read a number (or a numeric string) as seconds since 1970: not what a date means here.
+    if not isinstance(value, datetime) and not (isinstance(value, str) and _ISO_INSTANT.fullmatch(value)):
+        raise ValueError("expected an ISO 8601 date-time such as 2026-03-01T08:00:00+08:00")
+    return value
+
+
+# A date-time given as ISO 8601 text (a query parameter or a JSON member), never as a number.
+Instant = Annotated[datetime, BeforeValidator(_iso_instant)]
+
+
+def _form_bool(value: Any) -> Any:
+    # Pydantic alone reads 0/1, yes/no, on/off as booleans too; a form here says true or false.
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in ("true", "false"):
+        return value.strip().lower() == "true"
+    raise ValueError("expected true or false")
+
+
+# A boolean form field: true or false.
+FormBool = Annotated[bool, BeforeValidator(_form_bool)]
 
 
 class _NonFinite:

@@ -11,7 +11,7 @@ from starlette.datastructures import Headers
 from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app import __version__, apidocs, problems
+from app import __version__, apidocs, openapi, problems
 from app.accounts.permissions import Permission, current_principal, require
 from app.accounts.router import router as accounts_router
 from app.categories.router import router as categories_router
@@ -125,6 +125,7 @@ def create_app() -> FastAPI:
         redoc_url=None,
     )
     problems.install(app)
+    openapi.install(app)
 
     app.add_middleware(LimitBody, max_bytes=settings.max_body_bytes)
     # gzip when the client asks (browsers and GIS clients do): a page of 1,000 features shrinks
@@ -154,6 +155,9 @@ OGC_OPEN = frozenset({"/ogc", "/ogc/", "/ogc/conformance"})
 async def _ogc_guard(request: Request, session: Session) -> None:
     if request.url.path not in OGC_OPEN:
         (await current_principal(request, session)).require(Permission.read)
+
+
+openapi.guarded(_ogc_guard, open_paths=OGC_OPEN)
 
 
 # Order matters where paths overlap: /roads/locate and /roads/snap before /roads/{id}.

@@ -33,10 +33,26 @@ def problem_response(status: int, title: str, detail: str, request: Request, **e
     return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON)
 
 
+def allowed_methods(request: Request) -> list[str]:
+    """Every method some route of the application serves at the request's path (HEAD with GET)."""
+    from fastapi.routing import iter_route_contexts
+
+    methods: set[str] = set()
+    path = request.url.path
+    for route in iter_route_contexts(request.app.routes):
+        regex, served = getattr(route, "path_regex", None), getattr(route, "methods", None)
+        if regex is not None and served and regex.match(path):
+            methods |= set(served)
+    return sorted(methods)
+
+
 def _field_path(loc: tuple[Any, ...] | list[Any]) -> str:
     # FastAPI prefixes with where the value came from (body, query, path, header).
     parts = [str(p) for p in loc]
-    if parts and parts[0] in {"body", "query", "path", "header", "cookie"}:
+    if parts and parts[0] in {"query", "path", "header", "cookie"}:
+        # A repeated parameter is named, not its n-th value.
+        parts = [parts[1], *(p for p in parts[2:] if not p.isdigit())] if len(parts) > 1 else []
+    elif parts and parts[0] == "body":
         parts = parts[1:]
     return ".".join(parts) or "body"
 
@@ -145,6 +161,10 @@ def install(app: FastAPI) -> None:
         )
         if exc.headers:
             response.headers.update(exc.headers)
+        if exc.status_code == 405:
+            # Starlette names only the methods of the first route that matched the path; a path served
+            # by several routes (GET and PATCH apart) allows the methods of them all.
+            response.headers["Allow"] = ", ".join(allowed_methods(request))
         return response
 
     @app.exception_handler(DBAPIError)

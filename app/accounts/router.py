@@ -11,7 +11,7 @@ from app.accounts.permissions import ROLE_PERMISSIONS, CurrentPrincipal
 from app.accounts.schemas import Me, TokenIn, TokenOut
 from app.deps import Session
 from app.errors import Forbidden, invalid
-from app.openapi import problems
+from app.openapi import problems, request_body
 
 router = APIRouter(prefix="/auth", tags=["auth (账号)"])
 
@@ -30,7 +30,12 @@ async def _credentials(request: Request) -> TokenIn:
         ) from exc
 
 
-@router.post("/token", summary="Log in: a bearer token with its expiry", responses=problems(401, 422, 429))
+@router.post(
+    "/token",
+    summary="Log in: a bearer token with its expiry",
+    responses=problems(401, 422, 429),
+    openapi_extra=request_body(TokenIn, ("application/json",), {"login": "zhangsan", "password": "…"}),
+)
 async def token(request: Request, session: Session) -> TokenOut:
     """Permission: anyone (the login and password are the check).
 

@@ -11,7 +11,7 @@ from app.accounts.permissions import Permission, Principal, require
 from app.categories import repository, service
 from app.categories.schemas import CODE_PATTERN, CategoryIn, CategoryOut, CategoryPatch
 from app.deps import Session
-from app.openapi import problems
+from app.openapi import problems, rules
 
 router = APIRouter(prefix="/categories", tags=["categories (隐患类别)"])
 
@@ -25,7 +25,22 @@ async def list_categories(session: Session) -> Response:
     return Response(await repository.list_json(session), media_type="application/json")
 
 
-@router.post("", response_model=CategoryOut, status_code=201, summary="Add a category")
+_GROUP_RULES = rules(
+    code="Begins with its group; not taken already (409).",
+    body="At least one member to change.",
+    group_zh="The group's existing name, when the group exists.",
+    group_en="The group's existing name, when the group exists.",
+)
+
+
+@router.post(
+    "",
+    response_model=CategoryOut,
+    status_code=201,
+    summary="Add a category",
+    responses=problems(409),
+    openapi_extra=_GROUP_RULES,
+)
 async def create_category(session: Session, principal: Admin, body: CategoryIn) -> Response:
     """A new category, active at once; recorded in the category history.
 
@@ -40,7 +55,9 @@ async def create_category(session: Session, principal: Admin, body: CategoryIn) 
     )
 
 
-@router.patch("/{code}", response_model=CategoryOut, summary="Change or retire a category")
+@router.patch(
+    "/{code}", response_model=CategoryOut, summary="Change or retire a category", openapi_extra=_GROUP_RULES
+)
 async def patch_category(session: Session, principal: Admin, code: Code, body: CategoryPatch) -> Response:
     """Names, group, usual visibility, or ``active: false`` to retire it: a retired category is
     refused for new hazards, and the hazards filed under it keep it. Recorded in the history.

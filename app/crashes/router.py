@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as places
@@ -17,13 +17,16 @@ from app.crashes import repository as repo
 from app.crashes.vocab import BEIJING, CandidateKind, CandidateStatus
 from app.deps import BBox, Page, Session
 from app.errors import invalid
-from app.geojson import GEOJSON, codes, collection, enum_values, paging_links
-from app.openapi import problems
+from app.geojson import GEOJSON, GeoJSONResponse, codes, collection, enum_values, paging_links
+from app.http import Instant
+from app.openapi import listing, problems, rule, rules
 from app.settings import get_settings
 from app.vocab import Grade, HazardKind
 
 router = APIRouter(tags=["crashes (事故) and accident-prone candidates (事故易发多发点段)"])
 
+# Text that PostgreSQL can hold: no NUL character.
+NoNul = Annotated[str, StringConstraints(pattern="^[^\\x00]*$")]
 Csv = "One or several: repeat the parameter or separate values with commas."
 CandidateId = Annotated[int, Path(alias="id", ge=1, le=2**63 - 1)]
 # Where the accepted hazard lives in the ledger API, by kind.
@@ -37,21 +40,21 @@ def _beijing(t: datetime | None) -> datetime | None:
     return t.replace(tzinfo=BEIJING) if t is not None and t.tzinfo is None else t
 
 
-@router.get("/crashes", summary="List crash records (事故)")
+@router.get("/crashes", summary="List crash records (事故)", response_class=GeoJSONResponse)
 async def list_crashes(
     request: Request,
     session: Session,
     bbox: BBox,
     page: Page,
-    road: Annotated[list[str] | None, Query(description=f"Route code, e.g. G309. {Csv}")] = None,
-    since: Annotated[datetime | None, Query(description="From this time (Beijing time if no zone)")] = None,
-    until: Annotated[datetime | None, Query(description="Before this time (Beijing time if no zone)")] = None,
+    road: Annotated[list[NoNul] | None, Query(description=f"Route code, e.g. G309. {Csv}")] = None,
+    since: Annotated[Instant | None, Query(description="From this time (Beijing time if no zone)")] = None,
+    until: Annotated[Instant | None, Query(description="Before this time (Beijing time if no zone)")] = None,
 ) -> Response:
     """A GeoJSON FeatureCollection of crashes, newest first, with road and chainage where snapped."""
     result = await repo.list_crashes(
         session,
         bbox=bbox,
-        roads=[c.upper() for c in codes(road) or []] or None,
+        roads=[c.upper() for c in codes(road, "road") or []] or None,
         since=_beijing(since),
         until=_beijing(until),
         limit=page.limit,
@@ -67,15 +70,26 @@ MAX_DENSITY_CELLS = 20_000
 M_PER_DEGREE = 111_320.0
 
 
-@router.get("/crashes/density", summary="Crashes counted per grid cell (事故密度)", responses=problems(422))
+@router.get(
+    "/crashes/density",
+    summary="Crashes counted per grid cell (事故密度)",
+    responses=problems(422),
+    response_class=GeoJSONResponse,
+)
 async def crash_density(
     session: Session,
     bbox: BBox,
     cell: Annotated[
-        float, Query(ge=50, le=50_000, description="The side of a square cell in metres (default 1000).")
+        float,
+        Query(
+            ge=50,
+            le=50_000,
+            description="The side of a square cell in metres (default 1000).",
+            json_schema_extra=rule(f"At most {MAX_DENSITY_CELLS} cells over the bbox."),
+        ),
     ] = 1000,
-    since: Annotated[datetime | None, Query(description="From this time (Beijing time if no zone)")] = None,
-    until: Annotated[datetime | None, Query(description="Before this time (Beijing time if no zone)")] = None,
+    since: Annotated[Instant | None, Query(description="From this time (Beijing time if no zone)")] = None,
+    until: Annotated[Instant | None, Query(description="Before this time (Beijing time if no zone)")] = None,
 ) -> Response:
     """A FeatureCollection of square cells holding crashes, each with its crashes, fatal crashes,
     deaths and injuries; `max_crashes` for grading the colours. PostGIS counts the cells.
@@ -112,8 +126,8 @@ class DetectionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    since: datetime | None = Field(None, description="Crashes from (default: `years` before `until`)")
-    until: datetime | None = Field(None, description="Crashes before (default: now)")
+    since: Instant | None = Field(None, description="Crashes from (default: `years` before `until`)")
+    until: Instant | None = Field(None, description="Crashes before (default: now)")
     years: int | None = Field(None, ge=1, le=20, description="Length of the time window (default 3)")
     window_m: float | None = Field(None, description="Segment window length (default 500 m)")
     window_m_by_class: dict[str, float] | None = Field(None, examples=[{"expressway": 1000}])
@@ -130,6 +144,11 @@ class DetectionRequest(BaseModel):
     "/detections",
     summary="Run the accident-prone identification",
     dependencies=[Depends(require(Permission.detection_run))],
+    openapi_extra=rules(
+        since="Before until.",
+        until="After since.",
+        thresholds="At least one minimum above 0 (else nothing could be flagged).",
+    ),
 )
 async def run_detection(session: Session, body: DetectionRequest | None = None) -> dict[str, object]:
     """Find accident-prone points and segments and store them as candidates, synchronously.
@@ -147,17 +166,26 @@ async def run_detection(session: Session, body: DetectionRequest | None = None) 
     return summary.as_dict() | {"params": params.as_json()}
 
 
-@router.get("/detections/candidates", summary="List the accident-prone candidates")
+@router.get(
+    "/detections/candidates", summary="List the accident-prone candidates", response_class=GeoJSONResponse
+)
 async def list_candidates(
     request: Request,
     session: Session,
     bbox: BBox,
     page: Page,
     status: Annotated[
-        list[str] | None, Query(description=f"{', '.join(CandidateStatus.codes())}. {Csv}")
+        list[str] | None,
+        Query(
+            json_schema_extra=listing(CandidateStatus.codes()),
+            description=f"{', '.join(CandidateStatus.codes())}. {Csv}",
+        ),
     ] = None,
-    kind: Annotated[list[str] | None, Query(description=f"point, segment. {Csv}")] = None,
-    road: Annotated[list[str] | None, Query(description=f"Route code, e.g. G309. {Csv}")] = None,
+    kind: Annotated[
+        list[str] | None,
+        Query(json_schema_extra=listing(CandidateKind.codes()), description=f"point, segment. {Csv}"),
+    ] = None,
+    road: Annotated[list[NoNul] | None, Query(description=f"Route code, e.g. G309. {Csv}")] = None,
 ) -> Response:
     """A GeoJSON FeatureCollection of candidates with their evidence, most crashes first."""
     result = await repo.list_candidates(
@@ -165,7 +193,7 @@ async def list_candidates(
         bbox=bbox,
         statuses=enum_values("status", status, CandidateStatus),
         kinds=enum_values("kind", kind, CandidateKind),
-        roads=[c.upper() for c in codes(road) or []] or None,
+        roads=[c.upper() for c in codes(road, "road") or []] or None,
         limit=page.limit,
         offset=page.offset,
     )

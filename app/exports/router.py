@@ -17,7 +17,7 @@ from app.exports.formats import Format
 from app.hazards import service
 from app.hazards.router import Filters
 from app.hazards.service import BEIJING
-from app.openapi import problems
+from app.openapi import media, problems
 from app.vocab import HazardKind
 
 router = APIRouter(tags=["export (导出)"])
@@ -35,7 +35,10 @@ KIND = {Collection.hazards: HazardKind.point, Collection.segments: HazardKind.se
     "/export",
     summary="Export hazards or segments",
     response_class=Response,
-    responses={200: {"description": "The file, as an attachment."}, **problems(422)},
+    responses={
+        **media(*sorted({k.media_type.split(";")[0] for k in formats.KINDS.values()})),
+        **problems(422),
+    },
 )
 async def export(
     session: Session,

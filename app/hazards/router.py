@@ -29,12 +29,29 @@ from app.hazards.schemas import (
     HazardSegmentFeature,
     HazardSegmentIn,
 )
-from app.http import JSON_TYPES, MERGE_PATCH_TYPES, none_match, read_json_body
-from app.openapi import problems, request_body
+from app.http import JSON_TYPES, MERGE_PATCH_TYPES, Instant, none_match, read_json_body
+from app.openapi import KNOWN_CODES, listing, problems, request_body
 from app.vocab import OPEN_STATUSES, Grade, HazardKind, RoadGroup, Status, Visibility
 
 __all__ = ["make_router", "router", "segments_router"]
 
+_ON_ROAD = "On a road the service knows, within its chainage (桩号)."
+# What the body must satisfy beyond its schema (the database, the city, the other members).
+PLACE_RULES = {
+    "body": "A Feature with geometry, or geometry null with properties.road and properties.chainage.",
+    "properties": "Members that may be set here (not status, which only transitions change).",
+    "geometry": "A simple geometry: a segment may not cross itself.",
+    "geometry.type": "Point for a hazard, LineString for a segment.",
+    "geometry.coordinates": "Inside the city (its border tolerance); a segment's positions distinct.",
+    "properties.category": "An active category the service knows (GET /api/v1/categories).",
+    "properties.road": _ON_ROAD,
+    "properties.chainage": _ON_ROAD,
+    "properties.chainage_m": _ON_ROAD,
+    "properties.end_chainage_m": _ON_ROAD,
+    "id": "Never sent: the server assigns the id (properties.uid is the client's own).",
+    "duplicate_of": "Only with on_duplicate=merge: an open hazard of the possible duplicates.",
+    "on_duplicate": "merge needs duplicate_of.",
+}
 Csv = "One or several: repeat the parameter or separate values with commas."
 
 
@@ -72,12 +89,19 @@ def _filters(
     bbox: BBox,
     county: Annotated[
         list[str] | None,
-        Query(description=f"County code (adcode), e.g. 371502. {Csv}", examples=["371502"]),
+        Query(
+            description=f"County code (adcode), e.g. 371502. {Csv}",
+            examples=["371502"],
+            json_schema_extra=KNOWN_CODES,
+        ),
     ] = None,
-    township: Annotated[list[str] | None, Query(description=f"Township code (9 digits). {Csv}")] = None,
+    township: Annotated[
+        list[str] | None, Query(description=f"Township code (9 digits). {Csv}", json_schema_extra=KNOWN_CODES)
+    ] = None,
     status: Annotated[
         list[str] | None,
         Query(
+            json_schema_extra=listing([*Status.codes(), "open"]),
             description=f"{', '.join(Status.codes())}; `open` for every open status. {Csv}",
             examples=["reported,claimed"],
         ),
@@ -85,18 +109,30 @@ def _filters(
     road_group: Annotated[
         list[str] | None,
         Query(
+            json_schema_extra=listing([*RoadGroup.codes(), "none"]),
             description=f"The road layer, via the hazard's road: {', '.join(RoadGroup.codes())}; "
-            f"`none` for hazards on no known road. {Csv}"
+            f"`none` for hazards on no known road. {Csv}",
         ),
     ] = None,
-    road: Annotated[list[str] | None, Query(description=f"Road code, e.g. G309. {Csv}")] = None,
-    category: Annotated[list[str] | None, Query(description=f"Category code, e.g. XL01. {Csv}")] = None,
-    visibility: Annotated[
-        list[str] | None, Query(description=f"{', '.join(Visibility.codes())}. {Csv}")
+    road: Annotated[
+        list[str] | None, Query(description=f"Road code, e.g. G309. {Csv}", json_schema_extra=KNOWN_CODES)
     ] = None,
-    grade: Annotated[list[str] | None, Query(description=f"{', '.join(Grade.codes())}. {Csv}")] = None,
+    category: Annotated[
+        list[str] | None, Query(description=f"Category code, e.g. XL01. {Csv}", json_schema_extra=KNOWN_CODES)
+    ] = None,
+    visibility: Annotated[
+        list[str] | None,
+        Query(
+            json_schema_extra=listing(Visibility.codes()),
+            description=f"{', '.join(Visibility.codes())}. {Csv}",
+        ),
+    ] = None,
+    grade: Annotated[
+        list[str] | None,
+        Query(json_schema_extra=listing(Grade.codes()), description=f"{', '.join(Grade.codes())}. {Csv}"),
+    ] = None,
     updated_since: Annotated[
-        datetime | None,
+        Instant | None,
         Query(
             description="Changed at or after this instant (ISO 8601; without an offset, Beijing time).",
             examples=["2026-03-01T00:00:00+08:00"],
@@ -243,7 +279,9 @@ def make_router(kind: HazardKind) -> APIRouter:
             200: {"description": "Already created with this uid (a retry): the hazard as it is."},
             **problems(400, 409, 410, 413, 415, 422),
         },
-        openapi_extra=request_body(new_model, JSON_TYPES, _POINT_EXAMPLE if is_point else _SEGMENT_EXAMPLE),
+        openapi_extra=request_body(
+            new_model, JSON_TYPES, _POINT_EXAMPLE if is_point else _SEGMENT_EXAMPLE, PLACE_RULES
+        ),
     )
     async def create(
         request: Request,
@@ -272,7 +310,7 @@ def make_router(kind: HazardKind) -> APIRouter:
         response_class=GeoJSONResponse,
         summary=f"Change a {kind.en}",
         responses=problems(400, 404, 410, 412, 413, 415, 422, 428),
-        openapi_extra=request_body(HazardPatch, MERGE_PATCH_TYPES, _PATCH_EXAMPLE),
+        openapi_extra=request_body(HazardPatch, MERGE_PATCH_TYPES, _PATCH_EXAMPLE, PLACE_RULES),
     )
     async def patch(
         request: Request,

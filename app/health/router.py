@@ -30,7 +30,11 @@ async def _admin(session: AsyncSession, request: Request) -> bool:
     return principal.role is Role.admin
 
 
-@router.get("/healthz", summary="The service and its database")
+@router.get(
+    "/healthz",
+    summary="The service and its database",
+    responses={503: {"description": "The database does not answer.", "content": {"application/json": {}}}},
+)
 async def healthz(request: Request) -> JSONResponse:
     """200 when the database answers, 503 (with Retry-After) when it does not.
 

@@ -17,12 +17,13 @@ from app.accounts.permissions import Permission, Principal, Role, require
 from app.coords import Crs
 from app.deps import Session
 from app.errors import Forbidden, NotFound, PayloadTooLarge, invalid
+from app.http import FormBool
 from app.imports import repository as repo
 from app.imports import service
 from app.imports.models import ImportJob
 from app.imports.reading import SUFFIX, Field, ImportFormat, count_rows, infer_format, too_many_rows
 from app.imports.schemas import Counts, ImportJobOut, ImportReportOut, Refused
-from app.openapi import problems
+from app.openapi import media, problems, rule
 from app.settings import get_settings
 from app.spreadsheets import csv_value
 
@@ -130,27 +131,46 @@ async def create_import(
     principal: Annotated[Principal, Depends(require(Permission.hazard_import))],
     response: Response,
     file: Annotated[
-        UploadFile, File(description="GeoJSON, GeoJSONSeq, GeoPackage, Shapefile (.zip), CSV or XLSX")
+        UploadFile,
+        File(
+            description="GeoJSON, GeoJSONSeq, GeoPackage, Shapefile (.zip), CSV or XLSX",
+            json_schema_extra=rule("A file readable in its format, within the size and row limits."),
+        ),
     ],
     format_: Annotated[
         str | None,
         Form(
             alias="format",
+            json_schema_extra={
+                "pattern": "^(" + "|".join(f.value for f in ImportFormat) + ")$",
+                **rule("Without it, the file name's extension must tell the format."),
+            },
             description="geojson, geojsonseq, gpkg, shapefile, csv, xlsx; default: from the file name",
         ),
     ] = None,
-    crs: Annotated[str, Form(description="wgs84, cgcs2000 or gcj02 (AMap/Tencent phones)")] = "wgs84",
+    crs: Annotated[
+        str,
+        Form(
+            json_schema_extra={"pattern": "^(wgs84|cgcs2000|gcj02)$"},
+            description="wgs84, cgcs2000 or gcj02 (AMap/Tencent phones)",
+        ),
+    ] = "wgs84",
     mapping: Annotated[
         str | None,
         Form(
             description="JSON: the file's column → our field, e.g. "
-            '{"经度": "lon", "纬度": "lat", "桩号": "chainage"}'
+            '{"经度": "lon", "纬度": "lat", "桩号": "chainage"}',
+            json_schema_extra=rule("A JSON object of column names to our fields."),
         ),
     ] = None,
     mode: Annotated[
-        str, Form(description="all-or-nothing (one refused row: nothing written) or valid-rows")
+        str,
+        Form(
+            json_schema_extra={"pattern": "^(all-or-nothing|valid-rows)$"},
+            description="all-or-nothing (one refused row: nothing written) or valid-rows",
+        ),
     ] = "all-or-nothing",
-    dry_run: Annotated[bool, Form(description="check every row, write nothing")] = False,
+    dry_run: Annotated[FormBool, Form(description="check every row, write nothing")] = False,
 ) -> ImportJobOut:
     """Upload a file of hazard points and accident-prone segments; 202 with `Location` of the job.
 
@@ -211,7 +231,7 @@ async def get_import(session: Session, principal: Reader, job_id: int) -> Import
     "/imports/{job_id}/report",
     summary="The rows an import refused, with their reasons",
     response_model=ImportReportOut,
-    responses={200: {"content": {"text/csv": {}}}, **problems(403, 404, 422)},
+    responses={**media("application/json", "text/csv", description="The report."), **problems(403, 404, 422)},
 )
 async def get_import_report(
     session: Session,

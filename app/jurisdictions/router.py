@@ -10,7 +10,7 @@ from app.deps import Session
 from app.geojson import GEOJSON, GeoJSONResponse, collection, enum_values, public_url
 from app.jurisdictions import service
 from app.jurisdictions.schemas import GeometryChoice, JurisdictionCollection, JurisdictionFeature
-from app.openapi import problems
+from app.openapi import KNOWN_CODES, listing, problems
 from app.vocab import JurisdictionLevel
 
 router = APIRouter(prefix="/jurisdictions", tags=["jurisdictions (辖区)"])
@@ -48,9 +48,14 @@ async def list_jurisdictions(
     session: Session,
     level: Annotated[
         list[str] | None,
-        Query(description=f"{', '.join(JurisdictionLevel.codes())}; one or several (repeat or commas)."),
+        Query(
+            json_schema_extra=listing(JurisdictionLevel.codes()),
+            description=f"{', '.join(JurisdictionLevel.codes())}; one or several (repeat or commas).",
+        ),
     ] = None,
-    parent: Annotated[str | None, Query(description="The parent's code, e.g. 371502.")] = None,
+    parent: Annotated[
+        str | None, Query(description="The parent's code, e.g. 371502.", json_schema_extra=KNOWN_CODES)
+    ] = None,
     geometry: GeometryParam = GeometryChoice.outline,
     simplify: SimplifyParam = None,
 ) -> Response:

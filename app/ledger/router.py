@@ -11,18 +11,28 @@ from app.deps import Session
 from app.hazards import service as hazard_service
 from app.hazards.router import Filters
 from app.ledger import service
+from app.openapi import KNOWN_CODES, media, problems
 
 router = APIRouter(tags=["ledger (台账)"])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@router.get("/ledger", summary="The hazard ledger of the city, a county or zone, or a township")
+@router.get(
+    "/ledger",
+    summary="The hazard ledger of the city, a county or zone, or a township",
+    responses={**media("application/json", "text/csv", XLSX, description="The ledger."), **problems(422)},
+)
 async def get_ledger(
     session: Session,
     only: Filters,
     jurisdiction: Annotated[
-        str | None, Query(max_length=16, description="Jurisdiction code; the whole city when absent.")
+        str | None,
+        Query(
+            max_length=16,
+            description="Jurisdiction code; the whole city when absent.",
+            json_schema_extra=KNOWN_CODES,
+        ),
     ] = None,
     format: Annotated[Literal["json", "csv", "xlsx"], Query(description="json, csv or xlsx")] = "json",
 ) -> Response:

@@ -17,6 +17,7 @@ from app.ogc import crs as ogc_crs
 from app.ogc.cql2 import FilterLang
 from app.ogc.crs import OgcCrs
 from app.ogc.queryables import Queryable
+from app.openapi import rule
 from app.settings import get_settings
 
 DEFAULT_LIMIT = 10  # the OGC API's usual default
@@ -67,6 +68,7 @@ def _datetime(
             description="When the hazard was reported: an instant, a date, or an interval a/b with "
             "'..' for an open end (RFC 3339; without an offset, Beijing time).",
             examples=["2026-03-01T00:00:00+08:00/.."],
+            json_schema_extra=rule("An RFC 3339 date-time or date, or an interval of them with '..' open."),
         ),
     ] = None,
 ) -> Interval | None:
@@ -106,15 +108,27 @@ class Selection:
         return cql2.where(self.filter, self.filter_lang, queryables, self.filter_crs)
 
 
+_CRS_RULE = rule("One of: " + ", ".join(c.uri for c in ogc_crs.SUPPORTED) + ".")
+
+
 def _selection(
     crs: Annotated[
-        str | None, Query(description="The CRS of the answer's coordinates (one of the collection's `crs`).")
+        str | None,
+        Query(
+            description="The CRS of the answer's coordinates (one of the collection's `crs`).",
+            json_schema_extra=_CRS_RULE,
+        ),
     ] = None,
     bbox: Annotated[
         str | None,
-        Query(description="minLon,minLat,maxLon,maxLat in CRS84; in the axis order of `bbox-crs` if given."),
+        Query(
+            description="minLon,minLat,maxLon,maxLat in CRS84; in the axis order of `bbox-crs` if given.",
+            json_schema_extra=rule("Four (or six) numbers, min not above max, in range for the CRS."),
+        ),
     ] = None,
-    bbox_crs: Annotated[str | None, Query(alias="bbox-crs", description="The CRS of `bbox`.")] = None,
+    bbox_crs: Annotated[
+        str | None, Query(alias="bbox-crs", description="The CRS of `bbox`.", json_schema_extra=_CRS_RULE)
+    ] = None,
     filter_: Annotated[
         str | None,
         Query(
@@ -122,14 +136,24 @@ def _selection(
             description="A CQL2 filter over the collection's queryables, e.g. "
             "`grade = 'major' AND S_INTERSECTS(geometry, POLYGON((115.9 36.4, 116.1 36.4, 116.1 36.5, "
             "115.9 36.4)))`.",
+            json_schema_extra=rule("CQL2 over the queryables, within the depth and length limits."),
         ),
     ] = None,
     filter_lang: Annotated[
-        str | None, Query(alias="filter-lang", description="cql2-text (default) or cql2-json.")
+        str | None,
+        Query(
+            alias="filter-lang",
+            description="cql2-text (default) or cql2-json.",
+            json_schema_extra=rule("cql2-text or cql2-json."),
+        ),
     ] = None,
     filter_crs: Annotated[
         str | None,
-        Query(alias="filter-crs", description="The CRS of the filter's geometries (CRS84 by default)."),
+        Query(
+            alias="filter-crs",
+            description="The CRS of the filter's geometries (CRS84 by default).",
+            json_schema_extra=_CRS_RULE,
+        ),
     ] = None,
 ) -> Selection:
     box_crs = ogc_crs.parse("bbox-crs", bbox_crs)

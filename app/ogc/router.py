@@ -33,7 +33,7 @@ from app.ogc import repository as repo
 from app.ogc.crs import SUPPORTED, OgcCrs, bad
 from app.ogc.params import DateTime, OgcPage, Select, Selection
 from app.ogc.queryables import QUERYABLES, schema
-from app.openapi import problems
+from app.openapi import NO_NUL, listing, media, problems
 from app.roads import repository as roads_repo
 from app.roads import service as roads
 from app.roads.schemas import RoadFilter
@@ -78,10 +78,19 @@ COLLECTIONS: dict[str, dict[str, str]] = {
     },
 }
 Csv = "One or several: repeat the parameter or separate values with commas."
+# Refused with 400 (OGC API) rather than FastAPI's 422, so the values are stated, not validated, here.
 Format = Annotated[
     str | None,
-    Query(alias="f", description="json (GeoJSON/JSON) or html; by default from the Accept header."),
+    Query(
+        alias="f",
+        json_schema_extra={"enum": ["json", "html"]},
+        description="json (GeoJSON/JSON) or html; by default from the Accept header.",
+    ),
 ]
+
+
+_JSON_OR_HTML = {**media("application/json", "text/html"), **problems(400)}
+_GEOJSON_OR_HTML = media(GEOJSON, "text/html")
 
 
 def _url(request: Request, path: str) -> str:
@@ -145,7 +154,7 @@ def _collection_doc(
     }
 
 
-@router.get("", summary="Landing page")
+@router.get("", summary="Landing page", responses=_JSON_OR_HTML)
 async def landing(request: Request, f: Format = None) -> Response:
     doc = {
         "title": "hazardmap — 聊城道路交通安全隐患 (OGC API – Features)",
@@ -173,7 +182,7 @@ async def landing(request: Request, f: Format = None) -> Response:
     return JSONResponse(doc)
 
 
-@router.get("/conformance", summary="Conformance classes")
+@router.get("/conformance", summary="Conformance classes", responses=_JSON_OR_HTML)
 async def conformance(request: Request, f: Format = None) -> Response:
     doc = {"links": _self_links(request, JSON, "conformance classes"), "conformsTo": CONFORMANCE}
     if _html_wanted(request, f):
@@ -181,7 +190,7 @@ async def conformance(request: Request, f: Format = None) -> Response:
     return JSONResponse(doc)
 
 
-@router.get("/collections", summary="The collections")
+@router.get("/collections", summary="The collections", responses=_JSON_OR_HTML)
 async def collections(request: Request, session: Session, f: Format = None) -> Response:
     bounds = await city_bounds(session)
     doc = {
@@ -199,7 +208,9 @@ def _known(cid: str) -> None:
         raise NotFound(detail=f"no collection {cid!r}; the collections are {', '.join(COLLECTIONS)}")
 
 
-@router.get("/collections/{collection_id}", summary="One collection", responses=problems(404))
+@router.get(
+    "/collections/{collection_id}", summary="One collection", responses={**_JSON_OR_HTML, **problems(404)}
+)
 async def one_collection(
     request: Request, session: Session, collection_id: str, f: Format = None
 ) -> Response:
@@ -215,7 +226,7 @@ async def one_collection(
     "/collections/{collection_id}/queryables",
     summary="What a filter may name",
     description="The collection's queryable properties as a JSON Schema (Part 3).",
-    responses={200: {"content": {SCHEMA_JSON: {}}}, **problems(404)},
+    responses={**media(SCHEMA_JSON), **problems(404)},
 )
 async def queryables(request: Request, collection_id: str) -> Response:
     """The allow-list of a CQL2 filter, as Part 3's JSON Schema.
@@ -343,7 +354,7 @@ for _cid, _kind in (("hazards", HazardKind.point), ("segments", HazardKind.segme
         methods=["GET"],
         summary=f"Items of {_cid}",
         description=_ITEMS_DOC + " The filters of the ledger's list; `datetime` is when it was reported.",
-        responses=problems(400, 422),
+        responses={**_GEOJSON_OR_HTML, **problems(400, 422)},
         response_class=Response,
     )
     router.add_api_route(
@@ -351,7 +362,7 @@ for _cid, _kind in (("hazards", HazardKind.point), ("segments", HazardKind.segme
         _hazard_item(_kind),
         methods=["GET"],
         summary=f"One of {_cid}",
-        responses=problems(400, 404, 410),
+        responses={**_GEOJSON_OR_HTML, **problems(400, 404, 410)},
         response_class=Response,
     )
 
@@ -360,7 +371,7 @@ for _cid, _kind in (("hazards", HazardKind.point), ("segments", HazardKind.segme
     "/collections/roads/items",
     summary="Items of roads",
     description=_ITEMS_DOC,
-    responses=problems(400, 422),
+    responses={**_GEOJSON_OR_HTML, **problems(400, 422)},
 )
 async def road_items(
     request: Request,
@@ -368,12 +379,22 @@ async def road_items(
     page: OgcPage,
     sel: Select,
     road_group: Annotated[
-        list[str] | None, Query(description=f"{', '.join(RoadGroup.codes())}. {Csv}")
+        list[str] | None,
+        Query(
+            json_schema_extra=listing(RoadGroup.codes()), description=f"{', '.join(RoadGroup.codes())}. {Csv}"
+        ),
     ] = None,
     road_class: Annotated[
-        list[str] | None, Query(alias="class", description=f"{', '.join(RoadClass.codes())}. {Csv}")
+        list[str] | None,
+        Query(
+            json_schema_extra=listing(RoadClass.codes()),
+            alias="class",
+            description=f"{', '.join(RoadClass.codes())}. {Csv}",
+        ),
     ] = None,
-    code: Annotated[list[str] | None, Query(description=f"Route code, e.g. G309. {Csv}")] = None,
+    code: Annotated[
+        list[str] | None, Query(description=f"Route code, e.g. G309. {Csv}", json_schema_extra=NO_NUL)
+    ] = None,
     f: Format = None,
 ) -> Response:
     rf = RoadFilter(
@@ -386,7 +407,11 @@ async def road_items(
     return await _respond_items(request, session, "roads", page, sel, where, params, f)
 
 
-@router.get("/collections/roads/items/{feature_id}", summary="One road", responses=problems(400, 404))
+@router.get(
+    "/collections/roads/items/{feature_id}",
+    summary="One road",
+    responses={**_GEOJSON_OR_HTML, **problems(400, 404)},
+)
 async def road_item(
     request: Request, session: Session, feature_id: str, sel: Select, f: Format = None
 ) -> Response:
@@ -402,7 +427,7 @@ async def road_item(
     "/collections/jurisdictions/items",
     summary="Items of jurisdictions",
     description=_ITEMS_DOC,
-    responses=problems(400, 422),
+    responses={**_GEOJSON_OR_HTML, **problems(400, 422)},
 )
 async def jurisdiction_items(
     request: Request,
@@ -410,9 +435,16 @@ async def jurisdiction_items(
     page: OgcPage,
     sel: Select,
     level: Annotated[
-        list[str] | None, Query(description=f"{', '.join(JurisdictionLevel.codes())}. {Csv}")
+        list[str] | None,
+        Query(
+            json_schema_extra=listing(JurisdictionLevel.codes()),
+            description=f"{', '.join(JurisdictionLevel.codes())}. {Csv}",
+        ),
     ] = None,
-    parent: Annotated[list[str] | None, Query(description=f"The parent's code, e.g. 371502. {Csv}")] = None,
+    parent: Annotated[
+        list[str] | None,
+        Query(description=f"The parent's code, e.g. 371502. {Csv}", json_schema_extra=NO_NUL),
+    ] = None,
     f: Format = None,
 ) -> Response:
     clauses = ["true"]
@@ -435,7 +467,7 @@ async def jurisdiction_items(
 @router.get(
     "/collections/jurisdictions/items/{feature_id}",
     summary="One jurisdiction",
-    responses=problems(400, 404),
+    responses={**_GEOJSON_OR_HTML, **problems(400, 404)},
 )
 async def jurisdiction_item(
     request: Request, session: Session, feature_id: str, sel: Select, f: Format = None

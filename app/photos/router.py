@@ -17,7 +17,7 @@ from app.deps import Session
 from app.errors import NotFound
 from app.hazards.router import HazardId
 from app.http import none_match_tag
-from app.openapi import problems
+from app.openapi import media, problems
 from app.photos import service
 from app.photos.schemas import Photo, PhotoUpload
 from app.photos.upload import read_upload
@@ -114,7 +114,9 @@ def _file(found: service.File, if_none_match: str | None) -> Response:
     return FileResponse(found.path, media_type=found.media_type, headers=headers)
 
 
-_SERVED = {304: {"description": "Not modified (If-None-Match)."}, **problems(404, 410, 422)}
+_NOT_MODIFIED = {304: {"description": "Not modified (If-None-Match)."}, **problems(404, 410, 422)}
+_SERVED = {**media("image/jpeg", "image/png", "image/webp", description="The photo."), **_NOT_MODIFIED}
+_THUMBNAIL = {**media("image/jpeg", description="The thumbnail."), **_NOT_MODIFIED}
 
 
 @photos_router.get("/{id}", summary="The photo's bytes", responses=_SERVED, response_class=Response)
@@ -126,7 +128,9 @@ async def photo(session: Session, photo_id: PhotoId, if_none_match: IfNoneMatch 
     return _file(await service.file(session, photo_id), if_none_match)
 
 
-@photos_router.get("/{id}/thumbnail", summary="A JPEG thumbnail", responses=_SERVED, response_class=Response)
+@photos_router.get(
+    "/{id}/thumbnail", summary="A JPEG thumbnail", responses=_THUMBNAIL, response_class=Response
+)
 async def thumbnail(session: Session, photo_id: PhotoId, if_none_match: IfNoneMatch = None) -> Response:
     """A JPEG at most `HAZARDMAP_PHOTO_THUMBNAIL_PX` (320) px on its longer side, upright, without EXIF.
 

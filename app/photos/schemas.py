@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class PhotoLink(BaseModel):
@@ -37,6 +37,14 @@ class Photo(BaseModel):
 class PhotoUpload(BaseModel):
     """multipart/form-data."""
 
-    file: bytes = Field(json_schema_extra={"format": "binary"}, description="JPEG, PNG or WebP")
+    model_config = ConfigDict(extra="forbid")
+
+    file: bytes = Field(
+        json_schema_extra={
+            "format": "binary",
+            "x-rules": "A complete JPEG, PNG or WebP image, within the size limits.",
+        },
+        description="JPEG, PNG or WebP",
+    )
     stage: Literal["report", "before", "after"]
     caption: str | None = Field(default=None, max_length=2000)

@@ -15,7 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app import sqlfiles
-from app.errors import NotFound, invalid
+from app.errors import FieldError, InvalidInput, NotFound, invalid
 from app.roads.chainage import format_chainage
 from app.settings import get_settings
 
@@ -130,6 +130,28 @@ async def nearest_road(db: Executor, lon: float, lat: float, route: str | None =
         lon=row.lon,
         lat=row.lat,
     )
+
+
+async def check_in_city(db: Executor, lon: float, lat: float) -> None:
+    """Refuse a pin farther outside the city than the border tolerance: no road of ours is there."""
+    _check_lonlat(lon, lat)
+    settings = get_settings()
+    params = {
+        "lon": lon,
+        "lat": lat,
+        "city_code": settings.city_code,
+        "tolerance_m": settings.city_border_tolerance_m,
+    }
+    metres = (await db.execute(text(sqlfiles.load("app.roads", "outside_city")), params)).scalar_one_or_none()
+    if metres is not None:
+        message = (
+            f"the point (lon {lon:g}, lat {lat:g}) lies {metres / 1000:.1f} km outside the city "
+            f"(more than {settings.city_border_tolerance_m:.0f} m beyond its border); check the "
+            "coordinates and their order"
+        )
+        raise InvalidInput(
+            detail=f"lon, lat: {message}", errors=[FieldError("lon", message), FieldError("lat", message)]
+        )
 
 
 async def snap_to_road(

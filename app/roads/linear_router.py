@@ -10,9 +10,11 @@ from fastapi import APIRouter, Query, Response
 from app.deps import Session
 from app.errors import invalid
 from app.geojson import GEOJSON
+from app.openapi import media, problems, rules
 from app.roads import linear
 from app.roads.chainage import parse_chainage
 
+_IN_CITY = "Inside the city (within its border tolerance)."
 router = APIRouter(prefix="/roads", tags=["roads (道路)"])
 
 
@@ -23,7 +25,15 @@ def _feature(geometry: dict[str, Any] | str, properties: dict[str, Any]) -> Resp
     return Response(f'{{"type":"Feature","geometry":{geom},"properties":{props}}}', media_type=GEOJSON)
 
 
-@router.get("/locate", summary="A place from road code + chainage (桩号)")
+@router.get(
+    "/locate",
+    summary="A place from road code + chainage (桩号)",
+    responses={**media(GEOJSON), **problems(404, 422)},
+    openapi_extra=rules(
+        road="Required unless the chainage names it; the same road as the chainage's.",
+        chainage="A chainage the road reaches (K516+600, or a range).",
+    ),
+)
 async def locate(
     session: Session,
     chainage: Annotated[
@@ -78,7 +88,15 @@ async def locate(
     )
 
 
-@router.get("/snap", summary="The road and chainage nearest to a pin")
+@router.get(
+    "/snap",
+    summary="The road and chainage nearest to a pin",
+    responses={**media(GEOJSON), **problems(422)},
+    openapi_extra=rules(
+        lon="Inside the city (within its border tolerance).",
+        lat="Inside the city (within its border tolerance).",
+    ),
+)
 async def snap(
     session: Session,
     lon: Annotated[float, Query(ge=-180, le=180, description="WGS84 longitude")],
@@ -93,6 +111,7 @@ async def snap(
     ``properties.snapped`` says which; ``message`` says it in words ("not snapped: nearest road
     is 812 m away"), and the nearest road is named either way.
     """
+    await linear.check_in_city(session, lon, lat)
     result = await linear.snap_to_road(session, lon, lat, max_distance_m)
     near = result.nearest
     at = result.position

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 
 from app.deps import BBox, Page, Session
 from app.geojson import GEOJSON, GeoJSONResponse, codes, collection, enum_values, paging_links
-from app.openapi import problems
+from app.openapi import NO_NUL, listing, problems
 from app.roads import service
 from app.roads.schemas import RoadCollection, RoadFeature, RoadFilter
 from app.vocab import RoadClass, RoadGroup
@@ -31,12 +31,23 @@ async def list_roads(
     bbox: BBox,
     page: Page,
     road_group: Annotated[
-        list[str] | None, Query(description=f"The map layer: {', '.join(RoadGroup.codes())}. {Csv}")
+        list[str] | None,
+        Query(
+            json_schema_extra=listing(RoadGroup.codes()),
+            description=f"The map layer: {', '.join(RoadGroup.codes())}. {Csv}",
+        ),
     ] = None,
     road_class: Annotated[
-        list[str] | None, Query(alias="class", description=f"{', '.join(RoadClass.codes())}. {Csv}")
+        list[str] | None,
+        Query(
+            json_schema_extra=listing(RoadClass.codes()),
+            alias="class",
+            description=f"{', '.join(RoadClass.codes())}. {Csv}",
+        ),
     ] = None,
-    code: Annotated[list[str] | None, Query(description=f"Route code, e.g. G309. {Csv}")] = None,
+    code: Annotated[
+        list[str] | None, Query(description=f"Route code, e.g. G309. {Csv}", json_schema_extra=NO_NUL)
+    ] = None,
 ) -> Response:
     """A GeoJSON FeatureCollection of roads (pieces of routes), ordered by id."""
     f = RoadFilter(

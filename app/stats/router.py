@@ -7,8 +7,10 @@ from fastapi import APIRouter, Query, Response
 from app.deps import Session
 from app.hazards import service as hazard_service
 from app.hazards.router import Filters
+from app.openapi import rule
 from app.stats import service
 from app.stats.schemas import Grid, Stats
+from app.stats.service import MAX_CELL_DEG, MAX_CELLS, MIN_CELL_DEG
 
 router = APIRouter(tags=["stats"])
 
@@ -44,7 +46,15 @@ async def get_stats(
 async def get_grid(
     session: Session,
     filters: Filters,
-    cell: Annotated[float, Query(description="cell size in degrees (about 60 px of the map)")] = 0.01,
+    cell: Annotated[
+        float,
+        Query(
+            ge=MIN_CELL_DEG,
+            le=MAX_CELL_DEG,
+            description="cell size in degrees (about 60 px of the map)",
+            json_schema_extra=rule(f"At most {MAX_CELLS} cells over the bbox; the bbox is required."),
+        ),
+    ] = 0.01,
 ) -> Response:
     """The filters of the hazard list (bbox required: the viewport); points and segments together,
     a segment at its midpoint. Each cell counts open, closed, rejected, overdue and supervised."""

@@ -18,7 +18,7 @@ from app.hazards import service
 from app.hazards.router import Filters
 from app.hazards.schemas import HazardFilter
 from app.http import none_match_tag
-from app.openapi import problems
+from app.openapi import media, problems, rules
 from app.settings import get_settings
 from app.tiles import repository as repo
 
@@ -29,6 +29,14 @@ MAX_ZOOM = 22
 CACHE = "no-cache"
 
 router = APIRouter(prefix="/tiles", tags=["tiles (矢量瓦片)"])
+
+
+_BELOW = "Below 2^z at zoom z."
+# The roads layer takes only some of the filters.
+_NOT_FOR_ROADS = {
+    name: "Not for the roads layer."
+    for name in ("county", "township", "status", "category", "visibility", "grade", "updated_since")
+}
 
 
 def _layer(layer: str) -> str:
@@ -51,10 +59,11 @@ def _check_filters(layer: str, f: HazardFilter) -> None:
     summary="A vector tile",
     response_class=Response,
     responses={
-        200: {"content": {MVT: {}}, "description": "The tile (possibly empty), with an ETag."},
+        **media(MVT, description="The tile (possibly empty), with an ETag."),
         304: {"description": "Not modified (If-None-Match)."},
         **problems(404, 422),
     },
+    openapi_extra=rules(x=_BELOW, y=_BELOW, **_NOT_FOR_ROADS),
 )
 async def get_tile(
     session: Session,
@@ -84,6 +93,7 @@ async def get_tile(
     "/{layer}.json",
     summary="The TileJSON of a layer",
     responses=problems(404, 422),
+    openapi_extra=rules(**_NOT_FOR_ROADS),
 )
 async def tilejson(request: Request, session: Session, filters: Filters, layer: str) -> JSONResponse:
     """TileJSON 3.0.0: the tile URL template (keeping this request's filters), zooms, the city's bounds."""

@@ -21,6 +21,13 @@ _TABLE_DOC = "\n".join(
 _EXAMPLE = {"action": "claim", "name": "张三", "post": "副县长", "unit": "东昌府区人民政府"}
 
 
+# Which members each action needs, and from which status it may be taken: the workflow table.
+_RULES = {
+    name: "Required or refused according to the action and the hazard's status (the workflow table)."
+    for name in TransitionIn.model_fields
+}
+
+
 def make_router(kind: HazardKind) -> APIRouter:
     name = service.PATH[kind]
     router = APIRouter(prefix=f"/{name}", tags=[f"{name} ({kind.zh})"])
@@ -32,7 +39,7 @@ def make_router(kind: HazardKind) -> APIRouter:
         "allow from the current state is 409, missing fields 422; a refused request changes nothing.\n\n"
         + _TABLE_DOC,
         responses=problems(400, 401, 403, 404, 409, 410, 412, 413, 415, 422, 428),
-        openapi_extra=request_body(TransitionIn, JSON_TYPES, _EXAMPLE),
+        openapi_extra=request_body(TransitionIn, JSON_TYPES, _EXAMPLE, _RULES),
     )
     async def transition(
         request: Request,
