@@ -429,7 +429,9 @@ def _workflow(rng: random.Random, spec: Spec, who: People, now: datetime) -> lis
         }))  # fmt: skip
     if supervise:
         level = "city" if grade is Grade.major else "county"
-        when = at(min(listed, fixed - 0.5) if "rectify" in reached else listed)
+        # Listed before it was fixed, and never after the load: a row still being worked on was
+        # listed within the time it has had.
+        when = at(min(listed, fixed - 0.5) if "rectify" in reached else min(listed, 0.95 * age / squeeze))
         steps.append(Step("list", when, COMMANDER, LISTING[level], {
             "supervision_level": level, "supervision_reason": LISTING[level], "supervised_since": when,
         }))  # fmt: skip

@@ -215,13 +215,14 @@ def _json(value: object) -> object:
 
 
 async def _take_steps(conn: AsyncConnection, specs: list[generate.Spec]) -> None:
-    """Every row's steps, in STEP_ORDER, one statement per (action, actor, note)."""
-    groups: dict[tuple[str, str, str | None], list[tuple[str, generate.Step]]] = defaultdict(list)
+    """Every row's steps, in STEP_ORDER, one statement per (action, actor, note, time): the history
+    event of each step carries the time it was taken (``hazardmap.at``, honoured for demo rows only)."""
+    groups: dict[tuple[str, str, str | None, datetime], list[tuple[str, generate.Step]]] = defaultdict(list)
     for spec in specs:
         for step in spec.steps:
-            groups[(step.action, step.actor, step.note)].append((spec.uid, step))
-    for (action, actor, note), rows in sorted(
-        groups.items(), key=lambda g: (STEP_ORDER.index(g[0][0]), g[0][1], g[0][2] or "")
+            groups[(step.action, step.actor, step.note, step.at)].append((spec.uid, step))
+    for (action, actor, note, at), rows in sorted(
+        groups.items(), key=lambda g: (STEP_ORDER.index(g[0][0]), g[0][3], g[0][1], g[0][2] or "")
     ):
         columns = list(rows[0][1].values)
         payload = [{"uid": uid, **{c: _json(v) for c, v in step.values.items()}} for uid, step in rows]
@@ -229,9 +230,10 @@ async def _take_steps(conn: AsyncConnection, specs: list[generate.Spec]) -> None
             text(
                 "SELECT set_config('hazardmap.actor', :actor, true),"
                 " set_config('hazardmap.action', :action, true),"
-                " set_config('hazardmap.note', :note, true)"
+                " set_config('hazardmap.note', :note, true),"
+                " set_config('hazardmap.at', :at, true)"
             ),
-            {"actor": actor, "action": action, "note": note or ""},
+            {"actor": actor, "action": action, "note": note or "", "at": at.isoformat()},
         )
         result = await conn.execute(
             text(_step_sql(columns)), {"rows": json.dumps(payload, ensure_ascii=False), "actor": actor}
@@ -239,7 +241,10 @@ async def _take_steps(conn: AsyncConnection, specs: list[generate.Spec]) -> None
         if result.rowcount != len(rows):
             raise DemoError(f"step {action} by {actor}: applied to {result.rowcount} of {len(rows)} rows")
     await conn.execute(
-        text("SELECT set_config('hazardmap.action', '', true), set_config('hazardmap.note', '', true)")
+        text(
+            "SELECT set_config('hazardmap.action', '', true), set_config('hazardmap.note', '', true),"
+            " set_config('hazardmap.at', '', true)"
+        )
     )
     await _set_actor(conn)
 

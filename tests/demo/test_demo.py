@@ -321,6 +321,51 @@ async def test_history_has_one_create_event_by_demo_per_row(demo_db: str) -> Non
     )
 
 
+async def test_history_is_dated_when_each_step_was_taken(demo_db: str) -> None:
+    """A record page's timeline reads like a year of work: each event at its step's time."""
+    wrong = await rows(
+        demo_db,
+        """SELECT e.action, e.at, h.reported_at, h.claimed_at, h.rectified_at, h.closed_at
+             FROM hazard_events e JOIN hazards h ON h.id = e.hazard_id
+            WHERE (e.action = 'create' AND e.at <> h.reported_at)
+               OR (e.action = 'claim' AND e.at <> h.claimed_at)
+               OR (e.action = 'rectify' AND e.at <> h.rectified_at)
+               OR (e.action = 'close' AND e.at <> h.closed_at)
+               OR e.at > now()""",
+    )
+    assert wrong == []
+    out_of_order = await one(
+        demo_db,
+        """SELECT count(*) FROM (SELECT at < lag(at) OVER (PARTITION BY hazard_id ORDER BY version) AS back
+                                   FROM hazard_events) x WHERE back""",
+    )
+    assert out_of_order == 0
+    # spread over the months, not all at the load
+    assert await one(demo_db, "SELECT count(DISTINCT date_trunc('month', at)) FROM hazard_events") >= 8
+
+
+async def test_only_demo_rows_take_their_event_time_from_the_session(isolated_db: str) -> None:
+    """hazardmap.at dates the demo's history; a real row's event keeps the database's clock."""
+    engine = create_async_engine(isolated_db)
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(text("SELECT set_config('hazardmap.at', '2020-01-01T00:00:00+08:00', true)"))
+            await conn.execute(
+                text(
+                    "INSERT INTO hazards (kind, category_code, visibility, grade, source, status, reported_at,"
+                    " geom, description)"
+                    " VALUES ('point', 'JC01', 'explicit', 'general', 'inspection', 'reported', now(),"
+                    " ST_SetSRID(ST_MakePoint(115.9599, 36.4620), 4326), 'real')"
+                )
+            )
+            at = (
+                await conn.execute(text("SELECT at > now() - interval '1 hour' FROM hazard_events"))
+            ).scalar()
+        assert at is True
+    finally:
+        await engine.dispose()
+
+
 @pytest.mark.slow
 async def test_two_loads_into_two_databases_give_identical_ledgers(demo_db: str, isolated_db: str) -> None:
     await load(isolated_db)
