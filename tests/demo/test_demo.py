@@ -352,8 +352,8 @@ async def test_only_demo_rows_take_their_event_time_from_the_session(isolated_db
             await conn.execute(text("SELECT set_config('hazardmap.at', '2020-01-01T00:00:00+08:00', true)"))
             await conn.execute(
                 text(
-                    "INSERT INTO hazards (kind, category_code, visibility, grade, source, status, reported_at,"
-                    " geom, description)"
+                    "INSERT INTO hazards (kind, category_code, visibility, grade, source, status,"
+                    " reported_at, geom, description)"
                     " VALUES ('point', 'JC01', 'explicit', 'general', 'inspection', 'reported', now(),"
                     " ST_SetSRID(ST_MakePoint(115.9599, 36.4620), 4326), 'real')"
                 )
