@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import date, datetime
 from typing import Annotated, Any
 
 from fastapi import Request
@@ -42,6 +42,19 @@ def _iso_instant(value: Any) -> Any:
 
 # A date-time given as ISO 8601 text (a query parameter or a JSON member), never as a number.
 Instant = Annotated[datetime, BeforeValidator(_iso_instant)]
+
+_ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_day(value: Any) -> Any:
+    # As for Instant: pydantic would read 0 as 1970-01-01.
+    if not isinstance(value, date) and not (isinstance(value, str) and _ISO_DAY.fullmatch(value)):
+        raise ValueError("expected a day as YYYY-MM-DD, such as 2026-03-01")
+    return value
+
+
+# A day given as YYYY-MM-DD text, never as a number.
+Day = Annotated[date, BeforeValidator(_iso_day)]
 
 
 def _form_bool(value: Any) -> Any:

@@ -148,6 +148,10 @@ class DetectionRequest(BaseModel):
         since="Before until.",
         until="After since.",
         thresholds="At least one minimum above 0 (else nothing could be flagged).",
+        step_m="Between 1 and 10,000 m.",
+        window_m="A multiple of step_m, at most 100 km.",
+        window_m_by_class="Keys are road classes; each window a multiple of step_m, at most 100 km.",
+        point_radius_m="Twice the radius a multiple of step_m, at most 10 km.",
     ),
 )
 async def run_detection(session: Session, body: DetectionRequest | None = None) -> dict[str, object]:

@@ -29,7 +29,7 @@ from app.hazards.schemas import (
     HazardSegmentFeature,
     HazardSegmentIn,
 )
-from app.http import JSON_TYPES, MERGE_PATCH_TYPES, Instant, none_match, read_json_body
+from app.http import JSON_TYPES, MERGE_PATCH_TYPES, Day, Instant, none_match, read_json_body
 from app.openapi import KNOWN_CODES, listing, problems, request_body
 from app.vocab import OPEN_STATUSES, Grade, HazardKind, RoadGroup, Status, Visibility
 
@@ -139,11 +139,11 @@ def _filters(
         ),
     ] = None,
     reported_from: Annotated[
-        date | None,
+        Day | None,
         Query(description="Reported on or after this day (Beijing), YYYY-MM-DD.", examples=["2026-01-01"]),
     ] = None,
     reported_to: Annotated[
-        date | None,
+        Day | None,
         Query(description="Reported on or before this day (Beijing), YYYY-MM-DD.", examples=["2026-06-30"]),
     ] = None,
     overdue: Annotated[

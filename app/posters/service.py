@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import shapely
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.errors import invalid
+from app.errors import NotFound, invalid
 from app.hazards import service as hazards
 from app.hazards.schemas import HazardFilter
 from app.posters import render, repository
@@ -89,7 +89,8 @@ async def poster(
     srid = srid or settings.metric_srid
     frame = await repository.frame(session, code, settings.city_code, srid)
     if frame is None:
-        raise invalid("jurisdiction", f"unknown jurisdiction code {code}")
+        # The path names no place: there is no such wall map (as for any unknown resource).
+        raise NotFound(f"no city, county or development zone {code}")
     if frame.level not in (JurisdictionLevel.city, JurisdictionLevel.county, JurisdictionLevel.zone):
         raise invalid("jurisdiction", "a wall map is made of the city, a county or a development zone")
     await hazards.check_codes(session, f)

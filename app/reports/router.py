@@ -10,6 +10,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Query, Response
 
 from app.deps import Session
+from app.openapi import KNOWN_CODES, rule
 from app.reports import formats, service
 
 router = APIRouter(tags=["reports (报告)"])
@@ -21,11 +22,21 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 async def get_report(
     session: Session,
     period: Annotated[
-        str, Query(max_length=8, description="2026 (year), 2026Q3 (quarter) or 2026H2 (half-year)")
+        str,
+        Query(
+            max_length=8,
+            pattern=r"^[0-9]{4}([Qq][1-4]|[Hh][12])?$",
+            description="2026 (year), 2026Q3 (quarter) or 2026H2 (half-year)",
+            json_schema_extra=rule("The year lies between 2000 and 2100."),
+        ),
     ],
     jurisdiction: Annotated[
         str | None,
-        Query(max_length=16, description="The city (default: every county and the city) or a county"),
+        Query(
+            max_length=16,
+            description="The city (default: every county and the city) or a county",
+            json_schema_extra=KNOWN_CODES,
+        ),
     ] = None,
     format: Annotated[Literal["json", "xlsx", "pdf"], Query(description="json, xlsx or pdf")] = "json",
 ) -> Response:

@@ -202,7 +202,6 @@ async def test_png_has_the_asked_size(client: httpx.AsyncClient, known_ledger: d
         ("/api/v1/posters/371502.pdf", {"orientation": "diagonal"}, "orientation"),
         ("/api/v1/posters/371502.png", {"dpi": "9000"}, "dpi"),
         ("/api/v1/posters/371502.png", {"size": "A0", "dpi": "600"}, "dpi"),
-        ("/api/v1/posters/999999.pdf", {}, "jurisdiction"),
         ("/api/v1/posters/371502001.pdf", {}, "jurisdiction"),
         ("/api/v1/posters/371502.pdf", {"status": "lost"}, "status"),
         ("/api/v1/posters/371502.pdf", {"county": "371521"}, "county"),
@@ -215,6 +214,13 @@ async def test_bad_input_is_a_problem(
     assert response.status_code == 422, response.text
     assert response.headers["content-type"] == "application/problem+json"
     assert field in response.text
+
+
+async def test_an_unknown_place_is_not_found(client: httpx.AsyncClient) -> None:
+    for path in ("/api/v1/posters/999999.pdf", "/api/v1/posters/999999.png", "/api/v1/maps/999999.html"):
+        response = await client.get(path)
+        assert response.status_code == 404, response.text
+        assert response.headers["content-type"] == "application/problem+json"
 
 
 async def test_who_may_print(anonymous: httpx.AsyncClient, clients: dict[str, httpx.AsyncClient]) -> None:
