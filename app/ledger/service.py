@@ -68,17 +68,29 @@ SUPERVISION_LEVEL_ZH = {"city": "市级挂牌", "county": "县级挂牌"}
 WIDE = {"measures": 30, "claim_unit": 24, "description": 30, "interim_measures": 24, "place": 20}
 TIMEZONE = "Asia/Shanghai"
 
-_LABELS = json.dumps(
-    {
-        "status": {s.value: s.zh for s in Status},
-        "grade": {g.value: g.zh for g in Grade},
-        "visibility": {v.value: v.zh for v in Visibility},
-        "source": {s.value: s.zh for s in Source},
-        "direction": {d.value: d.zh for d in Direction},
-        "supervision_level": SUPERVISION_LEVEL_ZH,
-    },
-    ensure_ascii=False,
-)
+SUPERVISION_LEVEL_EN = {"city": "city-listed", "county": "county-listed"}
+
+
+def _labels(lang: str) -> str:
+    """The vocabulary's display text in the page's language (the API and the files are Chinese)."""
+    zh = lang == "zh"
+
+    def words(vocab: Any) -> dict[str, str]:
+        return {m.value: (m.zh if zh else m.en) for m in vocab}
+
+    return json.dumps(
+        {
+            "lang": "zh" if zh else "en",
+            "status": words(Status),
+            "grade": words(Grade),
+            "visibility": words(Visibility),
+            "source": words(Source),
+            "direction": words(Direction),
+            "supervision_level": SUPERVISION_LEVEL_ZH if zh else SUPERVISION_LEVEL_EN,
+            "supervised": {"true": "是", "false": "否"} if zh else {"true": "yes", "false": "no"},
+        },
+        ensure_ascii=False,
+    )
 
 
 @dataclass(frozen=True)
@@ -134,8 +146,11 @@ def _letters(n: int) -> list[str]:
     return [chr(ord("A") + i) if i < 26 else "A" + chr(ord("A") + i - 26) for i in range(n)]
 
 
-async def ledger(session: AsyncSession, jurisdiction: str | None, only: HazardFilter | None = None) -> Ledger:
-    """The rows of the city, a county or zone, or a township that match the hazard list's filters."""
+async def ledger(
+    session: AsyncSession, jurisdiction: str | None, only: HazardFilter | None = None, lang: str = "zh"
+) -> Ledger:
+    """The rows of the city, a county or zone, or a township that match the hazard list's filters; the
+    labels in Chinese (the 台账 as offices keep it) or, for the page in English, in English."""
 
     code = jurisdiction or get_settings().city_code
     found = (
@@ -162,7 +177,7 @@ async def ledger(session: AsyncSession, jurisdiction: str | None, only: HazardFi
     rows = await session.execute(
         text(sql),
         {
-            "labels": _LABELS,
+            "labels": _labels(lang),
             "tz": TIMEZONE,
             "county": county,
             "township": township,

@@ -184,7 +184,7 @@ async def ledger_page(
     lang, chosen = i18n.pick_lang(request)
     await hazard_service.check_codes(session, only)
     try:
-        book = await ledger_service.ledger(session, jurisdiction[:16] if jurisdiction else None, only)
+        book = await ledger_service.ledger(session, jurisdiction[:16] if jurisdiction else None, only, lang)
     except InvalidInput as exc:
         if any(e.field == "jurisdiction" for e in exc.errors):
             return render(request, "not_found.html", lang, chosen, {"config": {"page": "none"}}, 404)

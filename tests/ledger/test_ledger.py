@@ -193,3 +193,15 @@ async def test_unknown_jurisdiction_and_format(client) -> None:
     assert r.json()["errors"] == [{"field": "jurisdiction", "message": "unknown jurisdiction code 999999"}]
     r = await client.get("/api/v1/ledger", params={"format": "pdf"})
     assert r.status_code == 422
+
+
+async def test_the_page_in_english_speaks_english(client, ledger_rows: list[list[Any]]) -> None:
+    """The printable ledger with ?lang=en: statuses, grades, categories and the supervision in English;
+    the API and the files stay the Chinese 台账."""
+    page = (await client.get("/ledger/371502", params={"lang": "en"})).text
+    for english in ("closed", "reported", "major", "at-grade crossing lacks posts", "field inspection"):
+        assert english in page, english
+    for chinese in ("已销号", "已上报", "重大", "排查发现"):
+        assert chinese not in page, chinese
+    rows = (await client.get("/api/v1/ledger", params={"jurisdiction": "371502"})).json()["rows"]
+    assert {r["status"] for r in rows} == {"已销号", "已上报"}

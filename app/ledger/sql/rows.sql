@@ -1,6 +1,6 @@
 -- The ledger (台账) of one jurisdiction: one row per hazard, as a Chinese ledger shows it. Values are
 -- display text (labels, Beijing times) because every output of it (JSON, CSV, XLSX) is a document.
--- Bound: :labels (vocabulary code → Chinese label), :tz, :county / :township (null = any); the
+-- Bound: :labels (vocabulary code → label, Chinese or English; "lang" says which), :tz, :county / :township (null = any); the
 -- hazard list's filters (app.hazards.repository.filter_clauses) go in at the where marker below.
 WITH params AS (
     SELECT CAST(:labels AS jsonb) AS labels,
@@ -18,7 +18,7 @@ FROM (
            /*chainage*/ AS chainage,
            h.address AS place,
            p.labels -> 'direction' ->> h.direction::text AS direction,
-           c.name_zh AS category,
+           CASE WHEN p.labels ->> 'lang' = 'en' THEN coalesce(c.name_en, c.name_zh) ELSE c.name_zh END AS category,
            nullif(h.description, '') AS description,
            p.labels -> 'visibility' ->> h.visibility AS visibility,
            p.labels -> 'grade' ->> h.grade AS grade,
@@ -35,7 +35,7 @@ FROM (
            to_char(h.rectified_at AT TIME ZONE p.tz, 'YYYY-MM-DD HH24:MI') AS rectified_at,
            to_char(h.closed_at AT TIME ZONE p.tz, 'YYYY-MM-DD HH24:MI') AS closed_at,
            h.verifier,
-           CASE WHEN h.supervision_level IS NOT NULL THEN '是' ELSE '否' END AS supervised,
+           p.labels -> 'supervised' ->> (h.supervision_level IS NOT NULL)::text AS supervised,
            p.labels -> 'supervision_level' ->> h.supervision_level AS supervision_level
       FROM hazards h
      CROSS JOIN params p
