@@ -58,7 +58,7 @@ class Settings(BaseSettings):
     page_limit_max: int = 10_000
     max_body_bytes: int = 1_048_576
 
-    # -- bulk import (issue 5) ----------------------------------------------------------------------
+    # -- bulk import ------------------------------------------------------------------------------
     # Uploads are spooled to this folder while their job runs, never held in memory.
     import_dir: Path = PROJECT_ROOT / "var" / "imports"
     # The largest file POST /imports accepts (100,000 rows of CSV are about 15 MB).
@@ -79,14 +79,14 @@ class Settings(BaseSettings):
     # Strict-Transport-Security max-age, sent when the public URL is https; 0: none.
     hsts_seconds: int = Field(default=31_536_000, ge=0)
 
-    # -- ledger workflow (issue 4) ------------------------------------------------------------------
+    # -- ledger workflow --------------------------------------------------------------------------
     # Days from the start of rectification to the deadline (整改时限) by grade, when none is given.
-    # DOMAIN.md has no official numbers for these; they are our defaults, to be set by the city.
+    # The plan gives no official numbers for these; they are our defaults, to be set by the city.
     deadline_days_general: int = Field(default=30, ge=1)
     deadline_days_significant: int = Field(default=15, ge=1)
     deadline_days_major: int = Field(default=7, ge=1)
 
-    # -- road network: snapping, chainage, duplicates, accident-prone detection (issue 6) ---------
+    # -- road network: snapping, chainage, duplicates, accident-prone detection -----------------
     # A pin or a crash this close to a road is placed on it (road + 桩号); farther, it stays off-road.
     snap_distance_m: float = Field(default=50.0, gt=0)
     # "Nearest point of the road" is found in metres, not degrees: UTM zone 50N covers Liaocheng.
@@ -94,7 +94,7 @@ class Settings(BaseSettings):
     # Another open hazard of the same category on the same road this close is a possible duplicate.
     duplicate_distance_m: float = Field(default=30.0, gt=0)
     # Accident-prone points and segments (事故易发多发点段). No national thresholds were found; these
-    # follow the city plan and the provincial list quoted in DOMAIN.md. A minimum of 0 turns a rule off.
+    # follow the city plan and the provincial list the plan quotes. A minimum of 0 turns a rule off.
     detect_years: int = Field(default=3, ge=1)
     detect_window_m: float = Field(default=500.0, gt=0)
     # Window length per road class, e.g. {"expressway": 1000}; others use detect_window_m.
@@ -107,7 +107,7 @@ class Settings(BaseSettings):
     detect_min_ordinary_crashes: int = Field(default=5, ge=0)  # 一般程序
     detect_min_crashes: int = Field(default=0, ge=0)  # crashes of any kind (county practice: 5)
 
-    # -- evidence photos (issue 4, photos) ----------------------------------------------------------
+    # -- evidence photos --------------------------------------------------------------------------
     # Files live outside the database, content-addressed by sha256; the rows point at them.
     photo_dir: Path = PROJECT_ROOT / "var" / "photos"
     # A phone photo is 2–8 MB; 10 MiB leaves room and still refuses a video sent by mistake.
@@ -118,7 +118,7 @@ class Settings(BaseSettings):
     # Photos decoded at once (each up to photo_max_pixels × 4 bytes); more uploads wait their turn.
     photo_decode_concurrency: int = Field(default=2, ge=1)
 
-    # -- accounts (issue 4) -------------------------------------------------------------------------
+    # -- accounts ---------------------------------------------------------------------------------
     # Keys the hashes of tokens and API keys: a copy of the database alone cannot check guesses.
     # Changing it logs everybody out and invalidates every API key.
     secret_key: str = DEFAULT_SECRET

@@ -1,1 +1,1 @@
-"""Accounts, roles and permission checks: users, API keys, server-side sessions (issue 4)."""
+"""Accounts, roles and permission checks: users, API keys, server-side sessions."""

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 import sys
 from collections.abc import Awaitable, Callable
@@ -14,8 +13,8 @@ from rich.table import Table
 
 from app.accounts import service
 from app.accounts.permissions import Role
-from app.db import dispose_engine, session_scope
-from app.errors import HazardmapError
+from app.clirun import run_async
+from app.db import session_scope
 from app.settings import get_settings
 
 console = Console()
@@ -28,18 +27,7 @@ keys_cli = typer.Typer(help="API keys for programs and external agencies.", no_a
 
 
 def _run(work: Callable[[], Awaitable[T]]) -> T:
-    async def main() -> T:
-        try:
-            return await work()
-        finally:
-            await dispose_engine()
-
-    try:
-        return asyncio.run(main())
-    except HazardmapError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        console.print("nothing was changed")
-        raise typer.Exit(1) from exc
+    return run_async(work, console, writes=True)
 
 
 def _password(from_stdin: bool) -> str:

@@ -12,7 +12,9 @@ from app.vocab import Visibility, sql_in
 
 
 class Category(Base):
-    """A hazard category (隐患类别), e.g. ``XL01`` 急弯. Seeded from DOMAIN.md's proposal."""
+    """A hazard category (隐患类别), e.g. ``XL01`` 急弯.
+
+    The proposed list is seeded by the first migration."""
 
     __tablename__ = "categories"
     __table_args__ = (

@@ -7,7 +7,6 @@ The commands are plain functions so that ``app.cli`` can mount them where users 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -18,9 +17,9 @@ from rich.console import Console
 from rich.table import Table as RichTable
 from sqlalchemy import text
 
+from app.clirun import run_async
 from app.coords import Crs
-from app.db import dispose_engine, get_engine, session_scope
-from app.errors import HazardmapError
+from app.db import get_engine, session_scope
 
 console = Console()
 T = TypeVar("T")
@@ -29,18 +28,7 @@ crashes_cli = typer.Typer(help="Crash records (事故) and accident-prone identi
 
 
 def _run(work: Callable[[], Awaitable[T]]) -> T:
-    async def main() -> T:
-        try:
-            return await work()
-        finally:
-            await dispose_engine()
-
-    try:
-        return asyncio.run(main())
-    except HazardmapError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        console.print("nothing was changed")
-        raise typer.Exit(1) from exc
+    return run_async(work, console, writes=True)
 
 
 def import_crashes_command(

@@ -1,1 +1,1 @@
-"""Bulk import of hazards and segments from files, as a background job with progress (issue 5)."""
+"""Bulk import of hazards and segments from files, as a background job with progress."""

@@ -6,6 +6,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -71,6 +72,7 @@ TIMEZONE = "Asia/Shanghai"
 SUPERVISION_LEVEL_EN = {"city": "city-listed", "county": "county-listed"}
 
 
+@lru_cache(maxsize=2)
 def _labels(lang: str) -> str:
     """The vocabulary's display text in the page's language (the API and the files are Chinese)."""
     zh = lang == "zh"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
@@ -11,8 +10,8 @@ from typing import TypeVar
 import typer
 from rich.console import Console
 
-from app.db import dispose_engine, session_scope
-from app.errors import HazardmapError
+from app.clirun import run_async
+from app.db import session_scope
 from app.geojson import enum_values
 from app.hazards.schemas import HazardFilter
 from app.posters import mapfile, service
@@ -23,17 +22,7 @@ T = TypeVar("T")
 
 
 def _run(work: Callable[[], Awaitable[T]]) -> T:
-    async def main() -> T:
-        try:
-            return await work()
-        finally:
-            await dispose_engine()
-
-    try:
-        return asyncio.run(main())
-    except HazardmapError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(1) from exc
+    return run_async(work, console)
 
 
 def _filter(status: str | None, road_group: str | None) -> HazardFilter:

@@ -58,7 +58,7 @@ def _one_sql(expr: str) -> str:
 
 
 # -- reading a 桩号 ------------------------------------------------------------------------------
-# The notations met in police notices and road-authority tables (see DOMAIN.md):
+# The notations met in police notices and road-authority tables:
 #   K257+015   ZK50+200 (left carriageway)   K516+600-K517+200   516KM+600M   2362K+700-2363K+200
 #   312国道2155公里+700米   77公里加800米   G309 K516+600   G309(516KM+600M-517KM+200M)
 

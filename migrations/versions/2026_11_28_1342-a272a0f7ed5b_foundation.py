@@ -12,7 +12,7 @@ from alembic import op
 from geoalchemy2 import Geometry
 from sqlalchemy.dialects import postgresql
 
-# The category proposal of DOMAIN.md (a proposal, not a standard): code, group, names, usual kind.
+# The project's category proposal (a proposal, not a standard): code, group, names, usual kind.
 GROUPS = {
     "XL": ("线形", "alignment"),
     "LC": ("路侧", "roadside"),

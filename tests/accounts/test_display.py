@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, create_async_engin
 from sqlalchemy.pool import NullPool
 from typer.testing import CliRunner
 
+from app import clirun
 from app.accounts import cli as accounts_cli
 from app.accounts import service
 from app.accounts.permissions import DISPLAY_COOKIE, Role
@@ -163,7 +164,7 @@ def test_the_command_prints_the_link(isolated_db: str, monkeypatch: pytest.Monke
         pass
 
     monkeypatch.setattr(accounts_cli, "session_scope", scope)
-    monkeypatch.setattr(accounts_cli, "dispose_engine", keep)
+    monkeypatch.setattr(clirun, "dispose_engine", keep)
     monkeypatch.setattr(get_settings(), "public_url", "https://hazards.example.cn")
     result = CliRunner().invoke(accounts_cli.keys_cli, ["create-display", "市指挥中心大屏1"])
     assert result.exit_code == 0, result.output

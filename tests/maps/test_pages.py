@@ -1,4 +1,4 @@
-"""The map pages in a real Chromium against the real service and PostGIS (issue 3)."""
+"""The map pages in a real Chromium against the real service and PostGIS."""
 
 from __future__ import annotations
 
