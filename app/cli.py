@@ -191,6 +191,7 @@ def _mount_data_commands() -> None:
     from app.demo.cli import demo_cli
     from app.geodata.cli import geodata_cli, import_cli
     from app.posters.cli import map_file_command, poster_command
+    from app.roads.cli import roads_cli
 
     import_cli.command("crashes")(import_crashes_command)
     cli.command("detect")(detect_command)
@@ -199,6 +200,7 @@ def _mount_data_commands() -> None:
     cli.add_typer(import_cli, name="import")
     cli.add_typer(geodata_cli, name="geodata")
     cli.add_typer(demo_cli, name="demo")
+    cli.add_typer(roads_cli, name="roads")
     cli.add_typer(users_cli, name="users")
     cli.add_typer(keys_cli, name="keys")
     users_cli.command("first-admin")(first_admin_command)

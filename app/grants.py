@@ -23,8 +23,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.errors import HazardmapError
 
-APPEND_ONLY = ("hazard_events", "category_events")
-NEVER_DELETED = ("hazards", "hazard_photos")
+APPEND_ONLY = ("hazard_events", "category_events", "road_versions")
+NEVER_DELETED = ("hazards", "hazard_photos", "road_calibration_points")
 READ_ONLY = ("alembic_version",)
 
 _ROLE = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]{0,62}$")

@@ -8,7 +8,7 @@ from app.hazards.models import Hazard, HazardEvent, LedgerCounter
 from app.imports.models import ImportJob
 from app.jurisdictions.models import Jurisdiction
 from app.photos.models import HazardPhoto
-from app.roads.models import Road
+from app.roads.models import Road, RoadCalibrationPoint, RoadVersion
 
 __all__ = [
     "AccidentProneCandidate",
@@ -25,6 +25,8 @@ __all__ = [
     "Jurisdiction",
     "LedgerCounter",
     "Road",
+    "RoadCalibrationPoint",
+    "RoadVersion",
     "User",
     "UserJurisdiction",
 ]

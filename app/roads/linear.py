@@ -1,9 +1,11 @@
 """Linear referencing: a pin ↔ road + chainage (桩号), a chainage range → the stretch of road.
 
 PostGIS does the geometry through the functions of the migration that adds crashes
-(``road_measured``, ``road_chainage_at``, ``road_point_at``, ``road_line_between``): every
-vertex of a road carries its chainage, so that a point, its chainage and the point again agree
-to the millimetre, whatever the shape of the road. These functions write nothing: they only read.
+(``road_chainage_at``, ``road_point_at``, ``road_line_between``) over ``roads.measured``: every
+vertex of a road carries its 桩号 as its M value, so that a point, its chainage and the point again
+agree to the millimetre, whatever the shape of the road. Where mileposts calibrate a road
+(app.roads.mileposts) the M values are the posted 桩号, chain breaks included, so every caller
+(locate, snap, cut, imports, crashes) answers in posted 桩号. These functions only read.
 """
 
 from __future__ import annotations
@@ -196,6 +198,19 @@ async def point_at_chainage(
             {"code": code, "chainage": chainage_m, "tolerance": END_TOLERANCE_M},
         )
     ).one_or_none()
+    if row is not None and row.lon is None:
+        gap = (
+            await db.execute(
+                text(sqlfiles.load("app.roads", "chain_gap")), {"code": code, "chainage": chainage_m}
+            )
+        ).one_or_none()
+        if gap is not None:
+            back, ahead = format_chainage(gap.back_m), format_chainage(gap.ahead_m)
+            raise invalid(
+                field,
+                f"{format_chainage(chainage_m)} does not exist on road {code}: it falls in a chain "
+                f"break (断链) where the 桩号 jumps from {back} to {ahead}",
+            )
     if row is None or row.lon is None:
         raise await _beyond(db, code, format_chainage(chainage_m) or str(chainage_m), field)
     return RoadPosition(

@@ -8,7 +8,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.roads.chainage import chainage_sql
 from app.roads.schemas import RoadFilter
@@ -76,3 +76,66 @@ async def one_feature(session: AsyncSession, road_id: int) -> str | None:
     sql = load(PKG, "one").replace("/*features*/", _features_sql())
     value = (await session.execute(text(sql), {**NAMES, "id": road_id})).scalar_one_or_none()
     return None if value is None else str(value)
+
+
+# -- mileposts and calibrated measure ------------------------------------------------------------
+
+Executor = AsyncSession | AsyncConnection
+
+
+@dataclass(frozen=True)
+class PieceToCalibrate:
+    id: int
+    code: str
+    start_chainage_m: float
+    calibrated: bool
+    wkb: bytes
+    posts: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class StoredMilepost:
+    id: int
+    road_code: str
+    chainage_m: float
+    seq: int
+    label: str | None
+    source: str | None
+    loaded_at: Any
+    lon: float
+    lat: float
+
+
+async def pieces_to_calibrate(db: Executor, codes: list[str]) -> list[PieceToCalibrate]:
+    rows = (await db.execute(text(load(PKG, "calibration_pieces")), {"codes": codes})).all()
+    return [
+        PieceToCalibrate(r.id, r.code, r.start_chainage_m, r.calibrated, bytes(r.wkb), list(r.posts))
+        for r in rows
+    ]
+
+
+async def store_measure(db: Executor, road_id: int, ewkt: str, start_m: float, span_m: float) -> None:
+    params = {"id": road_id, "ewkt": ewkt, "start_m": start_m, "span_m": span_m, "calibrated": True}
+    await db.execute(text(load(PKG, "calibration_store")), params)
+
+
+async def reset_measure(db: Executor, road_id: int) -> None:
+    await db.execute(text(load(PKG, "calibration_reset")), {"id": road_id})
+
+
+async def replace_mileposts(db: Executor, code: str, posts: list[dict[str, Any]], source: str) -> None:
+    """The code's current mileposts become ``posts`` (dicts of chainage_m, seq, lon, lat, label)."""
+    await db.execute(text(load(PKG, "calibration_replace")), {"code": code})
+    if posts:
+        rows = [{**p, "code": code, "source": source} for p in posts]
+        await db.execute(text(load(PKG, "calibration_insert")), rows)
+
+
+async def current_mileposts(db: Executor, code: str | None = None) -> list[StoredMilepost]:
+    rows = (await db.execute(text(load(PKG, "calibration_list")), {"code": code})).all()
+    return [StoredMilepost(**r._asdict()) for r in rows]
+
+
+async def existing_codes(db: Executor, codes: list[str]) -> set[str]:
+    rows = await db.execute(text(load(PKG, "route_codes")), {"codes": codes})
+    return {r.code for r in rows}

@@ -34,7 +34,7 @@ async def crashes(maps_db: MapsDb, known_ledger: AsyncEngine, server: str) -> As
                 text(
                     "INSERT INTO crashes (occurred_at, geom, road_id, chainage_m, snap_distance_m, deaths,"
                     " injuries, procedure) SELECT :at,"
-                    " road_point_at(road_measured(r.geom, r.start_chainage_m, r.length_m), :ch),"
+                    " road_point_at(r.measured, :ch),"
                     " r.id, :ch, 0, :deaths, :injuries, 'ordinary' FROM roads r WHERE r.code = 'TX01'"
                 ),
                 {"at": when, "ch": chainage, "deaths": deaths, "injuries": injuries},

@@ -27,6 +27,8 @@ EXPECTED_TABLES = {
     "jurisdictions",
     "ledger_counters",
     "login_throttle",
+    "road_calibration_points",
+    "road_versions",
     "roads",
     "user_jurisdictions",
     "users",

@@ -91,7 +91,7 @@ async def add_crash(
                         "INSERT INTO crashes (occurred_at, geom, road_id, chainage_m, snap_distance_m,"
                         " deaths, injuries, procedure)"
                         " SELECT :at,"
-                        " road_point_at(road_measured(r.geom, r.start_chainage_m, r.length_m), :ch),"
+                        " road_point_at(r.measured, :ch),"
                         " r.id, :ch, 0, :deaths, :injuries, :procedure FROM roads r WHERE r.id = :road"
                         " RETURNING id"
                     ),

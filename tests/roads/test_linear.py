@@ -243,7 +243,7 @@ async def _hazard(engine: AsyncEngine, road: FixtureRoad, chainage: float, categ
                         "INSERT INTO hazards (kind, category_code, visibility, grade, source, status,"
                         " road_id, chainage_m, geom)"
                         " SELECT 'point', :category, 'explicit', 'general', 'inspection', :status, r.id, :ch,"
-                        " road_point_at(road_measured(r.geom, r.start_chainage_m, r.length_m), :ch)"
+                        " road_point_at(r.measured, :ch)"
                         " FROM roads r WHERE r.id = :road RETURNING id"
                     ),
                     {"category": category, "status": status, "ch": chainage, "road": road.id},

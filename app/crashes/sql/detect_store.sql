@@ -3,7 +3,7 @@
 -- segment, or the same kind overlapping) is not proposed again.
 DELETE FROM accident_prone_candidates WHERE status = 'candidate';
 WITH measured AS MATERIALIZED (
-    SELECT r.id, r.code, road_measured(r.geom, r.start_chainage_m, r.length_m) AS m, dr.w
+    SELECT r.id, r.code, r.measured AS m, dr.w
       FROM roads r
       JOIN detect_roads dr ON dr.road_id = r.id
      WHERE r.id IN (SELECT road_id FROM detect_found)

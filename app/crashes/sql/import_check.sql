@@ -9,7 +9,7 @@ UPDATE import_crashes s SET reason = 'ref ' || s.source_ref || ' is already on r
 -- Road + chainage: the point of the piece of the route whose range holds the chainage.
 WITH measured AS MATERIALIZED (
     SELECT r.id, r.code, r.start_chainage_m AS s, r.length_m AS len,
-           road_measured(r.geom, r.start_chainage_m, r.length_m) AS m
+           r.measured AS m
       FROM roads r
      WHERE r.code IN (SELECT road_code FROM import_crashes WHERE reason IS NULL)
 ), placed AS (
@@ -47,7 +47,7 @@ SELECT i.row_no, n.id AS road_id, n.distance_m
         LIMIT 1) AS n
  WHERE i.reason IS NULL AND i.road_code IS NULL AND n.distance_m <= :snap_m;
 WITH measured AS MATERIALIZED (
-    SELECT r.id, road_measured(r.geom, r.start_chainage_m, r.length_m) AS m
+    SELECT r.id, r.measured AS m
       FROM roads r
      WHERE r.id IN (SELECT road_id FROM import_nearest)
 )

@@ -14,7 +14,7 @@
 CREATE TEMP TABLE demo_stretches ON COMMIT DROP AS
 WITH lines AS (
     SELECT r.id, r.road_class, r.geom,
-           road_measured(r.geom, r.start_chainage_m, r.length_m) AS measured
+           r.measured AS measured
       FROM roads r
      WHERE r.length_m > 0
 ), pieces AS (

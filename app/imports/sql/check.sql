@@ -8,7 +8,7 @@ UPDATE import_rows SET field = 'geometry', reason = 'invalid geometry: ' || ST_I
 -- is the end), as POST /hazards places it.
 WITH measured AS MATERIALIZED (
     SELECT r.id, r.code, r.start_chainage_m AS s, r.length_m AS len,
-           road_measured(r.geom, r.start_chainage_m, r.length_m) AS m
+           r.measured AS m
       FROM roads r
      WHERE r.code IN (SELECT road_code FROM import_rows WHERE reason IS NULL AND kind = 'point')
 ), placed AS (
@@ -27,7 +27,7 @@ UPDATE import_rows i SET road_id = p.id, geom = p.pt
 -- refused unless the pieces hold the whole range.
 WITH measured AS MATERIALIZED (
     SELECT r.id, r.code, r.start_chainage_m AS s, r.length_m AS len,
-           road_measured(r.geom, r.start_chainage_m, r.length_m) AS m
+           r.measured AS m
       FROM roads r
      WHERE r.code IN (SELECT road_code FROM import_rows WHERE reason IS NULL AND kind = 'segment')
 ), cut AS (
@@ -115,7 +115,7 @@ SELECT i.row_no, n.id AS road_id
         LIMIT 1) AS n
  WHERE i.reason IS NULL AND i.road_code IS NULL AND i.kind = 'point' AND n.distance_m <= :snap_m;
 WITH measured AS MATERIALIZED (
-    SELECT r.id, road_measured(r.geom, r.start_chainage_m, r.length_m) AS m
+    SELECT r.id, r.measured AS m
       FROM roads r
      WHERE r.id IN (SELECT road_id FROM import_nearest)
 )
@@ -143,7 +143,7 @@ SELECT ends.row_no, ends.which, ends.pt, n.id AS road_id, n.code
         LIMIT 1) AS n
  WHERE n.distance_m <= :snap_m;
 WITH measured AS MATERIALIZED (
-    SELECT r.id, road_measured(r.geom, r.start_chainage_m, r.length_m) AS m
+    SELECT r.id, r.measured AS m
       FROM roads r
      WHERE r.id IN (SELECT road_id FROM import_ends)
 ), placed AS (

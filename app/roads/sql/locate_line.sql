@@ -1,14 +1,14 @@
 -- The stretch of a route between two chainages, cut from every piece of the route it crosses
 -- and joined in chainage order; covered_m says how much of it the pieces actually hold.
 WITH piece AS (
-    SELECT r.id, r.code, r.name, r.start_chainage_m AS s, r.length_m, r.geom,
+    SELECT r.id, r.code, r.name, r.start_chainage_m AS s, r.length_m, r.measured,
            greatest(CAST(:lo AS double precision), r.start_chainage_m) AS a,
            least(CAST(:hi AS double precision), r.start_chainage_m + r.length_m) AS b
       FROM roads r
      WHERE r.code = :code
        AND r.start_chainage_m < :hi AND r.start_chainage_m + r.length_m > :lo
 ), cut AS (
-    SELECT piece.*, road_line_between(road_measured(geom, s, length_m), a, b) AS line
+    SELECT piece.*, road_line_between(measured, a, b) AS line
       FROM piece
      WHERE b - a > 0.01
 ), joined AS (

@@ -4,7 +4,7 @@ SELECT r.id AS road_id, r.code AS road_code, r.name AS road_name,
        CAST(:chainage AS double precision) AS chainage_m, ST_X(p.pt) AS lon, ST_Y(p.pt) AS lat
   FROM roads r,
        LATERAL (SELECT road_point_at(
-                   road_measured(r.geom, r.start_chainage_m, r.length_m),
+                   r.measured,
                    least(greatest(CAST(:chainage AS double precision), r.start_chainage_m),
                          r.start_chainage_m + r.length_m)) AS pt) AS p
  WHERE r.code = :code

@@ -3,7 +3,7 @@
 WITH pin AS (
     SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS g
 ), near AS (
-    SELECT r.id, r.code, r.name, r.start_chainage_m, r.length_m, r.geom
+    SELECT r.id, r.code, r.name, r.start_chainage_m, r.length_m, r.geom, r.measured
       FROM roads r, pin
      WHERE CAST(:code AS text) IS NULL OR r.code = :code
      ORDER BY r.geom <-> pin.g
@@ -14,10 +14,8 @@ WITH pin AS (
      ORDER BY distance_m, near.id
      LIMIT 1
 ), placed AS (
-    SELECT nearest.*, m.measured, road_chainage_at(m.measured, pin.g, :srid) AS chainage_m
-      FROM nearest, pin,
-           LATERAL (SELECT road_measured(nearest.geom, nearest.start_chainage_m, nearest.length_m)
-                           AS measured) AS m
+    SELECT nearest.*, road_chainage_at(nearest.measured, pin.g, :srid) AS chainage_m
+      FROM nearest, pin
 )
 SELECT placed.id AS road_id, placed.code AS road_code, placed.name AS road_name,
        placed.chainage_m, placed.distance_m, ST_X(p.pt) AS lon, ST_Y(p.pt) AS lat

@@ -1,0 +1,1 @@
+SELECT DISTINCT code FROM roads WHERE code = ANY(:codes)
