@@ -118,8 +118,8 @@ def import_boundaries_cmd(
 
 @import_cli.command("roads")
 def import_roads_cmd(
-    file: Path = typer.Argument(..., help=FORMATS),
-    code_field: str = typer.Option(..., help="field holding the route code (G309, X012…)"),
+    file: Path = typer.Argument(..., help=f"OpenStreetMap (.osm.pbf, .osm), or {FORMATS}"),
+    code_field: str | None = typer.Option(None, help="field holding the route code (G309, X012…)"),
     name_field: str | None = typer.Option(None, help="field holding the name"),
     class_field: str | None = typer.Option(
         None, help="field holding the class; without it the class follows from the code (GB/T 917)"
@@ -132,14 +132,41 @@ def import_roads_cmd(
         help="VALUE=CLASS pairs for the class field's values (without a class field: for the code's "
         "first letter), e.g. '1=expressway,2=national'",
     ),
-    crs: Crs = typer.Option(..., help=CRS_HELP),
+    ref_field: str | None = typer.Option(
+        None,
+        help="field holding OSM-style refs (G309;S1): ways are classified by ref + highway and joined "
+        "into one route per code, as for an .osm.pbf file",
+    ),
+    highway_field: str = typer.Option("highway", help="with --ref-field: the field holding the highway tag"),
+    oneway_field: str | None = typer.Option(None, help="with --ref-field: the field holding the oneway tag"),
+    county: str | None = typer.Option(
+        None, help="OSM/--ref-field: import only within this county and replace only its pieces"
+    ),
+    crs: Crs | None = typer.Option(None, help=CRS_HELP + " (required but for OpenStreetMap files)"),
     layer: str | None = typer.Option(None, help="layer (GeoPackage, or a .zip with several)"),
     encoding: str | None = typer.Option(None, help="text encoding, e.g. gbk for an old Shapefile"),
     schematic: bool = typer.Option(False, help="mark the roads as schematic (not surveyed)"),
 ) -> None:
-    """Roads (LineString/MultiLineString; parts that join are merged into one line)."""
+    """Roads. OpenStreetMap or --ref-field: one route per code, replacing the route if present
+    (its old rows kept in road_versions), the ways no code classifies counted; otherwise each
+    feature is one road piece (--code-field), parts that join are merged into one line."""
+    from app.geodata.network import NetworkFields, is_osm
     from app.geodata.roads import RoadImportOptions, import_roads, parse_class_map
+    from app.geodata.routes import RouteImportOptions, import_network
 
+    if is_osm(file) or ref_field is not None:
+        fields = NetworkFields(
+            ref_field=ref_field or "ref", highway_field=highway_field, name_field=name_field or "name",
+            oneway_field=oneway_field,
+        )  # fmt: skip
+        ropts = RouteImportOptions(
+            fields=fields, crs=crs or Crs.wgs84, layer=layer, encoding=encoding, county=county
+        )
+        print_report(_run(lambda engine, sink: import_network(engine, file, ropts, sink)))
+        return
+    if code_field is None or crs is None:
+        console.print("[red]error:[/] --code-field and --crs are required (or --ref-field, or an OSM file)")
+        raise typer.Exit(2)
     try:
         mapping = parse_class_map(class_map) if class_map else {}
     except HazardmapError as exc:

@@ -129,7 +129,7 @@ def _place(line: _Along, lon: float, lat: float, srid: int) -> tuple[float, floa
     tf = _to_metric(srid)
     px, py = tf.transform(lon, lat)
     pt = shapely.Point(px, py)
-    best: tuple[float, float, tuple[float, float], tuple[float, float], float] | None = None
+    best: tuple[float, tuple[float, float], tuple[float, float], float, float] | None = None
     for part, ds in zip(line.parts, line.along, strict=True):
         xs, ys = tf.transform([p[0] for p in part], [p[1] for p in part])
         for i in range(1, len(part)):
@@ -137,7 +137,7 @@ def _place(line: _Along, lon: float, lat: float, srid: int) -> tuple[float, floa
             off = seg.distance(pt)
             if best is not None and off >= best[0]:
                 continue
-            frac = seg.project(pt, normalized=True) if seg.length > 0 else 0.0
+            frac = float(seg.project(pt, normalized=True)) if seg.length > 0 else 0.0
             best = (off, part[i - 1], part[i], frac, ds[i - 1] + frac * (ds[i] - ds[i - 1]))
     assert best is not None
     _, p, q, frac, d = best
