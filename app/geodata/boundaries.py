@@ -17,6 +17,7 @@ from app.geodata.progress import NoProgress, ProgressSink
 from app.geodata.reading import Table, read_table
 from app.geodata.report import ImportReport
 from app.geodata.staging import copy_rows, refusals, run_script, statements
+from app.jurisdictions import repository as jurisdictions_repository
 from app.settings import get_settings
 from app.vocab import JurisdictionLevel
 
@@ -119,6 +120,11 @@ async def import_boundaries_into(
     result = await conn.execute(text(upsert), {"level": params["level"], "source": params["source"]})
     inserted = [bool(r.inserted) for r in result]
     report.details = {"inserted": sum(inserted), "updated": len(inserted) - sum(inserted)}
+    if options.level in (JurisdictionLevel.zone, JurisdictionLevel.village) and inserted:
+        # A hazard in a zone belongs to its county and to the zone; a village is its third level.
+        progress.stage("placing hazards in zones and villages")
+        moved = await jurisdictions_repository.reassign_zone_village(conn, str(params["source"]))
+        report.details["hazards placed in a zone or village again"] = moved
     report.refused = await refusals(conn, "import_boundaries")
     report.loaded = len(inserted)
     return report

@@ -70,6 +70,9 @@ class Hazard(Base):
     status: Mapped[str] = mapped_column(String(12), index=True)
     county_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"))
     township_code: Mapped[str | None] = mapped_column(ForeignKey("jurisdictions.code"), index=True)
+    # 开发区 and 行政村, set by the hazards_zone_village trigger from the outlines and village points.
+    zone_code: Mapped[str | None] = mapped_column(ForeignKey("jurisdictions.code"), index=True)
+    village_code: Mapped[str | None] = mapped_column(ForeignKey("jurisdictions.code"), index=True)
     road_id: Mapped[int | None] = mapped_column(ForeignKey("roads.id"), index=True)
     chainage_m: Mapped[float | None] = mapped_column(Float)  # 桩号 (start, for a segment)
     end_chainage_m: Mapped[float | None] = mapped_column(Float)  # 终点桩号, segments only

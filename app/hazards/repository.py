@@ -50,6 +50,8 @@ def _one_sql() -> str:
 _CLAUSES: dict[str, str] = {
     "county": "h.county_code = ANY(:county)",
     "township": "h.township_code = ANY(:township)",
+    "zone": "h.zone_code = ANY(:zone)",
+    "village": "h.village_code = ANY(:village)",
     "status": "h.status = ANY(:status)",
     "category": "h.category_code = ANY(:category)",
     "visibility": "h.visibility = ANY(:visibility)",

@@ -98,6 +98,15 @@ def _filters(
     township: Annotated[
         list[str] | None, Query(description=f"Township code (9 digits). {Csv}", json_schema_extra=KNOWN_CODES)
     ] = None,
+    zone: Annotated[
+        list[str] | None,
+        Query(
+            description=f"Development zone (开发区) code, e.g. Z371501. {Csv}", json_schema_extra=KNOWN_CODES
+        ),
+    ] = None,
+    village: Annotated[
+        list[str] | None, Query(description=f"Village code (12 digits). {Csv}", json_schema_extra=KNOWN_CODES)
+    ] = None,
     status: Annotated[
         list[str] | None,
         Query(
@@ -159,6 +168,8 @@ def _filters(
     return HazardFilter(
         county=codes(county, "county"),
         township=codes(township, "township"),
+        zone=codes(zone, "zone"),
+        village=codes(village, "village"),
         status=_statuses(status),
         road_group=_road_groups(road_group),
         road=codes(road, "road"),

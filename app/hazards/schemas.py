@@ -55,6 +55,10 @@ class HazardProperties(BaseModel):
     county_name: str = Field(examples=["东昌府区"])
     township: str | None = Field(examples=["371502001"])
     township_name: str | None = Field(examples=["古楼街道办事处"])
+    zone: str | None = Field(description="开发区 whose outline holds it (it belongs to its county too).")
+    zone_name: str | None = Field(examples=["聊城经济技术开发区"])
+    village: str | None = Field(description="行政村: the outline holding it, else the nearest village point.")
+    village_name: str | None
     road_code: str | None = Field(examples=["G309"])
     road_name: str | None
     road_group: str | None = Field(description="expressway | trunk | county_township | rural.")
@@ -232,6 +236,8 @@ class HazardFilter:
 
     county: list[str] | None = None
     township: list[str] | None = None
+    zone: list[str] | None = None
+    village: list[str] | None = None
     status: list[str] | None = None
     road_group: list[str] | None = None
     road: list[str] | None = None
@@ -252,7 +258,10 @@ class HazardFilter:
         """The filter as query parameters (bbox and updated_since aside), for links to the same
         features elsewhere: the ledger's downloads, the export. Dates are Beijing days."""
         q: list[tuple[str, str]] = []
-        for name in ("county", "township", "status", "road_group", "road", "category", "visibility", "grade"):
+        for name in (
+            "county", "township", "zone", "village", "status", "road_group", "road", "category", "visibility",
+            "grade",
+        ):  # fmt: skip
             values = getattr(self, name)
             if values:
                 q.append((name, ",".join(values)))

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.jurisdictions.schemas import GeometryChoice
 from app.sqlfiles import load
@@ -80,3 +80,11 @@ async def one_feature(
 async def exists(session: AsyncSession, code: str) -> bool:
     row = await session.execute(text("SELECT 1 FROM jurisdictions WHERE code = :code"), {"code": code})
     return row.first() is not None
+
+
+async def reassign_zone_village(db: AsyncSession | AsyncConnection, actor: str) -> int:
+    """Place every hazard in its development zone and village again (after outlines or village
+    points were imported); the number of hazards whose zone or village changed."""
+    await db.execute(text("SELECT set_config('hazardmap.actor', :actor, true)"), {"actor": actor[:64]})
+    await db.execute(text("SELECT set_config('hazardmap.action', 'place', true)"))
+    return int((await db.execute(text(load(PKG, "reassign_zone_village")))).scalar_one())

@@ -51,6 +51,8 @@ TEXT: dict[str, tuple[str, str]] = {
     "address": ("路段位置", "Place"),
     "county": ("县(市、区)", "County"),
     "township": ("乡镇(街道)", "Township"),
+    "zone": ("开发区", "Development zone"),
+    "village": ("行政村", "Village"),
     "road": ("道路", "Road"),
     "chainage": ("桩号", "Chainage"),
     "direction": ("方向", "Direction"),

@@ -64,7 +64,7 @@ async def test_gcj02_village_points_with_refusals(iso_engine: AsyncEngine, tmp_p
     )
     report = await import_boundaries(iso_engine, path, VILLAGES)
     assert report.loaded == 1
-    assert report.details == {"inserted": 1, "updated": 0}
+    assert report.details == {"inserted": 1, "updated": 0, "hazards placed in a zone or village again": 0}
     assert report.refused == [
         Refusal(2, "unknown parent code 371502999"),
         Refusal(3, "wrong geometry type LineString (expected a polygon or a point)"),

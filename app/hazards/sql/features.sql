@@ -32,6 +32,10 @@ SELECT
                     co.name AS county_name,
                     h.township_code AS township,
                     tw.name AS township_name,
+                    h.zone_code AS zone,
+                    zo.name AS zone_name,
+                    h.village_code AS village,
+                    vi.name AS village_name,
                     r.code AS road_code,
                     r.name AS road_name,
                     r.layer_group AS road_group,
@@ -60,4 +64,6 @@ FROM hazards h
 LEFT JOIN categories c ON c.code = h.category_code
 LEFT JOIN jurisdictions co ON co.code = h.county_code
 LEFT JOIN jurisdictions tw ON tw.code = h.township_code
+LEFT JOIN jurisdictions zo ON zo.code = h.zone_code
+LEFT JOIN jurisdictions vi ON vi.code = h.village_code
 LEFT JOIN roads r ON r.id = h.road_id

@@ -6,6 +6,7 @@ SELECT
     h.category_code, c.name_zh AS category_zh, c.name_en AS category_en,
     h.visibility, h.grade, h.source, h.description, h.address, h.status,
     h.county_code, co.name AS county_name, h.township_code, tw.name AS township_name,
+    h.zone_code, zo.name AS zone_name, h.village_code, vi.name AS village_name,
     r.code AS road_code, r.name AS road_name, r.layer_group AS road_group,
     h.chainage_m, h.end_chainage_m, h.direction,
     h.reported_at, h.deadline,
@@ -31,6 +32,8 @@ FROM hazards h
 LEFT JOIN categories c ON c.code = h.category_code
 LEFT JOIN jurisdictions co ON co.code = h.county_code
 LEFT JOIN jurisdictions tw ON tw.code = h.township_code
+LEFT JOIN jurisdictions zo ON zo.code = h.zone_code
+LEFT JOIN jurisdictions vi ON vi.code = h.village_code
 LEFT JOIN roads r ON r.id = h.road_id
 LEFT JOIN hazards d ON d.id = h.duplicate_of
 WHERE h.id = :id
