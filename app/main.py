@@ -38,6 +38,7 @@ from app.records.router import api as search_router
 from app.records.router import pages as record_pages
 from app.reports.router import router as reports_router
 from app.roads.linear_router import router as linear_router
+from app.roads.milepost_router import router as milepost_router
 from app.roads.router import router as roads_router
 from app.security_headers import SecurityHeaders
 from app.settings import get_settings
@@ -174,6 +175,7 @@ API_ROUTERS: list[tuple[APIRouter, Permission]] = [
     (categories_router, Permission.read),
     (jurisdictions_router, Permission.read),
     (linear_router, Permission.read),
+    (milepost_router, Permission.read),
     (roads_router, Permission.read),
     (crashes_router, Permission.read_internal),
     (exports_router, Permission.read),

@@ -64,6 +64,7 @@ class Permission(StrEnum):
     # Bulk import writes rows in any county in one transaction: the city office's, until an import
     # can refuse the rows outside an officer's counties.
     hazard_import = "hazard_import"
+    roads_manage = "roads_manage"  # mileposts (桩号 calibration)
 
 
 _READ = {Permission.read, Permission.read_internal}

@@ -216,6 +216,8 @@ async def test_created_by_and_history(client, engine: AsyncEngine) -> None:
         "status": "reported",
         "county_code": "371502",
         "township_code": "371502001",
+        "zone_code": None,
+        "village_code": None,
         "road_id": 47,  # S242's piece in 东昌府区, in the shipped network's order
         "chainage_m": 34355.2,
         "end_chainage_m": None,

@@ -30,6 +30,7 @@ from app.errors import InvalidInput
 from app.roads import cli as roads_cli
 from app.roads import linear, mileposts
 from app.roads.calibration import Milepost, calibrate
+from tests.conftest import auth_headers
 from tests.roads.fixtures import geodesic_m, insert_road
 
 LAT = 36.375
@@ -264,3 +265,32 @@ def test_the_command_reports_and_exits_0(
     result = CliRunner().invoke(cli, ["roads", "calibrate", str(path)])
     assert result.exit_code == 0, result.output
     assert "no road X999 in the network" in result.output
+
+
+async def test_the_mileposts_api_lists_and_an_administrator_uploads(
+    client: httpx.AsyncClient, calibrated: object
+) -> None:
+    listed = await client.get("/api/v1/roads/mileposts", params={"road": "x951"})
+    assert listed.status_code == 200
+    assert [(m["chainage"], m["seq"]) for m in listed.json()["mileposts"]] == [
+        ("K20+000", 1),
+        ("K22+300", 2),
+        ("K23+200", 3),
+        ("K23+600", 4),
+        ("K25+400", 5),
+    ]
+    csv_file = (
+        "posts.csv",
+        b"road_code,chainage,lon,lat\nX952,K5+000,115.79,36.38\nX952,K9+000,115.75,36.38\n",
+    )
+    refused = await client.post(
+        "/api/v1/roads/mileposts", files={"file": csv_file}, headers=auth_headers("county_officer")
+    )
+    assert refused.status_code == 403
+    uploaded = await client.post("/api/v1/roads/mileposts", files={"file": csv_file})
+    assert uploaded.status_code == 200, uploaded.text
+    assert [(r["road_code"], r["mileposts"]) for r in uploaded.json()["routes"]] == [("X952", 2)]
+    bad = await client.post("/api/v1/roads/mileposts", files={"file": ("x.csv", b"code,lon,lat\nX1,1,2\n")})
+    assert bad.status_code == 422
+    assert bad.headers["content-type"] == "application/problem+json"
+    assert "no chainage column" in bad.json()["detail"]
