@@ -10,7 +10,7 @@ from app.accounts.permissions import Permission, Principal, require
 from app.coords import Crs
 from app.deps import Session
 from app.errors import invalid
-from app.openapi import problems
+from app.openapi import problems, rules
 from app.roads import mileposts, repository
 from app.roads.chainage import format_chainage
 from app.roads.linear import normalise_code
@@ -62,6 +62,10 @@ async def _read(upload: UploadFile) -> bytes:
     "/mileposts",
     summary="Load mileposts from a CSV and recalibrate their routes",
     responses=problems(403, 422),
+    openapi_extra=rules(
+        file="A CSV of at most 5 MB with the columns road code, 桩号, lon, lat (Chinese or English headers) "
+        "and at least one readable row."
+    ),
 )
 async def upload_mileposts(
     session: Session,
