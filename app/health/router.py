@@ -8,6 +8,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import __version__
+from app.accounts import service
+from app.accounts.permissions import Role
 from app.db import session_scope
 from app.errors import RETRY_AFTER_S, HazardmapError
 
@@ -18,9 +20,6 @@ VERSIONS = "SELECT current_setting('server_version'), postgis_lib_version(), pos
 
 async def _admin(session: AsyncSession, request: Request) -> bool:
     """Whether the request comes from a signed-in administrator; any other caller is anonymous here."""
-    from app.accounts import service
-    from app.accounts.permissions import Role
-
     try:
         if service.credentials(request) is None:
             return False

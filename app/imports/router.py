@@ -13,7 +13,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, File, Form, Query, Response, UploadFile
 
-from app.accounts.permissions import Permission, Principal, Role, require
+from app.accounts.dependencies import require
+from app.accounts.permissions import Permission, Principal, Role
 from app.coords import Crs
 from app.deps import Session
 from app.errors import Forbidden, NotFound, PayloadTooLarge, invalid

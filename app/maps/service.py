@@ -13,10 +13,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import NotFound
 from app.hazards.schemas import BEIJING_TZ, HazardFilter
-from app.maps import i18n, repository
-from app.maps.settings import get_map_settings
+from app.maps import repository
 from app.settings import get_settings
 from app.vocab import OPEN_STATUSES, Direction, Grade, RoadGroup, Status, Visibility
+from app.web import i18n
+from app.web.basemap import basemap
+from app.web.settings import get_map_settings
 
 # The API's mount point (app.main.API_PREFIX; not imported, since app.main imports this package).
 API = "/api/v1"
@@ -73,18 +75,6 @@ def filter_form(only: HazardFilter) -> dict[str, Any]:
     }
 
 
-def _basemap() -> dict[str, Any] | None:
-    s = get_map_settings()
-    if not s.basemap_url:
-        return None
-    return {
-        "url": s.basemap_url,
-        "attribution": s.basemap_attribution,
-        "subdomains": s.basemap_subdomains,
-        "max_zoom": s.basemap_max_zoom,
-    }
-
-
 async def _common(session: AsyncSession, request: Request, lang: str) -> dict[str, Any]:
     city_code = get_settings().city_code
     city = await repository.place(session, city_code, city_code)
@@ -101,7 +91,7 @@ async def _common(session: AsyncSession, request: Request, lang: str) -> dict[st
         "open_statuses": [s.value for s in OPEN_STATUSES],
         "road_groups": RoadGroup.codes(),
         "api": _api(request),
-        "basemap": _basemap(),
+        "basemap": basemap(),
         "credits": credits,
         "city": city,
     }

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from app.accounts.permissions import CurrentPrincipal, Permission, require
+from app.accounts.dependencies import CurrentPrincipal, require
+from app.accounts.permissions import Permission
 from app.deps import Session
-from app.hazards.router import HazardId, IfMatch
+from app.hazards.params import HazardId, IfMatch
 from app.http import JSON_TYPES, read_json_body
 from app.openapi import problems, request_body
 from app.vocab import HazardKind
