@@ -16,7 +16,7 @@ PORT ?= 8000
 help:
 	@echo "make run   — install what is missing, start the embedded PostGIS, migrate, load data, serve on http://$(HOST):$(PORT)"
 	@echo "make test  — install what is missing, then run the whole test suite against a real PostGIS"
-	@echo "make lint  — ruff and mypy;  make bench — the benchmarks in bench/"
+	@echo "make lint  — ruff, mypy, the import contracts and the architecture check;  make bench — the benchmarks in bench/"
 
 install: system venv assets
 
@@ -86,6 +86,8 @@ lint: venv
 	@$(BIN)/ruff check app tests bench migrations
 	@$(BIN)/ruff format --check app tests bench migrations
 	@$(BIN)/mypy app
+	@$(BIN)/lint-imports --no-logo
+	@$(BIN)/python -m tests.test_architecture
 
 bench: install
 	@$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev,bench]' 2>&1 \

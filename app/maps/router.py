@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from sqlalchemy import text
 
 from app.accounts.permissions import DISPLAY_COOKIE, Permission
 from app.deps import Session
@@ -119,14 +118,7 @@ async def ledger_page(
         raise
     titles = dict(ledger_service.COLUMNS) if lang == "zh" else i18n.LEDGER_COLUMNS_EN
     city = get_settings().city_code
-    city_name = (
-        book.name
-        if book.code == city
-        else (
-            await session.execute(text("SELECT name FROM jurisdictions WHERE code = :c"), {"c": city})
-        ).scalar_one_or_none()
-        or ""
-    )
+    city_name = book.name if book.code == city else await map_repository.name(session, city) or ""
     # The downloads keep the page's filters; the jurisdiction narrows them as the page does.
     place = [] if book.code == city else [("county" if book.level != "township" else "township", book.code)]
     kept = [*only.query(), *place]
