@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -299,17 +298,6 @@ _COLUMNS = (
 )  # fmt: skip
 
 
-def _statements(name: str) -> list[str]:
-    sql = sqlfiles.load(PKG, name).replace("/*chainage*/", chainage_sql("i.chainage_m"))
-    return [s.strip() for s in sql.split(";\n") if s.strip()]
-
-
-async def _script(conn: AsyncConnection, name: str, params: dict[str, Any]) -> None:
-    for statement in _statements(name):
-        used = {k: v for k, v in params.items() if re.search(rf":{k}\b", statement)}
-        await conn.execute(text(statement), used)
-
-
 async def import_crashes_into(
     conn: AsyncConnection, table: CrashTable, progress: ProgressSink | None = None
 ) -> CrashImport:
@@ -322,11 +310,12 @@ async def import_crashes_into(
     progress.stage("checking rows", total=len(table.frame))
     records = stage_records(table, datetime.now(BEIJING))
     progress.advance(len(table.frame))
-    await _script(conn, "import_stage", {})
+    await sqlfiles.run_script(conn, PKG, "import_stage")
     await copy_rows(conn, "import_crashes", _COLUMNS, records, progress)
     progress.stage("locating on the road network")
-    await _script(
+    await sqlfiles.run_script(
         conn,
+        PKG,
         "import_check",
         {
             "tolerance": END_TOLERANCE_M,
@@ -335,9 +324,10 @@ async def import_crashes_into(
             "snap_m": s.snap_distance_m,
             "srid": s.metric_srid,
         },
+        chainage=chainage_sql("i.chainage_m"),
     )
     progress.stage("inserting")
-    await _script(conn, "import_insert", {"source_file": table.path.name})
+    await sqlfiles.run_script(conn, PKG, "import_insert", {"source_file": table.path.name})
     report.refused = await refusals(conn, "import_crashes")
     counts = (
         await conn.execute(

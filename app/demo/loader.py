@@ -153,7 +153,7 @@ async def load_demo(
     specs = [replace(s, uid=str(uuid.uuid4())) for s in generate.build(counties, await _categories(conn))]
 
     await _set_actor(conn)
-    insert = text(_sql("insert").replace("/*chainage*/", chainage_sql("l.chainage_m", "l.end_chainage_m")))
+    insert = text(sqlfiles.render(_sql("insert"), chainage=chainage_sql("l.chainage_m", "l.end_chainage_m")))
     report = DemoReport()
     sink.stage("placing and inserting the demo rows, county by county", total=len(counties))
     for county in counties:

@@ -11,7 +11,7 @@ from sqlalchemy import Row, text
 from app.db import get_engine
 from app.hazards.repository import features_sql, filter_sql
 from app.hazards.schemas import HazardFilter
-from app.sqlfiles import load
+from app.sqlfiles import compose
 
 PKG = "app.exports"
 BATCH = 2000  # rows fetched from the cursor at a time
@@ -19,7 +19,7 @@ BATCH = 2000  # rows fetched from the cursor at a time
 
 @cache
 def _sql(where: str) -> str:
-    return load(PKG, "features").replace("/*where*/", where).replace("/*features*/", features_sql())
+    return compose(PKG, "features", where=where, features=features_sql())
 
 
 async def batches(kind: str, f: HazardFilter) -> AsyncIterator[list[Row[Any]]]:

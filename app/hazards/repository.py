@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.hazards.schemas import HazardFilter
 from app.roads.chainage import chainage_sql
-from app.sqlfiles import load
+from app.sqlfiles import load, render
 from app.vocab import OPEN_STATUSES
 
 PKG = "app.hazards"
@@ -28,8 +28,9 @@ def features_sql() -> str:
 
 
 @cache
-def _features_sql() -> str:
-    return load(PKG, "features").replace("/*chainage*/", chainage_sql("h.chainage_m", "h.end_chainage_m"))
+def _features_sql(duplicates: str = "") -> str:
+    chainage = chainage_sql("h.chainage_m", "h.end_chainage_m")
+    return render(load(PKG, "features"), chainage=chainage, duplicates=duplicates)
 
 
 # The reports merged into a hazard (status duplicate), for the one hazard asked for: its record
@@ -42,8 +43,7 @@ _DUPLICATES = (
 
 @cache
 def _one_sql() -> str:
-    features = _features_sql().replace("/*duplicates*/", _DUPLICATES)
-    return load(PKG, "one").replace("/*features*/", features)
+    return render(load(PKG, "one"), features=_features_sql(_DUPLICATES))
 
 
 # Each filter is a fixed clause over ``hazards h``; the values are bound.
@@ -114,7 +114,7 @@ def _list_sql(where: str, broad: bool = False) -> str:
     """The list statement for these clauses: for a map box, the shape that finds the matches once
     (list_box.sql); for broad filters (``broad``, or no box), two scans (list.sql)."""
     sql = load(PKG, "list_box" if _CLAUSES["bbox"] in where and not broad else "list")
-    return sql.replace("/*where*/", where).replace("/*features*/", _features_sql())
+    return render(sql, where=where, features=_features_sql())
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from app.jurisdictions.repository import features_sql as jurisdiction_features_s
 from app.jurisdictions.schemas import GeometryChoice
 from app.ogc.crs import OgcCrs, geojson_sql
 from app.roads import repository as roads
-from app.sqlfiles import load
+from app.sqlfiles import load, render
 
 PKG = "app.ogc"
 
@@ -74,11 +74,7 @@ async def page(
     offset: int,
 ) -> Page:
     source = SOURCES[cid]
-    sql = (
-        load(source.list_pkg, source.list_name)
-        .replace("/*where*/", where)
-        .replace("/*features*/", _features(source, crs))
-    )
+    sql = render(load(source.list_pkg, source.list_name), where=where, features=_features(source, crs))
     values = {**source.params(), **params, "limit": limit, "offset": offset}
     row = (await session.execute(text(sql), values)).one()
     return Page(matched=row.number_matched, returned=row.number_returned, features=row.features)

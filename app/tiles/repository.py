@@ -12,7 +12,7 @@ from app.hazards.repository import filter_sql
 from app.hazards.schemas import HazardFilter
 from app.roads.repository import filter_sql as road_filter_sql
 from app.roads.schemas import RoadFilter
-from app.sqlfiles import load
+from app.sqlfiles import compose, load
 
 PKG = "app.tiles"
 EXTENT = 4096
@@ -49,7 +49,7 @@ ROAD_FILTERS = frozenset({"road_group", "road", "bbox"})
 
 @cache
 def _sql(name: str, where: str) -> str:
-    return load(PKG, name).replace("/*where*/", where)
+    return compose(PKG, name, where=where)
 
 
 @dataclass(frozen=True)
