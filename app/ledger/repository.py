@@ -39,6 +39,6 @@ async def rows_json(
         where="".join(f"AND {c}\n       " for c in clauses),
     )
     rows = await session.execute(
-        text(sql), {"labels": labels, "tz": tz, "county": county, "township": township, **params}
+        text(sql), {"labels": labels, "tz": tz, "in_county": county, "in_township": township, **params}
     )
     return str(rows.scalar_one())
