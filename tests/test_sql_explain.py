@@ -73,11 +73,16 @@ PIECES: dict[str, dict[str, str]] = {
     "crashes/detect_store": {"reasons": REASONS},
     "crashes/import_check": {"chainage": chainage_sql("i.chainage_m")},
     "demo/insert": {"chainage": chainage_sql("l.chainage_m", "l.end_chainage_m")},
-    "exports/features": {"where": HAZARDS_WHERE, "features": features_sql()},
-    "hazards/features": {"chainage": H_CHAINAGE, "duplicates": ""},
+    "hazards/export": {"where": HAZARDS_WHERE, "features": features_sql()},
+    "hazards/features": {
+        "chainage": H_CHAINAGE,
+        "duplicates": "",
+        "geometry": "ST_AsGeoJSON(h.geom, 7)::json",
+    },
     "hazards/list": {"where": HAZARDS_WHERE, "features": features_sql()},
     "hazards/list_box": {"where": HAZARDS_WHERE, "features": features_sql()},
     "hazards/one": {"features": features_sql()},
+    "hazards/tile": {"where": HAZARDS_WHERE},
     "imports/check": {"chainage": chainage_sql("i.chainage_m", "i.end_chainage_m"), "run": R_CHAINAGE},
     "jurisdictions/features": {"geometry": "ST_AsGeoJSON(j.geom, 7)::json"},
     "jurisdictions/list": {
@@ -95,7 +100,6 @@ PIECES: dict[str, dict[str, str]] = {
     "roads/list": {"where": ROADS_WHERE, "features": ROAD_FEATURES},
     "roads/one": {"features": ROAD_FEATURES},
     "stats/grid": {"where": "".join(f"\n AND {c}" for c in HAZARD_CLAUSES)},
-    "tiles/hazards": {"where": HAZARDS_WHERE},
     "tiles/roads": {"where": ROADS_WHERE},
 }
 

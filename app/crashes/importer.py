@@ -21,11 +21,11 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app import sqlfiles
 from app.coords import Crs, to_wgs84
+from app.crashes import repository
 from app.crashes.vocab import BEIJING, Procedure
 from app.errors import InvalidInput
 from app.geodata.progress import NoProgress, ProgressSink
@@ -329,16 +329,7 @@ async def import_crashes_into(
     progress.stage("inserting")
     await sqlfiles.run_script(conn, PKG, "import_insert", {"source_file": table.path.name})
     report.refused = await refusals(conn, "import_crashes")
-    counts = (
-        await conn.execute(
-            text(
-                "SELECT count(*) FILTER (WHERE road_id IS NOT NULL) AS on_road,"
-                " count(*) FILTER (WHERE road_id IS NULL) AS off_road"
-                " FROM import_crashes WHERE reason IS NULL"
-            )
-        )
-    ).one()
-    report.on_road, report.off_road = counts.on_road, counts.off_road
+    report.on_road, report.off_road = await repository.staged_counts(conn)
     report.loaded = report.on_road + report.off_road
     return report
 

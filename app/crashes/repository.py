@@ -188,3 +188,18 @@ async def mark_dismissed(db: Executor, candidate_id: int, actor: str, note: str 
         ),
         {"id": candidate_id, "actor": actor, "note": note},
     )
+
+
+async def staged_counts(db: Executor) -> tuple[int, int]:
+    """Of the crashes staged by an import (import_crashes) and not refused: how many lie on a road,
+    how many on none."""
+    row = (
+        await db.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE road_id IS NOT NULL) AS on_road,"
+                " count(*) FILTER (WHERE road_id IS NULL) AS off_road"
+                " FROM import_crashes WHERE reason IS NULL"
+            )
+        )
+    ).one()
+    return int(row.on_road), int(row.off_road)

@@ -22,15 +22,21 @@ from app.vocab import OPEN_STATUSES
 PKG = "app.hazards"
 
 
-def features_sql() -> str:
-    """features.sql, ready to be given a WHERE over ``hazards h`` (the exports stream it)."""
-    return _features_sql()
+def geojson(column: str) -> str:
+    """The GeoJSON geometry of ``column`` as stored (WGS84 lon/lat). 7 decimals of a degree is about 1 cm."""
+    return f"ST_AsGeoJSON({column}, 7)::json"
+
+
+def features_sql(geometry: str = geojson("h.geom")) -> str:
+    """features.sql, ready to be given a WHERE over ``hazards h`` (app.hazards.provider composes
+    it), with ``geometry`` as the feature's geometry."""
+    return _features_sql(geometry=geometry)
 
 
 @cache
-def _features_sql(duplicates: str = "") -> str:
+def _features_sql(duplicates: str = "", geometry: str = geojson("h.geom")) -> str:
     chainage = chainage_sql("h.chainage_m", "h.end_chainage_m")
-    return render(load(PKG, "features"), chainage=chainage, duplicates=duplicates)
+    return render(load(PKG, "features"), chainage=chainage, duplicates=duplicates, geometry=geometry)
 
 
 # The reports merged into a hazard (status duplicate), for the one hazard asked for: its record

@@ -19,7 +19,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import sqlfiles
@@ -136,10 +136,7 @@ async def import_hazards(
             chainage=chainage_sql("i.chainage_m", "i.end_chainage_m"),
             run=chainage_sql("r.start_chainage_m", "r.start_chainage_m + r.length_m"),
         )
-        refused = await conn.execute(
-            text("SELECT row_no, field, reason FROM import_rows WHERE reason IS NOT NULL ORDER BY row_no")
-        )
-        outcome.refused = [{"row": r.row_no, "field": r.field, "reason": r.reason} for r in refused]
+        outcome.refused = await repo.refused_rows(conn)
         outcome.rows_valid = outcome.rows_read - outcome.rows_refused
         write = not options.dry_run and (options.mode is Mode.valid_rows or not outcome.refused)
         progress.stage("writing to the ledger", total=outcome.rows_valid if write else 0)
