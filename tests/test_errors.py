@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.hazards.conftest import GULOU, point, segment
+from tests.support.hazards import GULOU, point, segment
 
 PROBLEM = "application/problem+json"
 

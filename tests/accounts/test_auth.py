@@ -11,8 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.accounts import service
 from app.accounts.permissions import Role
-from tests.conftest import OWN_COUNTY, TEST_PASSWORD, TOKENS, auth_headers
-from tests.hazards.conftest import GULOU, point
+from tests.support.accounts import OWN_COUNTY, TEST_PASSWORD, TOKENS, auth_headers
+from tests.support.hazards import GULOU, point
 
 
 async def _add_user(engine: AsyncEngine, login: str, role: Role = Role.viewer, **kw: object) -> None:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.crashes import detection
 from app.errors import Conflict, InvalidInput, NotFound
-from tests.roads.fixtures import FixtureRoad, add_crash
+from tests.support.roads import FixtureRoad, add_crash
 
 Roads = dict[str, FixtureRoad]
 BEIJING = timezone(timedelta(hours=8))

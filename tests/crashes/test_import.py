@@ -17,7 +17,7 @@ from app.coords import Crs
 from app.crashes.importer import import_crashes
 from app.geodata.reading import BadFile
 from app.roads import linear
-from tests.roads.fixtures import FixtureRoad
+from tests.support.roads import FixtureRoad
 
 Roads = dict[str, FixtureRoad]
 M_PER_DEG_LAT = 110_950.0  # near 36° N

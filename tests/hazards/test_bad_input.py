@@ -11,7 +11,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.settings import get_settings
-from tests.hazards.conftest import GULOU, point, segment
+from tests.support.hazards import CROSSING, GULOU, point, segment
 
 PROBLEM = "application/problem+json"
 
@@ -292,9 +292,6 @@ async def test_oversized_body(client) -> None:
     )
     assert "content-length" not in chunked.request.headers
     assert _problem(chunked, 413)["detail"] == f"the request body must be at most {limit} bytes"
-
-
-CROSSING = "the line crosses or touches itself; a segment is one stretch of road, drawn once"
 
 
 @pytest.mark.parametrize(

@@ -13,16 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.hazards.schemas import HazardPointFeature, HazardSegmentFeature
 from app.workflow.repository import WORKFLOW_COLUMNS
-from tests.conftest import auth_headers
-from tests.hazards.conftest import (
-    BOJIQIAO,
-    GULOU,
-    LIUYUAN,
-    XINFA,
-    create,
-    point,
-    segment,
-)
+from tests.support.accounts import auth_headers
+from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, XINFA, create, point, segment
 
 
 async def test_point_gets_county_township_and_ledger_number(client) -> None:
@@ -93,7 +85,7 @@ async def test_ledger_numbers_count_per_county_and_year(client) -> None:
 
 
 async def test_each_county_from_a_point_near_its_seat(client) -> None:
-    from tests.hazards.conftest import CHONGWEN, TONGCHENG, XIANFENGLU, YANTA
+    from tests.support.hazards import CHONGWEN, TONGCHENG, XIANFENGLU, YANTA
 
     seats = {
         GULOU: ("371502", "371502001"),

@@ -9,8 +9,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.hazards.conftest import GULOU, create, point, segment
-from tests.hazards.test_bad_input import CROSSING
+from tests.support.hazards import CROSSING, GULOU, create, point, segment
 
 pytestmark = pytest.mark.asyncio
 

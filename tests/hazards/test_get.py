@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from app.hazards.schemas import HazardPointFeature
-from tests.hazards.conftest import GULOU, create, point, segment
+from tests.support.hazards import GULOU, create, point, segment
 
 
 async def test_one_feature_with_etag(client) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.hazards.schemas import HazardPointCollection, HazardSegmentCollection
 from app.settings import get_settings
-from tests.hazards.conftest import BOJIQIAO, GULOU, LIUYUAN, YANTA, create, point, segment
+from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, YANTA, create, point, segment
 
 API = "/api/v1"
 

@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import auth_headers
-from tests.hazards.conftest import BOJIQIAO, GULOU, LIUYUAN, create, point, segment
+from tests.support.accounts import auth_headers
+from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, create, point, segment
 
 URL = "/api/v1/hazards/1"
 MERGE = {"Content-Type": "application/merge-patch+json"}

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.hazards.conftest import BOJIQIAO, GULOU, LIUYUAN, XIANFENGLU, create, point, segment
+from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, XIANFENGLU, create, point, segment
 
 MERGE = {"Content-Type": "application/merge-patch+json", "If-Match": '"1"'}
 

@@ -12,10 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.ledger.service import HEADERS
-from tests.hazards.conftest import BOJIQIAO, GULOU, api_roads, create, point
-from tests.workflow.test_transitions import step
-
-__all__ = ["api_roads"]  # the fixture, shared with the hazards tests
+from tests.support.hazards import BOJIQIAO, GULOU, create, point
+from tests.support.workflow import step
 
 EXPECTED_HEADERS = [
     "序号", "隐患编号", "所属县(市、区)", "乡镇(街道)", "道路编号", "桩号", "路段位置", "方向", "隐患类别",

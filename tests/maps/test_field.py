@@ -10,14 +10,16 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from PIL import Image
 from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, async_playwright, expect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.maps.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, log_in, new_visit
-from tests.maps.ledger import COUNTY
+from tests.support.accounts import auth_headers
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, log_in, new_visit
+from tests.support.ledger import COUNTY
 
 pytestmark = pytest.mark.browser
 
@@ -313,10 +315,6 @@ async def test_a_poor_gps_fix_is_not_used_for_the_pin(
 
 
 async def test_the_field_app_is_installable(server: str, known_ledger: AsyncEngine) -> None:
-    import httpx
-
-    from tests.conftest import auth_headers
-
     async with httpx.AsyncClient(base_url=server) as client:
         manifest = (await client.get("/field/manifest.webmanifest")).json()
         worker = await client.get("/field/sw.js")

@@ -19,9 +19,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.roads.chainage import format_chainage
-from tests.conftest import TEST_USERS, auth_headers
-from tests.maps.conftest import MapsDb, Visit, new_visit
-from tests.maps.ledger import TODAY
+from tests.support.accounts import TEST_USERS, auth_headers
+from tests.support.browser import MapsDb, Visit, new_visit
+from tests.support.ledger import TODAY
 
 pytestmark = pytest.mark.browser
 # Two cores shared by many: give each waiting assertion room (it still ends as soon as it holds).

@@ -7,8 +7,8 @@ import pytest
 from playwright.async_api import Browser
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import auth_headers
-from tests.maps.conftest import new_visit
+from tests.support.accounts import auth_headers
+from tests.support.browser import new_visit
 
 pytestmark = pytest.mark.browser
 

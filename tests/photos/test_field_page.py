@@ -16,9 +16,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.cluster import Cluster
-from tests.conftest import clone, live_service
-from tests.maps.conftest import CHROMIUM, CHROMIUM_ARGS, new_visit, wait_ready
-from tests.photos.conftest import files_in, image_bytes
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, new_visit, wait_ready
+from tests.support.databases import clone
+from tests.support.photos import files_in, image_bytes
+from tests.support.service import live_service
 
 pytestmark = [
     pytest.mark.browser,

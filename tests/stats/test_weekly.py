@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.hazards.conftest import BOJIQIAO, GULOU, create, point
+from tests.support.hazards import BOJIQIAO, GULOU, create, point
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 COUNTIES = {"371502": GULOU, "371521": BOJIQIAO}

@@ -9,9 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.hazards.conftest import GULOU, create, point
-from tests.workflow.test_machine import row, transition
-from tests.workflow.test_transitions import CLAIM, START, event_count, step
+from tests.support.hazards import GULOU, create, point
+from tests.support.workflow import CLAIM, START, event_count, row, step, transition
 
 pytestmark = pytest.mark.asyncio
 REPORTED = "2026-02-10T09:00:00+08:00"

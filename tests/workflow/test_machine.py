@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.vocab import Status
 from app.workflow.machine import Action
-from tests.conftest import auth_headers
-from tests.hazards.conftest import GULOU, LIUYUAN, create, point
+from tests.support.hazards import GULOU, LIUYUAN, create, point
+from tests.support.workflow import row, transition
 
 # Written out by hand rather than read from machine.TABLE, so that the test can disagree with it.
 MOVES: dict[tuple[str, str], str] = {
@@ -64,25 +61,6 @@ def refusal(state: str, action: str) -> str:
             f"allowed from '{state}': {allowed}"
         )
     return f"'{action}' is not allowed from state '{state}'; allowed from '{state}': {allowed}"
-
-
-async def transition(
-    client: httpx.AsyncClient, hazard_id: int, etag: str | None, body: dict[str, Any], user: str | None = None
-) -> httpx.Response:
-    """As ``user`` (a role of the harness's TOKENS); by default the client's own admin, but a close-out
-    by the second admin, since the one who marked a hazard rectified may not close it out."""
-    if user is None and body.get("action") == "close":
-        user = "admin2"
-    headers = auth_headers(user) if user else {}
-    if etag is not None:
-        headers["If-Match"] = etag
-    return await client.post(f"/api/v1/hazards/{hazard_id}/transitions", json=body, headers=headers)
-
-
-async def row(engine: AsyncEngine, hazard_id: int) -> dict[str, Any]:
-    async with engine.connect() as conn:
-        found = await conn.execute(text("SELECT * FROM hazards WHERE id = :id"), {"id": hazard_id})
-        return dict(found.mappings().one())
 
 
 def test_the_table_covers_every_pair() -> None:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.hazards.conftest import BOJIQIAO, GULOU, LIUYUAN, create, point
-from tests.workflow.test_transitions import CLAIM, START, step
+from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, create, point
+from tests.support.workflow import CLAIM, START, step
 
 
 async def _close(client, hazard_id: int, deadline: str | None) -> None:

@@ -5,9 +5,8 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.hazards.conftest import BOJIQIAO, GULOU, LIUYUAN, YANTA, create, point
-from tests.workflow.test_machine import row, transition
-from tests.workflow.test_transitions import CLAIM, START, step
+from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, YANTA, create, point
+from tests.support.workflow import CLAIM, START, row, step, transition
 
 
 async def test_list_then_delist_once_closed(client, engine: AsyncEngine) -> None:

@@ -2,43 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
-import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.hazards.conftest import GULOU, LIUYUAN, create, point, segment
-from tests.workflow.test_machine import row, transition
-
-
-async def event_count(engine: AsyncEngine, hazard_id: int) -> int:
-    async with engine.connect() as conn:
-        found = await conn.execute(
-            text("SELECT count(*) FROM hazard_events WHERE hazard_id = :id"), {"id": hazard_id}
-        )
-        return int(found.scalar_one())
-
-
-CLAIM = {"action": "claim", "name": "张三", "post": "副区长", "unit": "东昌府区人民政府"}
-START = {"action": "start", "measures": "增设减速带", "interim_measures": "临时限速40"}
-
-
-async def step(
-    client: httpx.AsyncClient, hazard_id: int, body: dict[str, Any], user: str | None = None
-) -> Any:
-    current = await client.get(f"/api/v1/hazards/{hazard_id}")
-    r = await transition(client, hazard_id, current.headers["ETag"], body, user)
-    assert r.status_code == 200, r.text
-    return r.json()["properties"]
-
-
-def beijing_today() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
+from tests.support.hazards import GULOU, LIUYUAN, create, point, segment
+from tests.support.workflow import CLAIM, START, beijing_today, event_count, row, step, transition
 
 
 async def test_the_whole_ledger_path_and_its_history(client, engine: AsyncEngine) -> None:
