@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 import pytest
@@ -15,11 +16,11 @@ from tests.support.accounts import OWN_COUNTY, TEST_PASSWORD, TOKENS, auth_heade
 from tests.support.hazards import GULOU, point
 
 
-async def _add_user(engine: AsyncEngine, login: str, role: Role = Role.viewer, **kw: object) -> None:
+async def _add_user(engine: AsyncEngine, login: str, role: Role = Role.viewer, **kw: Any) -> None:
     async with AsyncSession(engine) as session, session.begin():
         await service.add_user(
             session, login, role=role, display_name="临时用户", password=TEST_PASSWORD, **kw
-        )  # type: ignore[arg-type]
+        )
 
 
 async def _drop_user(engine: AsyncEngine, login: str) -> None:

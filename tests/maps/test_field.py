@@ -13,7 +13,16 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    FilePayload,
+    Page,
+    Playwright,
+    Route,
+    async_playwright,
+    expect,
+)
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -31,7 +40,7 @@ PHONE: dict[str, Any] = {
     "has_touch": True,
 }
 # new_visit sets these itself; the persistent phone needs them said.
-PLACE = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+PLACE: dict[str, Any] = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 # On the fixture roads (y = 36.47 is TS01, y = 36.44 is TX01), well apart from the fixture hazards.
 PLACES = [(36.47, 115.9225), (36.44, 115.9405), (36.47, 115.9575)]
 
@@ -98,7 +107,7 @@ async def first_visit(context: BrowserContext, server: str) -> Page:
     return page
 
 
-def photo(seed: int) -> dict[str, Any]:
+def photo(seed: int) -> FilePayload:
     """A small PNG whose bytes differ per seed (the service stores the same bytes once)."""
     out = io.BytesIO()
     Image.new("RGB", (64, 48), (40 * seed % 256, 90, 160)).save(out, format="PNG")
@@ -121,7 +130,7 @@ async def report(page: Page, lat: float, lon: float, *, category: str, seed: int
     if chainage is not None:
         await page.fill("#field-form input[name=chainage]", chainage)
     if seed is not None:
-        await page.set_input_files("#field-form input[name=photos]", [photo(seed)])  # type: ignore[list-item]
+        await page.set_input_files("#field-form input[name=photos]", [photo(seed)])
         await expect(page.locator("#field-form [data-thumbs] img")).to_have_count(1)
     await page.tap("#field-form [data-submit]")
     await expect(page.locator("#field-form")).to_be_hidden()

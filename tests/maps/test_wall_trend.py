@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.async_api import Browser
+from playwright.async_api import Browser, Page
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.support.accounts import auth_headers
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 SERIES = ("found", "closed", "open", "overdue")
 
 
-async def drawn(page) -> dict[str, list[int]]:
+async def drawn(page: Page) -> dict[str, list[int]]:
     lines: dict[str, str] = await page.eval_on_selector_all(
         "#wall-trend-chart polyline",
         "nodes => Object.fromEntries(nodes.map(n => [n.dataset.series, n.dataset.values]))",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -69,7 +70,9 @@ def test_the_table_covers_every_pair() -> None:
 
 @pytest.mark.parametrize("state", Status.codes())
 @pytest.mark.parametrize("action", Action.codes())
-async def test_every_state_and_action(client, engine: AsyncEngine, state: str, action: str) -> None:
+async def test_every_state_and_action(
+    client: httpx.AsyncClient, engine: AsyncEngine, state: str, action: str
+) -> None:
     other = await create(client, "hazards", point(LIUYUAN))
     hazard = await create(client, "hazards", point(GULOU))
     hazard_id = hazard["id"]
