@@ -25,6 +25,8 @@ from app.hazards.router import router as hazards_router
 from app.hazards.router import segments_router
 from app.health.router import router as health_router
 from app.imports.router import router as imports_router
+from app.intake.router import router as intake_router
+from app.intake.router import segments_router as intake_segments_router
 from app.jurisdictions.router import router as jurisdictions_router
 from app.ledger.router import router as ledger_router
 from app.maps.router import mount as mount_maps
@@ -166,6 +168,8 @@ openapi.guarded(_ogc_guard, open_paths=OGC_OPEN)
 API_ROUTERS: list[tuple[APIRouter, Permission]] = [
     (hazards_router, Permission.read),
     (segments_router, Permission.read),
+    (intake_router, Permission.read),
+    (intake_segments_router, Permission.read),
     (workflow_router, Permission.read),
     (workflow_segments_router, Permission.read),
     (supervision_router, Permission.read_internal),

@@ -130,7 +130,7 @@ class Spec:
 class Step:
     """One move of the workflow on one demo row: the action, when, who, and the columns it writes."""
 
-    action: str  # claim, start, list, rectify, close, delist, reject (app.workflow.machine.Action)
+    action: str  # claim, start, list, rectify, close, delist, reject (app.hazards.lifecycle.Action)
     at: datetime
     actor: str
     note: str | None

@@ -6,9 +6,9 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from app.hazards.lifecycle import Action
 from app.roads.chainage import format_chainage
 from app.vocab import Direction, Grade, Labelled, Source, Status, Visibility
-from app.workflow.machine import Action
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 

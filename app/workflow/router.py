@@ -6,12 +6,12 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from app.accounts.permissions import CurrentPrincipal, Permission, require
 from app.deps import Session
+from app.hazards.lifecycle import TABLE
 from app.hazards.router import HazardId, IfMatch
 from app.http import JSON_TYPES, read_json_body
 from app.openapi import problems, request_body
 from app.vocab import HazardKind
 from app.workflow import service, supervision
-from app.workflow.machine import TABLE
 from app.workflow.schemas import TransitionIn
 
 _TABLE_DOC = "\n".join(

@@ -19,15 +19,16 @@ from app.errors import (
     PreconditionFailed,
     invalid,
 )
+from app.hazards import lifecycle as machine
 from app.hazards import service as hazards
-from app.hazards.service import BEIJING, CLOCK_SKEW, EARLIEST, LATEST, Written
+from app.hazards.lifecycle import Action
+from app.hazards.service import Written
+from app.hazards.validation import BEIJING, CLOCK_SKEW, EARLIEST, LATEST, beijing_if_naive
 from app.http import check_if_match
 from app.photos import service as photos
 from app.settings import get_settings
 from app.vocab import Grade, HazardKind, Status
-from app.workflow import machine
 from app.workflow import repository as repo
-from app.workflow.machine import Action
 from app.workflow.schemas import TransitionIn
 
 PATH = {HazardKind.point: "hazards", HazardKind.segment: "segments"}
@@ -183,7 +184,7 @@ async def transition(
 def _signed_at(value: datetime, reported_at: datetime) -> datetime:
     """The claim's signature time: a signature is locked once made (the database refuses to change
     it), so an absurd date (year 1, year 9999) must be refused here, not corrected later."""
-    signed = hazards.beijing_if_naive(value)
+    signed = beijing_if_naive(value)
     assert signed is not None
     if signed > datetime.now(UTC) + CLOCK_SKEW:
         raise invalid("signed_at", f"{signed.isoformat()} lies in the future; give when it was signed")

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.hazards.lifecycle import Action
 from app.vocab import Status
-from app.workflow.machine import Action
 from tests.conftest import auth_headers
 from tests.hazards.conftest import GULOU, LIUYUAN, create, point
 
