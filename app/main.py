@@ -31,6 +31,7 @@ from app.jurisdictions.router import router as jurisdictions_router
 from app.ledger.router import router as ledger_router
 from app.maps.router import mount as mount_maps
 from app.ogc.router import router as ogc_router
+from app.paths import API_PREFIX
 from app.photos.router import photos_router
 from app.photos.router import router as photos_hazards_router
 from app.photos.router import segments_router as photos_segments_router
@@ -49,7 +50,6 @@ from app.workflow.router import router as workflow_router
 from app.workflow.router import segments_router as workflow_segments_router
 from app.workflow.router import supervision_router
 
-API_PREFIX = "/api/v1"
 log = logging.getLogger(__name__)
 
 

@@ -6,12 +6,13 @@ kind of hazard and its geometry type. The handlers are thin; the rules are in th
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from app.accounts.permissions import Permission, Principal, require
+from app.clock import beijing_if_naive, day_end, day_start
 from app.coords import Crs
 from app.deps import BBox, CrsParam, Page, Session
 from app.errors import invalid
@@ -27,7 +28,6 @@ from app.geojson import (
 )
 from app.hazards import service
 from app.hazards.schemas import (
-    BEIJING_TZ,
     PLACE_RULES,
     HazardFilter,
     HazardHistory,
@@ -37,9 +37,9 @@ from app.hazards.schemas import (
     HazardSegmentCollection,
     HazardSegmentFeature,
 )
-from app.hazards.validation import PATH, beijing_if_naive
 from app.http import MERGE_PATCH_TYPES, Day, Instant, none_match, read_json_body
 from app.openapi import KNOWN_CODES, listing, problems, request_body
+from app.paths import collection_of
 from app.vocab import OPEN_STATUSES, Grade, HazardKind, RoadGroup, Status, Visibility
 
 __all__ = ["make_router", "router", "segments_router"]
@@ -74,7 +74,7 @@ def _road_groups(values: list[str] | None) -> list[str] | None:
 def _day(value: date | None, end: bool) -> datetime | None:
     if value is None:
         return None
-    return datetime.combine(value, time.max if end else time.min, tzinfo=BEIJING_TZ)
+    return day_end(value) if end else day_start(value)
 
 
 def _filters(
@@ -179,7 +179,7 @@ Writer = Annotated[Principal, Depends(require(Permission.hazard_write))]
 
 
 def make_router(kind: HazardKind) -> APIRouter:
-    name = PATH[kind]
+    name = collection_of(kind)
     is_point = kind is HazardKind.point
     collection_model = HazardPointCollection if is_point else HazardSegmentCollection
     feature_model = HazardPointFeature if is_point else HazardSegmentFeature

@@ -10,17 +10,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from geojson_pydantic import Feature, LineString, Point
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from app.clock import day_of
 from app.geojson import Link
 from app.vocab import Grade, HazardKind, Source, Status, Visibility
 
 Direction = Literal[1, 2, 3]
 # The ledger's calendar: a filter's days are Beijing days.
-BEIJING_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def _no_nul(value: str) -> str:
@@ -259,7 +258,7 @@ class HazardFilter:
         for name in ("reported_from", "reported_to"):
             moment = getattr(self, name)
             if moment is not None:
-                q.append((name, moment.astimezone(BEIJING_TZ).date().isoformat()))
+                q.append((name, day_of(moment).isoformat()))
         for name in ("overdue", "supervised"):
             flag = getattr(self, name)
             if flag is not None:

@@ -17,6 +17,7 @@ import shapely
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.permissions import Principal, check_county
+from app.clock import beijing_if_naive
 from app.coords import Crs
 from app.deps import Paging
 from app.errors import Conflict, FieldError, Gone, NotFound, PreconditionFailed, invalid
@@ -25,8 +26,6 @@ from app.hazards import repository as repo
 from app.hazards.schemas import LOCATING, HazardFilter
 from app.hazards.validation import (
     COLUMN,
-    PATH,
-    beijing_if_naive,
     check_dates,
     inactive_category,
     invalid_all,
@@ -35,6 +34,7 @@ from app.hazards.validation import (
     validate_patch,
 )
 from app.http import check_if_match, etag
+from app.paths import collection_of, hazard_link
 from app.vocab import HazardKind, Status
 
 
@@ -136,7 +136,7 @@ async def patch(
         state = Status(current.values["status"])
         can = ", ".join(lifecycle.allowed(state)) or "none (a final state)"
         raise Conflict(
-            detail=f"the status changes only through POST /api/v1/{PATH[kind]}/{hazard_id}/transitions; "
+            detail=f"the status changes only through POST {hazard_link(kind, hazard_id)}/transitions; "
             f"actions allowed from '{state}': {can}",
             errors=[FieldError("properties.status", "change it with a transition")],
         )
@@ -197,7 +197,7 @@ async def delete(
 
 # -- existence -------------------------------------------------------------------------------------
 def _not_found(kind: HazardKind, hazard_id: int) -> NotFound:
-    return NotFound(detail=f"there is no {kind.en} with id {hazard_id} under /{PATH[kind]}")
+    return NotFound(detail=f"there is no {kind.en} with id {hazard_id} under /{collection_of(kind)}")
 
 
 def _exists(kind: HazardKind, hazard_id: int, found_kind: str | None, deleted: bool) -> None:

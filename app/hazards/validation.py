@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import UTC, date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import shapely
 from geojson_pydantic import LineString, Point
 from pydantic import ValidationError
 
+from app.clock import day_of
 from app.coords import Crs, to_wgs84
 from app.errors import FieldError, InvalidInput, invalid
 from app.hazards.schemas import (
@@ -28,10 +29,9 @@ from app.hazards.schemas import (
     HazardSegmentIn,
 )
 from app.http import field_path
+from app.paths import collection_of
 from app.vocab import HazardKind
 
-# China has kept UTC+8 all year since 1991; a time given without an offset is Beijing time.
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 # Clocks of phones in the field drift; a report "from the future" beyond this is a mistake.
 CLOCK_SKEW = timedelta(minutes=10)
 # Dates outside these are typing mistakes (and the ledger number has a four-digit year).
@@ -41,7 +41,6 @@ LATEST = date(2199, 12, 31)
 PRECISION = 7
 
 GEOMETRY_TYPE = {HazardKind.point: "Point", HazardKind.segment: "LineString"}
-PATH = {HazardKind.point: "hazards", HazardKind.segment: "segments"}
 CREATE_MODEL: dict[HazardKind, type[HazardPointIn] | type[HazardSegmentIn]] = {
     HazardKind.point: HazardPointIn,
     HazardKind.segment: HazardSegmentIn,
@@ -112,7 +111,11 @@ def check_geometry_type(kind: HazardKind, geometry: Any) -> None:
         raise invalid("geometry", f"expected a GeoJSON {expected} object")
     if geometry.get("type") != expected:
         other = next((k for k, t in GEOMETRY_TYPE.items() if t == geometry.get("type")), None)
-        hint = f"; {geometry.get('type')}s are {other.en}s: send them to /{PATH[other]}" if other else ""
+        hint = (
+            f"; {geometry.get('type')}s are {other.en}s: send them to /{collection_of(other)}"
+            if other
+            else ""
+        )
         raise invalid("geometry.type", f"expected {expected}, got {geometry.get('type')!r}{hint}")
 
 
@@ -179,21 +182,15 @@ def inactive_category(code: str) -> InvalidInput:
     return invalid("properties.category", f"category {code} is no longer in use; pick another")
 
 
-def beijing_if_naive(value: datetime | None) -> datetime | None:
-    if value is None or value.tzinfo is not None:
-        return value
-    return value.replace(tzinfo=BEIJING)
-
-
 def check_dates(reported_at: datetime | None, deadline: date | None, prefix: str) -> None:
     now = datetime.now(UTC)
     if reported_at is not None and reported_at > now + CLOCK_SKEW:
         raise invalid(f"{prefix}.reported_at", "lies in the future")
-    if reported_at is not None and reported_at.astimezone(BEIJING).date() < EARLIEST:
+    if reported_at is not None and day_of(reported_at) < EARLIEST:
         raise invalid(f"{prefix}.reported_at", f"lies before {EARLIEST}; check the year")
     if deadline is not None and not EARLIEST <= deadline <= LATEST:
         raise invalid(f"{prefix}.deadline", f"must lie between {EARLIEST} and {LATEST}; check the year")
-    reported_day = (reported_at or now).astimezone(BEIJING).date()
+    reported_day = day_of(reported_at or now)
     if deadline is not None and deadline < reported_day:
         raise invalid(
             f"{prefix}.deadline", f"must not be before the day the hazard was reported ({reported_day})"

@@ -23,10 +23,11 @@ from app.hazards.schemas import (
     HazardSegmentFeature,
     HazardSegmentIn,
 )
-from app.hazards.validation import GEOMETRY_TYPE, PATH
+from app.hazards.validation import GEOMETRY_TYPE
 from app.http import JSON_TYPES, read_json_body
 from app.intake import service
 from app.openapi import problems, request_body
+from app.paths import collection_of
 from app.vocab import HazardKind
 
 __all__ = ["make_router", "router", "segments_router"]
@@ -36,7 +37,7 @@ Writer = Annotated[Principal, Depends(require(Permission.hazard_write))]
 
 
 def make_router(kind: HazardKind) -> APIRouter:
-    name = PATH[kind]
+    name = collection_of(kind)
     is_point = kind is HazardKind.point
     feature_model = HazardPointFeature if is_point else HazardSegmentFeature
     new_model = HazardPointIn if is_point else HazardSegmentIn

@@ -16,21 +16,21 @@ import shapely
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.permissions import Principal, check_county
+from app.clock import beijing_if_naive
 from app.coords import Crs
 from app.errors import Conflict, FieldError, Gone, invalid
 from app.hazards import placement
 from app.hazards import repository as repo
 from app.hazards.service import Written, get_feature
 from app.hazards.validation import (
-    PATH,
     PROPERTY,
-    beijing_if_naive,
     check_dates,
     inactive_category,
     to_geometry,
     unknown_category,
     validate_new,
 )
+from app.paths import hazard_link
 from app.roads.duplicates import find_possible_duplicates
 from app.settings import get_settings
 from app.vocab import OPEN_STATUSES, HazardKind
@@ -136,7 +136,7 @@ async def _refuse_possible_duplicates(
             "road_code": d.road_code,
             "chainage": d.chainage,
             "distance_m": d.distance_m,
-            "link": f"/api/v1/{PATH[HazardKind(d.kind)]}/{d.id}",
+            "link": hazard_link(d.kind, d.id),
         }
         for d in found
     ]

@@ -8,12 +8,11 @@ from typing import Any
 import pytest
 import shapely
 
+from app.clock import BEIJING, beijing_if_naive
 from app.coords import Crs, to_wgs84
 from app.errors import InvalidInput
 from app.hazards.validation import (
-    BEIJING,
     SELF_CROSSING,
-    beijing_if_naive,
     check_dates,
     to_geometry,
     validate_new,
