@@ -23,8 +23,8 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app import sqlfiles
+from app.clock import BEIJING
 from app.coords import Crs
-from app.crashes.vocab import BEIJING
 from app.db import get_engine
 from app.errors import HazardmapError
 from app.geodata.hazards import load_categories

@@ -8,12 +8,12 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.errors import invalid
 from app.hazards.schemas import HazardFilter
 from app.ledger import repository
@@ -64,7 +64,6 @@ HEADERS = [title for _, title in COLUMNS]
 SUPERVISION_LEVEL_ZH = {"city": "市级挂牌", "county": "县级挂牌"}
 # The wide text columns of the XLSX (characters).
 WIDE = {"measures": 30, "claim_unit": 24, "description": 30, "interim_measures": 24, "place": 20}
-TIMEZONE = "Asia/Shanghai"
 
 SUPERVISION_LEVEL_EN = {"city": "city-listed", "county": "county-listed"}
 
@@ -164,7 +163,12 @@ async def ledger(
     elif level != JurisdictionLevel.city:
         raise invalid("jurisdiction", "a ledger is kept for the city, a county or zone, or a township")
     rows = await repository.rows_json(
-        session, only or HazardFilter(), county=county, township=township, labels=_labels(lang), tz=TIMEZONE
+        session,
+        only or HazardFilter(),
+        county=county,
+        township=township,
+        labels=_labels(lang),
+        tz=clock.TIME_ZONE,
     )
     return Ledger(code, name, level, rows)
 
@@ -198,10 +202,7 @@ def describe(only: HazardFilter, lang: str = "zh") -> str:
     if only.township:
         say("乡镇", "township", list(only.township))
     if only.reported_from or only.reported_to:
-        days = [
-            m.astimezone(ZoneInfo(TIMEZONE)).date().isoformat() if m else "…"
-            for m in (only.reported_from, only.reported_to)
-        ]
+        days = [clock.day_of(m).isoformat() if m else "…" for m in (only.reported_from, only.reported_to)]
         say("发现日期", "reported", ["–".join(days)])
     if only.overdue:
         parts.append("仅超期" if zh else "overdue only")
