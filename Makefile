@@ -85,7 +85,7 @@ test: install
 lint: venv
 	@$(BIN)/ruff check app tests bench migrations
 	@$(BIN)/ruff format --check app tests bench migrations
-	@$(BIN)/mypy app
+	@$(BIN)/mypy app tests
 	@$(BIN)/lint-imports --no-logo
 	@$(BIN)/python -m tests.test_architecture
 

@@ -6,16 +6,16 @@ Routers take them from here, never from one another.
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import Depends, Header, Path, Query
 
+from app.clock import beijing_if_naive, day_end, day_start
 from app.deps import BBox
 from app.errors import invalid
 from app.geojson import codes, enum_values, split_values
-from app.hazards import service
-from app.hazards.schemas import BEIJING_TZ, HazardFilter
+from app.hazards.schemas import HazardFilter
 from app.http import Day, Instant
 from app.openapi import KNOWN_CODES, listing
 from app.vocab import OPEN_STATUSES, Grade, RoadGroup, Status, Visibility
@@ -52,7 +52,7 @@ def _road_groups(values: list[str] | None) -> list[str] | None:
 def _day(value: date | None, end: bool) -> datetime | None:
     if value is None:
         return None
-    return datetime.combine(value, time.max if end else time.min, tzinfo=BEIJING_TZ)
+    return day_end(value) if end else day_start(value)
 
 
 def filters(
@@ -136,7 +136,7 @@ def filters(
         visibility=enum_values("visibility", visibility, Visibility),
         grade=enum_values("grade", grade, Grade),
         bbox=bbox,
-        updated_since=service.beijing_if_naive(updated_since),
+        updated_since=beijing_if_naive(updated_since),
         reported_from=_day(reported_from, end=False),
         reported_to=_day(reported_to, end=True),
         overdue=overdue,

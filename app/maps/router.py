@@ -3,14 +3,13 @@ rendered by app.web."""
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
+from app import clock
 from app.accounts.permissions import DISPLAY_COOKIE, Permission
 from app.deps import Session
 from app.errors import InvalidInput, NotFound
@@ -131,10 +130,10 @@ async def ledger_page(
         "columns": [(key, titles[key]) for key, _ in ledger_service.COLUMNS],
         "city_name": city_name,
         "is_city": book.code == city,
-        "today": datetime.now(ZoneInfo(ledger_service.TIMEZONE)).date().isoformat(),
+        "today": clock.today().isoformat(),
         "form": service.filter_form(only),
         "filter_page": "ledger",
-        "made_at": datetime.now(ZoneInfo(ledger_service.TIMEZONE)).strftime("%Y-%m-%d %H:%M"),
+        "made_at": clock.now().strftime("%Y-%m-%d %H:%M"),
         "filter_text": ledger_service.describe(only, lang),
         "only": only,
         "statuses": [s.value for s in Status],
