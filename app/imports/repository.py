@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app.imports.models import ImportJob
 
@@ -44,3 +44,11 @@ async def fail_abandoned(engine: AsyncEngine) -> int:
             )
         )
         return int(result.rowcount or 0)
+
+
+async def refused_rows(conn: AsyncConnection) -> list[dict[str, Any]]:
+    """The staged rows (import_rows) that were refused: row, field and reason, in row order."""
+    refused = await conn.execute(
+        text("SELECT row_no, field, reason FROM import_rows WHERE reason IS NOT NULL ORDER BY row_no")
+    )
+    return [{"row": r.row_no, "field": r.field, "reason": r.reason} for r in refused]
