@@ -43,6 +43,10 @@ def inline_schema(model: type[BaseModel], mode: Literal["validation", "serializa
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith("#/$defs/"):
                 return resolve(copy.deepcopy(defs[ref.removeprefix("#/$defs/")]))
+            if isinstance(node.get("discriminator"), dict):
+                # A discriminated union: its members are inlined, so the mapping to $defs goes; each
+                # member's `const` says which value of the property it takes.
+                node = {**node, "discriminator": {"propertyName": node["discriminator"]["propertyName"]}}
             return {k: resolve(v) for k, v in node.items()}
         if isinstance(node, list):
             return [resolve(v) for v in node]

@@ -90,6 +90,7 @@ async def _record(
     path = collection_of(rec["kind"])
     config = {
         "page": "record",
+        "root": _root(request),  # the login page's, when the session has ended
         "id": hazard_id,
         "kind": rec["kind"],
         "etag": f'"{rec["version"]}"',
