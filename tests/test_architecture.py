@@ -31,7 +31,6 @@ SQL_NOT_YET_MOVED: frozenset[str] = frozenset(
         "crashes/detection.py",
         "geodata/boundaries.py",
         "geodata/cli.py",
-        "geodata/hazards.py",
         "geodata/shipped.py",
         "geodata/staging.py",
         "roads/linear.py",
