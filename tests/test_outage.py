@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -23,8 +24,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.cluster import APP_ROLE, Cluster
 from app.db import make_engine, set_engine
 from app.problems import database_unavailable
-from tests.conftest import TEST_DB, auth_headers
-from tests.hazards.conftest import GULOU, point
+from tests.support.accounts import auth_headers
+from tests.support.databases import TEST_DB
+from tests.support.hazards import GULOU, point
 
 PROBLEM = "application/problem+json"
 
@@ -97,10 +99,8 @@ async def relay(cluster: Cluster, app_engine: AsyncEngine) -> AsyncIterator[Rela
 
 
 @pytest.fixture
-async def api(relay: Relay) -> AsyncIterator[httpx.AsyncClient]:
-    from app.main import create_app
-
-    transport = httpx.ASGITransport(app=create_app())
+async def api(relay: Relay, application: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=application)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://testserver", headers=auth_headers("admin")
     ) as c:

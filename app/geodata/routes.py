@@ -13,12 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import shapely
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from app import sqlfiles
 from app.coords import Crs
 from app.errors import invalid
+from app.geodata import repository
 from app.geodata.network import Network, NetworkFields, build_network, is_osm, read_gis, read_osm
 from app.geodata.progress import NoProgress, ProgressSink
 from app.geodata.report import ImportReport
@@ -53,12 +52,8 @@ async def import_network_into(
 ) -> ImportReport:
     settings = get_settings()
     report = ImportReport(kind="roads", file=file_name)
-    if options.county is not None:
-        found = await conn.execute(
-            text(sqlfiles.load("app.geodata", "county_outline")), {"code": options.county}
-        )
-        if found.first() is None:
-            raise invalid("county", f"no county {options.county!r} with an outline")
+    if options.county is not None and not await repository.county_has_outline(conn, options.county):
+        raise invalid("county", f"no county {options.county!r} with an outline")
     records = [
         (i + 1, r.code, r.name, r.road_class.value, shapely.to_wkb(r.geom)) for i, r in enumerate(net.routes)
     ]
@@ -76,10 +71,9 @@ async def import_network_into(
     )
     progress.stage("replacing and inserting routes")
     source = options.source or f"import:{file_name}"
-    await conn.execute(text("SELECT set_config('hazardmap.actor', :actor, true)"), {"actor": source[:64]})
-    await conn.execute(text("SELECT set_config('hazardmap.action', 'road_import', true)"))
+    await repository.act_as(conn, source, "road_import")
     await run_script(conn, "routes_replace", {"county": options.county, "source": source})
-    counts = (await conn.execute(text(sqlfiles.load("app.geodata", "routes_counts")))).one()
+    counts = await repository.route_counts(conn)
     progress.stage("calibrating by the mileposts", total=len(net.routes))
     routes = await mileposts.recalibrate(conn, [r.code for r in net.routes])
     progress.advance(len(net.routes))

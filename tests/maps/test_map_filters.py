@@ -3,23 +3,22 @@ wall's alarm and stale warning, clicked through in Chromium against the real ser
 
 from __future__ import annotations
 
-import asyncio
 import io
+import re
 import zipfile
 from pathlib import Path
 
 import geopandas
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, Route
+from playwright.async_api import Browser, Page, Route, expect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import auth_headers
-from tests.maps import ledger
-from tests.maps.conftest import Visit, new_visit, wait_ready
-from tests.maps.ledger import COUNTY, LEDGER, PAST, TODAY
-from tests.maps.test_pages import on_map, settle, until
+from tests.support import ledger
+from tests.support.accounts import auth_headers
+from tests.support.browser import Visit, new_visit, on_map, settle, until, wait_ready
+from tests.support.ledger import COUNTY, LEDGER, PAST, TODAY
 
 pytestmark = pytest.mark.browser
 
@@ -158,9 +157,8 @@ async def test_keyboard_reaches_the_layer_switches_in_few_presses(
     assert await focused() == "INPUT:road_group"
     # the switch works from the keyboard: Space hides the expressway and its hazards
     await visit.page.keyboard.press("Space")
-    await asyncio.sleep(0.5)
-    assert await visit.page.locator("path.hm-road-expressway").count() == 0
-    assert "road_group=" in visit.page.url
+    await expect(visit.page.locator("path.hm-road-expressway")).to_have_count(0)
+    await expect(visit.page).to_have_url(re.compile(r"road_group="))
 
 
 async def test_clusters_count_the_overdue_and_supervised(visit: Visit, known_ledger: AsyncEngine) -> None:

@@ -4,21 +4,21 @@ photo store of its own."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import Browser, FilePayload, async_playwright, expect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.cluster import Cluster
-from tests.conftest import clone, live_service
-from tests.maps.conftest import CHROMIUM, CHROMIUM_ARGS, new_visit, wait_ready
-from tests.photos.conftest import files_in, image_bytes
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, new_visit, wait_ready
+from tests.support.databases import clone
+from tests.support.photos import files_in, image_bytes
+from tests.support.service import live_service
 
 pytestmark = [
     pytest.mark.browser,
@@ -83,8 +83,12 @@ async def test_field_officer_attaches_photos_and_sees_them_uploaded(
     page = phone.page
     await phone.open("/field")
     await page.wait_for_selector("#field-map[data-state=ready]")
-    await page.evaluate(f"window.hmMap.setView([{GULOU[0]}, {GULOU[1]}], 16)")
-    await asyncio.sleep(0.5)
+    # Until the map has moved there (Leaflet says moveend), so that the tap lands at the place.
+    await page.evaluate(
+        "([lat, lon]) => new Promise((done) => {"
+        " hmMap.once('moveend', done); hmMap.setView([lat, lon], 16); })",
+        [GULOU[0], GULOU[1]],
+    )
     box = await page.locator("#field-map").bounding_box()
     assert box is not None
     await page.tap("#field-map", position={"x": box["width"] / 2, "y": box["height"] / 2})
@@ -97,13 +101,11 @@ async def test_field_officer_attaches_photos_and_sees_them_uploaded(
     # Two photos chosen in the form: one JPEG, and a PNG the phone named .jpg.
     jpeg = image_bytes("JPEG", (1600, 1200), color="orange")
     png = image_bytes("PNG", (800, 600), color="teal")
-    await page.set_input_files(
-        "#field-form input[name=photos]",
-        [
-            {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": jpeg},
-            {"name": "IMG_0002.jpg", "mimeType": "image/jpeg", "buffer": png},
-        ],
-    )
+    chosen: list[FilePayload] = [
+        {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": jpeg},
+        {"name": "IMG_0002.jpg", "mimeType": "image/jpeg", "buffer": png},
+    ]
+    await page.set_input_files("#field-form input[name=photos]", chosen)
     await expect(page.locator("#field-form [data-thumbs] img")).to_have_count(2)
     await page.tap("#field-form [data-submit]")
     # The report and then its photos leave the outbox; 我的上报 says so.
@@ -136,8 +138,9 @@ async def test_field_officer_attaches_photos_and_sees_them_uploaded(
     office = await new_visit(browser, service.base, viewport={"width": 1366, "height": 768})
     await office.open("/map/371502")
     await wait_ready(office.page)
-    await office.page.evaluate(f"window.hmMap.setView([{GULOU[0]}, {GULOU[1]}], 18)")
-    await asyncio.sleep(1.0)
+    # The map asks for the new view's hazards after it moved: until that answer is drawn.
+    async with office.page.expect_response(lambda r: "/api/v1/hazards?" in r.url):
+        await office.page.evaluate(f"window.hmMap.setView([{GULOU[0]}, {GULOU[1]}], 18)")
     await wait_ready(office.page)
     requests: list[str] = []
     office.page.on("request", lambda r: requests.append(r.url) if r.url.endswith("/photos") else None)
@@ -147,7 +150,8 @@ async def test_field_officer_attaches_photos_and_sees_them_uploaded(
         "() => [...document.querySelectorAll('.hm-photos img')]"
         ".filter(i => i.complete && i.naturalWidth > 0).length === 2"
     )
-    await asyncio.sleep(0.5)
+    # The popup re-rendered when its photos arrived, before they loaded: a second request would be
+    # seen by now.
     assert len(requests) == 1  # asked once per opening, not again when the popup re-renders
     await office.screenshot("photos-county-popup")
     await office.context.close()
