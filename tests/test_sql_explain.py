@@ -35,6 +35,8 @@ DAY = datetime(2026, 1, 1, tzinfo=UTC)
 EVERY_FILTER = HazardFilter(
     county=["371502"],
     township=["371502001"],
+    zone=["Z371501"],
+    village=["371502001001"],
     status=["reported"],
     road_group=["national_provincial", "none"],
     road=["G309"],
@@ -117,6 +119,7 @@ CHAINS: list[list[str]] = [
     ["imports/stage", "imports/check", "imports/insert"],
     ["geodata/boundaries_stage", "geodata/boundaries_check", "geodata/boundaries_upsert"],
     ["geodata/roads_stage", "geodata/roads_check", "geodata/roads_insert"],
+    ["geodata/routes_stage", "geodata/routes_check", "geodata/routes_replace", "geodata/routes_counts"],
     ["geodata/hazards_stage", "geodata/hazards_check", "geodata/hazards_insert"],
     ["demo/stretches", "demo/insert"],
 ]
