@@ -20,7 +20,7 @@ from app.geodata.network import NetworkFields, road_class, split_refs
 from app.geodata.routes import RouteImportOptions, import_network
 from app.roads import mileposts
 from app.vocab import RoadClass
-from tests.geodata.helpers import all_rows, metres, write_gpkg
+from tests.support.geodata import all_rows, metres, write_gpkg
 
 LAT = 36.45
 Way = tuple[int, list[tuple[float, float]], dict[str, str]]

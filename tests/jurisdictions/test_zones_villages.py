@@ -15,8 +15,8 @@ from sqlalchemy.pool import NullPool
 from app.coords import Crs
 from app.geodata.boundaries import BoundaryImportOptions, import_boundaries
 from app.vocab import JurisdictionLevel
-from tests.geodata.helpers import all_rows, feature, write_geojson
-from tests.hazards.conftest import create, point
+from tests.support.geodata import all_rows, feature, write_geojson
+from tests.support.hazards import create, point
 
 # Inside 东昌府区; the test zone is a 0.02° square around IN_ZONE, the village 300 m east of it.
 IN_ZONE = (115.995, 36.435)

@@ -30,8 +30,8 @@ from app.errors import InvalidInput
 from app.roads import cli as roads_cli
 from app.roads import linear, mileposts
 from app.roads.calibration import Milepost, calibrate
-from tests.conftest import auth_headers
-from tests.roads.fixtures import geodesic_m, insert_road
+from tests.support.accounts import auth_headers
+from tests.support.roads import geodesic_m, insert_road
 
 LAT = 36.375
 SOURCE = "test fixture: calibration"
@@ -188,8 +188,9 @@ async def test_a_stretch_across_the_break_is_one_line(engine: AsyncEngine, calib
     assert line.geom_type == "LineString"
     start_lon = 115.775 - 200 / 900 * (115.775 - 115.765)
     end_lon = 115.775 + 400 / 1800 * (115.795 - 115.775)
-    assert geodesic_m(*line.coords[0], start_lon, LAT) < 1.0
-    assert geodesic_m(*line.coords[-1], end_lon, LAT) < 1.0
+    (x0, y0), (x1, y1) = line.coords[0], line.coords[-1]
+    assert geodesic_m(x0, y0, start_lon, LAT) < 1.0
+    assert geodesic_m(x1, y1, end_lon, LAT) < 1.0
     assert stretch.length_m == pytest.approx(along(start_lon, end_lon), abs=1.0)
 
 
