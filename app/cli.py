@@ -187,6 +187,7 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 def _mount_data_commands() -> None:
     # Data loading lives with the geodata package; imported here so `hazardmap --help` lists it.
     from app.accounts.cli import first_admin_command, keys_cli, users_cli
+    from app.basemaps.cli import basemap_cli
     from app.crashes.cli import detect_command, import_crashes_command
     from app.demo.cli import demo_cli
     from app.geodata.cli import geodata_cli, import_cli
@@ -201,6 +202,7 @@ def _mount_data_commands() -> None:
     cli.add_typer(demo_cli, name="demo")
     cli.add_typer(users_cli, name="users")
     cli.add_typer(keys_cli, name="keys")
+    cli.add_typer(basemap_cli, name="basemap")
     users_cli.command("first-admin")(first_admin_command)
 
 

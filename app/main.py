@@ -14,6 +14,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app import __version__, apidocs, openapi, problems
 from app.accounts.permissions import Permission, current_principal, require
 from app.accounts.router import router as accounts_router
+from app.basemaps.router import api as basemaps_router
+from app.basemaps.router import tiles as basemap_tiles
 from app.categories.router import router as categories_router
 from app.crashes.router import router as crashes_router
 from app.db import dispose_engine, get_engine
@@ -141,6 +143,7 @@ def create_app() -> FastAPI:
     app.include_router(field_pages)  # the field app's service worker and manifest
     # Vector tiles and OGC API – Features sit outside /api/v1, where GIS clients expect them.
     app.include_router(tiles_router, dependencies=[Depends(require(Permission.read))])
+    app.include_router(basemap_tiles, dependencies=[Depends(require(Permission.read))])
     app.include_router(ogc_router, dependencies=[Depends(_ogc_guard)])
     app.include_router(accounts_router, prefix=API_PREFIX)
     for router, permission in API_ROUTERS:
@@ -172,6 +175,7 @@ API_ROUTERS: list[tuple[APIRouter, Permission]] = [
     (ledger_router, Permission.read_internal),
     (stats_router, Permission.read),
     (categories_router, Permission.read),
+    (basemaps_router, Permission.read),
     (jurisdictions_router, Permission.read),
     (linear_router, Permission.read),
     (roads_router, Permission.read),

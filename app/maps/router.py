@@ -6,7 +6,7 @@ import logging
 from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, Query, Request
@@ -43,6 +43,8 @@ VENDOR = {
     "noto-sans-sc": "@fontsource-variable/noto-sans-sc",
     "swagger-ui": "swagger-ui-dist",  # /docs
     "redoc": "redoc/bundles",  # /redoc
+    "gcoord": "gcoord/dist",  # WGS84 ↔ GCJ-02 for the AMap/Tencent-style base maps
+    "protomaps-leaflet": "protomaps-leaflet/dist",  # offline vector (MVT) base maps
 }
 
 templates = Jinja2Templates(directory=TEMPLATES_DIR)
@@ -50,12 +52,8 @@ router = APIRouter(include_in_schema=False)
 
 
 def _csp() -> str:
-    """Pages may load from this service alone (and from the tile server, when one is configured)."""
-    tiles = ""
-    url = get_map_settings().basemap_url
-    if url.startswith(("http://", "https://")):
-        parts = urlsplit(url.replace("{s}", "*"))
-        tiles = f" {parts.scheme}://{parts.netloc}"
+    """Pages may load from this service alone, and tiles from the configured tile servers (exactly those)."""
+    tiles = "".join(f" {host}" for host in get_settings().basemap_hosts())
     return (
         "default-src 'self'; "
         f"img-src 'self' data: blob:{tiles}; "

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.basemaps import catalog as basemap_catalog
 from app.errors import NotFound
 from app.hazards.schemas import BEIJING_TZ, HazardFilter
 from app.maps import i18n, repository
@@ -73,18 +74,6 @@ def filter_form(only: HazardFilter) -> dict[str, Any]:
     }
 
 
-def _basemap() -> dict[str, Any] | None:
-    s = get_map_settings()
-    if not s.basemap_url:
-        return None
-    return {
-        "url": s.basemap_url,
-        "attribution": s.basemap_attribution,
-        "subdomains": s.basemap_subdomains,
-        "max_zoom": s.basemap_max_zoom,
-    }
-
-
 async def _common(session: AsyncSession, request: Request, lang: str) -> dict[str, Any]:
     city_code = get_settings().city_code
     city = await repository.place(session, city_code, city_code)
@@ -101,7 +90,7 @@ async def _common(session: AsyncSession, request: Request, lang: str) -> dict[st
         "open_statuses": [s.value for s in OPEN_STATUSES],
         "road_groups": RoadGroup.codes(),
         "api": _api(request),
-        "basemap": _basemap(),
+        "basemaps": basemap_catalog.page_config(request.scope.get("root_path", ""), lang),
         "credits": credits,
         "city": city,
     }

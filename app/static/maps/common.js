@@ -1,6 +1,8 @@
 // Shared by the map pages: the page's settings and words, the API, and how a hazard is drawn.
 /* global L */
 
+import { addBaseMaps, chosen, crsOf } from "../basemaps/basemaps.js";
+
 export const config = JSON.parse(document.getElementById("hm-config").textContent);
 
 export function t(key, vars = {}) {
@@ -221,12 +223,15 @@ export function withPhotos(node, p, onChange = () => {}) {
   return node;
 }
 
-// The base map is the service's own layers; a tile layer only when the deployment configures one.
+// The base map is the service's own layers; tile base maps (servers or packages) when there are
+// any, with a switcher (app/static/basemaps/basemaps.js). A GCJ-02 base map changes the map's CRS.
 export function createMap(elementId, options = {}) {
+  const basemaps = config.basemaps || { choices: [], default: "blank" };
   const map = L.map(elementId, {
     preferCanvas: false,
     zoomSnap: 0.5,
     attributionControl: false,
+    crs: crsOf(basemaps.choices.length ? chosen(basemaps, config.page) : null),
     ...options,
   });
   map.createPane("hm-outlines").style.zIndex = 250;
@@ -234,13 +239,7 @@ export function createMap(elementId, options = {}) {
   map.createPane("hm-segments").style.zIndex = 420;
   const attribution = L.control.attribution({ prefix: false }).addTo(map);
   for (const credit of config.credits) attribution.addAttribution(credit);
-  if (config.basemap) {
-    L.tileLayer(config.basemap.url, {
-      attribution: config.basemap.attribution,
-      subdomains: config.basemap.subdomains || "abc",
-      maxZoom: config.basemap.max_zoom,
-    }).addTo(map);
-  }
+  if (basemaps.choices.length) addBaseMaps(map, basemaps, config.page, config.root || "");
   return map;
 }
 
