@@ -10,7 +10,7 @@ from rich.console import Console
 from app.basemaps import catalog, packages
 from app.settings import get_settings
 
-console = Console()
+console = Console(soft_wrap=True)
 basemap_cli = typer.Typer(
     help="Base maps: offline tile packages (MBTiles, PMTiles) and the default.", no_args_is_help=True
 )

@@ -182,6 +182,8 @@ def _read_pmtiles(path: Path) -> dict[str, Any]:
         raise PackageError(f"{path.name}: tile type {header['tile_type'].name} is not PNG, JPEG, WebP or MVT")
     if header["tile_compression"] not in (Compression.NONE, Compression.GZIP, Compression.UNKNOWN):
         raise PackageError(f"{path.name}: tiles compressed with {header['tile_compression'].name}; use gzip")
+    if header["internal_compression"] != Compression.GZIP:
+        raise PackageError(f"{path.name}: directories not gzip-compressed; write it with go-pmtiles or pmtiles")
     if header["addressed_tiles_count"] == 0 and header["tile_entries_count"] == 0:
         raise PackageError(f"{path.name} holds no tiles")
     start, length = header["metadata_offset"], header["metadata_length"]
@@ -215,8 +217,8 @@ def _pmtiles_tile(path: Path, z: int, x: int, y: int) -> bytes | None:
     tile_id = zxy_to_tileid(z, x, y)
     offset, length = header["root_offset"], header["root_length"]
     for _depth in range(4):
-        raw = _decompress(buf[offset : offset + length], header["internal_compression"])
-        entry = find_tile(deserialize_directory(raw), tile_id)
+        # The library's directory reader takes the gzip-compressed bytes (checked at import).
+        entry = find_tile(deserialize_directory(buf[offset : offset + length]), tile_id)
         if entry is None:
             return None
         if entry.run_length > 0:
