@@ -183,7 +183,7 @@ def _read_pmtiles(path: Path) -> dict[str, Any]:
     if header["tile_compression"] not in (Compression.NONE, Compression.GZIP, Compression.UNKNOWN):
         raise PackageError(f"{path.name}: tiles compressed with {header['tile_compression'].name}; use gzip")
     if header["internal_compression"] != Compression.GZIP:
-        raise PackageError(f"{path.name}: directories not gzip-compressed; write it with go-pmtiles or pmtiles")
+        raise PackageError(f"{path.name}: directories not gzip-compressed (as pmtiles tools write them)")
     if header["addressed_tiles_count"] == 0 and header["tile_entries_count"] == 0:
         raise PackageError(f"{path.name} holds no tiles")
     start, length = header["metadata_offset"], header["metadata_length"]

@@ -19,7 +19,6 @@ from app.settings import get_settings
 from tests.basemaps import make
 from tests.conftest import auth_headers
 
-
 Z, X, Y = 12, *make.tile_of(*make.LIAOCHENG, 12)
 
 
