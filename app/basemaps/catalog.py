@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from app.basemaps import packages
+from app.basemaps.words import CRS, SOURCES, words
 from app.settings import BaseMapSource, get_settings
 
 BLANK = "blank"
@@ -166,3 +167,23 @@ def page_config(root: str, lang: str) -> dict[str, Any]:
             }
         )
     return {"choices": listed, "default": default_name({b["name"] for b in listed})}
+
+
+def admin_page(root: str, lang: str) -> dict[str, Any]:
+    """The base-map page: every choice with where it comes from, the default, the words."""
+    i = 0 if lang == "zh" else 1
+    found = choices()
+    default = default_name({c.name for c in found})
+    rows = [
+        {
+            "name": c.name,
+            "title": c.title if lang == "zh" else c.title_en,
+            "source": SOURCES[c.source][i],
+            "crs": CRS[c.crs][i],
+            "format": c.tile_format,
+            "hosts": list(c.hosts),
+            "default": c.name == default,
+        }
+        for c in found
+    ]
+    return {"rows": rows, "w": words(lang), "default": default}

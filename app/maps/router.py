@@ -20,6 +20,7 @@ from app import __version__
 from app.accounts.pages import is_display, page_access, page_context, remember_display, wall_access
 from app.accounts.pages import router as account_pages
 from app.accounts.permissions import DISPLAY_COOKIE, Permission, Principal
+from app.basemaps import catalog as basemap_catalog
 from app.deps import Session
 from app.errors import InvalidInput, NotFound
 from app.hazards import service as hazard_service
@@ -242,6 +243,28 @@ async def ledger_page(
         "config": {"page": "ledger", "code": book.code, "rows": len(book.rows())},
     }
     return render(request, "ledger.html", lang, chosen, await _logged_in(session, principal, context))
+
+
+@router.get("/admin/basemaps", response_class=HTMLResponse)
+async def basemaps_page(request: Request, session: Session) -> Response:
+    """The administrator's base-map page: the configured and imported base maps, the default."""
+    principal = await page_access(request, session, Permission.basemaps_manage)
+    if isinstance(principal, Response):
+        return principal
+    lang, chosen = i18n.pick_lang(request)
+    root = request.scope.get("root_path", "")
+    page = basemap_catalog.admin_page(root, lang)
+    city = await map_repository.place(session, get_settings().city_code, get_settings().city_code)
+    config = {
+        "page": "basemaps",
+        "root": root,
+        "api": f"{root}{service.API}/basemaps/default",
+        "basemaps": basemap_catalog.page_config(root, lang),
+        "city": city,
+        "words": page["w"],
+    }
+    context = {**page, "config": config}
+    return render(request, "basemaps.html", lang, chosen, await _logged_in(session, principal, context))
 
 
 def mount(app: FastAPI) -> None:

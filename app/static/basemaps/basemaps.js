@@ -160,14 +160,14 @@ const BaseMap = L.LayerGroup.extend({
 
 // Adds the chosen base map (and a switcher when there is more than one) to a map built with
 // L.map(…, { crs: crsOf(chosen(cfg, page)) }). Returns the base map shown.
-export function addBaseMaps(map, cfg, page, root, { switcher = true } = {}) {
+export function addBaseMaps(map, cfg, page, root, { switcher = true, position = "topright" } = {}) {
   const start = chosen(cfg, page);
   const layers = {};
   for (const choice of cfg.choices) layers[choice.title] = new BaseMap(choice, root);
   const first = Object.values(layers).find((l) => l.choice.name === start.name);
   first.addTo(map);
   if (switcher && cfg.choices.length > 1) {
-    const control = L.control.layers(layers, {}, { position: "topright", collapsed: true }).addTo(map);
+    const control = L.control.layers(layers, {}, { position, collapsed: true }).addTo(map);
     control.getContainer().classList.add("hm-basemap-switcher");
     map.on("baselayerchange", (e) => {
       storage()?.setItem(STORE + page, e.layer.choice.name);

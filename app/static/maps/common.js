@@ -239,7 +239,11 @@ export function createMap(elementId, options = {}) {
   map.createPane("hm-segments").style.zIndex = 420;
   const attribution = L.control.attribution({ prefix: false }).addTo(map);
   for (const credit of config.credits) attribution.addAttribution(credit);
-  if (basemaps.choices.length) addBaseMaps(map, basemaps, config.page, config.root || "");
+  if (basemaps.choices.length) {
+    // The field page's top right holds its locate button and mode switch.
+    const position = config.page === "field" ? "topleft" : "topright";
+    addBaseMaps(map, basemaps, config.page, config.root || "", { position });
+  }
   return map;
 }
 
