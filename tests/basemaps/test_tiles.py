@@ -17,7 +17,7 @@ from app.basemaps import packages
 from app.cli import cli
 from app.settings import get_settings
 from tests.basemaps import make
-from tests.conftest import auth_headers
+from tests.support.accounts import auth_headers
 
 Z, X, Y = 12, *make.tile_of(*make.LIAOCHENG, 12)
 

@@ -4,10 +4,8 @@ WGS84 within a metre of the known pair; the administrator's page choosing the de
 
 from __future__ import annotations
 
-import asyncio
 import json
 import math
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,8 +19,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.basemaps import packages
 from tests.basemaps import make
-from tests.conftest import live_service
-from tests.maps.conftest import MapsDb, new_visit
+from tests.support.browser import MapsDb, new_visit, until
+from tests.support.service import live_service
 
 pytestmark = pytest.mark.browser
 
@@ -107,20 +105,22 @@ PIXEL_OF = """([lat, lon]) => {
 
 
 async def stored(engine: AsyncEngine, description: str) -> Any:
-    """The hazard once the page has sent it (polled, with a deadline)."""
-    deadline = time.monotonic() + 20
-    while True:
+    """The hazard once the page has sent it."""
+    found: list[Any] = []
+
+    async def sent() -> bool:
         async with engine.connect() as conn:
-            row = (
+            found[:] = (
                 await conn.execute(
                     text("SELECT ST_Y(geom) AS lat, ST_X(geom) AS lon FROM hazards WHERE description = :d"),
                     {"d": description},
                 )
-            ).one_or_none()
-        if row is not None or time.monotonic() > deadline:
-            assert row is not None, "the report was not sent"
-            return row
-        await asyncio.sleep(0.2)
+            ).all()
+        return bool(found)
+
+    await until(sent, 20, "the report sent")
+    (row,) = found
+    return row
 
 
 async def test_a_pin_on_a_gcj02_map_is_stored_in_wgs84(
@@ -200,7 +200,9 @@ async def test_pages_on_an_offline_package_and_the_switcher(
     ] == ["无底图", "高德（测试）", "聊城离线底图", "离线矢量"]
     await switcher.locator("label", has_text="离线矢量").click()
     await expect(page.locator("#hm-map")).to_have_attribute("data-basemap", "vector")
-    await expect(page.locator(".leaflet-tile-pane canvas.leaflet-tile-loaded").first).to_be_attached(timeout=15_000)
+    await expect(page.locator(".leaflet-tile-pane canvas.leaflet-tile-loaded").first).to_be_attached(
+        timeout=15_000
+    )
     await expect(page.locator(".leaflet-control-attribution")).to_contain_text("© 测试矢量")
     await visit.screenshot("basemap-map-vector")
     await page.reload()
