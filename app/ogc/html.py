@@ -47,8 +47,9 @@ def _page(
 ) -> Response:
     lang, chosen = i18n.pick_lang(request)
     ogc = public_url(request).split("/ogc", 1)[0] + "/ogc"
-    basemaps = basemap_catalog.page_config(request.scope.get("root_path", ""), lang)
-    context["config"] = {**context["config"], "basemaps": basemaps, "page": "ogc"}
+    root = request.scope.get("root_path", "")
+    basemaps = basemap_catalog.page_config(root, lang)
+    context["config"] = {**context["config"], "basemaps": basemaps, "root": root}
     response = render(request, f"ogc/{template}", lang, chosen, {"o": _words(lang), "ogc": ogc, **context})
     response.headers.update(headers or {})
     return response

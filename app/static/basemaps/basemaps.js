@@ -139,7 +139,6 @@ const BaseMap = L.LayerGroup.extend({
       const zoom = map.getZoom();
       map.options.crs = crs;
       map.setView(center, zoom, { reset: true }); // every overlay re-projected into the new CRS
-      map.fire("hm:crschange", { crs: this.choice.crs });
     }
     const container = map.getContainer();
     container.dataset.basemap = this.choice.name;
