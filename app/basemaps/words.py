@@ -5,9 +5,9 @@ from __future__ import annotations
 WORDS: dict[str, tuple[str, str]] = {
     "title": ("底图设置", "Base maps"),
     "intro": (
-        "各页面默认显示的底图；用户可在地图、现场采集页和大屏右上角的图层按钮中另选（仅对本浏览器有效）。",
-        "The base map every page opens with; users may pick another with the layer button at the top "
-        "right of the maps, the field page and the wall (kept in their browser).",
+        "各页面默认显示的底图；用户可在地图、现场采集页和大屏的图层按钮中另选（仅对本浏览器有效）。",
+        "The base map every page opens with; users may pick another with the layer button of "
+        "the maps, the field page and the wall (kept in their browser).",
     ),
     "name": ("名称", "Name"),
     "source": ("来源", "Source"),

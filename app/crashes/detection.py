@@ -21,7 +21,8 @@ from typing import Any
 from sqlalchemy import text
 
 from app import sqlfiles
-from app.crashes.vocab import BEIJING, CandidateKind, CandidateStatus
+from app.clock import BEIJING
+from app.crashes.vocab import CandidateKind, CandidateStatus
 from app.errors import Conflict, NotFound, invalid
 from app.roads.chainage import format_chainage
 from app.roads.linear import Executor

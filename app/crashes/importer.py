@@ -26,8 +26,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app import sqlfiles
+from app.clock import BEIJING
 from app.coords import Crs, to_wgs84
-from app.crashes.vocab import BEIJING, Procedure
+from app.crashes.vocab import Procedure
 from app.errors import InvalidInput
 from app.geodata.progress import NoProgress, ProgressSink
 from app.geodata.reading import LAT_CANDIDATES, LON_CANDIDATES, bad_file, cell, read_table

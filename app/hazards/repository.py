@@ -458,7 +458,7 @@ async def update(
     """
     allowed = {*EDITABLE_COLUMNS, "county_code", "township_code", *ROAD_COLUMNS}
     sets = []
-    params: dict[str, Any] = {"id": hazard_id, "version": version, "actor": actor}
+    params: dict[str, Any] = {}
     for column, value in values.items():
         if column not in allowed:  # our own code decides the columns; guard the identifiers anyway
             raise ValueError(f"not an editable column: {column}")
@@ -467,24 +467,25 @@ async def update(
     if wkb is not None:
         sets.append("geom = ST_GeomFromWKB(:wkb, 4326)")
         params["wkb"] = wkb
-    sets.append("updated_by = :actor")
-    result = await session.execute(
-        text(
-            f"UPDATE hazards SET {', '.join(sets)}"
-            " WHERE id = :id AND version = :version AND deleted_at IS NULL"
-        ),
-        params,
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return await versioned_update(session, hazard_id, version, sets, params, actor)
 
 
 async def soft_delete(session: AsyncSession, hazard_id: int, version: int, actor: str) -> int:
+    return await versioned_update(session, hazard_id, version, ["deleted_at = now()"], {}, actor)
+
+
+async def versioned_update(
+    session: AsyncSession, hazard_id: int, version: int, sets: list[str], params: dict[str, Any], actor: str
+) -> int:
+    """The one UPDATE of a hazard: ``sets`` (assignments of our own code, values bound in ``params``)
+    and ``updated_by``, if the row is still at ``version`` and not deleted. The rows changed, 0 or 1:
+    0 means someone changed it first (the caller answers 412)."""
     result = await session.execute(
         text(
-            "UPDATE hazards SET deleted_at = now(), updated_by = :actor"
+            f"UPDATE hazards SET {', '.join([*sets, 'updated_by = :actor'])}"
             " WHERE id = :id AND version = :version AND deleted_at IS NULL"
         ),
-        {"id": hazard_id, "version": version, "actor": actor},
+        {**params, "id": hazard_id, "version": version, "actor": actor},
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 

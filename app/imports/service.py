@@ -24,8 +24,8 @@ from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app import sqlfiles
+from app.clock import BEIJING
 from app.coords import Crs
-from app.crashes.vocab import BEIJING
 from app.db import get_engine
 from app.errors import HazardmapError
 from app.geodata.hazards import load_categories

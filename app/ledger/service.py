@@ -8,13 +8,13 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.errors import invalid
 from app.hazards.repository import filter_clauses
 from app.hazards.schemas import HazardFilter
@@ -67,7 +67,6 @@ HEADERS = [title for _, title in COLUMNS]
 SUPERVISION_LEVEL_ZH = {"city": "市级挂牌", "county": "县级挂牌"}
 # The wide text columns of the XLSX (characters).
 WIDE = {"measures": 30, "claim_unit": 24, "description": 30, "interim_measures": 24, "place": 20}
-TIMEZONE = "Asia/Shanghai"
 
 SUPERVISION_LEVEL_EN = {"city": "city-listed", "county": "county-listed"}
 
@@ -180,7 +179,7 @@ async def ledger(
         text(sql),
         {
             "labels": _labels(lang),
-            "tz": TIMEZONE,
+            "tz": clock.TIME_ZONE,
             "county": county,
             "township": township,
             **params,
@@ -218,10 +217,7 @@ def describe(only: HazardFilter, lang: str = "zh") -> str:
     if only.township:
         say("乡镇", "township", list(only.township))
     if only.reported_from or only.reported_to:
-        days = [
-            m.astimezone(ZoneInfo(TIMEZONE)).date().isoformat() if m else "…"
-            for m in (only.reported_from, only.reported_to)
-        ]
+        days = [clock.day_of(m).isoformat() if m else "…" for m in (only.reported_from, only.reported_to)]
         say("发现日期", "reported", ["–".join(days)])
     if only.overdue:
         parts.append("仅超期" if zh else "overdue only")

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -16,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import __version__
+from app import __version__, clock
 from app.accounts.pages import is_display, page_access, page_context, remember_display, wall_access
 from app.accounts.pages import router as account_pages
 from app.accounts.permissions import DISPLAY_COOKIE, Permission, Principal
@@ -29,6 +27,7 @@ from app.ledger import service as ledger_service
 from app.maps import i18n, service
 from app.maps import repository as map_repository
 from app.maps.settings import get_map_settings
+from app.paths import API_PREFIX
 from app.settings import PROJECT_ROOT, get_settings
 from app.vocab import Grade, RoadGroup, Status, Visibility
 
@@ -210,10 +209,10 @@ async def ledger_page(
         "columns": [(key, titles[key]) for key, _ in ledger_service.COLUMNS],
         "city_name": city_name,
         "is_city": book.code == city,
-        "today": datetime.now(ZoneInfo(ledger_service.TIMEZONE)).date().isoformat(),
+        "today": clock.today().isoformat(),
         "form": service.filter_form(only),
         "filter_page": "ledger",
-        "made_at": datetime.now(ZoneInfo(ledger_service.TIMEZONE)).strftime("%Y-%m-%d %H:%M"),
+        "made_at": clock.now().strftime("%Y-%m-%d %H:%M"),
         "filter_text": ledger_service.describe(only, lang),
         "only": only,
         "statuses": [s.value for s in Status],
@@ -258,7 +257,7 @@ async def basemaps_page(request: Request, session: Session) -> Response:
     config = {
         "page": "basemaps",
         "root": root,
-        "api": f"{root}{service.API}/basemaps/default",
+        "api": f"{root}{API_PREFIX}/basemaps/default",
         "basemaps": basemap_catalog.page_config(root, lang),
         "city": city,
         "words": page["w"],

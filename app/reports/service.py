@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.errors import invalid
 from app.settings import get_settings
 from app.sqlfiles import load
 from app.vocab import Grade, JurisdictionLevel, RoadGroup
 
 PKG = "app.reports"
-TZ = "Asia/Shanghai"
 _PERIOD = re.compile(r"^(\d{4})(?:([QH])([1-4]))?$")
 
 
@@ -140,9 +139,9 @@ async def report(session: AsyncSession, jurisdiction: str | None, period_code: s
     if level not in (JurisdictionLevel.city, JurisdictionLevel.county, JurisdictionLevel.zone):
         raise invalid("jurisdiction", "a report is made for the city, a county or a development zone")
     county = None if level == JurisdictionLevel.city else code
-    today = datetime.now(ZoneInfo(TZ)).date()
+    today = clock.today()
     bounds = {
-        "tz": TZ,
+        "tz": clock.TIME_ZONE,
         "county": county,
         "cur_start": current.start,
         "cur_end": current.end,
@@ -158,7 +157,7 @@ async def report(session: AsyncSession, jurisdiction: str | None, period_code: s
             await session.execute(
                 text(load(PKG, "crashes")),
                 {
-                    "tz": TZ,
+                    "tz": clock.TIME_ZONE,
                     "county": county,
                     "cur_start": current.start,
                     "cur_end": current.end,
@@ -266,8 +265,8 @@ async def report(session: AsyncSession, jurisdiction: str | None, period_code: s
             "period": current.as_json(),
             "previous_period": previous.as_json(),
             "year_earlier": year_earlier.as_json(),
-            "made_at": datetime.now(ZoneInfo(TZ)).strftime("%Y-%m-%d %H:%M"),
-            "timezone": TZ,
+            "made_at": clock.now().strftime("%Y-%m-%d %H:%M"),
+            "timezone": clock.TIME_ZONE,
             "units": out_units,
         }
     )
