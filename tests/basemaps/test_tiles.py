@@ -11,8 +11,11 @@ import httpx
 import mapbox_vector_tile
 import pytest
 from pmtiles.tile import TileType
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from typer.testing import CliRunner
 
+from app.accounts import service
+from app.accounts.permissions import Role
 from app.basemaps import packages
 from app.cli import cli
 from app.settings import get_settings
@@ -189,3 +192,17 @@ def test_the_package_reader_walks_pmtiles_as_written(tmp_path: Path) -> None:
     assert all(packages.tile(package, *t) == data for t, data in list(tiles.items())[::97])
     assert packages.tile(package, 10, 500, 500) is None
     assert path.stat().st_size < len(tiles) * 12  # run-length directories: the tiles dominate
+
+
+async def test_the_walls_display_key_reads_the_tiles(
+    anonymous: httpx.AsyncClient, engine: AsyncEngine, folder: Path, tmp_path: Path
+) -> None:
+    imported(
+        make.mbtiles(tmp_path / "a.mbtiles", {(Z, X, Y): make.raster("png")}, "png", attribution="©"), "city"
+    )
+    async with AsyncSession(engine) as session, session.begin():
+        key, _ = await service.create_key(session, "大屏底图", role=Role.display)
+    r = await anonymous.get(f"/basemap/city/{Z}/{X}/{Y}", headers={"X-API-Key": key})
+    assert r.status_code == 200 and r.headers["content-type"] == "image/png"
+    # …and no more than the wall reads: not the list, not the administrator's choice.
+    assert (await anonymous.get("/api/v1/basemaps", headers={"X-API-Key": key})).status_code == 403
