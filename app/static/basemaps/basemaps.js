@@ -116,6 +116,7 @@ function rasterLayers(choice) {
     L.tileLayer(layer.url, {
       subdomains: layer.subdomains || "abc",
       minZoom: 0,
+      minNativeZoom: layer.min_zoom,
       maxNativeZoom: layer.max_native_zoom,
       maxZoom: choice.max_zoom || 19,
       attribution: choice.attribution,
