@@ -36,6 +36,8 @@ from pmtiles.tile import (
     zxy_to_tileid,
 )
 
+from app.basemaps import mbtiles_repository as mbtiles
+
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
 EXTENSIONS = (".mbtiles", ".pmtiles")
 
@@ -93,21 +95,17 @@ def _sniff(data: bytes) -> str | None:
 # -- MBTiles --------------------------------------------------------------------------------------
 
 
-def _mbtiles(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
-
-
 def _read_mbtiles(path: Path) -> dict[str, Any]:
     try:
-        with contextlib.closing(_mbtiles(path)) as db:
-            meta = dict(db.execute("SELECT name, value FROM metadata").fetchall())
-            zooms = db.execute("SELECT min(zoom_level), max(zoom_level) FROM tiles").fetchone()
-            first = db.execute("SELECT tile_data FROM tiles LIMIT 1").fetchone()
+        with contextlib.closing(mbtiles.connect(path)) as db:
+            meta = mbtiles.metadata(db)
+            low, high = mbtiles.zooms(db)
+            first = mbtiles.any_tile(db)
     except sqlite3.DatabaseError as exc:
         raise PackageError(f"{path.name} is not an MBTiles file ({exc})") from exc
-    if first is None or zooms[0] is None:
+    if first is None or low is None or high is None:
         raise PackageError(f"{path.name} holds no tiles")
-    sniffed = _sniff(bytes(first[0]))
+    sniffed = _sniff(first)
     fmt = _MBTILES_FORMATS.get(str(meta.get("format", "")).lower()) or sniffed
     if fmt is None:
         raise PackageError(f"{path.name}: tile format {meta.get('format')!r} is not png, jpg, webp or pbf")
@@ -125,8 +123,8 @@ def _read_mbtiles(path: Path) -> dict[str, Any]:
     return {
         "tile_format": fmt,
         "gzipped": fmt == "mvt" and sniffed == "mvt",
-        "min_zoom": int(meta.get("minzoom", zooms[0])),
-        "max_zoom": int(meta.get("maxzoom", zooms[1])),
+        "min_zoom": int(meta.get("minzoom", low)),
+        "max_zoom": int(meta.get("maxzoom", high)),
         "bounds": bounds,
         "title": str(meta.get("name", "")),
         "attribution": str(meta.get("attribution", "")),
@@ -135,12 +133,8 @@ def _read_mbtiles(path: Path) -> dict[str, Any]:
 
 
 def _mbtiles_tile(path: Path, z: int, x: int, y: int) -> bytes | None:
-    with contextlib.closing(_mbtiles(path)) as db:
-        row = db.execute(
-            "SELECT tile_data FROM tiles WHERE zoom_level = ? AND tile_column = ? AND tile_row = ?",
-            (z, x, (1 << z) - 1 - y),  # MBTiles rows count from the south (TMS)
-        ).fetchone()
-    return bytes(row[0]) if row else None
+    with contextlib.closing(mbtiles.connect(path)) as db:
+        return mbtiles.tile(db, z, x, y)
 
 
 # -- PMTiles --------------------------------------------------------------------------------------

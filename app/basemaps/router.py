@@ -17,7 +17,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
-from app.accounts.permissions import Permission, Principal, require
+from app.accounts.dependencies import require
+from app.accounts.permissions import Permission, Principal
 from app.basemaps import catalog, packages
 from app.errors import NotFound, invalid
 from app.http import none_match_tag

@@ -16,20 +16,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.hazards.schemas import HazardFilter
 from app.roads.chainage import chainage_sql
-from app.sqlfiles import load
+from app.sqlfiles import load, render
 from app.vocab import OPEN_STATUSES
 
 PKG = "app.hazards"
 
 
-def features_sql() -> str:
-    """features.sql, ready to be given a WHERE over ``hazards h`` (the exports stream it)."""
-    return _features_sql()
+def geojson(column: str) -> str:
+    """The GeoJSON geometry of ``column`` as stored (WGS84 lon/lat). 7 decimals of a degree is about 1 cm."""
+    return f"ST_AsGeoJSON({column}, 7)::json"
+
+
+def features_sql(geometry: str = geojson("h.geom")) -> str:
+    """features.sql, ready to be given a WHERE over ``hazards h`` (app.hazards.provider composes
+    it), with ``geometry`` as the feature's geometry."""
+    return _features_sql(geometry=geometry)
 
 
 @cache
-def _features_sql() -> str:
-    return load(PKG, "features").replace("/*chainage*/", chainage_sql("h.chainage_m", "h.end_chainage_m"))
+def _features_sql(duplicates: str = "", geometry: str = geojson("h.geom")) -> str:
+    chainage = chainage_sql("h.chainage_m", "h.end_chainage_m")
+    return render(load(PKG, "features"), chainage=chainage, duplicates=duplicates, geometry=geometry)
 
 
 # The reports merged into a hazard (status duplicate), for the one hazard asked for: its record
@@ -42,8 +49,7 @@ _DUPLICATES = (
 
 @cache
 def _one_sql() -> str:
-    features = _features_sql().replace("/*duplicates*/", _DUPLICATES)
-    return load(PKG, "one").replace("/*features*/", features)
+    return render(load(PKG, "one"), features=_features_sql(_DUPLICATES))
 
 
 # Each filter is a fixed clause over ``hazards h``; the values are bound.
@@ -114,7 +120,7 @@ def _list_sql(where: str, broad: bool = False) -> str:
     """The list statement for these clauses: for a map box, the shape that finds the matches once
     (list_box.sql); for broad filters (``broad``, or no box), two scans (list.sql)."""
     sql = load(PKG, "list_box" if _CLAUSES["bbox"] in where and not broad else "list")
-    return sql.replace("/*where*/", where).replace("/*features*/", _features_sql())
+    return render(sql, where=where, features=_features_sql())
 
 
 @dataclass(frozen=True)

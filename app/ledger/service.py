@@ -11,17 +11,14 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.errors import invalid
-from app.hazards.repository import filter_clauses
 from app.hazards.schemas import HazardFilter
-from app.roads.chainage import chainage_sql
+from app.ledger import repository
 from app.settings import get_settings
 from app.spreadsheets import csv_value, xlsx_row
-from app.sqlfiles import load
 from app.vocab import (
     Direction,
     Grade,
@@ -154,11 +151,7 @@ async def ledger(
     labels in Chinese (the 台账 as offices keep it) or, for the page in English, in English."""
 
     code = jurisdiction or get_settings().city_code
-    found = (
-        await session.execute(
-            text("SELECT name, level FROM jurisdictions WHERE code = :code"), {"code": code}
-        )
-    ).one_or_none()
+    found = await repository.jurisdiction(session, code)
     if found is None:
         raise invalid("jurisdiction", f"unknown jurisdiction code {code}")
     name, level = found
@@ -169,23 +162,15 @@ async def ledger(
         township = code
     elif level != JurisdictionLevel.city:
         raise invalid("jurisdiction", "a ledger is kept for the city, a county or zone, or a township")
-    clauses, params = filter_clauses(only or HazardFilter())
-    sql = (
-        load("app.ledger", "rows")
-        .replace("/*chainage*/", chainage_sql("h.chainage_m", "h.end_chainage_m"))
-        .replace("/*where*/", "".join(f"AND {c}\n       " for c in clauses))
+    rows = await repository.rows_json(
+        session,
+        only or HazardFilter(),
+        county=county,
+        township=township,
+        labels=_labels(lang),
+        tz=clock.TIME_ZONE,
     )
-    rows = await session.execute(
-        text(sql),
-        {
-            "labels": _labels(lang),
-            "tz": clock.TIME_ZONE,
-            "county": county,
-            "township": township,
-            **params,
-        },
-    )
-    return Ledger(code, name, level, str(rows.scalar_one()))
+    return Ledger(code, name, level, rows)
 
 
 def describe(only: HazardFilter, lang: str = "zh") -> str:

@@ -15,11 +15,12 @@ from app.basemaps import catalog as basemap_catalog
 from app.clock import day_of
 from app.errors import NotFound
 from app.hazards.schemas import HazardFilter
-from app.maps import i18n, repository
-from app.maps.settings import get_map_settings
+from app.maps import repository
 from app.paths import API_PREFIX
 from app.settings import get_settings
 from app.vocab import OPEN_STATUSES, Direction, Grade, RoadGroup, Status, Visibility
+from app.web import i18n
+from app.web.settings import get_map_settings
 
 # Below this zoom a map asks for counts per grid cell first, and loads single hazards only when
 # the viewport holds few enough; from it on, single hazards always (a few streets hold few).

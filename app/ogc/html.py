@@ -1,5 +1,5 @@
 """The OGC API's HTML answers: the same documents as the JSON ones, as pages (zh-CN first, English
-with ?lang=en), rendered by the map pages' templates machinery (map_templates/ogc/)."""
+with ?lang=en), rendered by app.web (map_templates/ogc/)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from fastapi import Request, Response
 
 from app.basemaps import catalog as basemap_catalog
 from app.geojson import public_url
-from app.maps import i18n
-from app.maps.router import render
 from app.ogc.crs import OgcCrs
+from app.web import i18n
+from app.web.templating import render
 
 # The OGC pages' own words: (zh, en).
 WORDS: dict[str, tuple[str, str]] = {

@@ -11,16 +11,14 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import clock
 from app.errors import invalid
+from app.reports import repository
 from app.settings import get_settings
-from app.sqlfiles import load
 from app.vocab import Grade, JurisdictionLevel, RoadGroup
 
-PKG = "app.reports"
 _PERIOD = re.compile(r"^(\d{4})(?:([QH])([1-4]))?$")
 
 
@@ -130,9 +128,7 @@ async def report(session: AsyncSession, jurisdiction: str | None, period_code: s
     current, previous, year_earlier = parse_period(period_code)
     city = get_settings().city_code
     code = jurisdiction or city
-    row = (
-        await session.execute(text("SELECT name, level FROM jurisdictions WHERE code = :c"), {"c": code})
-    ).one_or_none()
+    row = await repository.jurisdiction(session, code)
     if row is None:
         raise invalid("jurisdiction", f"unknown jurisdiction code {code}")
     name, level = row
@@ -148,40 +144,21 @@ async def report(session: AsyncSession, jurisdiction: str | None, period_code: s
         "prev_start": previous.start,
         "prev_end": previous.end,
     }
-    ledger_rows = (
-        (await session.execute(text(load(PKG, "ledger")), {**bounds, "today": today})).mappings().all()
+    ledger_rows = await repository.ledger(session, bounds, today)
+    delisted_rows = await repository.delisted(session, bounds)
+    crash_rows = await repository.crashes(
+        session,
+        {
+            "tz": clock.TIME_ZONE,
+            "county": county,
+            "cur_start": current.start,
+            "cur_end": current.end,
+            "ago_start": year_earlier.start,
+            "ago_end": year_earlier.end,
+        },
     )
-    delisted_rows = (await session.execute(text(load(PKG, "delisted")), bounds)).mappings().all()
-    crash_rows = (
-        (
-            await session.execute(
-                text(load(PKG, "crashes")),
-                {
-                    "tz": clock.TIME_ZONE,
-                    "county": county,
-                    "cur_start": current.start,
-                    "cur_end": current.end,
-                    "ago_start": year_earlier.start,
-                    "ago_end": year_earlier.end,
-                },
-            )
-        )
-        .mappings()
-        .all()
-    )
-    units = (
-        await session.execute(
-            text(
-                "SELECT code, name, level FROM jurisdictions WHERE code = :c"
-                " OR (CAST(:all AS boolean) AND level IN ('county', 'zone') AND parent_code = :c)"
-                " ORDER BY level = 'city' DESC, level, code"
-            ),
-            {"c": code, "all": county is None},
-        )
-    ).all()
-    categories: dict[str, str] = {
-        str(c): str(n) for c, n in (await session.execute(text("SELECT code, name_zh FROM categories"))).all()
-    }
+    units = await repository.units(session, code, with_counties=county is None)
+    categories = await repository.category_names(session)
 
     def counts(period: str, unit: str | None, dim: str = "total", key: str | None = None) -> dict[str, int]:
         for r in ledger_rows:

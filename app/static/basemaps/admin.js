@@ -15,9 +15,10 @@ function preview(name) {
   node._map = map;
   L.control.attribution({ prefix: false }).addTo(map);
   addBaseMaps(map, { choices: [choice], default: name }, "admin-preview", config.root, { switcher: false });
-  const city = config.city;
-  if (city && city.bbox) map.fitBounds([[city.bbox[1], city.bbox[0]], [city.bbox[3], city.bbox[2]]]);
-  else map.setView([36.457, 115.985], 10);
+  // The city's outline over it: where the base map puts the service's own layers.
+  const outline = L.geoJSON(cityOutline, { style: { color: "#1f4e79", weight: 2, fillOpacity: 0.05 } }).addTo(map);
+  if (outline.getBounds().isValid()) map.fitBounds(outline.getBounds());
+  else map.setView([0, 0], 2);
 }
 
 form.addEventListener("change", (e) => {
@@ -44,5 +45,12 @@ form.addEventListener("submit", async (e) => {
   }
 });
 
+let cityOutline = null;
+try {
+  const response = await fetch(config.outline, { headers: { Accept: "application/geo+json" } });
+  if (response.ok) cityOutline = await response.json();
+} catch {
+  /* the preview without the outline */
+}
 preview(new FormData(form).get("default"));
 node.dataset.state = "ready";

@@ -6,6 +6,7 @@
 // clusters) keeps its WGS84 coordinates and is drawn where the tiles show the place, and every
 // click, drag or getCenter() gives WGS84 back (the inverse, iterated to below a millimetre).
 // So nothing the pages send is ever in GCJ-02.
+/* global L */
 import gcoord from "../vendor/gcoord/gcoord.esm-browser.prod.js";
 
 const STORE = "hm-basemap:";

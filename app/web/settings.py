@@ -1,4 +1,5 @@
-"""Settings of the map pages (``HAZARDMAP_*``): the wall's timing, the assets."""
+"""Settings of the pages (``HAZARDMAP_*``): the wall's timing, the field app, the assets (base maps:
+``HAZARDMAP_BASEMAPS`` in app/settings.py)."""
 
 from __future__ import annotations
 
