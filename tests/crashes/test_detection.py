@@ -182,7 +182,8 @@ async def test_decisions_stick_across_runs(engine: AsyncEngine, roads: Roads) ->
 
     # Run again, with more crashes: S grows to K14+000 (the segment overlaps the accepted one) and
     # its last three fatal crashes now make a point K13+900 (inside the accepted segment); P is
-    # found again (dismissed); a new cluster appears at K16+400 (500 m short of N's K17+000). Only M and the new one are proposed.
+    # found again (dismissed); a new cluster appears at K16+400 (over 500 m short of N's K17+000).
+    # Only M and the new one are proposed.
     for ch in (13_900, 14_000):
         await add_crash(engine, x901, ch, deaths=1)
     new = [await add_crash(engine, x901, ch) for ch in (16_400, 16_410, 16_420, 16_430, 16_440)]
