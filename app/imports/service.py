@@ -27,7 +27,7 @@ from app import sqlfiles
 from app.coords import Crs
 from app.crashes.vocab import BEIJING
 from app.db import get_engine
-from app.errors import HazardmapError
+from app.errors import HazardmapError, InvalidInput
 from app.geodata.hazards import load_categories
 from app.geodata.progress import NoProgress, ProgressSink
 from app.geodata.staging import copy_rows
@@ -35,7 +35,8 @@ from app.imports import repository as repo
 from app.imports.models import ImportJob
 from app.imports.reading import Field, ImportFormat, read_batches
 from app.imports.rows import COLUMNS, stage_records
-from app.roads.chainage import chainage_sql
+from app.roads.chainage import ParsedChainage, chainage_sql
+from app.roads.heading import direction_in_text
 from app.roads.linear import END_TOLERANCE_M
 from app.settings import get_settings
 
@@ -150,6 +151,7 @@ async def import_hazards(
                 "chainage_field": column_of.get(Field.chainage, Field.chainage.value),
             },
         )
+        await _headings(conn, column_of.get(Field.chainage, Field.chainage.value))
         refused = await conn.execute(
             text("SELECT row_no, field, reason FROM import_rows WHERE reason IS NOT NULL ORDER BY row_no")
         )
@@ -162,6 +164,18 @@ async def import_hazards(
             outcome.rows_written = outcome.rows_valid
             progress.advance(outcome.rows_valid)
     return outcome
+
+
+async def _headings(conn: AsyncConnection, chainage_field: str) -> None:
+    """A compass heading in a row's 桩号 (北向南) becomes 上行 or 下行 by the road's course there."""
+    for r in (await conn.execute(text(sqlfiles.load(PKG, "headings")))).all():
+        parsed = ParsedChainage(r.road_code, r.chainage_m, r.end_chainage_m, heading=r.heading)
+        values: dict[str, Any] = {"row_no": r.row_no, "direction": None, "field": None, "reason": None}
+        try:
+            values["direction"] = await direction_in_text(conn, parsed, r.road_code, chainage_field)
+        except InvalidInput as exc:
+            values |= {"field": chainage_field, "reason": exc.errors[0].message if exc.errors else str(exc)}
+        await conn.execute(text(sqlfiles.load(PKG, "heading_set")), values)
 
 
 # -- the API's background job --------------------------------------------------------------------

@@ -282,12 +282,18 @@ for (const name of ["road", "chainage"]) {
   form.elements[name].addEventListener("input", () => { if (lastSnap) describeSnap(...lastSnap); });
 }
 
+// A 桩号 written with its road in front (G309线K516+600处, 312国道K12+300) names the road itself.
+const NAMES_ROAD = /^\s*(?:[GSXYCZ]\d{1,4}(?![\d+])|\d{1,4}(?:国道|省道|县道|乡道|村道)|(?:国道|省道|县道|乡道|村道)\d)/i;
+
 function typedLocation() {
   const road = form.elements.road.value.trim().toUpperCase();
-  const chainage = form.elements.chainage.value.trim().toUpperCase();
+  const chainage = form.elements.chainage.value.trim();
   const auto = (name) => (form.elements[name].dataset.auto || "").toUpperCase();
-  if (mode !== "point" || !road || !chainage) return null;
-  return road === auto("road") && chainage === auto("chainage") ? null : { road, chainage };
+  if (mode !== "point" || !chainage) return null;
+  if (road === auto("road") && chainage.toUpperCase() === auto("chainage")) return null;
+  // The service reads road, 桩号, direction and place words out of the text, e.g. 桩号K93+500上行.
+  if (NAMES_ROAD.test(chainage)) return { chainage };
+  return road ? { road, chainage } : null;
 }
 
 function showErrors(errors) {
