@@ -11,8 +11,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import create_async_engine
 from sqlalchemy.pool import NullPool
 
-from tests.conftest import auth_headers, live_service
-from tests.imports.files import write_gpkg
+from tests.support.accounts import auth_headers
+from tests.support.imports import write_gpkg
+from tests.support.service import live_service
 
 
 def test_job_runs_in_the_service_and_abandoned_ones_fail_at_startup(isolated_db: str, tmp_path: Path) -> None:
