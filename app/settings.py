@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     deadline_days_general: int = Field(default=30, ge=1)
     deadline_days_significant: int = Field(default=15, ge=1)
     deadline_days_major: int = Field(default=7, ge=1)
+    # A reported hazard not claimed (签字认领) this many days after its report is overdue, as one
+    # past its deadline is (0: only the deadline counts). Our default, to be set by the city.
+    claim_within_days: int = Field(default=7, ge=0, le=365)
 
     # -- road network: snapping, chainage, duplicates, accident-prone detection -----------------
     # A pin or a crash this close to a road is placed on it (road + 桩号); farther, it stays off-road.

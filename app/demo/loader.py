@@ -22,7 +22,7 @@ from datetime import date, datetime
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app import sqlfiles
+from app import overdue, sqlfiles
 from app.demo import generate
 from app.geodata.progress import NoProgress, ProgressSink
 from app.roads.chainage import chainage_sql
@@ -266,5 +266,7 @@ CountySummary = tuple[str, str, int, int, int, int, int]
 
 async def summary(conn: AsyncConnection) -> list[CountySummary]:
     """The live demo rows per county."""
-    rows = await conn.execute(text(_sql("summary")), {"open": [s.value for s in OPEN_STATUSES]})
+    rows = await conn.execute(
+        text(_sql("summary")), {"open": [s.value for s in OPEN_STATUSES], **overdue.params()}
+    )
     return [tuple(r) for r in rows]

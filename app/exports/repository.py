@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import Row, text
 
+from app import overdue
 from app.db import get_engine
 from app.hazards.repository import features_sql, filter_sql
 from app.hazards.schemas import HazardFilter
@@ -26,6 +27,7 @@ async def batches(kind: str, f: HazardFilter) -> AsyncIterator[list[Row[Any]]]:
     """The matching rows in batches. Its own connection: the stream outlives the request handler."""
     where, params = filter_sql(kind, f)
     async with get_engine().connect() as conn:
-        result = await conn.stream(text(_sql(where)), params, execution_options={"yield_per": BATCH})
+        values = {**params, **overdue.params()}
+        result = await conn.stream(text(_sql(where)), values, execution_options={"yield_per": BATCH})
         async for part in result.partitions(BATCH):
             yield list(part)

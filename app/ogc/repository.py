@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import overdue
 from app.hazards.repository import Page, features_sql
 from app.jurisdictions.repository import LEVEL_NAMES
 from app.jurisdictions.repository import features_sql as jurisdiction_features_sql
@@ -45,7 +46,7 @@ class Source:
             return dict(roads.NAMES)
         if self.list_pkg == "app.ogc":
             return {"level_names": LEVEL_NAMES}
-        return {}
+        return overdue.params()  # hazards: their overdue property
 
 
 SOURCES = {

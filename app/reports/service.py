@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import overdue
 from app.errors import invalid
 from app.settings import get_settings
 from app.sqlfiles import load
@@ -150,7 +151,9 @@ async def report(session: AsyncSession, jurisdiction: str | None, period_code: s
         "prev_end": previous.end,
     }
     ledger_rows = (
-        (await session.execute(text(load(PKG, "ledger")), {**bounds, "today": today})).mappings().all()
+        (await session.execute(text(load(PKG, "ledger")), {**bounds, "today": today, **overdue.params()}))
+        .mappings()
+        .all()
     )
     delisted_rows = (await session.execute(text(load(PKG, "delisted")), bounds)).mappings().all()
     crash_rows = (

@@ -47,7 +47,8 @@ class UnitStats(BaseModel):
         description="整改率 = closed / (found − rejected); null when nothing was accepted"
     )
     overdue: int = Field(
-        description="超期: deadline before today (Beijing time) and neither closed nor rejected"
+        description="超期: open, and past its deadline (Beijing days) or not claimed within "
+        "HAZARDMAP_CLAIM_WITHIN_DAYS of its report"
     )
     supervised: int = Field(
         description="挂牌督办: hazards listed for supervision and not yet delisted (摘牌)"

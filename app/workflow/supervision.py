@@ -5,8 +5,10 @@ from __future__ import annotations
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import overdue
 from app.sqlfiles import load
 
 
 async def suggestions(session: AsyncSession) -> str:
-    return str((await session.execute(text(load("app.workflow", "suggestions")))).scalar_one())
+    result = await session.execute(text(load("app.workflow", "suggestions")), overdue.params())
+    return str(result.scalar_one())
