@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -70,10 +72,12 @@ async def test_suggestions(client: httpx.AsyncClient, engine: AsyncEngine) -> No
     overdue = await create(
         client, "hazards", point(GULOU, deadline="2026-01-05", reported_at="2026-01-01T08:00:00+08:00")
     )
-    major = await create(client, "hazards", point(LIUYUAN, grade="major"))
+    # Reported today: not yet past the claim's last day (an unclaimed one is overdue after 7 days).
+    today = datetime.now(timezone(timedelta(hours=8))).isoformat()
+    major = await create(client, "hazards", point(LIUYUAN, grade="major", reported_at=today))
     listed = await create(client, "hazards", point(BOJIQIAO, grade="major"))
     await step(client, listed["id"], {"action": "list", "level": "city", "reason": "重大隐患"})
-    fine = await create(client, "hazards", point(YANTA))
+    fine = await create(client, "hazards", point(YANTA, reported_at=today))
     closed_late = await create(
         client, "hazards", point(GULOU, deadline="2026-01-05", reported_at="2026-01-01T08:00:00+08:00")
     )
