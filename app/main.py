@@ -25,10 +25,13 @@ from app.hazards.router import router as hazards_router
 from app.hazards.router import segments_router
 from app.health.router import router as health_router
 from app.imports.router import router as imports_router
+from app.intake.router import router as intake_router
+from app.intake.router import segments_router as intake_segments_router
 from app.jurisdictions.router import router as jurisdictions_router
 from app.ledger.router import router as ledger_router
 from app.maps.router import mount as mount_maps
 from app.ogc.router import router as ogc_router
+from app.paths import API_PREFIX
 from app.photos.router import photos_router
 from app.photos.router import router as photos_hazards_router
 from app.photos.router import segments_router as photos_segments_router
@@ -47,7 +50,6 @@ from app.workflow.router import router as workflow_router
 from app.workflow.router import segments_router as workflow_segments_router
 from app.workflow.router import supervision_router
 
-API_PREFIX = "/api/v1"
 log = logging.getLogger(__name__)
 
 
@@ -166,6 +168,8 @@ openapi.guarded(_ogc_guard, open_paths=OGC_OPEN)
 API_ROUTERS: list[tuple[APIRouter, Permission]] = [
     (hazards_router, Permission.read),
     (segments_router, Permission.read),
+    (intake_router, Permission.read),
+    (intake_segments_router, Permission.read),
     (workflow_router, Permission.read),
     (workflow_segments_router, Permission.read),
     (supervision_router, Permission.read_internal),

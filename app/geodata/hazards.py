@@ -21,6 +21,7 @@ from app.geodata.progress import NoProgress, ProgressSink
 from app.geodata.reading import Table, read_table
 from app.geodata.report import ImportReport
 from app.geodata.staging import copy_rows, refusals, run_script
+from app.hazards.validation import SELF_CROSSING
 from app.settings import get_settings
 from app.vocab import Grade, HazardKind, Labelled, Source, Status, Visibility
 
@@ -109,9 +110,6 @@ def _category(value: str, categories: dict[str, CategoryInfo]) -> CategoryInfo:
         if key in categories:
             return categories[key]
     raise ValueError(f"unknown category {value!r}")
-
-
-SELF_CROSSING = "the line crosses or touches itself; a segment is one stretch of road, drawn once"
 
 
 def _kind_and_geometry(geom: Any) -> tuple[str, Any]:

@@ -6,52 +6,44 @@ kind of hazard and its geometry type. The handlers are thin; the rules are in th
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
+from datetime import date, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
 
 from app.accounts.permissions import Permission, Principal, require
+from app.clock import beijing_if_naive, day_end, day_start
 from app.coords import Crs
-from app.deps import BBox, Page, Session
+from app.deps import BBox, CrsParam, Page, Session
 from app.errors import invalid
-from app.geojson import GEOJSON, GeoJSONResponse, codes, collection, enum_values, paging_links, split_values
+from app.geojson import (
+    GEOJSON,
+    GeoJSONResponse,
+    codes,
+    collection,
+    enum_values,
+    feature_response,
+    paging_links,
+    split_values,
+)
 from app.hazards import service
 from app.hazards.schemas import (
-    BEIJING_TZ,
+    PLACE_RULES,
     HazardFilter,
     HazardHistory,
     HazardPatch,
     HazardPointCollection,
     HazardPointFeature,
-    HazardPointIn,
     HazardSegmentCollection,
     HazardSegmentFeature,
-    HazardSegmentIn,
 )
-from app.http import JSON_TYPES, MERGE_PATCH_TYPES, Day, Instant, none_match, read_json_body
+from app.http import MERGE_PATCH_TYPES, Day, Instant, none_match, read_json_body
 from app.openapi import KNOWN_CODES, listing, problems, request_body
+from app.paths import collection_of
 from app.vocab import OPEN_STATUSES, Grade, HazardKind, RoadGroup, Status, Visibility
 
 __all__ = ["make_router", "router", "segments_router"]
 
-_ON_ROAD = "On a road the service knows, within its chainage (桩号)."
-# What the body must satisfy beyond its schema (the database, the city, the other members).
-PLACE_RULES = {
-    "body": "A Feature with geometry, or geometry null with properties.road and properties.chainage.",
-    "properties": "Members that may be set here (not status, which only transitions change).",
-    "geometry": "A simple geometry: a segment may not cross itself.",
-    "geometry.type": "Point for a hazard, LineString for a segment.",
-    "geometry.coordinates": "Inside the city (its border tolerance); a segment's positions distinct.",
-    "properties.category": "An active category the service knows (GET /api/v1/categories).",
-    "properties.road": _ON_ROAD,
-    "properties.chainage": _ON_ROAD,
-    "properties.chainage_m": _ON_ROAD,
-    "properties.end_chainage_m": _ON_ROAD,
-    "id": "Never sent: the server assigns the id (properties.uid is the client's own).",
-    "duplicate_of": "Only with on_duplicate=merge: an open hazard of the possible duplicates.",
-    "on_duplicate": "merge needs duplicate_of.",
-}
 Csv = "One or several: repeat the parameter or separate values with commas."
 
 
@@ -82,7 +74,7 @@ def _road_groups(values: list[str] | None) -> list[str] | None:
 def _day(value: date | None, end: bool) -> datetime | None:
     if value is None:
         return None
-    return datetime.combine(value, time.max if end else time.min, tzinfo=BEIJING_TZ)
+    return day_end(value) if end else day_start(value)
 
 
 def _filters(
@@ -169,7 +161,7 @@ def _filters(
         visibility=enum_values("visibility", visibility, Visibility),
         grade=enum_values("grade", grade, Grade),
         bbox=bbox,
-        updated_since=service.beijing_if_naive(updated_since),
+        updated_since=beijing_if_naive(updated_since),
         reported_from=_day(reported_from, end=False),
         reported_to=_day(reported_to, end=True),
         overdue=overdue,
@@ -179,53 +171,21 @@ def _filters(
 
 Filters = Annotated[HazardFilter, Depends(_filters)]
 HazardId = Annotated[int, Path(alias="id", ge=1, le=2**63 - 1, description="The hazard's id.")]
-CrsParam = Annotated[
-    Crs,
-    Query(
-        description="The coordinate system of the geometry sent: wgs84 (default), cgcs2000, or gcj02 "
-        "(AMap/Tencent, e.g. a phone); stored as WGS84."
-    ),
-]
 IfMatch = Annotated[str | None, Header(description='The ETag the change is made from, e.g. "3". Required.')]
 
 
-def _feature(written: service.Written, status: int = 200, location: str | None = None) -> Response:
-    headers = {"ETag": written.etag, "Cache-Control": "no-cache"}
-    if location:
-        headers["Location"] = location
-    return Response(written.feature, status_code=status, media_type=GEOJSON, headers=headers)
-
-
-_POINT_EXAMPLE = {
-    "type": "Feature",
-    "geometry": {"type": "Point", "coordinates": [115.9599, 36.4620]},
-    "properties": {
-        "category": "JC01",
-        "grade": "general",
-        "description": "平交路口缺警示桩和减速带",
-        "address": "古楼街道 东昌路与柳园路交叉口",
-        "uid": "4f6c2b9e-1d0a-4c51-9b7e-2a8f3c1d5e60",
-    },
-}
-_SEGMENT_EXAMPLE = {
-    "type": "Feature",
-    "geometry": {"type": "LineString", "coordinates": [[116.2512, 36.5821], [116.2581, 36.5850]]},
-    "properties": {"category": "XL04", "source": "crash_analysis", "direction": 3},
-}
 _PATCH_EXAMPLE = {"properties": {"status": "claimed", "grade": "significant", "deadline": "2026-06-30"}}
 
 
-# Create, change, delete: a county officer within their counties (checked in the service), or an admin.
+# Change, delete: a county officer within their counties (checked in the service), or an admin.
 Writer = Annotated[Principal, Depends(require(Permission.hazard_write))]
 
 
 def make_router(kind: HazardKind) -> APIRouter:
-    name = service.PATH[kind]
+    name = collection_of(kind)
     is_point = kind is HazardKind.point
     collection_model = HazardPointCollection if is_point else HazardSegmentCollection
     feature_model = HazardPointFeature if is_point else HazardSegmentFeature
-    new_model = HazardPointIn if is_point else HazardSegmentIn
-    geometry = service.GEOMETRY_TYPE[kind]
     router = APIRouter(prefix=f"/{name}", tags=[f"{name} ({kind.zh})"])
 
     @router.get(
@@ -262,50 +222,7 @@ def make_router(kind: HazardKind) -> APIRouter:
         written = await service.get_feature(session, kind, hazard_id)
         if none_match(if_none_match, written.version):
             return Response(status_code=304, headers={"ETag": written.etag})
-        return _feature(written)
-
-    @router.post(
-        "",
-        status_code=201,
-        response_model=feature_model,
-        response_class=GeoJSONResponse,
-        summary=f"Record a new {kind.en}",
-        description=f"A GeoJSON Feature with a {geometry}. The server assigns county, township and "
-        "ledger number, and refuses a location outside the city.\n\n201 with `Location` and `ETag`; "
-        "200 when `properties.uid` was already used for the same content (a retry).\n\n"
-        "409 with `duplicates` (id, ledger_no, status, distance_m, chainage, link) when an open hazard "
-        "of the same category lies within `HAZARDMAP_DUPLICATE_DISTANCE_M` (30 m) on the same road "
-        "(for a segment: also one whose chainage overlaps); nothing is written. Send it again with "
-        "`on_duplicate=create` (another hazard) or `on_duplicate=merge&duplicate_of=<id>` (recorded, "
-        "then moved to `duplicate` of that hazard by the workflow).",
-        responses={
-            200: {"description": "Already created with this uid (a retry): the hazard as it is."},
-            **problems(400, 409, 410, 413, 415, 422),
-        },
-        openapi_extra=request_body(
-            new_model, JSON_TYPES, _POINT_EXAMPLE if is_point else _SEGMENT_EXAMPLE, PLACE_RULES
-        ),
-    )
-    async def create(
-        request: Request,
-        session: Session,
-        principal: Writer,
-        crs: CrsParam = Crs.wgs84,
-        on_duplicate: Annotated[
-            service.OnDuplicate | None,
-            Query(
-                description="After a 409 listing possible duplicates: `create` records it anyway, "
-                "`merge` records it as a duplicate of `duplicate_of`."
-            ),
-        ] = None,
-        duplicate_of: Annotated[
-            int | None,
-            Query(ge=1, le=2**63 - 1, description="With on_duplicate=merge: the id of the hazard kept."),
-        ] = None,
-    ) -> Response:
-        body = await read_json_body(request, JSON_TYPES)
-        written = await service.create(session, kind, body, crs, principal, on_duplicate, duplicate_of)
-        return _feature(written, 201 if written.created else 200, location=f"{request.url.path}/{written.id}")
+        return feature_response(written.feature, written.etag)
 
     @router.patch(
         "/{id}",
@@ -332,7 +249,7 @@ def make_router(kind: HazardKind) -> APIRouter:
         """
         body = await read_json_body(request, MERGE_PATCH_TYPES)
         written = await service.patch(session, kind, hazard_id, body, crs, if_match, principal)
-        return _feature(written)
+        return feature_response(written.feature, written.etag)
 
     @router.delete(
         "/{id}",

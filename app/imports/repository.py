@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy import select, text, update
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app.imports.models import ImportJob
+from app.sqlfiles import load
 
 
 async def create(session: AsyncSession, **values: Any) -> ImportJob:
@@ -44,3 +45,21 @@ async def fail_abandoned(engine: AsyncEngine) -> int:
             )
         )
         return int(result.rowcount or 0)
+
+
+async def heading_rows(conn: AsyncConnection) -> list[Any]:
+    """The placed staged rows whose 桩号 text gave a compass heading (``sql/headings.sql``)."""
+    return list((await conn.execute(text(load("app.imports", "headings")))).all())
+
+
+async def set_heading(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    """A staged row's direction from its heading, or why it has none (``sql/heading_set.sql``)."""
+    await conn.execute(text(load("app.imports", "heading_set")), values)
+
+
+async def refused_rows(conn: AsyncConnection) -> list[dict[str, Any]]:
+    """The staged rows (import_rows) that were refused: row, field and reason, in row order."""
+    refused = await conn.execute(
+        text("SELECT row_no, field, reason FROM import_rows WHERE reason IS NOT NULL ORDER BY row_no")
+    )
+    return [{"row": r.row_no, "field": r.field, "reason": r.reason} for r in refused]

@@ -24,11 +24,12 @@ from app.imports.models import ImportJob
 from app.imports.reading import SUFFIX, Field, ImportFormat, count_rows, infer_format, too_many_rows
 from app.imports.schemas import Counts, ImportJobOut, ImportReportOut, Refused
 from app.openapi import media, problems, rule
+from app.paths import API_PREFIX
 from app.settings import get_settings
 from app.spreadsheets import csv_value
 
 router = APIRouter(tags=["imports (批量导入)"])
-BASE = "/api/v1/imports"
+BASE = f"{API_PREFIX}/imports"
 CHUNK = 1_048_576
 
 

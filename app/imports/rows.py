@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 import shapely
 
-from app.crashes.vocab import BEIJING
+from app.clock import BEIJING
 from app.errors import InvalidInput
 from app.geodata.hazards import (
     DEFAULT_SOURCE,

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -20,12 +19,12 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app import sqlfiles
+from app.clock import BEIJING
 from app.coords import Crs
-from app.crashes.vocab import BEIJING
 from app.db import get_engine
 from app.errors import HazardmapError, InvalidInput
 from app.geodata.hazards import load_categories
@@ -87,22 +86,6 @@ class ImportOutcome:
         )
 
 
-def _statements(name: str) -> list[str]:
-    sql = (
-        sqlfiles.load(PKG, name)
-        .replace("/*chainage*/", chainage_sql("i.chainage_m", "i.end_chainage_m"))
-        .replace("/*run*/", chainage_sql("r.start_chainage_m", "r.start_chainage_m + r.length_m"))
-    )
-    return [s.strip() for s in sql.split(";\n") if s.strip()]
-
-
-async def _script(conn: AsyncConnection, name: str, params: dict[str, Any]) -> None:
-    for statement in _statements(name):
-        # asyncpg refuses parameters a statement does not name.
-        used = {k: v for k, v in params.items() if re.search(rf":{k}\b", statement)}
-        await conn.execute(text(statement), used)
-
-
 async def import_hazards(
     engine: AsyncEngine,
     path: Path,
@@ -127,7 +110,7 @@ async def import_hazards(
     )
     async with engine.begin() as conn:
         categories = await load_categories(conn)
-        await _script(conn, "stage", {})
+        await sqlfiles.run_script(conn, PKG, "stage")
         progress.stage(f"reading, checking and staging {name}", total=rows_expected)
         column_of: dict[Field, str] = {}
         with contextlib.closing(batches):
@@ -139,8 +122,9 @@ async def import_hazards(
                 progress.advance(len(rows))
                 del rows, records
         progress.stage("placing on the road network, checking locations")
-        await _script(
+        await sqlfiles.run_script(
             conn,
+            PKG,
             "check",
             {
                 "tolerance": END_TOLERANCE_M,
@@ -150,17 +134,16 @@ async def import_hazards(
                 "srid": s.metric_srid,
                 "chainage_field": column_of.get(Field.chainage, Field.chainage.value),
             },
+            chainage=chainage_sql("i.chainage_m", "i.end_chainage_m"),
+            run=chainage_sql("r.start_chainage_m", "r.start_chainage_m + r.length_m"),
         )
         await _headings(conn, column_of.get(Field.chainage, Field.chainage.value))
-        refused = await conn.execute(
-            text("SELECT row_no, field, reason FROM import_rows WHERE reason IS NOT NULL ORDER BY row_no")
-        )
-        outcome.refused = [{"row": r.row_no, "field": r.field, "reason": r.reason} for r in refused]
+        outcome.refused = await repo.refused_rows(conn)
         outcome.rows_valid = outcome.rows_read - outcome.rows_refused
         write = not options.dry_run and (options.mode is Mode.valid_rows or not outcome.refused)
         progress.stage("writing to the ledger", total=outcome.rows_valid if write else 0)
         if write and outcome.rows_valid:
-            await _script(conn, "insert", {"actor": actor[:ACTOR_MAX]})
+            await sqlfiles.run_script(conn, PKG, "insert", {"actor": actor[:ACTOR_MAX]})
             outcome.rows_written = outcome.rows_valid
             progress.advance(outcome.rows_valid)
     return outcome
@@ -168,14 +151,14 @@ async def import_hazards(
 
 async def _headings(conn: AsyncConnection, chainage_field: str) -> None:
     """A compass heading in a row's 桩号 (北向南) becomes 上行 or 下行 by the road's course there."""
-    for r in (await conn.execute(text(sqlfiles.load(PKG, "headings")))).all():
+    for r in await repo.heading_rows(conn):
         parsed = ParsedChainage(r.road_code, r.chainage_m, r.end_chainage_m, heading=r.heading)
         values: dict[str, Any] = {"row_no": r.row_no, "direction": None, "field": None, "reason": None}
         try:
             values["direction"] = await direction_in_text(conn, parsed, r.road_code, chainage_field)
         except InvalidInput as exc:
             values |= {"field": chainage_field, "reason": exc.errors[0].message if exc.errors else str(exc)}
-        await conn.execute(text(sqlfiles.load(PKG, "heading_set")), values)
+        await repo.set_heading(conn, values)
 
 
 # -- the API's background job --------------------------------------------------------------------

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import urlencode, urlsplit
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, FastAPI, Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -16,7 +14,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import __version__
+from app import __version__, clock
 from app.accounts.pages import is_display, page_access, page_context, remember_display, wall_access
 from app.accounts.pages import router as account_pages
 from app.accounts.permissions import DISPLAY_COOKIE, Permission, Principal
@@ -211,10 +209,10 @@ async def ledger_page(
         "columns": [(key, titles[key]) for key, _ in ledger_service.COLUMNS],
         "city_name": city_name,
         "is_city": book.code == city,
-        "today": datetime.now(ZoneInfo(ledger_service.TIMEZONE)).date().isoformat(),
+        "today": clock.today().isoformat(),
         "form": service.filter_form(only),
         "filter_page": "ledger",
-        "made_at": datetime.now(ZoneInfo(ledger_service.TIMEZONE)).strftime("%Y-%m-%d %H:%M"),
+        "made_at": clock.now().strftime("%Y-%m-%d %H:%M"),
         "filter_text": ledger_service.describe(only, lang),
         "only": only,
         "statuses": [s.value for s in Status],

@@ -11,15 +11,14 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.clock import day_of
 from app.errors import NotFound
-from app.hazards.schemas import BEIJING_TZ, HazardFilter
+from app.hazards.schemas import HazardFilter
 from app.maps import i18n, repository
 from app.maps.settings import get_map_settings
+from app.paths import API_PREFIX
 from app.settings import get_settings
 from app.vocab import OPEN_STATUSES, Direction, Grade, RoadGroup, Status, Visibility
-
-# The API's mount point (app.main.API_PREFIX; not imported, since app.main imports this package).
-API = "/api/v1"
 
 # Below this zoom a map asks for counts per grid cell first, and loads single hazards only when
 # the viewport holds few enough; from it on, single hazards always (a few streets hold few).
@@ -28,7 +27,7 @@ MAX_FEATURES = 2000
 
 
 def _api(request: Request) -> dict[str, str]:
-    base = request.scope.get("root_path", "") + API
+    base = request.scope.get("root_path", "") + API_PREFIX
     return {
         "hazards": f"{base}/hazards",
         "segments": f"{base}/segments",
@@ -53,7 +52,7 @@ def filter_form(only: HazardFilter) -> dict[str, Any]:
         return values[0] if values and len(values) == 1 else ""
 
     def day(moment: Any) -> str:
-        return moment.astimezone(BEIJING_TZ).date().isoformat() if moment is not None else ""
+        return day_of(moment).isoformat() if moment is not None else ""
 
     status = one(only.status)
     if only.status and set(only.status) == {s.value for s in OPEN_STATUSES}:
@@ -172,7 +171,7 @@ async def field_page(session: AsyncSession, request: Request, lang: str) -> dict
         field={
             "accuracy_warn_m": map_settings.field_accuracy_warn_m,
             "snap_distance_m": get_settings().snap_distance_m,
-            "area": f"{root}{API}/field/area",
+            "area": f"{root}{API_PREFIX}/field/area",
             "service_worker": f"{root}/field/sw.js",
             "scope": f"{root}/field",
             "login": f"{root}/login",

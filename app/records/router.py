@@ -16,6 +16,7 @@ from app.maps import i18n
 from app.maps import repository as maps_repository
 from app.maps.router import _logged_in, render
 from app.openapi import problems
+from app.paths import API_PREFIX, collection_of
 from app.records import service, words
 from app.records.schemas import SearchAnswer
 from app.settings import get_settings
@@ -85,8 +86,8 @@ async def _record(
         return RedirectResponse(
             service.page_url(_root(request), rec["kind"], hazard_id) + suffix + query, 303
         )
-    api = f"{_root(request)}/api/v1"
-    path = service.PATH[rec["kind"]]
+    api = f"{_root(request)}{API_PREFIX}"
+    path = collection_of(rec["kind"])
     config = {
         "page": "record",
         "id": hazard_id,

@@ -24,7 +24,9 @@ class WeeklySeries(BaseModel):
     found: list[int] = Field(description="发现: hazards created in the week")
     closed: list[int] = Field(description="销号: hazards closed in the week")
     open: list[int] = Field(description="未销号 at the week's end (now, for the current week)")
-    overdue: list[int] = Field(description="超期 at the week's end: open, deadline before its last day")
+    overdue: list[int] = Field(
+        description="超期 at the week's end: open, and due (deadline or claim) before its last day"
+    )
 
 
 class Week(BaseModel):

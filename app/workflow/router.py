@@ -6,12 +6,14 @@ from fastapi import APIRouter, Depends, Request, Response
 
 from app.accounts.permissions import CurrentPrincipal, Permission, require
 from app.deps import Session
+from app.geojson import feature_response
+from app.hazards.lifecycle import TABLE
 from app.hazards.router import HazardId, IfMatch
 from app.http import JSON_TYPES, read_json_body
 from app.openapi import problems, request_body
+from app.paths import collection_of
 from app.vocab import HazardKind
-from app.workflow import service, supervision
-from app.workflow.machine import TABLE
+from app.workflow import repository, service
 from app.workflow.schemas import TransitionIn
 
 _TABLE_DOC = "\n".join(
@@ -29,7 +31,7 @@ _RULES = {
 
 
 def make_router(kind: HazardKind) -> APIRouter:
-    name = service.PATH[kind]
+    name = collection_of(kind)
     router = APIRouter(prefix=f"/{name}", tags=[f"{name} ({kind.zh})"])
 
     @router.post(
@@ -53,11 +55,7 @@ def make_router(kind: HazardKind) -> APIRouter:
         commander; an admin anything."""
         body = await read_json_body(request, JSON_TYPES)
         written = await service.transition(session, kind, hazard_id, body, if_match, principal)
-        return Response(
-            written.feature,
-            media_type="application/geo+json",
-            headers={"ETag": written.etag, "Cache-Control": "no-cache"},
-        )
+        return feature_response(written.feature, written.etag)
 
     return router
 
@@ -75,4 +73,4 @@ supervision_router = APIRouter(prefix="/supervision", tags=["supervision (挂牌
 )
 async def suggestions(session: Session) -> Response:
     """Open hazards, not listed, that are overdue or graded 重大 (major); most overdue first."""
-    return Response(await supervision.suggestions(session), media_type="application/json")
+    return Response(await repository.suggestions(session), media_type="application/json")

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class TransitionIn(BaseModel):
-    """One move of the workflow. Which fields are required depends on the action (see machine.TABLE)."""
+    """One move of the workflow. Which fields are required depends on the action (lifecycle.TABLE)."""
 
     model_config = ConfigDict(extra="forbid")
 

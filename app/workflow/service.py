@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.permissions import Permission, Principal, check_county
+from app.clock import beijing_if_naive, day_of
 from app.errors import (
     Conflict,
     FieldError,
@@ -19,18 +20,19 @@ from app.errors import (
     PreconditionFailed,
     invalid,
 )
+from app.hazards import lifecycle as machine
 from app.hazards import service as hazards
-from app.hazards.service import BEIJING, CLOCK_SKEW, EARLIEST, LATEST, Written
+from app.hazards.lifecycle import Action
+from app.hazards.service import Written
+from app.hazards.validation import CLOCK_SKEW, EARLIEST, LATEST
 from app.http import check_if_match
+from app.paths import collection_of
 from app.photos import service as photos
 from app.settings import get_settings
 from app.vocab import Grade, HazardKind, Status
-from app.workflow import machine
 from app.workflow import repository as repo
-from app.workflow.machine import Action
 from app.workflow.schemas import TransitionIn
 
-PATH = {HazardKind.point: "hazards", HazardKind.segment: "segments"}
 # Who may take each action (app.accounts.permissions.ROLE_PERMISSIONS says which roles hold which).
 ACTION_PERMISSION = {
     Action.claim: Permission.claim,
@@ -77,7 +79,7 @@ async def transition(
     actor = principal.actor
     state = await repo.lock(session, hazard_id)
     if state is None or state.kind != kind.value:
-        raise NotFound(detail=f"there is no {kind.en} with id {hazard_id} under /{PATH[kind]}")
+        raise NotFound(detail=f"there is no {kind.en} with id {hazard_id} under /{collection_of(kind)}")
     if state.deleted:
         raise Gone(detail=f"{kind.en} {hazard_id} has been deleted; it takes no more transitions")
     check_if_match(if_match, state.version)
@@ -183,12 +185,12 @@ async def transition(
 def _signed_at(value: datetime, reported_at: datetime) -> datetime:
     """The claim's signature time: a signature is locked once made (the database refuses to change
     it), so an absurd date (year 1, year 9999) must be refused here, not corrected later."""
-    signed = hazards.beijing_if_naive(value)
+    signed = beijing_if_naive(value)
     assert signed is not None
     if signed > datetime.now(UTC) + CLOCK_SKEW:
         raise invalid("signed_at", f"{signed.isoformat()} lies in the future; give when it was signed")
-    reported_day = reported_at.astimezone(BEIJING).date()
-    if signed.astimezone(BEIJING).date() < reported_day:
+    reported_day = day_of(reported_at)
+    if day_of(signed) < reported_day:
         raise invalid(
             "signed_at",
             f"{signed.date()} is before the day the hazard was reported ({reported_day}); check the date",
@@ -201,7 +203,7 @@ def _check_deadline(deadline: date | None, reported_at: datetime) -> None:
         return
     if not EARLIEST <= deadline <= LATEST:
         raise invalid("deadline", f"must lie between {EARLIEST} and {LATEST}; check the year")
-    reported_day = reported_at.astimezone(BEIJING).date()
+    reported_day = day_of(reported_at)
     if deadline < reported_day:
         raise invalid("deadline", f"must not be before the day the hazard was reported ({reported_day})")
 

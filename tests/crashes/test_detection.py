@@ -142,8 +142,8 @@ async def test_thresholds_and_windows_are_parameters(engine: AsyncEngine, roads:
     # With 1 km, the window K11+020–K12+020 holds five (P's last four and N's K12+000): exact
     # windows find it; the stretch K11+000–K12+000 holds six, more than the point's five.
     await detect(engine, **county, window_m=1000)
-    found = [(c["kind"], c["s"], c["e"], c["n"]) for c in await candidates(engine)]
-    assert found == [
+    counted = [(c["kind"], c["s"], c["e"], c["n"]) for c in await candidates(engine)]
+    assert counted == [
         ("point", 10_890.0, 11_190.0, 5),
         ("segment", 11_000.0, 12_000.0, 6),
         ("segment", 12_900.0, 13_900.0, 5),

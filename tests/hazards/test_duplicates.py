@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from app.accounts.permissions import Principal, Role
 from app.coords import Crs
 from app.errors import Conflict
-from app.hazards import service
+from app.intake import service
 from app.vocab import HazardKind
 from tests.support.hazards import BEIJING_2026, point
 from tests.support.roads import geodesic_m
