@@ -16,7 +16,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.crashes import detection
 from app.roads import linear
 from tests.crashes.test_detection import candidates, detect, essentials
-from tests.roads.fixtures import FixtureRoad, add_crash, insert_road
+from tests.support.roads import FixtureRoad, add_crash, insert_road
 
 Roads = dict[str, FixtureRoad]
 
