@@ -16,7 +16,7 @@ PORT ?= 8000
 help:
 	@echo "make run   — install what is missing, start the embedded PostGIS, migrate, load data, serve on http://$(HOST):$(PORT)"
 	@echo "make test  — install what is missing, then run the whole test suite against a real PostGIS"
-	@echo "make lint  — ruff, mypy (app and tests) and ESLint;  make bench — the benchmarks in bench/"
+	@echo "make lint  — ruff, mypy (app and tests), the import contracts, the architecture check and ESLint;  make bench — the benchmarks in bench/"
 
 install: system venv assets
 
@@ -87,6 +87,8 @@ lint: venv assets
 	@$(BIN)/ruff check app tests bench migrations
 	@$(BIN)/ruff format --check app tests bench migrations
 	@$(BIN)/mypy app tests
+	@$(BIN)/lint-imports --no-logo
+	@$(BIN)/python -m tests.test_architecture
 	@node_modules/.bin/eslint .
 
 bench: install

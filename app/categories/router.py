@@ -7,7 +7,8 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from app.accounts.permissions import Permission, Principal, require
+from app.accounts.dependencies import require
+from app.accounts.permissions import Permission, Principal
 from app.categories import repository, service
 from app.categories.schemas import CODE_PATTERN, CategoryIn, CategoryOut, CategoryPatch
 from app.deps import Session

@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as places
-from app.accounts.permissions import Permission, Principal, check_county, require
+from app.accounts.dependencies import require
+from app.accounts.permissions import Permission, Principal, check_county
 from app.clock import BEIJING
 from app.crashes import detection
 from app.crashes import repository as repo

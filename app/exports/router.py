@@ -16,7 +16,7 @@ from app.deps import Session
 from app.exports import formats
 from app.exports.formats import Format
 from app.hazards import service
-from app.hazards.router import Filters
+from app.hazards.params import Filters
 from app.openapi import media, problems
 from app.vocab import HazardKind
 

@@ -9,6 +9,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app.imports.models import ImportJob
+from app.imports.rows import CategoryInfo
 
 
 async def create(session: AsyncSession, **values: Any) -> ImportJob:
@@ -52,3 +53,13 @@ async def refused_rows(conn: AsyncConnection) -> list[dict[str, Any]]:
         text("SELECT row_no, field, reason FROM import_rows WHERE reason IS NOT NULL ORDER BY row_no")
     )
     return [{"row": r.row_no, "field": r.field, "reason": r.reason} for r in refused]
+
+
+async def load_categories(conn: AsyncConnection) -> dict[str, CategoryInfo]:
+    """The categories a row may name, by code and by Chinese name (retired ones are not offered)."""
+    rows = await conn.execute(text("SELECT code, name_zh, usual_visibility FROM categories WHERE active"))
+    out: dict[str, CategoryInfo] = {}
+    for r in rows:
+        info = CategoryInfo(r.code, r.usual_visibility)
+        out[r.code] = out[r.name_zh] = info
+    return out

@@ -27,7 +27,6 @@ from app.clock import BEIJING
 from app.coords import Crs
 from app.db import get_engine
 from app.errors import HazardmapError
-from app.geodata.hazards import load_categories
 from app.geodata.progress import NoProgress, ProgressSink
 from app.geodata.staging import copy_rows
 from app.imports import repository as repo
@@ -108,7 +107,7 @@ async def import_hazards(
         path, options.format, options.crs, options.mapping, name, max_rows=s.import_max_rows
     )
     async with engine.begin() as conn:
-        categories = await load_categories(conn)
+        categories = await repo.load_categories(conn)
         await sqlfiles.run_script(conn, PKG, "stage")
         progress.stage(f"reading, checking and staging {name}", total=rows_expected)
         column_of: dict[Field, str] = {}

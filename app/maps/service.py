@@ -14,11 +14,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.clock import day_of
 from app.errors import NotFound
 from app.hazards.schemas import HazardFilter
-from app.maps import i18n, repository
-from app.maps.settings import get_map_settings
+from app.maps import repository
 from app.paths import API_PREFIX
 from app.settings import get_settings
 from app.vocab import OPEN_STATUSES, Direction, Grade, RoadGroup, Status, Visibility
+from app.web import i18n
+from app.web.basemap import basemap
+from app.web.settings import get_map_settings
 
 # Below this zoom a map asks for counts per grid cell first, and loads single hazards only when
 # the viewport holds few enough; from it on, single hazards always (a few streets hold few).
@@ -72,18 +74,6 @@ def filter_form(only: HazardFilter) -> dict[str, Any]:
     }
 
 
-def _basemap() -> dict[str, Any] | None:
-    s = get_map_settings()
-    if not s.basemap_url:
-        return None
-    return {
-        "url": s.basemap_url,
-        "attribution": s.basemap_attribution,
-        "subdomains": s.basemap_subdomains,
-        "max_zoom": s.basemap_max_zoom,
-    }
-
-
 async def _common(session: AsyncSession, request: Request, lang: str) -> dict[str, Any]:
     city_code = get_settings().city_code
     city = await repository.place(session, city_code, city_code)
@@ -100,7 +90,7 @@ async def _common(session: AsyncSession, request: Request, lang: str) -> dict[st
         "open_statuses": [s.value for s in OPEN_STATUSES],
         "road_groups": RoadGroup.codes(),
         "api": _api(request),
-        "basemap": _basemap(),
+        "basemap": basemap(),
         "credits": credits,
         "city": city,
     }

@@ -22,8 +22,8 @@ from fastapi.responses import JSONResponse
 from app.deps import Paging, Session
 from app.errors import NotFound
 from app.geojson import GEOJSON, codes, collection, enum_values, paging_links, public_url
+from app.hazards import params as hazard_params
 from app.hazards import service as hazards
-from app.hazards.router import _filters
 from app.hazards.schemas import HazardFilter
 from app.jurisdictions import service as jurisdictions
 from app.jurisdictions.schemas import GeometryChoice
@@ -300,7 +300,7 @@ def _no_bbox(fn: Any) -> Any:
     return filters
 
 
-OgcFilters = Annotated[HazardFilter, Depends(_no_bbox(_filters))]
+OgcFilters = Annotated[HazardFilter, Depends(_no_bbox(hazard_params.filters))]
 
 
 def _hazard_items(kind: HazardKind) -> Any:

@@ -12,10 +12,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import FileResponse
 
-from app.accounts.permissions import Permission, Principal, require
+from app.accounts.dependencies import require
+from app.accounts.permissions import Permission, Principal
 from app.deps import Session
 from app.errors import NotFound
-from app.hazards.router import HazardId
+from app.hazards.params import HazardId
 from app.http import none_match_tag
 from app.openapi import media, problems
 from app.paths import API_PREFIX, collection_of

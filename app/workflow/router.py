@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from app.accounts.permissions import CurrentPrincipal, Permission, require
+from app.accounts.dependencies import CurrentPrincipal, require
+from app.accounts.permissions import Permission
 from app.deps import Session
 from app.geojson import feature_response
 from app.hazards.lifecycle import TABLE
-from app.hazards.router import HazardId, IfMatch
+from app.hazards.params import HazardId, IfMatch
 from app.http import JSON_TYPES, read_json_body
 from app.openapi import problems, request_body
 from app.paths import collection_of
 from app.vocab import HazardKind
 from app.workflow import repository, service
-from app.workflow.schemas import TransitionIn
+from app.workflow.schemas import MODELS, TransitionIn
 
 _TABLE_DOC = "\n".join(
     f"- {state} + `{action}` → {m.to}" + (f" (needs {', '.join(m.required)})" if m.required else "")
@@ -26,7 +27,8 @@ _EXAMPLE = {"action": "claim", "name": "张三", "post": "副县长", "unit": "�
 # Which members each action needs, and from which status it may be taken: the workflow table.
 _RULES = {
     name: "Required or refused according to the action and the hazard's status (the workflow table)."
-    for name in TransitionIn.model_fields
+    for model in MODELS.values()
+    for name in model.model_fields
 }
 
 

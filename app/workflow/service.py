@@ -31,6 +31,7 @@ from app.photos import service as photos
 from app.settings import get_settings
 from app.vocab import Grade, HazardKind, Status
 from app.workflow import repository as repo
+from app.workflow import schemas
 from app.workflow.schemas import TransitionIn
 
 # Who may take each action (app.accounts.permissions.ROLE_PERMISSIONS says which roles hold which).
@@ -56,16 +57,37 @@ def deadline_days(grade: str) -> int:
     }[Grade(grade)]
 
 
-def _validate(body: Any) -> TransitionIn:
+def _validate(body: Any) -> schemas.Move:
+    """The body as its action's model; every refusal names the field."""
     if not isinstance(body, dict):
         raise invalid("body", "send a JSON object with an 'action' and its fields")
+    action = body.get("action")
+    if "action" not in body:
+        raise invalid("action", "Field required")
+    if not isinstance(action, str):
+        raise invalid("action", "Input should be a valid string")
+    if action not in Action.codes():
+        raise invalid("action", f"unknown action '{action}'; one of: {', '.join(Action.codes())}")
     try:
-        return TransitionIn.model_validate(body)
+        return TransitionIn.model_validate(body).root
     except ValidationError as exc:
-        errors = [FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in exc.errors()]
+        errors = [_field_error(Action(action), e) for e in exc.errors()]
         raise InvalidInput(
             detail="; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors
         ) from exc
+
+
+def _field_error(action: Action, error: Any) -> FieldError:
+    loc = error["loc"][1:]  # the first is the union's tag, the action
+    field = ".".join(str(p) for p in loc) or "body"
+    if error["type"] == "extra_forbidden" and len(loc) == 1:
+        owners = [a for a, model in schemas.MODELS.items() if field in model.model_fields]
+        if field == "photos":
+            return FieldError(field, f"photos are evidence of 'rectify', not of '{action}'")
+        if owners:
+            of = ", ".join(f"'{a.value}'" for a in owners)
+            return FieldError(field, f"a field of {of}, not of '{action}'")
+    return FieldError(field, str(error["msg"]))
 
 
 async def transition(
@@ -84,8 +106,6 @@ async def transition(
         raise Gone(detail=f"{kind.en} {hazard_id} has been deleted; it takes no more transitions")
     check_if_match(if_match, state.version)
     t = _validate(body)
-    if t.action not in Action.codes():
-        raise invalid("action", f"unknown action '{t.action}'; one of: {', '.join(Action.codes())}")
     action = Action(t.action)
     principal.require(ACTION_PERMISSION[action])
     check_county(principal, state.county_code)
@@ -109,26 +129,23 @@ async def transition(
             errors=[FieldError(f, f"required for '{action}'") for f in lacking],
         )
 
-    if t.photos is not None and action is not Action.rectify:
-        raise invalid("photos", f"photos are evidence of 'rectify', not of '{action}'")
-
     values: dict[str, Any] = {}
     if move.to is not status:
         values["status"] = move.to.value
     note = t.note
-    match action:
-        case Action.claim:
+    match t:
+        case schemas.ClaimIn():
             values |= {"claim_name": t.name, "claim_post": t.post, "claim_unit": t.unit}
             values["claimed_at"] = _signed_at(t.signed_at, state.reported_at) if t.signed_at else repo.NOW
-        case Action.start:
+        case schemas.StartIn():
             values |= {"measures": t.measures, "interim_measures": t.interim_measures}
             _check_deadline(t.deadline, state.reported_at)
             values["deadline"] = t.deadline or state.deadline or await _default_deadline(session, state.grade)
-        case Action.rectify:
+        case schemas.RectifyIn():
             values |= {"evidence": t.evidence, "rectified_by": actor, "rectified_at": repo.NOW}
             if t.photos:
                 values["evidence_photos"] = await photos.check_evidence(session, hazard_id, t.photos)
-        case Action.close:
+        case schemas.CloseIn():
             if t.verifier == state.rectified_by:
                 raise invalid(
                     "verifier", f"the verifier must not be {t.verifier}, who marked the hazard rectified"
@@ -140,14 +157,14 @@ async def transition(
                     detail=f"{actor} marked the hazard rectified; another verifier must close it out"
                 )
             values |= {"verifier": t.verifier, "verification": t.verification, "closed_at": repo.NOW}
-        case Action.reject:
+        case schemas.RejectIn():
             values["reject_reason"] = t.reason
             note = note or t.reason
-        case Action.duplicate:
+        case schemas.DuplicateIn():
             if t.of == hazard_id or t.of is None or not await repo.exists(session, t.of):
                 raise invalid("of", f"{t.of} is not another hazard that exists")
             values["duplicate_of"] = t.of
-        case Action.reopen:
+        case schemas.ReopenIn():
             # The next close needs a fresh rectification and a fresh check; the old ones stay in the history.
             values |= dict.fromkeys(
                 (
@@ -163,14 +180,14 @@ async def transition(
             _check_deadline(t.deadline, state.reported_at)
             values["deadline"] = t.deadline or await _default_deadline(session, state.grade)
             note = note or t.reason
-        case Action.list:
+        case schemas.ListIn():
             values |= {
                 "supervision_level": t.level,
                 "supervision_reason": t.reason,
                 "supervised_since": repo.NOW,
             }
             note = note or t.reason
-        case Action.delist:
+        case schemas.DelistIn():
             values |= dict.fromkeys(("supervision_level", "supervision_reason", "supervised_since"))
     if (
         await repo.apply(
