@@ -20,20 +20,21 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app import sqlfiles
 from app.clock import BEIJING
 from app.coords import Crs
 from app.db import get_engine
-from app.errors import HazardmapError
+from app.errors import HazardmapError, InvalidInput
 from app.geodata.progress import NoProgress, ProgressSink
 from app.geodata.staging import copy_rows
 from app.imports import repository as repo
 from app.imports.models import ImportJob
 from app.imports.reading import Field, ImportFormat, read_batches
 from app.imports.rows import COLUMNS, stage_records
-from app.roads.chainage import chainage_sql
+from app.roads.chainage import ParsedChainage, chainage_sql
+from app.roads.heading import direction_in_text
 from app.roads.linear import END_TOLERANCE_M
 from app.settings import get_settings
 
@@ -135,6 +136,7 @@ async def import_hazards(
             chainage=chainage_sql("i.chainage_m", "i.end_chainage_m"),
             run=chainage_sql("r.start_chainage_m", "r.start_chainage_m + r.length_m"),
         )
+        await _headings(conn, column_of.get(Field.chainage, Field.chainage.value))
         outcome.refused = await repo.refused_rows(conn)
         outcome.rows_valid = outcome.rows_read - outcome.rows_refused
         write = not options.dry_run and (options.mode is Mode.valid_rows or not outcome.refused)
@@ -144,6 +146,18 @@ async def import_hazards(
             outcome.rows_written = outcome.rows_valid
             progress.advance(outcome.rows_valid)
     return outcome
+
+
+async def _headings(conn: AsyncConnection, chainage_field: str) -> None:
+    """A compass heading in a row's 桩号 (北向南) becomes 上行 or 下行 by the road's course there."""
+    for r in await repo.heading_rows(conn):
+        parsed = ParsedChainage(r.road_code, r.chainage_m, r.end_chainage_m, heading=r.heading)
+        values: dict[str, Any] = {"row_no": r.row_no, "direction": None, "field": None, "reason": None}
+        try:
+            values["direction"] = await direction_in_text(conn, parsed, r.road_code, chainage_field)
+        except InvalidInput as exc:
+            values |= {"field": chainage_field, "reason": exc.errors[0].message if exc.errors else str(exc)}
+        await repo.set_heading(conn, values)
 
 
 # -- the API's background job --------------------------------------------------------------------
