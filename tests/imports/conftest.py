@@ -8,6 +8,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from tests.support.databases import empty_ledger
+
 
 @pytest.fixture
 async def import_roads(engine: AsyncEngine) -> AsyncIterator[dict[str, int]]:
@@ -26,5 +28,5 @@ async def import_roads(engine: AsyncEngine) -> AsyncIterator[dict[str, int]]:
         ids = {code: id_ for code, id_ in rows.all()}
     yield ids
     async with engine.begin() as conn:
-        await conn.execute(text("TRUNCATE hazard_events, hazards, ledger_counters RESTART IDENTITY CASCADE"))
+        await empty_ledger(conn)
         await conn.execute(text("DELETE FROM roads WHERE source = 'imports test'"))
