@@ -118,6 +118,11 @@ class Settings(BaseSettings):
     # Photos decoded at once (each up to photo_max_pixels × 4 bytes); more uploads wait their turn.
     photo_decode_concurrency: int = Field(default=2, ge=1)
 
+    # -- printed pages ----------------------------------------------------------------------------
+    # matplotlib embeds TrueType faces only; the Noto CJK collection Debian ships (fonts-noto-cjk) is
+    # converted to this file on first use.
+    poster_font: Path = PROJECT_ROOT / "var" / "fonts" / "NotoSansCJKsc-Print.ttf"
+
     # -- accounts ---------------------------------------------------------------------------------
     # Keys the hashes of tokens and API keys: a copy of the database alone cannot check guesses.
     # Changing it logs everybody out and invalidates every API key.

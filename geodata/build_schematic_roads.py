@@ -168,7 +168,7 @@ def rounded(line: LineString) -> LineString:
 # ``anchor``: (waypoint index, posted chainage in metres there) fixes the chainage of the route;
 # without it the chainage where the route enters the city is ``entry``.
 #
-# Which routes cross the city: DOMAIN.md lists the expressways G20, G0321, S1, G22, 高东 and 济临,
+# Which routes cross the city: docs/DOMAIN.md lists the expressways G20, G0321, S1, G22, 高东 and 济临,
 # the national roads G105, G309, G308 and the provincial S245, S242, S254, S315 from public
 # notices. Their courses below are sketched from general knowledge of the region, not traced.
 Waypoint = str | tuple[float, float]
@@ -180,7 +180,7 @@ class Route:
     name: str
     road_class: str
     waypoints: tuple[Waypoint, ...]
-    verified: bool  # the route code is in public notices for Liaocheng (DOMAIN.md)
+    verified: bool  # the route code is in public notices for Liaocheng (docs/DOMAIN.md)
     entry: float = 0.0
     anchor: tuple[int, float] | None = None
 
@@ -213,7 +213,7 @@ ROUTES: tuple[Route, ...] = (
         (116.75, 36.80), (116.40, 36.78), (116.15, 36.765), (115.98, 36.80), (115.80, 36.825),
         (115.66, 36.83),
     ), verified=False, entry=48_000),
-    # National roads. G309's chainage is posted: K516+600–K517+200 lies in 茌平 (DOMAIN.md), so
+    # National roads. G309's chainage is posted: K516+600–K517+200 lies in 茌平 (docs/DOMAIN.md), so
     # K516+600 is put 1.2 km east of the 茌平 seat.
     Route("G309", "G309 荣兰线", "national", (
         (116.70, 36.55), "371523105", (116.254, 36.606), "371523002", "371523104", (116.03, 36.50),

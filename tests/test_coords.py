@@ -14,7 +14,7 @@ from pyproj import Geod
 
 from app.coords import Crs, from_wgs84, lonlat_from_wgs84, lonlat_to_wgs84, to_wgs84
 
-SHARED = Path("/work/shared/geodata-src")
+BOUNDARIES = Path(__file__).resolve().parent.parent / "geodata" / "boundaries"
 TOWNSHIPS = Path(__file__).resolve().parent.parent / "geodata" / "townships" / "liaocheng_townships_2016.csv"
 GEOD = Geod(ellps="WGS84")
 
@@ -49,8 +49,8 @@ def test_crs_values() -> None:
     assert Crs("gcj02") is Crs.gcj02
 
 
-# (GCJ-02, WGS84) pairs from the shared derived files: vertices of 东昌府区 and 冠县 (DataV),
-# and the township seats of 梁村镇, 古云镇 and 金郝庄镇.
+# (GCJ-02, WGS84) pairs checked against a second, independent conversion: vertices of 东昌府区
+# and 冠县, and the township seats of 梁村镇, 古云镇 and 金郝庄镇.
 KNOWN_PAIRS = [
     ((115.738925, 36.70266), (115.733059, 36.702406)),
     ((115.442559, 36.690046), (115.436425, 36.689642)),
@@ -62,7 +62,7 @@ KNOWN_PAIRS = [
 
 @pytest.mark.parametrize(("gcj", "wgs"), KNOWN_PAIRS)
 def test_known_pairs(gcj: tuple[float, float], wgs: tuple[float, float]) -> None:
-    # The shared files round to 1e-6° (≤ 0.1 m); our inverse must land within 0.2 m of them.
+    # The pairs are rounded to 1e-6° (≤ 0.1 m); our inverse must land within 0.2 m of them.
     assert metres(lonlat_to_wgs84(*gcj, Crs.gcj02), wgs) < 0.2
     assert metres(lonlat_from_wgs84(*wgs, Crs.gcj02), gcj) < 0.2
 
@@ -93,23 +93,26 @@ def test_offset_near_liaocheng_is_about_500_m_east() -> None:
     assert north < 20
 
 
-def test_datav_counties_agree_with_the_shared_wgs84_file_within_1_m() -> None:
-    with (SHARED / "boundaries" / "liaocheng_counties_datav2021_gcj02.geojson").open() as f:
-        gcj = json.load(f)["features"]
-    with (SHARED / "boundaries" / "liaocheng_counties_datav2021_wgs84.geojson").open() as f:
-        wgs = json.load(f)["features"]
-    assert len(gcj) == len(wgs) == 8
+def test_county_outlines_come_back_to_their_gcj02_vertices_through_the_public_formula() -> None:
+    # The shipped county outlines are GCJ-02. Our inverse takes every vertex to WGS84; the public
+    # forward formula (written out above, independently of prcoords) must bring each one back to
+    # where it was: a wrong inverse, a swapped axis or a shape that lost vertices fails here.
+    with (BOUNDARIES / "liaocheng_counties_amap2016_gcj02_ccby.geojson").open(encoding="utf-8") as f:
+        features = json.load(f)["features"]
+    assert len(features) == 8
     worst = 0.0
     vertices = 0
-    for a, b in zip(gcj, wgs, strict=True):
-        ours = shapely.get_coordinates(to_wgs84(shapely.geometry.shape(a["geometry"]), Crs.gcj02))
-        theirs = shapely.get_coordinates(shapely.geometry.shape(b["geometry"]))
-        assert ours.shape == theirs.shape
-        distances = GEOD.inv(ours[:, 0], ours[:, 1], theirs[:, 0], theirs[:, 1])[2]
-        worst = max(worst, float(np.max(distances)))
-        vertices += len(ours)
-    assert vertices == 2737
-    assert worst < 1.0
+    for feature in features:
+        gcj = shapely.geometry.shape(feature["geometry"])
+        ours = to_wgs84(gcj, Crs.gcj02)
+        before = shapely.get_coordinates(gcj)
+        after = shapely.get_coordinates(ours)
+        assert after.shape == before.shape
+        for (glon, glat), (lon, lat) in zip(before, after, strict=True):
+            worst = max(worst, metres(public_gcj_forward(float(lon), float(lat)), (float(glon), float(glat))))
+        vertices += len(before)
+    assert vertices > 1000
+    assert worst < 0.1
 
 
 def test_township_csv_wgs84_columns_agree_within_1_m() -> None:

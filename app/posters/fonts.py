@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 from app.errors import ServiceUnavailable
-from app.settings import PROJECT_ROOT
+from app.settings import get_settings
 
 SOURCE_FAMILY = "Noto Sans CJK SC"
 # The converted face is named apart, so that matplotlib never takes the system's CFF face for it.
@@ -25,7 +25,6 @@ SYSTEM_COLLECTIONS = (
     Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"),
     Path("/usr/share/fonts/opentype/noto-cjk/NotoSansCJK-Regular.ttc"),
 )
-CONVERTED = PROJECT_ROOT / "var" / "fonts" / "NotoSansCJKsc-Print.ttf"
 # The characters kept: Latin, punctuation, symbols, the CJK ideographs of the BMP (with Extension A)
 # and the full-width forms. The rest (kana, hangul, rarer planes) would only slow every page down:
 # matplotlib subsets the whole font for each PDF, and the smaller face halves that time.
@@ -47,7 +46,7 @@ _lock = threading.Lock()
 
 def font_path() -> Path:
     """The TrueType SC face, converted on first use."""
-    target = Path(os.environ.get("HAZARDMAP_POSTER_FONT", CONVERTED))
+    target = get_settings().poster_font
     if target.exists():
         return target
     with _lock:
