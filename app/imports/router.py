@@ -18,8 +18,8 @@ from app.coords import Crs
 from app.deps import Session
 from app.errors import Forbidden, NotFound, PayloadTooLarge, invalid
 from app.http import FormBool
+from app.imports import jobs, service
 from app.imports import repository as repo
-from app.imports import service
 from app.imports.models import ImportJob
 from app.imports.reading import SUFFIX, Field, ImportFormat, count_rows, infer_format, too_many_rows
 from app.imports.schemas import Counts, ImportJobOut, ImportReportOut, Refused
@@ -195,7 +195,7 @@ async def create_import(
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    job = await service.submit(
+    job = await jobs.submit(
         session, actor=principal.actor, path=path, file_name=name, options=options, rows_expected=rows
     )
     response.headers["Location"] = f"{BASE}/{job.id}"

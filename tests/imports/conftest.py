@@ -13,6 +13,17 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.cluster import APP_ROLE, Cluster
+from tests.conftest import TEST_DB
+from tests.jobs.workers import in_process_worker
+
+
+@pytest.fixture(scope="session", autouse=True)
+async def job_worker(cluster: Cluster, engine: AsyncEngine) -> AsyncIterator[None]:
+    """Imports run as jobs of the queue: a worker takes them, as `hazardmap worker` would."""
+    async with in_process_worker(cluster.url(TEST_DB, APP_ROLE)):
+        yield
+
 
 @pytest.fixture
 async def import_roads(engine: AsyncEngine) -> AsyncIterator[dict[str, int]]:
