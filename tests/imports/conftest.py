@@ -18,7 +18,7 @@ from tests.conftest import TEST_DB
 from tests.jobs.workers import in_process_worker
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 async def job_worker(cluster: Cluster, engine: AsyncEngine) -> AsyncIterator[None]:
     """Imports run as jobs of the queue: a worker takes them, as `hazardmap worker` would."""
     async with in_process_worker(cluster.url(TEST_DB, APP_ROLE)):
