@@ -126,11 +126,7 @@ def test_beijing_times_become_utc_cron_lines() -> None:
 
 
 def test_the_maintenance_jobs_are_scheduled() -> None:
-    periodic = {
-        task.name: p.cron
-        for (task_name, _), p in queue.periodic_registry.periodic_tasks.items()
-        for task in [p.task]
-    }
+    periodic = {p.task.name: p.cron for p in queue.periodic_registry.periodic_tasks.values()}
     assert periodic == {
         "jobs.recover_stalled": f"* * * * * */{get_job_settings().stalled_check_s}",
         "jobs.prune_finished": "17 * * * *",
