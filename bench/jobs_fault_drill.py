@@ -2,15 +2,16 @@
 
 A cluster of its own (``var/pg-bench-jobs``), the real service (uvicorn) on loopback, ``--workers``
 ``hazardmap worker`` processes, and ``--imports`` CSV imports of ``--rows`` rows each posted at
-once. Every ``--kill-every`` seconds, while imports run, a worker is killed with SIGKILL (no
+once. Every ``--kill-every`` seconds a worker busy with an import is killed with SIGKILL (no
 goodbye to the database: its transaction dies with its connection) and a new worker is started in
 its place. The queue's stalled-job check (heartbeats: ``HAZARDMAP_JOBS_STALLED_S``) runs each
 killed job again, up to ``HAZARDMAP_JOBS_STALLED_RETRIES`` times, then fails it.
 
 Afterwards, for every import: its status, and the hazards that carry its job id, against the rows
 it says it wrote. Printed: imports succeeded / failed by the queue / never finished; rows lost
-(written by a job that says it succeeded, but missing) and rows written twice (a job run again
-after it had committed) — both must be 0.
+(written by a job that says it succeeded, but missing), rows written twice (a job run again after it
+had committed) and rows of imports that did not succeed — all must be 0, and every import must end
+(succeeded, or failed by the queue); the run exits 1 otherwise.
 
     .venv/bin/python -m bench.jobs_fault_drill                       # 12 imports × 3,000 rows, 2 workers
     .venv/bin/python -m bench.jobs_fault_drill --imports 20 --rows 5000 --kill-every 3 --retries 2
@@ -24,6 +25,7 @@ import csv
 import json
 import os
 import random
+import re
 import signal
 import subprocess
 import sys
@@ -46,6 +48,11 @@ CLUSTER_DIR = PROJECT_ROOT / "var" / "pg-bench-jobs"
 DATABASE = "hazardmap_jobs_drill"
 RESULTS = PROJECT_ROOT / "bench" / "results"
 HAZARDMAP = Path(sys.executable).parent / "hazardmap"
+# procrastinate's log lines (its worker's name is host-pid, app.jobs.worker).
+STARTED = re.compile(
+    r"procrastinate\.worker\.\S+-(?P<pid>\d+): Starting job imports\.hazards\[(?P<job>\d+)\]"
+)
+ENDED = re.compile(r"Job imports\.hazards\[(?P<job>\d+)\].* ended with status")
 # Inside 东昌府区: a grid of pins, a little apart.
 ORIGIN = (115.94, 36.43)
 
@@ -93,7 +100,8 @@ class Workers:
     """The worker processes; ``replace`` kills one (SIGKILL) and starts another."""
 
     def __init__(self, env: dict[str, str], n: int, log: Path) -> None:
-        self.env, self.log = env, log.open("ab")
+        self.env, self.log_path = env, log
+        self.log = log.open("ab")
         self.procs = [self._start() for _ in range(n)]
         self.killed = 0
 
@@ -106,9 +114,25 @@ class Workers:
             stderr=subprocess.STDOUT,
         )
 
-    def kill_one(self) -> int:
-        """Kill a worker (SIGKILL) and start another in its place; the pid killed."""
-        victim = random.choice(self.procs)
+    def busy(self) -> list[subprocess.Popen[bytes]]:
+        """Workers running an import now: their log names the jobs they started and which ended."""
+        started: dict[str, int] = {}
+        ended: set[str] = set()
+        with self.log_path.open(encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if m := STARTED.search(line):
+                    started[m["job"]] = int(m["pid"])
+                elif m := ENDED.search(line):
+                    ended.add(m["job"])
+        pids = {pid for job, pid in started.items() if job not in ended}
+        return [p for p in self.procs if p.pid in pids and p.poll() is None]
+
+    def kill_one(self) -> int | None:
+        """Kill a busy worker (SIGKILL) and start another in its place; the pid killed."""
+        busy = self.busy()
+        if not busy:
+            return None
+        victim = random.choice(busy)
         victim.send_signal(signal.SIGKILL)
         victim.wait()
         self.procs[self.procs.index(victim)] = self._start()
@@ -194,31 +218,12 @@ async def drill(
             if all(s in ("succeeded", "failed") for s in states):
                 break
             if time.monotonic() >= next_kill:
-                # While imports run (with as many workers as jobs running, the victim is busy).
-                if await imports_running(url):
-                    pid = workers.kill_one()
-                    print(f"    killed worker {pid} ({dict(Counter(states))})")
+                pid = workers.kill_one()
+                if pid is not None:
+                    print(f"    killed worker {pid}, busy with an import ({dict(Counter(states))})")
                 next_kill = time.monotonic() + kill_every
             await asyncio.sleep(0.5)
         return locations
-
-
-async def imports_running(url: str) -> int:
-    engine = create_async_engine(url)
-    try:
-        async with engine.connect() as conn:
-            return int(
-                (
-                    await conn.execute(
-                        text(
-                            "SELECT count(*) FROM procrastinate_jobs"
-                            " WHERE status = 'doing' AND task_name = 'imports.hazards'"
-                        )
-                    )
-                ).scalar_one()
-            )
-    finally:
-        await engine.dispose()
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -257,7 +262,7 @@ def main(argv: list[str] | None = None) -> None:
                 f"==> {args.imports} imports of {args.rows:,} rows, {args.workers} workers, "
                 f"one killed every {args.kill_every:g} s, {args.retries} retries"
             )
-            asyncio.run(drill(base, url, files, workers, args.kill_every, args.limit))
+            asyncio.run(drill(base, files, workers, args.kill_every, args.limit))
         elapsed = time.monotonic() - start
         result = {**asyncio.run(outcome(url)), "workers_killed": workers.killed, "seconds": round(elapsed, 1)}
     finally:
@@ -271,6 +276,11 @@ def main(argv: list[str] | None = None) -> None:
     out = RESULTS / f"jobs_fault_drill-{time.strftime('%Y%m%d-%H%M%S')}.json"
     out.write_text(json.dumps(result, ensure_ascii=False, indent=2))
     print(f"==> {out.relative_to(PROJECT_ROOT)}")
+    unfinished = result["imports"] - sum(result["statuses"].get(k, 0) for k in ("succeeded", "failed"))
+    if result["rows_lost"] or result["rows_written_twice"] or result["rows_of_unfinished_or_failed_imports"]:
+        raise SystemExit("rows were lost or written twice")
+    if unfinished:
+        raise SystemExit(f"{unfinished} import(s) never finished")
 
 
 if __name__ == "__main__":
