@@ -2,9 +2,9 @@
 
 A cluster of its own (``var/pg-bench-jobs``), the real service (uvicorn) on loopback, ``--workers``
 ``hazardmap worker`` processes, and ``--imports`` CSV imports of ``--rows`` rows each posted at
-once. Every ``--kill-every`` seconds a worker busy with an import is killed with SIGKILL (no
-goodbye to the database: its transaction dies with its connection) and a new worker is started in
-its place. The queue's stalled-job check (heartbeats: ``HAZARDMAP_JOBS_STALLED_S``) runs each
+once. Every ``--kill-every`` seconds (``--kills`` times) a worker busy with an import is killed with
+SIGKILL (no goodbye to the database: its transaction dies with its connection) and a new worker is
+started in its place. The queue's stalled-job check (heartbeats: ``HAZARDMAP_JOBS_STALLED_S``) runs each
 killed job again, up to ``HAZARDMAP_JOBS_STALLED_RETRIES`` times, then fails it.
 
 Afterwards, for every import: its status, and the hazards that carry its job id, against the rows
@@ -13,8 +13,8 @@ it says it wrote. Printed: imports succeeded / failed by the queue / never finis
 had committed) and rows of imports that did not succeed — all must be 0, and every import must end
 (succeeded, or failed by the queue); the run exits 1 otherwise.
 
-    .venv/bin/python -m bench.jobs_fault_drill                       # 12 imports × 3,000 rows, 2 workers
-    .venv/bin/python -m bench.jobs_fault_drill --imports 20 --rows 5000 --kill-every 3 --retries 2
+    .venv/bin/python -m bench.jobs_fault_drill             # 12 imports × 3,000 rows, 2 workers, 6 kills
+    .venv/bin/python -m bench.jobs_fault_drill --imports 20 --rows 5000 --kills 10 --retries 1
 """
 
 from __future__ import annotations
@@ -201,7 +201,7 @@ async def outcome(url: str) -> dict[str, Any]:
 
 
 async def drill(
-    base: str, url: str, files: list[Path], workers: Workers, kill_every: float, limit_s: float
+    base: str, files: list[Path], workers: Workers, kill_every: float, kills: int, limit_s: float
 ) -> list[str]:
     async with httpx.AsyncClient(base_url=base, headers=auth_headers(), timeout=60) as http:
         locations = []
@@ -217,7 +217,7 @@ async def drill(
             states = [(await http.get(loc)).json()["status"] for loc in locations]
             if all(s in ("succeeded", "failed") for s in states):
                 break
-            if time.monotonic() >= next_kill:
+            if workers.killed < kills and time.monotonic() >= next_kill:
                 pid = workers.kill_one()
                 if pid is not None:
                     print(f"    killed worker {pid}, busy with an import ({dict(Counter(states))})")
@@ -231,7 +231,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--imports", type=int, default=12, help="imports posted at once (12)")
     p.add_argument("--rows", type=int, default=3000, help="rows per import (3000)")
     p.add_argument("--workers", type=int, default=2, help="worker processes (2)")
-    p.add_argument("--kill-every", type=float, default=6.0, help="seconds between kills (6)")
+    p.add_argument("--kill-every", type=float, default=8.0, help="seconds between kills (8)")
+    p.add_argument("--kills", type=int, default=6, help="workers killed in all (6); then the rest runs out")
     p.add_argument("--retries", type=int, default=2, help="HAZARDMAP_JOBS_STALLED_RETRIES (2)")
     p.add_argument("--limit", type=float, default=600.0, help="give up after this many seconds (600)")
     p.add_argument("--port", type=int, default=54357, help="the drill cluster's port (54357)")
@@ -260,9 +261,9 @@ def main(argv: list[str] | None = None) -> None:
         with uvicorn_app("app.main:app", env, "/healthz", log=log) as base:
             print(
                 f"==> {args.imports} imports of {args.rows:,} rows, {args.workers} workers, "
-                f"one killed every {args.kill_every:g} s, {args.retries} retries"
+                f"one killed every {args.kill_every:g} s ({args.kills} in all), {args.retries} retries"
             )
-            asyncio.run(drill(base, files, workers, args.kill_every, args.limit))
+            asyncio.run(drill(base, files, workers, args.kill_every, args.kills, args.limit))
         elapsed = time.monotonic() - start
         result = {**asyncio.run(outcome(url)), "workers_killed": workers.killed, "seconds": round(elapsed, 1)}
     finally:

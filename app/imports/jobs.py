@@ -201,6 +201,16 @@ async def _run_job(
             rows_expected=rows_expected,
             finish=finish,
         )
+    except asyncio.CancelledError:
+        # The worker was made to stop without waiting (a second Ctrl-C, a shutdown timeout): the queue
+        # marks the job aborted, so its row must say how it ended. The import's transaction rolled back.
+        await _finish(reporter, stop)
+        await repo.fail_unfinished(
+            engine,
+            job_id,
+            "the worker was stopped while this import ran; nothing was written: submit the file again",
+        )
+        raise
     except HazardmapError as exc:
         await _finish(reporter, stop)
         await repo.set_fields(

@@ -19,7 +19,7 @@ from sqlalchemy.engine import make_url
 from app.cluster import APP_ROLE, Cluster
 from tests.conftest import auth_headers, live_service
 from tests.imports.files import write_gpkg
-from tests.jobs.workers import worker_process
+from tests.jobs.workers import log_of, worker_process
 
 
 def _rows(n: int) -> list[dict[str, Any]]:
@@ -157,3 +157,37 @@ def test_a_worker_killed_mid_import(
         # procrastinate counts the runs that ended: the killed one retried, and the last.
         f"{status}|{retries + 1}"
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signals", [1, 2])
+def test_a_worker_stopped_with_ctrl_c(
+    app_url: str, sql: Callable[[str], str], web: Callable[[str], str], tmp_path: Path, signals: int
+) -> None:
+    """Ctrl-C: the worker finishes its running job, then stops. A second Ctrl-C stops the job: the
+    queue marks it aborted, and the import says it was stopped, nothing written."""
+    base = web(f"jobs-stop-{signals}")
+    name = f"jobs-stop-{signals}"
+    log_of(name).unlink(missing_ok=True)
+    with worker_process(app_url, name) as proc:
+        location = post(base, write_gpkg(tmp_path / "many.gpkg", _rows(8000)))
+        wait_for(base, location, lambda j: j["status"] == "running" and j["progress"] > 0, limit_s=60)
+        proc.send_signal(signal.SIGINT)
+        if signals == 2:
+            deadline = time.monotonic() + 10
+            while "Stop requested" not in log_of(name).read_text(encoding="utf-8"):
+                assert time.monotonic() < deadline
+                time.sleep(0.05)
+            proc.send_signal(signal.SIGINT)
+        proc.wait(timeout=60)
+    job = wait_for(base, location, finished, limit_s=5)
+    if signals == 1:
+        assert (job["status"], job["counts"]["written"]) == ("succeeded", 8000), job
+        assert sql("SELECT status FROM procrastinate_jobs WHERE task_name = 'imports.hazards'") == "succeeded"
+        return
+    assert (job["status"], job["counts"]["written"]) == ("failed", 0), job
+    assert job["error"] == (
+        "the worker was stopped while this import ran; nothing was written: submit the file again"
+    )
+    assert sql("SELECT count(*) FROM hazards") == "0"
+    assert sql("SELECT status FROM procrastinate_jobs WHERE task_name = 'imports.hazards'") == "aborted"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import signal
 import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
@@ -65,6 +66,8 @@ def worker_process(
             env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,
+            # Ctrl-C as in a terminal, even when the tests themselves run with SIGINT ignored.
+            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
         )
     try:
         yield proc
