@@ -92,7 +92,7 @@ test: install
 lint: venv
 	@$(BIN)/ruff check app tests bench migrations
 	@$(BIN)/ruff format --check app tests bench migrations
-	@$(BIN)/mypy app
+	@$(BIN)/mypy app tests
 
 bench: install
 	@$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev,bench]' 2>&1 \

@@ -19,10 +19,10 @@ from typer.testing import CliRunner
 from app import backup, grants
 from app.cli import cli
 from app.cluster import APP_ROLE, OWNER_ROLE, Cluster
-from tests.conftest import TEST_DB
-from tests.hazards.conftest import GULOU, LIUYUAN, create, point, segment
-from tests.photos.conftest import files_in, image_bytes, upload
-from tests.workflow.test_transitions import CLAIM, START, step
+from tests.support.databases import TEST_DB
+from tests.support.hazards import GULOU, LIUYUAN, create, point, segment
+from tests.support.photos import files_in, image_bytes, upload
+from tests.support.workflow import CLAIM, START, step
 
 # Every table of the schema, as rows (count) and content (md5 of the rows, in primary-key order).
 CHECKSUMS = """

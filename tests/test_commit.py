@@ -17,8 +17,10 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.cluster import Cluster
-from tests.conftest import TEST_DB, auth_headers, live_service
-from tests.hazards.conftest import GULOU, create, point
+from tests.support.accounts import auth_headers
+from tests.support.databases import TEST_DB
+from tests.support.hazards import GULOU, create, point
+from tests.support.service import live_service
 
 PROBLEM = "application/problem+json"
 MARK = "提交时失败"  # a description with this in it makes the COMMIT fail

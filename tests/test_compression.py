@@ -7,7 +7,7 @@ import gzip
 import httpx
 import pytest
 
-from tests.hazards.conftest import GULOU, create, point
+from tests.support.hazards import GULOU, create, point
 
 pytestmark = pytest.mark.asyncio
 

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 
-from tests.hazards.conftest import GULOU, point, segment
+from tests.support.hazards import GULOU, point, segment
 
 PROBLEM = "application/problem+json"
 
 
-async def test_unknown_route(client) -> None:
+async def test_unknown_route(client: httpx.AsyncClient) -> None:
     r = await client.get("/api/v1/nothing-here")
     assert r.status_code == 404
     assert r.headers["content-type"] == PROBLEM
@@ -24,14 +25,14 @@ async def test_unknown_route(client) -> None:
     }
 
 
-async def test_wrong_method(client) -> None:
+async def test_wrong_method(client: httpx.AsyncClient) -> None:
     r = await client.put("/api/v1/hazards/1", json={})
     assert r.status_code == 405
     assert r.headers["content-type"] == PROBLEM
     assert r.json()["title"] == "Method not allowed"
 
 
-async def test_validation_names_the_field(client) -> None:
+async def test_validation_names_the_field(client: httpx.AsyncClient) -> None:
     r = await client.get("/api/v1/hazards", params={"limit": "many"})
     assert r.status_code == 422
     assert r.headers["content-type"] == PROBLEM
@@ -42,7 +43,7 @@ async def test_validation_names_the_field(client) -> None:
     ]
 
 
-async def test_declared_length_over_the_limit(client) -> None:
+async def test_declared_length_over_the_limit(client: httpx.AsyncClient) -> None:
     r = await client.post(
         "/api/v1/segments",
         content=b"{}",
@@ -98,7 +99,7 @@ ODD_BODIES = [
 
 @pytest.mark.parametrize("body", ODD_BODIES, ids=range(len(ODD_BODIES)))
 async def test_odd_bodies_are_refused_not_crashed_on(
-    client, body: str, caplog: pytest.LogCaptureFixture
+    client: httpx.AsyncClient, body: str, caplog: pytest.LogCaptureFixture
 ) -> None:
     for path in ("hazards", "segments"):
         r = await client.post(f"/api/v1/{path}", content=body, headers={"Content-Type": "application/json"})
@@ -140,7 +141,7 @@ ODD_QUERIES = [
 
 @pytest.mark.parametrize(("path", "params"), ODD_QUERIES, ids=range(len(ODD_QUERIES)))
 async def test_odd_queries(
-    client, path: str, params: dict[str, str], caplog: pytest.LogCaptureFixture
+    client: httpx.AsyncClient, path: str, params: dict[str, str], caplog: pytest.LogCaptureFixture
 ) -> None:
     r = await client.get(path, params=params)
     assert r.status_code < 500, r.text
@@ -149,7 +150,7 @@ async def test_odd_queries(
     assert [rec.getMessage() for rec in caplog.records if rec.levelname == "ERROR"] == []
 
 
-async def test_crs_and_if_match_oddities(client) -> None:
+async def test_crs_and_if_match_oddities(client: httpx.AsyncClient) -> None:
     r = await client.post("/api/v1/hazards", params={"crs": "bd09"}, json=point(GULOU))
     assert r.status_code == 422 and [e["field"] for e in r.json()["errors"]] == ["crs"]
     await client.post("/api/v1/segments", json=segment([(115.955, 36.462), (115.965, 36.462)]))
@@ -157,6 +158,6 @@ async def test_crs_and_if_match_oddities(client) -> None:
         r = await client.patch(
             "/api/v1/segments/1",
             content=json.dumps({"properties": {"grade": "major"}}),
-            headers={"Content-Type": "application/json", "If-Match": header.encode("latin-1")},
+            headers=[(b"Content-Type", b"application/json"), (b"If-Match", header.encode("latin-1"))],
         )
         assert r.status_code in (200, 400, 412), (header, r.status_code, r.text)

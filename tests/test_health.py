@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import httpx
 
-async def test_healthz(client) -> None:
+
+async def test_healthz(client: httpx.AsyncClient) -> None:
     r = await client.get("/healthz")
     assert r.status_code == 200
     body = r.json()

@@ -30,7 +30,8 @@ from app.cluster import Cluster
 from app.db import make_engine
 from app.main import create_app
 from app.openapi import RULES
-from tests.conftest import TEST_USERS, auth_headers, clone
+from tests.support.accounts import TEST_USERS, auth_headers
+from tests.support.databases import clone
 
 MAX_EXAMPLES = 3
 STATEFUL_SCENARIOS = 10

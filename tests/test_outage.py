@@ -23,8 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.cluster import APP_ROLE, Cluster
 from app.db import make_engine, set_engine
 from app.problems import database_unavailable
-from tests.conftest import TEST_DB, auth_headers
-from tests.hazards.conftest import GULOU, point
+from tests.support.accounts import auth_headers
+from tests.support.databases import TEST_DB
+from tests.support.hazards import GULOU, point
 
 PROBLEM = "application/problem+json"
 

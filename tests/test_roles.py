@@ -12,7 +12,7 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.cluster import APP_ROLE, OWNER_ROLE, Cluster
-from tests.conftest import TEST_DB
+from tests.support.databases import TEST_DB
 
 
 @pytest.fixture

@@ -9,11 +9,9 @@ import httpx
 import pytest
 
 from app.settings import Settings, get_settings
-from tests.conftest import TEST_PASSWORD
-from tests.hazards.conftest import GULOU, LIUYUAN, create, point
-from tests.photos.conftest import image_bytes, photo_dir, upload
-
-__all__ = ["photo_dir"]  # the fixture
+from tests.support.accounts import TEST_PASSWORD
+from tests.support.hazards import GULOU, LIUYUAN, create, point
+from tests.support.photos import image_bytes, upload
 
 SAMPLES = [
     "/healthz",

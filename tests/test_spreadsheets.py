@@ -12,8 +12,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.spreadsheets import csv_value
-from tests.hazards.conftest import GULOU, create, point
-from tests.workflow.test_transitions import step
+from tests.support.hazards import GULOU, create, point
+from tests.support.workflow import step
 
 DDE = "=cmd|' /C calc'!A0"
 UNIT = "+东昌府区人民政府"

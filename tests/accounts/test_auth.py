@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 import pytest
@@ -11,15 +12,15 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from app.accounts import service
 from app.accounts.permissions import Role
-from tests.conftest import OWN_COUNTY, TEST_PASSWORD, TOKENS, auth_headers
-from tests.hazards.conftest import GULOU, point
+from tests.support.accounts import OWN_COUNTY, TEST_PASSWORD, TOKENS, auth_headers
+from tests.support.hazards import GULOU, point
 
 
-async def _add_user(engine: AsyncEngine, login: str, role: Role = Role.viewer, **kw: object) -> None:
+async def _add_user(engine: AsyncEngine, login: str, role: Role = Role.viewer, **kw: Any) -> None:
     async with AsyncSession(engine) as session, session.begin():
         await service.add_user(
             session, login, role=role, display_name="临时用户", password=TEST_PASSWORD, **kw
-        )  # type: ignore[arg-type]
+        )
 
 
 async def _drop_user(engine: AsyncEngine, login: str) -> None:

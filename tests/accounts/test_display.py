@@ -19,7 +19,7 @@ from app.accounts import cli as accounts_cli
 from app.accounts import service
 from app.accounts.permissions import DISPLAY_COOKIE, Role
 from app.settings import get_settings
-from tests.conftest import TEST_PASSWORD, TOKENS
+from tests.support.accounts import TEST_PASSWORD, TOKENS
 
 
 async def _display_key(engine: AsyncEngine, name: str = "指挥中心大屏1") -> tuple[str, service.KeyRow]:

@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.hazards.conftest import BOJIQIAO, GULOU, point
+from tests.support.hazards import BOJIQIAO, GULOU, point
 
 ROLES = ("admin", "commander", "county_officer", "verifier", "viewer", "agency", "anonymous")
 PLACE = {"own": GULOU, "other": BOJIQIAO}

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from app.accounts import service
 from app.accounts.permissions import Role
 from app.settings import get_settings
-from tests.conftest import TEST_PASSWORD
+from tests.support.accounts import TEST_PASSWORD
 
 LOGIN = "t-throttled"
 TOKEN = "/api/v1/auth/token"

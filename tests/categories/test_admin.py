@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import empty_ledger
-from tests.hazards.conftest import GULOU, point
+from tests.support.databases import empty_ledger
+from tests.support.hazards import GULOU, point
 
 # The `client` fixture acts as the test administrator; this is how the history names them.
 ADMIN_ACTOR = "测试管理员（t-admin）"

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import auth_headers
-from tests.roads.fixtures import FixtureRoad, add_crash
+from tests.support.accounts import auth_headers
+from tests.support.roads import FixtureRoad, add_crash
 
 Roads = dict[str, FixtureRoad]
 UNTIL = "2026-06-01T00:00:00+08:00"

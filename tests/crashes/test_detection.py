@@ -17,6 +17,7 @@ The layout and what it must give, worked out by hand:
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
+from typing import Any
 
 import pytest
 import shapely
@@ -25,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.crashes import detection
 from app.errors import Conflict, InvalidInput, NotFound
-from tests.roads.fixtures import FixtureRoad, add_crash
+from tests.support.roads import FixtureRoad, add_crash
 
 Roads = dict[str, FixtureRoad]
 BEIJING = timezone(timedelta(hours=8))
@@ -48,7 +49,7 @@ async def lay_out(engine: AsyncEngine, road: FixtureRoad) -> dict[str, list[int]
     return ids
 
 
-async def candidates(engine: AsyncEngine, status: str | None = "candidate") -> list[dict[str, object]]:
+async def candidates(engine: AsyncEngine, status: str | None = "candidate") -> list[dict[str, Any]]:
     async with engine.connect() as conn:
         rows = await conn.execute(
             text(
@@ -169,8 +170,8 @@ async def test_decisions_stick_across_runs(engine: AsyncEngine, roads: Roads) ->
     await detect(engine)
     p, s, m = await candidates(engine)
     async with engine.begin() as conn:
-        accepted = await detection.accept_candidate(conn, int(s["id"]), category="HJ01", actor="王警官")  # type: ignore[call-overload]
-        await detection.dismiss_candidate(conn, int(p["id"]), actor="王警官", note="路口已改造")  # type: ignore[call-overload]
+        accepted = await detection.accept_candidate(conn, int(s["id"]), category="HJ01", actor="王警官")
+        await detection.dismiss_candidate(conn, int(p["id"]), actor="王警官", note="路口已改造")
 
     # Run again, with more crashes: S grows to K14+000 (the segment overlaps the accepted one) and
     # its last three fatal crashes now make a point K13+900 (inside the accepted segment); P is
@@ -203,9 +204,9 @@ async def test_accepting_puts_the_stretch_into_the_ledger(engine: AsyncEngine, r
             category="XL03",
             actor="王警官",
             grade="significant",
-            direction=3,  # type: ignore[call-overload]
+            direction=3,
         )
-        pt = await detection.accept_candidate(conn, int(p["id"]), category="JC01", actor="王警官")  # type: ignore[call-overload]
+        pt = await detection.accept_candidate(conn, int(p["id"]), category="JC01", actor="王警官")
     async with engine.connect() as conn:
         rows = (
             await conn.execute(
@@ -242,15 +243,15 @@ async def test_accepting_puts_the_stretch_into_the_ledger(engine: AsyncEngine, r
 
     async with engine.begin() as conn:
         with pytest.raises(Conflict, match=f"already in the ledger as {seg.ledger_no}"):
-            await detection.accept_candidate(conn, int(s["id"]), category="XL03", actor="x")  # type: ignore[call-overload]
+            await detection.accept_candidate(conn, int(s["id"]), category="XL03", actor="x")
     async with engine.begin() as conn:
         with pytest.raises(Conflict, match="close that hazard instead"):
-            await detection.dismiss_candidate(conn, int(s["id"]), actor="x")  # type: ignore[call-overload]
+            await detection.dismiss_candidate(conn, int(s["id"]), actor="x")
     async with engine.begin() as conn:
         with pytest.raises(NotFound):
             await detection.accept_candidate(conn, 999_999, category="XL03", actor="x")
     async with engine.begin() as conn:
         _, _, m = await candidates(engine, status=None)
         with pytest.raises(InvalidInput) as err:
-            await detection.accept_candidate(conn, int(m["id"]), category="ZZ99", actor="x")  # type: ignore[call-overload]
+            await detection.accept_candidate(conn, int(m["id"]), category="ZZ99", actor="x")
         assert err.value.errors[0].field == "category"

@@ -6,6 +6,7 @@ import csv
 import json
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import prcoords
@@ -17,7 +18,7 @@ from app.coords import Crs
 from app.crashes.importer import import_crashes
 from app.geodata.reading import BadFile
 from app.roads import linear
-from tests.roads.fixtures import FixtureRoad
+from tests.support.roads import FixtureRoad
 
 Roads = dict[str, FixtureRoad]
 M_PER_DEG_LAT = 110_950.0  # near 36° N
@@ -33,7 +34,7 @@ async def _point(engine: AsyncEngine, code: str, chainage: float) -> tuple[float
     return p.lon, p.lat
 
 
-async def _crashes(engine: AsyncEngine) -> dict[str | None, dict[str, object]]:
+async def _crashes(engine: AsyncEngine) -> dict[str | None, dict[str, Any]]:
     async with engine.connect() as conn:
         rows = await conn.execute(
             text(
@@ -48,7 +49,7 @@ async def _crashes(engine: AsyncEngine) -> dict[str | None, dict[str, object]]:
 
 async def test_csv_with_chinese_headers(engine: AsyncEngine, roads: Roads, tmp_path: Path) -> None:
     lon, lat = await _point(engine, "X901", 12_500)
-    rows = [
+    rows: list[list[Any]] = [
         [
             "A01",
             "2025-03-05 14:20",
@@ -81,7 +82,9 @@ async def test_csv_with_chinese_headers(engine: AsyncEngine, roads: Roads, tmp_p
     ]
     path = tmp_path / "crashes.csv"
     with path.open("w", encoding="utf-8-sig", newline="") as f:
-        csv.writer(f).writerows([HEADER, *rows])
+        writer = csv.writer(f)
+        writer.writerow(HEADER)
+        writer.writerows(rows)
 
     report = await import_crashes(engine, path)
 

@@ -18,7 +18,7 @@ from app.demo import generate
 from app.demo.loader import DemoError, DemoReport, clear_demo, load_demo
 from app.settings import get_settings
 from app.vocab import OPEN_STATUSES, Grade, Source, Status, Visibility
-from tests.conftest import clone
+from tests.support.databases import clone
 
 COUNTIES = {"371502", "371503", "371521", "371522", "371524", "371525", "371526", "371581"}
 OPEN = [s.value for s in OPEN_STATUSES]

@@ -11,7 +11,7 @@ import geopandas
 import httpx
 import pytest
 
-from tests.hazards.conftest import BOJIQIAO, GULOU, LIUYUAN, create, point, segment
+from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, create, point, segment
 
 pytestmark = pytest.mark.asyncio
 

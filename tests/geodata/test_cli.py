@@ -13,7 +13,7 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.geodata import cli as geodata_cli
-from tests.geodata.helpers import DONGCHANGFU, GULOU_GCJ, feature, line, write_geojson
+from tests.support.geodata import DONGCHANGFU, GULOU_GCJ, feature, line, write_geojson
 
 runner = CliRunner()
 

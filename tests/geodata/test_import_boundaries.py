@@ -13,7 +13,7 @@ from app.geodata.boundaries import BoundaryImportOptions, import_boundaries
 from app.geodata.reading import BadFile
 from app.geodata.report import Refusal
 from app.vocab import JurisdictionLevel
-from tests.geodata.helpers import (
+from tests.support.geodata import (
     BEIJING,
     GULOU_GCJ,
     GULOU_WGS,

@@ -12,7 +12,7 @@ from app.coords import Crs, lonlat_from_wgs84
 from app.geodata.hazards import HazardImportOptions, import_hazards
 from app.geodata.reading import BadFile
 from app.geodata.report import Refusal
-from tests.geodata.helpers import (
+from tests.support.geodata import (
     BEIJING,
     DONGCHANGFU,
     GULOU_GCJ,

@@ -14,7 +14,7 @@ from app.geodata.reading import BadFile
 from app.geodata.report import Refusal
 from app.geodata.roads import RoadImportOptions, class_from_code, import_roads, parse_class_map
 from app.vocab import RoadClass
-from tests.geodata.helpers import (
+from tests.support.geodata import (
     BEIJING,
     CHIPING,
     DONGCHANGFU,

@@ -6,12 +6,13 @@ import json
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.settings import get_settings
-from tests.hazards.conftest import GULOU, point, segment
+from tests.support.hazards import CROSSING, GULOU, point, segment
 
 PROBLEM = "application/problem+json"
 
@@ -31,7 +32,9 @@ async def nothing_written(engine: AsyncEngine) -> AsyncIterator[None]:
     assert tuple(counts) == (0, 0, 0)
 
 
-async def _post(client, body: Any, path: str = "hazards", content_type: str = "application/json") -> Any:
+async def _post(
+    client: httpx.AsyncClient, body: Any, path: str = "hazards", content_type: str = "application/json"
+) -> Any:
     content = body if isinstance(body, str | bytes) else json.dumps(body)
     return await client.post(f"/api/v1/{path}", content=content, headers={"Content-Type": content_type})
 
@@ -44,7 +47,7 @@ def _problem(r: Any, status: int) -> dict[str, Any]:
     return body
 
 
-async def test_invalid_json(client) -> None:
+async def test_invalid_json(client: httpx.AsyncClient) -> None:
     body = _problem(await _post(client, '{"type": "Feature",'), 400)
     assert body == {
         "type": "https://hazardmap.invalid/problems/bad-request",
@@ -65,7 +68,7 @@ async def test_invalid_json(client) -> None:
     assert _problem(await _post(client, b"\xff\xfe{}"), 400)["errors"][0]["field"] == "body"
 
 
-async def test_not_a_feature(client) -> None:
+async def test_not_a_feature(client: httpx.AsyncClient) -> None:
     body = _problem(await _post(client, {"type": "FeatureCollection", "features": []}), 422)
     assert body == {
         "type": "https://hazardmap.invalid/problems/invalid-input",
@@ -97,7 +100,7 @@ async def test_not_a_feature(client) -> None:
     assert _problem(await _post(client, with_id), 422)["errors"][0]["field"] == "id"
 
 
-async def test_wrong_geometry_type(client) -> None:
+async def test_wrong_geometry_type(client: httpx.AsyncClient) -> None:
     polygon = {
         "type": "Feature",
         "geometry": {
@@ -125,7 +128,7 @@ async def test_wrong_geometry_type(client) -> None:
     ]
 
 
-async def test_coordinates_out_of_range(client) -> None:
+async def test_coordinates_out_of_range(client: httpx.AsyncClient) -> None:
     errors = _problem(await _post(client, point((200, 36.46))), 422)["errors"]
     assert errors == [
         {
@@ -154,7 +157,7 @@ async def test_coordinates_out_of_range(client) -> None:
     ("token", "where"),
     [("NaN", "[0]"), ("Infinity", "[1]"), ("-Infinity", "[0]"), ("1e999", "[1]")],
 )
-async def test_nan_and_infinity(client, token: str, where: str) -> None:
+async def test_nan_and_infinity(client: httpx.AsyncClient, token: str, where: str) -> None:
     coords = f"[{token}, 36.46]" if where == "[0]" else f"[115.96, {token}]"
     raw = '{"type": "Feature", "geometry": {"type": "Point", "coordinates": COORDS}, "properties": {}}'
     body = _problem(await _post(client, raw.replace("COORDS", coords)), 422)
@@ -163,14 +166,14 @@ async def test_nan_and_infinity(client, token: str, where: str) -> None:
     assert body["detail"] == f"geometry.coordinates: {message}"
 
 
-async def test_nan_elsewhere(client) -> None:
+async def test_nan_elsewhere(client: httpx.AsyncClient) -> None:
     raw = json.dumps(point(GULOU, direction=0)).replace('"direction": 0', '"direction": NaN')
     assert _problem(await _post(client, raw), 422)["errors"] == [
         {"field": "properties.direction", "message": "NaN is not a number JSON allows; send a finite number"}
     ]
 
 
-async def test_segment_needs_two_distinct_positions(client) -> None:
+async def test_segment_needs_two_distinct_positions(client: httpx.AsyncClient) -> None:
     same = segment([(115.96, 36.46), (115.96, 36.46), (115.96000000001, 36.46)])
     assert _problem(await _post(client, same, "segments"), 422)["errors"] == [
         {
@@ -187,7 +190,7 @@ async def test_segment_needs_two_distinct_positions(client) -> None:
     ]
 
 
-async def test_outside_the_city(client) -> None:
+async def test_outside_the_city(client: httpx.AsyncClient) -> None:
     beijing = _problem(await _post(client, point((116.397, 39.909))), 422)
     [error] = beijing["errors"]
     assert error["field"] == "geometry.coordinates"
@@ -205,7 +208,7 @@ async def test_outside_the_city(client) -> None:
     assert jinan["errors"][0]["field"] == "geometry.coordinates"
 
 
-async def test_unknown_or_inactive_category(client, engine: AsyncEngine) -> None:
+async def test_unknown_or_inactive_category(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     assert _problem(await _post(client, point(GULOU, category="ZZ99")), 422)["errors"] == [
         {"field": "properties.category", "message": "unknown category 'ZZ99'; see GET /api/v1/categories"}
     ]
@@ -225,7 +228,7 @@ async def test_unknown_or_inactive_category(client, engine: AsyncEngine) -> None
             await conn.execute(text("UPDATE categories SET active = true WHERE code = 'HJ03'"))
 
 
-async def test_unknown_properties_and_members(client) -> None:
+async def test_unknown_properties_and_members(client: httpx.AsyncClient) -> None:
     body = _problem(await _post(client, point(GULOU, colour="red", ledger_no="x")), 422)
     allowed = (
         "category, visibility, grade, source, description, address, direction, reported_at, deadline, uid,"
@@ -241,8 +244,8 @@ async def test_unknown_properties_and_members(client) -> None:
     ]
 
 
-async def test_bad_property_values(client) -> None:
-    cases = [
+async def test_bad_property_values(client: httpx.AsyncClient) -> None:
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"grade": "urgent"}, "properties.grade"),
         ({"visibility": "obvious"}, "properties.visibility"),
         ({"source": "rumour"}, "properties.source"),
@@ -263,7 +266,7 @@ async def test_bad_property_values(client) -> None:
         assert [e["field"] for e in _problem(r, 422)["errors"]] == [field], properties
 
 
-async def test_wrong_content_type(client) -> None:
+async def test_wrong_content_type(client: httpx.AsyncClient) -> None:
     for content_type in ("text/plain", "application/merge-patch+json", "application/x-www-form-urlencoded"):
         body = _problem(await _post(client, point(GULOU), content_type=content_type), 415)
         assert body["title"] == "Unsupported media type"
@@ -275,7 +278,7 @@ async def test_wrong_content_type(client) -> None:
     assert r.headers["accept-post"] == "application/json, application/geo+json"
 
 
-async def test_oversized_body(client) -> None:
+async def test_oversized_body(client: httpx.AsyncClient) -> None:
     limit = get_settings().max_body_bytes
     big = point(GULOU, description="x" * limit)
     declared = await _post(client, big)
@@ -294,9 +297,6 @@ async def test_oversized_body(client) -> None:
     assert _problem(chunked, 413)["detail"] == f"the request body must be at most {limit} bytes"
 
 
-CROSSING = "the line crosses or touches itself; a segment is one stretch of road, drawn once"
-
-
 @pytest.mark.parametrize(
     ("path", "geometry", "message"),
     [
@@ -311,7 +311,7 @@ CROSSING = "the line crosses or touches itself; a segment is one stretch of road
     ],
 )
 async def test_coordinates_as_text_are_refused(
-    client, path: str, geometry: dict[str, Any], message: str
+    client: httpx.AsyncClient, path: str, geometry: dict[str, Any], message: str
 ) -> None:
     body = {**(point(GULOU) if path == "hazards" else segment([(115.96, 36.46)])), "geometry": geometry}
     errors = _problem(await _post(client, body, path), 422)["errors"]
@@ -327,6 +327,8 @@ async def test_coordinates_as_text_are_refused(
         [(115.95, 36.45), (115.97, 36.45), (115.96, 36.45)],  # doubles back on itself
     ],
 )
-async def test_a_segment_that_crosses_itself_is_refused(client, coords: list[tuple[float, float]]) -> None:
+async def test_a_segment_that_crosses_itself_is_refused(
+    client: httpx.AsyncClient, coords: list[tuple[float, float]]
+) -> None:
     errors = _problem(await _post(client, segment(coords), "segments"), 422)["errors"]
     assert errors == [{"field": "geometry.coordinates", "message": CROSSING}]

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.hazards.conftest import BEIJING_2026
-from tests.roads.fixtures import geodesic_m
+from tests.support.hazards import BEIJING_2026
+from tests.support.roads import geodesic_m
 
 
 def by_chainage(road: str | None, chainage: str, **properties: Any) -> dict[str, Any]:

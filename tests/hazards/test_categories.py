@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import httpx
+
 from app.categories.schemas import CategoryOut
 
 
-async def test_categories(client) -> None:
+async def test_categories(client: httpx.AsyncClient) -> None:
     r = await client.get("/api/v1/categories")
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/json"

@@ -8,24 +8,17 @@ import uuid
 from datetime import datetime
 from typing import Any
 
+import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.hazards.schemas import HazardPointFeature, HazardSegmentFeature
 from app.workflow.repository import WORKFLOW_COLUMNS
-from tests.conftest import auth_headers
-from tests.hazards.conftest import (
-    BOJIQIAO,
-    GULOU,
-    LIUYUAN,
-    XINFA,
-    create,
-    point,
-    segment,
-)
+from tests.support.accounts import auth_headers
+from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, XINFA, create, point, segment
 
 
-async def test_point_gets_county_township_and_ledger_number(client) -> None:
+async def test_point_gets_county_township_and_ledger_number(client: httpx.AsyncClient) -> None:
     r = await client.post(
         "/api/v1/hazards",
         json=point(GULOU, description="路口无减速带"),
@@ -69,7 +62,7 @@ async def test_point_gets_county_township_and_ledger_number(client) -> None:
     uuid.UUID(p["uid"])
 
 
-async def test_ledger_numbers_count_per_county_and_year(client) -> None:
+async def test_ledger_numbers_count_per_county_and_year(client: httpx.AsyncClient) -> None:
     first = await create(client, "hazards", point(GULOU))
     second = await create(client, "hazards", point(LIUYUAN))
     other_county = await create(client, "hazards", point(BOJIQIAO))
@@ -92,8 +85,8 @@ async def test_ledger_numbers_count_per_county_and_year(client) -> None:
     assert other_county["properties"]["county_name"] == "阳谷县"
 
 
-async def test_each_county_from_a_point_near_its_seat(client) -> None:
-    from tests.hazards.conftest import CHONGWEN, TONGCHENG, XIANFENGLU, YANTA
+async def test_each_county_from_a_point_near_its_seat(client: httpx.AsyncClient) -> None:
+    from tests.support.hazards import CHONGWEN, TONGCHENG, XIANFENGLU, YANTA
 
     seats = {
         GULOU: ("371502", "371502001"),
@@ -110,7 +103,7 @@ async def test_each_county_from_a_point_near_its_seat(client) -> None:
         assert p["ledger_no"] == f"{county}-2026-0001"
 
 
-async def test_segment(client) -> None:
+async def test_segment(client: httpx.AsyncClient) -> None:
     feature = segment([(115.955, 36.462), (115.960, 36.4625), (115.965, 36.462)], direction=2, grade="major")
     r = await client.post("/api/v1/segments", json=feature)
 
@@ -133,7 +126,7 @@ async def test_segment(client) -> None:
     assert (p["category"], p["visibility"], p["grade"], p["direction"]) == ("XL04", "implicit", "major", 2)
 
 
-async def test_explicit_values_win_over_defaults(client) -> None:
+async def test_explicit_values_win_over_defaults(client: httpx.AsyncClient) -> None:
     feature = point(
         GULOU,
         category="XL04",
@@ -155,7 +148,7 @@ async def test_explicit_values_win_over_defaults(client) -> None:
     }
 
 
-async def test_geojson_media_type_with_charset(client) -> None:
+async def test_geojson_media_type_with_charset(client: httpx.AsyncClient) -> None:
     r = await client.post(
         "/api/v1/hazards",
         content=json.dumps(point(GULOU)).encode(),
@@ -164,12 +157,12 @@ async def test_geojson_media_type_with_charset(client) -> None:
     assert r.status_code == 201
 
 
-async def test_time_without_offset_is_beijing_time(client) -> None:
+async def test_time_without_offset_is_beijing_time(client: httpx.AsyncClient) -> None:
     p = (await create(client, "hazards", point(GULOU, reported_at="2026-03-02T09:30:00")))["properties"]
     assert datetime.fromisoformat(p["reported_at"]) == datetime.fromisoformat("2026-03-02T01:30:00+00:00")
 
 
-async def test_gcj02_is_converted_before_storing(client) -> None:
+async def test_gcj02_is_converted_before_storing(client: httpx.AsyncClient) -> None:
     # 古楼街道's seat as AMap gives it (GCJ-02, about 500 m east of the true place).
     gcj = (115.965473, 36.462002)
     body = await create(client, "hazards", point(gcj), crs="gcj02")
@@ -181,12 +174,12 @@ async def test_gcj02_is_converted_before_storing(client) -> None:
     assert as_wgs84["geometry"]["coordinates"] == [115.965473, 36.462002]
 
 
-async def test_altitude_is_dropped(client) -> None:
+async def test_altitude_is_dropped(client: httpx.AsyncClient) -> None:
     body = await create(client, "hazards", point((*GULOU, 35.2)))  # type: ignore[arg-type]
     assert body["geometry"]["coordinates"] == [115.959865, 36.461981]
 
 
-async def test_created_by_and_history(client, engine: AsyncEngine) -> None:
+async def test_created_by_and_history(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     body = await create_as(client, point(GULOU, grade="major"), "county_officer")
     async with engine.connect() as conn:
         created_by = (await conn.execute(text("SELECT created_by FROM hazards WHERE id = 1"))).scalar_one()
@@ -235,14 +228,14 @@ async def test_created_by_and_history(client, engine: AsyncEngine) -> None:
     }
 
 
-async def create_as(client, feature: dict[str, Any], role: str) -> dict[str, Any]:
+async def create_as(client: httpx.AsyncClient, feature: dict[str, Any], role: str) -> dict[str, Any]:
     r = await client.post("/api/v1/hazards", json=feature, headers=auth_headers(role))
     assert r.status_code == 201, r.text
     body: dict[str, Any] = r.json()
     return body
 
 
-async def test_the_actor_is_the_logged_in_user(client) -> None:
+async def test_the_actor_is_the_logged_in_user(client: httpx.AsyncClient) -> None:
     await create(client, "hazards", point(GULOU))
     [event] = (await client.get("/api/v1/hazards/1/history")).json()["events"]
     assert event["actor"] == "测试管理员（t-admin）"
@@ -265,7 +258,9 @@ async def _counts(engine: AsyncEngine) -> tuple[int, int, int]:
     return row[0], row[1], row[2]
 
 
-async def test_retry_with_the_same_uid_returns_the_hazard(client, engine: AsyncEngine) -> None:
+async def test_retry_with_the_same_uid_returns_the_hazard(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
     feature = point(GULOU, uid=UID, grade="significant")
     first = await client.post("/api/v1/hazards", json=feature)
     retry = await client.post("/api/v1/hazards", json=feature)
@@ -278,7 +273,7 @@ async def test_retry_with_the_same_uid_returns_the_hazard(client, engine: AsyncE
     assert await _counts(engine) == (1, 1, 1)
 
 
-async def test_retry_without_reported_at_and_in_gcj02(client, engine: AsyncEngine) -> None:
+async def test_retry_without_reported_at_and_in_gcj02(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     feature = point((115.965473, 36.462002), uid=UID)
     del feature["properties"]["reported_at"]
     first = await client.post("/api/v1/hazards", json=feature, params={"crs": "gcj02"})
@@ -287,7 +282,7 @@ async def test_retry_without_reported_at_and_in_gcj02(client, engine: AsyncEngin
     assert await _counts(engine) == (1, 1, 1)
 
 
-async def test_retry_after_a_change_still_returns_the_hazard(client) -> None:
+async def test_retry_after_a_change_still_returns_the_hazard(client: httpx.AsyncClient) -> None:
     feature = point(GULOU, uid=UID)
     await create(client, "hazards", feature)
     claim = {"action": "claim", "name": "张三", "post": "副区长", "unit": "东昌府区人民政府"}
@@ -298,7 +293,7 @@ async def test_retry_after_a_change_still_returns_the_hazard(client) -> None:
     assert retry.json()["properties"]["status"] == "claimed" and retry.headers["etag"] == '"2"'
 
 
-async def test_same_uid_other_content_is_a_conflict(client, engine: AsyncEngine) -> None:
+async def test_same_uid_other_content_is_a_conflict(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     await create(client, "hazards", point(GULOU, uid=UID))
     r = await client.post("/api/v1/hazards", json=point(LIUYUAN, uid=UID, grade="major"))
 
@@ -313,20 +308,20 @@ async def test_same_uid_other_content_is_a_conflict(client, engine: AsyncEngine)
     assert await _counts(engine) == (1, 1, 1)
 
 
-async def test_same_uid_for_a_segment_is_a_conflict(client) -> None:
+async def test_same_uid_for_a_segment_is_a_conflict(client: httpx.AsyncClient) -> None:
     await create(client, "hazards", point(GULOU, uid=UID))
     r = await client.post("/api/v1/segments", json=segment([(115.955, 36.462), (115.965, 36.462)], uid=UID))
     assert r.status_code == 409
     assert r.json()["errors"] == [{"field": "properties.uid", "message": "already used for another hazard"}]
 
 
-async def test_cgcs2000_is_taken_as_it_is(client) -> None:
+async def test_cgcs2000_is_taken_as_it_is(client: httpx.AsyncClient) -> None:
     body = await create(client, "hazards", point(GULOU), crs="cgcs2000")
     lon, lat = body["geometry"]["coordinates"]
     assert abs(lon - GULOU[0]) < 1e-6 and abs(lat - GULOU[1]) < 1e-6
 
 
-async def test_simultaneous_retries_create_one_hazard(client, engine: AsyncEngine) -> None:
+async def test_simultaneous_retries_create_one_hazard(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     feature = point(GULOU, uid=UID)
     responses = await asyncio.gather(*(client.post("/api/v1/hazards", json=feature) for _ in range(4)))
     assert sorted(r.status_code for r in responses) == [200, 200, 200, 201]

@@ -18,8 +18,8 @@ from app.coords import Crs
 from app.errors import Conflict
 from app.hazards import service
 from app.vocab import HazardKind
-from tests.hazards.conftest import BEIJING_2026, point
-from tests.roads.fixtures import geodesic_m
+from tests.support.hazards import BEIJING_2026, point
+from tests.support.roads import geodesic_m
 
 LAT = 36.46
 AT = (115.97, LAT)

@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.hazards.conftest import GULOU, create, point, segment
-from tests.hazards.test_bad_input import CROSSING
+from tests.support.hazards import CROSSING, GULOU, create, point, segment
 
 pytestmark = pytest.mark.asyncio
 
@@ -27,7 +27,9 @@ async def _state(engine: AsyncEngine, hazard_id: int) -> tuple[Any, ...]:
         return tuple(row.one())
 
 
-async def test_patch_refuses_text_coordinates_and_crossings(client, engine: AsyncEngine) -> None:
+async def test_patch_refuses_text_coordinates_and_crossings(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
     h = await create(client, "hazards", point(GULOU))
     s = await create(client, "segments", segment([(115.95, 36.45), (115.97, 36.45)]))
     cases = [

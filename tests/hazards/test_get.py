@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import httpx
+
 from app.hazards.schemas import HazardPointFeature
-from tests.hazards.conftest import GULOU, create, point, segment
+from tests.support.hazards import GULOU, create, point, segment
 
 
-async def test_one_feature_with_etag(client) -> None:
+async def test_one_feature_with_etag(client: httpx.AsyncClient) -> None:
     created = await create(client, "hazards", point(GULOU))
     r = await client.get("/api/v1/hazards/1")
 
@@ -17,7 +19,7 @@ async def test_one_feature_with_etag(client) -> None:
     HazardPointFeature.model_validate(r.json())
 
 
-async def test_if_none_match(client) -> None:
+async def test_if_none_match(client: httpx.AsyncClient) -> None:
     await create(client, "hazards", point(GULOU))
 
     same = await client.get("/api/v1/hazards/1", headers={"If-None-Match": '"1"'})
@@ -30,7 +32,7 @@ async def test_if_none_match(client) -> None:
     assert stale.status_code == 200 and stale.json()["id"] == 1
 
 
-async def test_the_other_kind_is_not_found(client) -> None:
+async def test_the_other_kind_is_not_found(client: httpx.AsyncClient) -> None:
     await create(client, "hazards", point(GULOU))
     await create(client, "segments", segment([(115.955, 36.462), (115.965, 36.462)]))
 
@@ -49,7 +51,7 @@ async def test_the_other_kind_is_not_found(client) -> None:
     assert (await client.get("/api/v1/hazards/3")).status_code == 404
 
 
-async def test_deleted_is_gone(client) -> None:
+async def test_deleted_is_gone(client: httpx.AsyncClient) -> None:
     await create(client, "hazards", point(GULOU))
     assert (await client.delete("/api/v1/hazards/1", headers={"If-Match": '"1"'})).status_code == 204
 
@@ -59,7 +61,7 @@ async def test_deleted_is_gone(client) -> None:
     assert r.json()["detail"] == "hazard point 1 has been deleted; its history is still readable"
 
 
-async def test_id_must_be_an_integer(client) -> None:
+async def test_id_must_be_an_integer(client: httpx.AsyncClient) -> None:
     for bad in ("abc", "1.5", "0", "99999999999999999999"):
         r = await client.get(f"/api/v1/hazards/{bad}")
         assert r.status_code == 422, bad

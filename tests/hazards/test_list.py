@@ -5,18 +5,19 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.hazards.schemas import HazardPointCollection, HazardSegmentCollection
 from app.settings import get_settings
-from tests.hazards.conftest import BOJIQIAO, GULOU, LIUYUAN, YANTA, create, point, segment
+from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, YANTA, create, point, segment
 
 API = "/api/v1"
 
 
-async def _ids(client, path: str = "hazards", **params: Any) -> list[int]:
+async def _ids(client: httpx.AsyncClient, path: str = "hazards", **params: Any) -> list[int]:
     r = await client.get(f"{API}/{path}", params=params)
     assert r.status_code == 200, r.text
     body = r.json()
@@ -25,7 +26,7 @@ async def _ids(client, path: str = "hazards", **params: Any) -> list[int]:
 
 
 @pytest.fixture
-async def ledger(client, engine: AsyncEngine) -> None:
+async def ledger(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     """Six points and two segments in three counties; one point deleted.
 
     id county  status     category grade        kind
@@ -56,7 +57,7 @@ async def ledger(client, engine: AsyncEngine) -> None:
     assert r.status_code == 204
 
 
-async def test_collection(client, ledger: None) -> None:
+async def test_collection(client: httpx.AsyncClient, ledger: None) -> None:
     r = await client.get(f"{API}/hazards")
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/geo+json"
@@ -82,7 +83,7 @@ async def test_collection(client, ledger: None) -> None:
     assert {f["properties"]["kind"] for f in segments["features"]} == {"segment"}
 
 
-async def test_counts_per_county(client, ledger: None) -> None:
+async def test_counts_per_county(client: httpx.AsyncClient, ledger: None) -> None:
     counts = {}
     for county in ("371502", "371521", "371522", "371581"):
         body = (await client.get(f"{API}/hazards", params={"county": county})).json()
@@ -92,7 +93,7 @@ async def test_counts_per_county(client, ledger: None) -> None:
     assert await _ids(client, "segments", county="371521") == [8]
 
 
-async def test_filters(client, ledger: None) -> None:
+async def test_filters(client: httpx.AsyncClient, ledger: None) -> None:
     assert await _ids(client, status="claimed") == [2, 5]
     assert await _ids(client, status="claimed,closed") == [2, 3, 5]
     # Repeated and comma-separated mix.
@@ -107,7 +108,7 @@ async def test_filters(client, ledger: None) -> None:
     assert await _ids(client, "segments", status="reported", county="371502") == [7]
 
 
-async def test_bbox(client, ledger: None) -> None:
+async def test_bbox(client: httpx.AsyncClient, ledger: None) -> None:
     around_gulou = "115.95,36.45,115.97,36.47"
     assert await _ids(client, bbox=around_gulou) == [1, 3]
     assert await _ids(client, "segments", bbox=around_gulou) == [7]
@@ -118,14 +119,14 @@ async def test_bbox(client, ledger: None) -> None:
     assert await _ids(client, "segments", bbox="115.9,36.0,116.5,36.5") == [7]
 
 
-async def test_bbox_leaves_out_a_line_that_only_its_box_touches(client) -> None:
+async def test_bbox_leaves_out_a_line_that_only_its_box_touches(client: httpx.AsyncClient) -> None:
     await create(client, "segments", segment([(115.90, 36.40), (116.00, 36.50)]))
     # The top-left corner of the line's bounding box: the line passes 0.08° below it.
     assert await _ids(client, "segments", bbox="115.90,36.48,115.92,36.50") == []
     assert await _ids(client, "segments", bbox="115.94,36.43,115.96,36.45") == [1]
 
 
-async def test_updated_since(client, ledger: None, engine: AsyncEngine) -> None:
+async def test_updated_since(client: httpx.AsyncClient, ledger: None, engine: AsyncEngine) -> None:
     async with engine.begin() as conn:
         # Back-date the rows without the triggers (which would set updated_at to now).
         await conn.execute(text("SET LOCAL session_replication_role = replica"))
@@ -141,7 +142,7 @@ async def test_updated_since(client, ledger: None, engine: AsyncEngine) -> None:
     assert await _ids(client, updated_since="2025-12-31") == [1, 2, 3, 4, 5]
 
 
-async def test_paging_and_links(client, ledger: None) -> None:
+async def test_paging_and_links(client: httpx.AsyncClient, ledger: None) -> None:
     first = (await client.get(f"{API}/hazards", params={"status": "reported,claimed", "limit": 2})).json()
     assert (first["numberMatched"], first["numberReturned"]) == (4, 2)
     assert [f["id"] for f in first["features"]] == [1, 2]
@@ -162,7 +163,7 @@ async def test_paging_and_links(client, ledger: None) -> None:
     assert [link["rel"] for link in count_only["links"]] == ["self"]
 
 
-async def test_repeated_filters_are_kept_in_links(client, ledger: None) -> None:
+async def test_repeated_filters_are_kept_in_links(client: httpx.AsyncClient, ledger: None) -> None:
     r = await client.get(
         f"{API}/hazards", params=[("county", "371502"), ("county", "371521"), ("limit", "1")]
     )
@@ -170,7 +171,9 @@ async def test_repeated_filters_are_kept_in_links(client, ledger: None) -> None:
     assert links["next"] == "http://testserver/api/v1/hazards?county=371502&county=371521&limit=1&offset=1"
 
 
-async def test_default_limit_and_public_url(client, ledger: None, monkeypatch: pytest.MonkeyPatch) -> None:
+async def test_default_limit_and_public_url(
+    client: httpx.AsyncClient, ledger: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
     settings = get_settings()
     monkeypatch.setattr(settings, "page_limit_default", 3)
     monkeypatch.setattr(settings, "public_url", "https://hazards.example.cn/map/")
@@ -182,7 +185,9 @@ async def test_default_limit_and_public_url(client, ledger: None, monkeypatch: p
     }
 
 
-async def test_road_filters_and_chainage(client, api_roads: dict[str, int], engine: AsyncEngine) -> None:
+async def test_road_filters_and_chainage(
+    client: httpx.AsyncClient, api_roads: dict[str, int], engine: AsyncEngine
+) -> None:
     on_trunk = await create(client, "hazards", point((115.96, 36.46)))
     on_village_road = await create(client, "hazards", point((115.97, 36.4233)))
     nowhere = await create(client, "hazards", point((115.62, 36.40)))  # 1.09 km from any road
@@ -228,7 +233,7 @@ async def test_road_filters_and_chainage(client, api_roads: dict[str, int], engi
     assert (seg_props["chainage"], seg_props["end_chainage_m"]) == ("K516+600-K517+200", 517200)
 
 
-async def test_unknown_filter_values(client) -> None:
+async def test_unknown_filter_values(client: httpx.AsyncClient) -> None:
     r = await client.get(f"{API}/hazards", params={"county": "371599"})
     assert r.status_code == 422
     assert r.headers["content-type"] == "application/problem+json"
@@ -263,7 +268,7 @@ async def test_unknown_filter_values(client) -> None:
     assert [e["field"] for e in both.json()["errors"]] == ["county", "category"]
 
 
-async def test_bad_paging_and_bbox(client) -> None:
+async def test_bad_paging_and_bbox(client: httpx.AsyncClient) -> None:
     max_limit = get_settings().page_limit_max
     cases = {
         ("limit", str(max_limit + 1)): "limit",

@@ -6,7 +6,7 @@ import httpx
 import pytest
 from pyproj import Geod
 
-from tests.hazards.conftest import create, point, segment
+from tests.support.hazards import create, point, segment
 
 GEOD = Geod(ellps="WGS84")
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import httpx
 
-async def test_openapi(client) -> None:
+
+async def test_openapi(client: httpx.AsyncClient) -> None:
     spec = (await client.get("/openapi.json")).json()
     paths = spec["paths"]
     schemas = spec["components"]["schemas"]

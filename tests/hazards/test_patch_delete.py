@@ -7,17 +7,20 @@ import json
 from datetime import datetime
 from typing import Any
 
+import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import auth_headers
-from tests.hazards.conftest import BOJIQIAO, GULOU, LIUYUAN, create, point, segment
+from tests.support.accounts import auth_headers
+from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, create, point, segment
 
 URL = "/api/v1/hazards/1"
 MERGE = {"Content-Type": "application/merge-patch+json"}
 
 
-async def _patch(client, body: Any, etag: str | None = '"1"', url: str = URL, **params: Any) -> Any:
+async def _patch(
+    client: httpx.AsyncClient, body: Any, etag: str | None = '"1"', url: str = URL, **params: Any
+) -> Any:
     headers = {**MERGE, **auth_headers("admin2")}
     if etag is not None:
         headers["If-Match"] = etag
@@ -44,14 +47,14 @@ async def _row(engine: AsyncEngine, hazard_id: int = 1) -> dict[str, Any]:
     return dict(row)
 
 
-async def _events(client, url: str = URL) -> list[dict[str, Any]]:
+async def _events(client: httpx.AsyncClient, url: str = URL) -> list[dict[str, Any]]:
     r = await client.get(f"{url}/history")
     assert r.status_code == 200, r.text
     events: list[dict[str, Any]] = r.json()["events"]
     return events
 
 
-async def test_patch_properties(client, engine: AsyncEngine) -> None:
+async def test_patch_properties(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     await create(client, "hazards", point(GULOU, address="东昌路口", direction=1))
     r = await _patch(
         client,
@@ -89,7 +92,9 @@ async def test_patch_properties(client, engine: AsyncEngine) -> None:
     assert (await _row(engine))["updated_by"] == "第二管理员（t-admin2）"
 
 
-async def test_the_status_changes_only_through_transitions(client, engine: AsyncEngine) -> None:
+async def test_the_status_changes_only_through_transitions(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
     await create(client, "hazards", point(GULOU))
     before = await _row(engine)
     r = await _patch(client, {"properties": {"status": "closed", "grade": "major"}})
@@ -105,14 +110,16 @@ async def test_the_status_changes_only_through_transitions(client, engine: Async
     assert r.status_code == 200 and r.json()["properties"]["grade"] == "major"
 
 
-async def test_null_clears_description_and_direction(client) -> None:
+async def test_null_clears_description_and_direction(client: httpx.AsyncClient) -> None:
     await create(client, "hazards", point(GULOU, description="路灯不亮", direction=3))
     r = await _patch(client, {"properties": {"description": None, "direction": None}})
     assert r.status_code == 200
     assert (r.json()["properties"]["description"], r.json()["properties"]["direction"]) == ("", None)
 
 
-async def test_a_patch_that_changes_nothing_writes_nothing(client, engine: AsyncEngine) -> None:
+async def test_a_patch_that_changes_nothing_writes_nothing(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
     await create(client, "hazards", point(GULOU, grade="major"))
     for body in ({}, {"properties": {"grade": "major"}}, {"type": "Feature", "id": 1, "properties": {}}):
         r = await _patch(client, body)
@@ -123,7 +130,9 @@ async def test_a_patch_that_changes_nothing_writes_nothing(client, engine: Async
     assert (await _row(engine))["version"] == 1
 
 
-async def test_moving_a_point_reassigns_county_and_township(client, engine: AsyncEngine) -> None:
+async def test_moving_a_point_reassigns_county_and_township(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
     await create(client, "hazards", point(GULOU))
     # Only the coordinates: merge patch keeps the type.
     r = await _patch(client, {"geometry": {"coordinates": list(BOJIQIAO)}})
@@ -141,7 +150,7 @@ async def test_moving_a_point_reassigns_county_and_township(client, engine: Asyn
     assert set(changes) == {"county_code", "township_code", "geom", "road_id", "chainage_m"}
 
 
-async def test_moving_within_the_county_changes_only_the_township(client) -> None:
+async def test_moving_within_the_county_changes_only_the_township(client: httpx.AsyncClient) -> None:
     await create(client, "hazards", point(GULOU))
     r = await _patch(client, {"geometry": {"type": "Point", "coordinates": list(LIUYUAN)}})
     changes = (await _events(client))[1]["changes"]
@@ -149,7 +158,7 @@ async def test_moving_within_the_county_changes_only_the_township(client) -> Non
     assert r.json()["properties"]["township"] == "371502002"
 
 
-async def test_moving_a_point_in_gcj02(client) -> None:
+async def test_moving_a_point_in_gcj02(client: httpx.AsyncClient) -> None:
     await create(client, "hazards", point(LIUYUAN))
     r = await _patch(
         client, {"geometry": {"type": "Point", "coordinates": [115.965473, 36.462002]}}, crs="gcj02"
@@ -159,7 +168,7 @@ async def test_moving_a_point_in_gcj02(client) -> None:
     assert r.json()["properties"]["township"] == "371502001"
 
 
-async def test_patch_a_segment(client) -> None:
+async def test_patch_a_segment(client: httpx.AsyncClient) -> None:
     await create(client, "segments", segment([(115.955, 36.462), (115.965, 36.462)]))
     url = "/api/v1/segments/1"
     r = await _patch(client, {"geometry": {"coordinates": [[115.78, 36.10], [115.79, 36.11]]}}, url=url)
@@ -170,7 +179,7 @@ async def test_patch_a_segment(client) -> None:
     assert wrong.json()["errors"][0]["field"] == "geometry.type"
 
 
-async def test_if_match_is_required(client, engine: AsyncEngine) -> None:
+async def test_if_match_is_required(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     await create(client, "hazards", point(GULOU))
     r = await _patch(client, {"properties": {"grade": "major"}}, etag=None)
 
@@ -188,7 +197,7 @@ async def test_if_match_is_required(client, engine: AsyncEngine) -> None:
     assert (await _row(engine))["grade"] == "general"
 
 
-async def test_stale_if_match_changes_nothing(client, engine: AsyncEngine) -> None:
+async def test_stale_if_match_changes_nothing(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     await create(client, "hazards", point(GULOU))
     assert (await _patch(client, {"properties": {"grade": "significant"}})).status_code == 200
     before = await _row(engine)
@@ -209,7 +218,7 @@ async def test_stale_if_match_changes_nothing(client, engine: AsyncEngine) -> No
     assert star.status_code == 200
 
 
-async def test_malformed_if_match(client) -> None:
+async def test_malformed_if_match(client: httpx.AsyncClient) -> None:
     await create(client, "hazards", point(GULOU))
     r = await _patch(client, {"properties": {"grade": "major"}}, etag="1")
     assert r.status_code == 400
@@ -218,7 +227,7 @@ async def test_malformed_if_match(client) -> None:
     ]
 
 
-async def test_fields_that_are_not_editable(client, engine: AsyncEngine) -> None:
+async def test_fields_that_are_not_editable(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     await create(client, "hazards", point(GULOU))
     r = await _patch(
         client,
@@ -255,7 +264,7 @@ async def test_fields_that_are_not_editable(client, engine: AsyncEngine) -> None
     assert (await _row(engine))["version"] == 1
 
 
-async def test_patch_refuses_bad_values(client, engine: AsyncEngine) -> None:
+async def test_patch_refuses_bad_values(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     await create(client, "hazards", point(GULOU))
     cases = [
         ({"properties": {"category": "ZZ99"}}, "properties.category"),
@@ -275,7 +284,7 @@ async def test_patch_refuses_bad_values(client, engine: AsyncEngine) -> None:
     assert (await _row(engine))["version"] == 1
 
 
-async def test_patch_media_types(client) -> None:
+async def test_patch_media_types(client: httpx.AsyncClient) -> None:
     await create(client, "hazards", point(GULOU))
     for version, media_type in enumerate(
         ["application/merge-patch+json", "application/json", "application/geo+json"], 1
@@ -293,7 +302,7 @@ async def test_patch_media_types(client) -> None:
     assert r.headers["accept-patch"] == "application/json, application/geo+json, application/merge-patch+json"
 
 
-async def test_patch_of_the_other_kind_or_a_deleted_one(client) -> None:
+async def test_patch_of_the_other_kind_or_a_deleted_one(client: httpx.AsyncClient) -> None:
     await create(client, "hazards", point(GULOU))
     assert (await _patch(client, {}, url="/api/v1/segments/1")).status_code == 404
     assert (await client.delete(URL, headers={"If-Match": '"1"'})).status_code == 204
@@ -301,7 +310,7 @@ async def test_patch_of_the_other_kind_or_a_deleted_one(client) -> None:
 
 
 # -- delete ----------------------------------------------------------------------------------------
-async def test_soft_delete(client, engine: AsyncEngine) -> None:
+async def test_soft_delete(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     await create(client, "hazards", point(GULOU))
     await create(client, "hazards", point(LIUYUAN))
     r = await client.delete(URL, headers={"If-Match": '"1"', **auth_headers("admin2")})
@@ -323,7 +332,7 @@ async def test_soft_delete(client, engine: AsyncEngine) -> None:
     assert (await client.delete(URL, headers={"If-Match": '"2"'})).status_code == 410
 
 
-async def test_delete_needs_if_match(client, engine: AsyncEngine) -> None:
+async def test_delete_needs_if_match(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     await create(client, "hazards", point(GULOU))
     missing = await client.delete(URL)
     assert missing.status_code == 428
@@ -334,14 +343,14 @@ async def test_delete_needs_if_match(client, engine: AsyncEngine) -> None:
     assert (await client.delete("/api/v1/hazards/9", headers={"If-Match": '"1"'})).status_code == 404
 
 
-async def test_history_of_the_other_kind_or_nothing(client) -> None:
+async def test_history_of_the_other_kind_or_nothing(client: httpx.AsyncClient) -> None:
     await create(client, "hazards", point(GULOU))
     assert (await client.get("/api/v1/segments/1/history")).status_code == 404
     assert (await client.get("/api/v1/hazards/2/history")).status_code == 404
     assert (await client.get("/api/v1/hazards/x/history")).status_code == 422
 
 
-async def test_simultaneous_patches_from_one_version(client, engine: AsyncEngine) -> None:
+async def test_simultaneous_patches_from_one_version(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     await create(client, "hazards", point(GULOU))
     grades = ["significant", "major", "general", "significant"]
     responses = await asyncio.gather(

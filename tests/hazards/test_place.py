@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.hazards.conftest import BOJIQIAO, GULOU, LIUYUAN, XIANFENGLU, create, point, segment
+from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, XIANFENGLU, create, point, segment
 
 MERGE = {"Content-Type": "application/merge-patch+json", "If-Match": '"1"'}
 
@@ -33,7 +34,7 @@ async def _place(engine: AsyncEngine, hazard_id: int) -> tuple[str, str]:
     ],
 )
 async def test_moved_and_new_hazards_get_the_same_place(
-    client, engine: AsyncEngine, start: tuple[float, float], target: tuple[float, float]
+    client: httpx.AsyncClient, engine: AsyncEngine, start: tuple[float, float], target: tuple[float, float]
 ) -> None:
     moved = await create(client, "hazards", point(start))
     r = await client.patch(
@@ -57,7 +58,7 @@ async def test_moved_and_new_hazards_get_the_same_place(
     assert await _place(engine, new["id"]) == tuple(direct)
 
 
-async def test_a_segment_lies_where_its_midpoint_lies(client, engine: AsyncEngine) -> None:
+async def test_a_segment_lies_where_its_midpoint_lies(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     line = [(GULOU[0] - 0.01, GULOU[1]), (GULOU[0] + 0.01, GULOU[1])]
     seg = await create(client, "segments", segment(line))
     pin = await create(client, "hazards", point(GULOU))

@@ -8,8 +8,8 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.geodata.helpers import scalar
-from tests.imports.conftest import post_import, run_import
+from tests.support.geodata import scalar
+from tests.support.imports import post_import, run_import
 
 
 @pytest.mark.parametrize(

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 from app.cli import cli
 from app.geodata import cli as geodata_cli
-from tests.geodata.helpers import GULOU_GCJ
+from tests.support.geodata import GULOU_GCJ
 
 runner = CliRunner()
 CSV = f"""经度,纬度,隐患类别,等级

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.geodata.helpers import all_rows
-from tests.imports.conftest import run_import
-from tests.imports.files import (
+from tests.support.geodata import all_rows
+from tests.support.imports import (
+    run_import,
     write_csv,
     write_geojson,
     write_geojsonseq,

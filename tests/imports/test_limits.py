@@ -16,9 +16,17 @@ from app.coords import Crs
 from app.imports import reading
 from app.imports.reading import ImportFormat, TooManyRows, read_batches
 from app.settings import get_settings
-from tests.geodata.helpers import scalar
-from tests.imports.conftest import post_import, run_import, wait_job
-from tests.imports.files import write_csv, write_geojson, write_gpkg, write_shapefile_zip, write_xlsx
+from tests.support.geodata import scalar
+from tests.support.imports import (
+    post_import,
+    run_import,
+    wait_job,
+    write_csv,
+    write_geojson,
+    write_gpkg,
+    write_shapefile_zip,
+    write_xlsx,
+)
 
 UID = "5f0c2a8e-3c1b-4c1e-9a7e-2b2f1d6c9e01"
 

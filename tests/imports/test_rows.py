@@ -12,9 +12,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.geodata.helpers import BEIJING, GULOU_GCJ, GULOU_WGS, all_rows, metres, scalar
-from tests.imports.conftest import run_import
-from tests.imports.files import write_csv
+from tests.support.geodata import BEIJING, GULOU_GCJ, GULOU_WGS, all_rows, metres, scalar
+from tests.support.imports import run_import, write_csv
 
 MAPPING = {
     "经度": "lon",

@@ -19,7 +19,7 @@ from app.jobs import repository, schedule
 from app.jobs.queue import connector, queue
 from app.jobs.settings import get_job_settings
 from app.jobs.stalled import recover
-from tests.conftest import TEST_DB
+from tests.support.databases import TEST_DB
 
 
 @pytest.fixture
@@ -29,12 +29,12 @@ async def jobs_cleared(engine: AsyncEngine) -> AsyncIterator[None]:
         await conn.execute(text("TRUNCATE procrastinate_jobs, procrastinate_workers CASCADE"))
 
 
-async def _jobs(engine: AsyncEngine) -> list[tuple[str, str, dict[str, object], int]]:
+async def _jobs(engine: AsyncEngine) -> list[tuple[object, ...]]:
     async with engine.connect() as conn:
         rows = await conn.execute(
             text("SELECT task_name, status::text, args, attempts FROM procrastinate_jobs ORDER BY id")
         )
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        return [tuple(r) for r in rows]
 
 
 async def test_a_job_is_queued_with_its_transaction(

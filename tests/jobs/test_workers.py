@@ -17,9 +17,10 @@ import pytest
 from sqlalchemy.engine import make_url
 
 from app.cluster import APP_ROLE, Cluster
-from tests.conftest import auth_headers, live_service
-from tests.imports.files import write_gpkg
-from tests.jobs.workers import log_of, worker_process
+from tests.support.accounts import auth_headers
+from tests.support.imports import write_gpkg
+from tests.support.jobs import log_of, worker_process
+from tests.support.service import live_service
 
 
 def _rows(n: int) -> list[dict[str, Any]]:

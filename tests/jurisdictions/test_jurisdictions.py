@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from app.jurisdictions.schemas import JurisdictionCollection, JurisdictionFeature
 
 API = "/api/v1/jurisdictions"
 COUNTIES = ["371502", "371503", "371521", "371522", "371524", "371525", "371526", "371581"]
 
 
-async def _get(client, url: str = API, **params: Any) -> dict[str, Any]:
+async def _get(client: httpx.AsyncClient, url: str = API, **params: Any) -> dict[str, Any]:
     r = await client.get(url, params=params)
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "application/geo+json"
@@ -22,7 +24,7 @@ def _vertices(geometry: dict[str, Any]) -> int:
     return sum(len(ring) for polygon in geometry["coordinates"] for ring in polygon)
 
 
-async def test_all(client) -> None:
+async def test_all(client: httpx.AsyncClient) -> None:
     body = await _get(client)
     JurisdictionCollection.model_validate(body)
     assert (body["numberMatched"], body["numberReturned"]) == (148, 148)
@@ -34,7 +36,7 @@ async def test_all(client) -> None:
     assert levels == {"city": 1, "county": 8, "zone": 3, "township": 136}
 
 
-async def test_counties(client) -> None:
+async def test_counties(client: httpx.AsyncClient) -> None:
     body = await _get(client, level="county")
     assert [f["id"] for f in body["features"]] == COUNTIES
     first = body["features"][0]
@@ -55,7 +57,7 @@ async def test_counties(client) -> None:
     assert [f["properties"]["level"] for f in both["features"]] == ["city", "zone", "zone", "zone"]
 
 
-async def test_townships_of_a_county(client) -> None:
+async def test_townships_of_a_county(client: httpx.AsyncClient) -> None:
     body = await _get(client, level="township", parent="371502")
     assert body["numberMatched"] == 24
     # No township outline is published: outline gives null, centre gives the seat where known.
@@ -69,19 +71,19 @@ async def test_townships_of_a_county(client) -> None:
     assert gulou["properties"]["name"] == "古楼街道办事处"
 
 
-async def test_centre_of_a_county_lies_inside_it(client) -> None:
+async def test_centre_of_a_county_lies_inside_it(client: httpx.AsyncClient) -> None:
     body = await _get(client, f"{API}/371502", geometry="centre")
     assert body["geometry"]["type"] == "Point"
     lon, lat = body["geometry"]["coordinates"]
     assert 115.7 < lon < 116.3 and 36.2 < lat < 36.7
 
 
-async def test_no_geometry(client) -> None:
+async def test_no_geometry(client: httpx.AsyncClient) -> None:
     body = await _get(client, level="county", geometry="none")
     assert {f["geometry"] is None for f in body["features"]} == {True}
 
 
-async def test_simplify(client) -> None:
+async def test_simplify(client: httpx.AsyncClient) -> None:
     full = await _get(client, f"{API}/371502")
     simplified = await _get(client, f"{API}/371502", simplify=500)
     JurisdictionFeature.model_validate(simplified)
@@ -93,7 +95,7 @@ async def test_simplify(client) -> None:
     assert listed["features"][0]["geometry"] == simplified["geometry"]
 
 
-async def test_one(client) -> None:
+async def test_one(client: httpx.AsyncClient) -> None:
     city = await _get(client, f"{API}/371500")
     assert city["id"] == "371500" and city["properties"]["name"] == "聊城市"
     assert city["properties"]["parent"] is None
@@ -102,7 +104,7 @@ async def test_one(client) -> None:
     assert r.json()["detail"] == "there is no jurisdiction with code '999999'"
 
 
-async def test_bad_parameters(client) -> None:
+async def test_bad_parameters(client: httpx.AsyncClient) -> None:
     cases = {
         ("level", "province"): "level",
         ("parent", "999999"): "parent",

@@ -6,16 +6,15 @@ import csv
 import io
 from typing import Any
 
+import httpx
 import openpyxl
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.ledger.service import HEADERS
-from tests.hazards.conftest import BOJIQIAO, GULOU, api_roads, create, point
-from tests.workflow.test_transitions import step
-
-__all__ = ["api_roads"]  # the fixture, shared with the hazards tests
+from tests.support.hazards import BOJIQIAO, GULOU, create, point
+from tests.support.workflow import step
 
 EXPECTED_HEADERS = [
     "序号", "隐患编号", "所属县(市、区)", "乡镇(街道)", "道路编号", "桩号", "路段位置", "方向", "隐患类别",
@@ -26,7 +25,9 @@ EXPECTED_HEADERS = [
 
 
 @pytest.fixture
-async def ledger_rows(client, engine: AsyncEngine, api_roads: dict[str, int]) -> list[list[Any]]:
+async def ledger_rows(
+    client: httpx.AsyncClient, engine: AsyncEngine, api_roads: dict[str, int]
+) -> list[list[Any]]:
     """Two hazards in 东昌府区 (one closed and listed, one just reported) and one in 阳谷县.
 
     Returns the 东昌府区 ledger as it must be, row by row.
@@ -146,7 +147,7 @@ async def test_headers_are_the_ledger_s() -> None:
     assert HEADERS == EXPECTED_HEADERS
 
 
-async def test_json(client, ledger_rows: list[list[Any]]) -> None:
+async def test_json(client: httpx.AsyncClient, ledger_rows: list[list[Any]]) -> None:
     r = await client.get("/api/v1/ledger", params={"jurisdiction": "371502"})
     assert r.status_code == 200
     body = r.json()
@@ -156,7 +157,7 @@ async def test_json(client, ledger_rows: list[list[Any]]) -> None:
     assert [[row[k] for k in keys] for row in body["rows"]] == ledger_rows
 
 
-async def test_csv_opens_back_cell_by_cell(client, ledger_rows: list[list[Any]]) -> None:
+async def test_csv_opens_back_cell_by_cell(client: httpx.AsyncClient, ledger_rows: list[list[Any]]) -> None:
     r = await client.get("/api/v1/ledger", params={"jurisdiction": "371502", "format": "csv"})
     assert r.status_code == 200
     assert r.headers["content-type"] == "text/csv; charset=utf-8"
@@ -166,7 +167,7 @@ async def test_csv_opens_back_cell_by_cell(client, ledger_rows: list[list[Any]])
     assert table == [EXPECTED_HEADERS, *_cells(ledger_rows)]
 
 
-async def test_xlsx_opens_back_cell_by_cell(client, ledger_rows: list[list[Any]]) -> None:
+async def test_xlsx_opens_back_cell_by_cell(client: httpx.AsyncClient, ledger_rows: list[list[Any]]) -> None:
     r = await client.get("/api/v1/ledger", params={"jurisdiction": "371502", "format": "xlsx"})
     assert r.status_code == 200
     assert r.headers["content-type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -176,7 +177,7 @@ async def test_xlsx_opens_back_cell_by_cell(client, ledger_rows: list[list[Any]]
     assert table == [EXPECTED_HEADERS, *ledger_rows]
 
 
-async def test_jurisdictions(client, ledger_rows: list[list[Any]]) -> None:
+async def test_jurisdictions(client: httpx.AsyncClient, ledger_rows: list[list[Any]]) -> None:
     city = (await client.get("/api/v1/ledger")).json()
     assert city["jurisdiction"]["code"] == "371500"
     assert [r["county"] for r in city["rows"]] == ["东昌府区", "东昌府区", "阳谷县"]
@@ -187,7 +188,7 @@ async def test_jurisdictions(client, ledger_rows: list[list[Any]]) -> None:
     assert [r["county"] for r in yanggu["rows"]] == ["阳谷县"]
 
 
-async def test_unknown_jurisdiction_and_format(client) -> None:
+async def test_unknown_jurisdiction_and_format(client: httpx.AsyncClient) -> None:
     r = await client.get("/api/v1/ledger", params={"jurisdiction": "999999"})
     assert r.status_code == 422
     assert r.json()["errors"] == [{"field": "jurisdiction", "message": "unknown jurisdiction code 999999"}]
@@ -195,7 +196,9 @@ async def test_unknown_jurisdiction_and_format(client) -> None:
     assert r.status_code == 422
 
 
-async def test_the_page_in_english_speaks_english(client, ledger_rows: list[list[Any]]) -> None:
+async def test_the_page_in_english_speaks_english(
+    client: httpx.AsyncClient, ledger_rows: list[list[Any]]
+) -> None:
     """The printable ledger with ?lang=en: statuses, grades, categories and the supervision in English;
     the API and the files stay the Chinese 台账."""
     page = (await client.get("/ledger/371502", params={"lang": "en"})).text

@@ -3,33 +3,20 @@ from the harness template, and Debian's Chromium driven by Playwright."""
 
 from __future__ import annotations
 
-import asyncio
-import os
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.async_api import Browser, BrowserContext, Page, Request, async_playwright
+from playwright.async_api import Browser, async_playwright
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.cluster import Cluster
-from app.settings import PROJECT_ROOT
-from tests.conftest import TEST_PASSWORD, clone, live_service
-from tests.maps import ledger
+from tests.support import ledger
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, MapsDb, Visit, new_visit
+from tests.support.databases import clone
+from tests.support.service import live_service
 
-CHROMIUM = os.environ.get("HAZARDMAP_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-SCREENSHOTS = PROJECT_ROOT / "var" / "screenshots"
 MAPS_DB = "hazardmap_maps"
 
 
@@ -39,13 +26,6 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
         for item in items:
             if "tests/maps" in str(item.fspath):
                 item.add_marker(skip)
-
-
-@dataclass
-class MapsDb:
-    url: str
-    engine: AsyncEngine
-    road_ids: dict[str, int]
 
 
 @pytest.fixture(scope="session")
@@ -75,51 +55,6 @@ async def browser() -> AsyncIterator[Browser]:
         await b.close()
 
 
-@dataclass
-class Visit:
-    """A browser context on the service, and every request its pages made to anywhere else."""
-
-    context: BrowserContext
-    page: Page
-    base: str
-    outside: list[str] = field(default_factory=list)
-
-    def watch(self, request: Request) -> None:
-        if not request.url.startswith(("http://127.0.0.1:", "data:", "blob:")):
-            self.outside.append(request.url)
-
-    async def open(self, path: str) -> None:
-        await self.page.goto(self.base + path)
-
-    async def screenshot(self, name: str, full_page: bool = False) -> Path:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
-        await self.page.screenshot(path=str(path), full_page=full_page)
-        return path
-
-
-async def new_visit(
-    browser: Browser, server: str, login: str | None = "t-admin", **context_args: Any
-) -> Visit:
-    """A new browser context, logged in through the login page as ``login`` (a harness user)."""
-    context = await browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", **context_args)
-    page = await context.new_page()
-    visit = Visit(context, page, server)
-    context.on("request", visit.watch)
-    if login is not None:
-        await log_in(page, server, login)
-    return visit
-
-
-async def log_in(page: Page, server: str, login: str, password: str = TEST_PASSWORD) -> None:
-    await page.goto(f"{server}/login?next=/healthz")
-    await page.fill("input[name=login]", login)
-    await page.fill("input[name=password]", password)
-    async with page.expect_navigation():
-        await page.click("button[type=submit]")
-    assert page.url == f"{server}/healthz", page.url
-
-
 @pytest.fixture
 async def visit(browser: Browser, server: str) -> AsyncIterator[Visit]:
     v = await new_visit(browser, server, viewport={"width": 1366, "height": 768})
@@ -136,9 +71,3 @@ async def known_ledger(maps_db: MapsDb) -> AsyncIterator[AsyncEngine]:
     yield engine
     async with engine.begin() as conn:
         await conn.execute(text("TRUNCATE hazard_events, hazards, ledger_counters RESTART IDENTITY CASCADE"))
-
-
-async def wait_ready(page: Page, selector: str = "#hm-map") -> None:
-    await page.wait_for_selector(f"{selector}[data-state=ready]", timeout=15_000)
-    # markercluster adds its markers in chunks after the data arrived
-    await asyncio.sleep(0.3)

@@ -12,9 +12,9 @@ from playwright.async_api import Browser, Request
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import auth_headers
-from tests.maps.conftest import MapsDb, Visit, new_visit, wait_ready
-from tests.maps.ledger import COUNTY
+from tests.support.accounts import auth_headers
+from tests.support.browser import MapsDb, Visit, new_visit, wait_ready
+from tests.support.ledger import COUNTY
 
 pytestmark = pytest.mark.browser
 

@@ -15,9 +15,10 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from app.cluster import Cluster
 from app.demo.loader import load_demo
-from tests.conftest import auth_headers, clone, live_service
-from tests.maps.conftest import Visit, new_visit
-from tests.maps.test_pages import settle
+from tests.support.accounts import auth_headers
+from tests.support.browser import Visit, new_visit, settle
+from tests.support.databases import clone
+from tests.support.service import live_service
 
 pytestmark = pytest.mark.browser
 

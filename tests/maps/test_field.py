@@ -10,14 +10,25 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 from PIL import Image
-from playwright.async_api import Browser, BrowserContext, Page, Playwright, Route, async_playwright, expect
+from playwright.async_api import (
+    Browser,
+    BrowserContext,
+    FilePayload,
+    Page,
+    Playwright,
+    Route,
+    async_playwright,
+    expect,
+)
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.maps.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, log_in, new_visit
-from tests.maps.ledger import COUNTY
+from tests.support.accounts import auth_headers
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS, log_in, new_visit
+from tests.support.ledger import COUNTY
 
 pytestmark = pytest.mark.browser
 
@@ -29,7 +40,7 @@ PHONE: dict[str, Any] = {
     "has_touch": True,
 }
 # new_visit sets these itself; the persistent phone needs them said.
-PLACE = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
+PLACE: dict[str, Any] = {"locale": "zh-CN", "timezone_id": "Asia/Shanghai"}
 # On the fixture roads (y = 36.47 is TS01, y = 36.44 is TX01), well apart from the fixture hazards.
 PLACES = [(36.47, 115.9225), (36.44, 115.9405), (36.47, 115.9575)]
 
@@ -96,7 +107,7 @@ async def first_visit(context: BrowserContext, server: str) -> Page:
     return page
 
 
-def photo(seed: int) -> dict[str, Any]:
+def photo(seed: int) -> FilePayload:
     """A small PNG whose bytes differ per seed (the service stores the same bytes once)."""
     out = io.BytesIO()
     Image.new("RGB", (64, 48), (40 * seed % 256, 90, 160)).save(out, format="PNG")
@@ -119,7 +130,7 @@ async def report(page: Page, lat: float, lon: float, *, category: str, seed: int
     if chainage is not None:
         await page.fill("#field-form input[name=chainage]", chainage)
     if seed is not None:
-        await page.set_input_files("#field-form input[name=photos]", [photo(seed)])  # type: ignore[list-item]
+        await page.set_input_files("#field-form input[name=photos]", [photo(seed)])
         await expect(page.locator("#field-form [data-thumbs] img")).to_have_count(1)
     await page.tap("#field-form [data-submit]")
     await expect(page.locator("#field-form")).to_be_hidden()
@@ -313,10 +324,6 @@ async def test_a_poor_gps_fix_is_not_used_for_the_pin(
 
 
 async def test_the_field_app_is_installable(server: str, known_ledger: AsyncEngine) -> None:
-    import httpx
-
-    from tests.conftest import auth_headers
-
     async with httpx.AsyncClient(base_url=server) as client:
         manifest = (await client.get("/field/manifest.webmanifest")).json()
         worker = await client.get("/field/sw.js")

@@ -12,10 +12,10 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.ledger.service import HEADERS
-from tests.conftest import auth_headers
-from tests.maps import ledger
-from tests.maps.conftest import SCREENSHOTS, Visit
-from tests.maps.ledger import COUNTY
+from tests.support import ledger
+from tests.support.accounts import auth_headers
+from tests.support.browser import SCREENSHOTS, Visit
+from tests.support.ledger import COUNTY
 
 pytestmark = pytest.mark.browser
 

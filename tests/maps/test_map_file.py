@@ -10,9 +10,9 @@ import pytest
 from playwright.async_api import Browser, Route
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import auth_headers
-from tests.maps.conftest import SCREENSHOTS, Visit
-from tests.maps.ledger import COUNTY, LEDGER, OPEN
+from tests.support.accounts import auth_headers
+from tests.support.browser import SCREENSHOTS, Visit
+from tests.support.ledger import COUNTY, LEDGER, OPEN
 
 pytestmark = pytest.mark.browser
 

@@ -15,11 +15,10 @@ from playwright.async_api import Browser, Page, Route
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import auth_headers
-from tests.maps import ledger
-from tests.maps.conftest import Visit, new_visit, wait_ready
-from tests.maps.ledger import COUNTY, LEDGER, PAST, TODAY
-from tests.maps.test_pages import on_map, settle, until
+from tests.support import ledger
+from tests.support.accounts import auth_headers
+from tests.support.browser import Visit, new_visit, on_map, settle, until, wait_ready
+from tests.support.ledger import COUNTY, LEDGER, PAST, TODAY
 
 pytestmark = pytest.mark.browser
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
 
 import httpx
 import pytest
@@ -11,53 +10,19 @@ from playwright.async_api import Browser, Page
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import auth_headers
-from tests.maps import ledger
-from tests.maps.conftest import Visit, new_visit, wait_ready
-from tests.maps.ledger import COUNTY, LEDGER
+from tests.support import ledger
+from tests.support.accounts import auth_headers
+from tests.support.browser import Visit, new_visit, on_map, settle, until
+from tests.support.ledger import COUNTY, LEDGER
 
 pytestmark = pytest.mark.browser
 
 FIXTURE = ledger.expected(LEDGER, COUNTY)
 
 
-async def on_map(page: Page) -> dict[str, int]:
-    """What the map draws, read off the DOM: cluster bubbles' counts, single pins, segment lines."""
-    counted: dict[str, int] = await page.evaluate(
-        """() => {
-            const map = document.getElementById('hm-map');
-            const n = (sel) => map.querySelectorAll(sel).length;
-            const sum = (sel) => [...map.querySelectorAll(sel)]
-                .reduce((a, b) => a + Number(b.textContent), 0);
-            const pins = '.leaflet-marker-icon.hm-pin';
-            return {
-                open: sum('.hm-cluster b.o') + n(pins + '.hm-open') + n('path.hm-seg-open'),
-                closed: sum('.hm-cluster b.c') + n(pins + '.hm-closed') + n('path.hm-seg-closed'),
-                tally_open: Number(document.getElementById('hm-onmap').dataset.open),
-                tally_closed: Number(document.getElementById('hm-onmap').dataset.closed),
-            };
-        }"""
-    )
-    return counted
-
-
-async def until(check: Callable[[], Awaitable[bool]], seconds: float, what: str) -> None:
-    """Poll from the test: the pages' CSP forbids the eval that page.wait_for_function needs."""
-    deadline = asyncio.get_running_loop().time() + seconds
-    while not await check():
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError(f"not within {seconds} s: {what}")
-        await asyncio.sleep(0.1)
-
-
 async def stats(base: str) -> dict:
     async with httpx.AsyncClient(base_url=base, headers=auth_headers()) as client:
         return (await client.get("/api/v1/stats")).json()
-
-
-async def settle(page: Page) -> None:
-    await page.wait_for_load_state("networkidle")
-    await wait_ready(page)
 
 
 async def test_county_map_shows_the_ledger_open_and_closed(visit: Visit, known_ledger: AsyncEngine) -> None:

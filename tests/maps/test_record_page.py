@@ -14,14 +14,14 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, ConsoleMessage, FilePayload, Page, ViewportSize, expect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.roads.chainage import format_chainage
-from tests.conftest import TEST_USERS, auth_headers
-from tests.maps.conftest import MapsDb, Visit, new_visit
-from tests.maps.ledger import TODAY
+from tests.support.accounts import TEST_USERS, auth_headers
+from tests.support.browser import MapsDb, Visit, new_visit
+from tests.support.ledger import TODAY
 
 pytestmark = pytest.mark.browser
 # Two cores shared by many: give each waiting assertion room (it still ends as soon as it holds).
@@ -29,10 +29,13 @@ expect.set_options(timeout=15_000)
 
 GULOU = (115.959865, 36.461981)  # 古楼街道, 东昌府区 371502
 CLAIM = {"name": "张三", "post": "副区长", "unit": "东昌府区人民政府"}
-SIZES = {"wide": {"width": 1440, "height": 900}, "phone": {"width": 360, "height": 640}}
+SIZES: dict[str, ViewportSize] = {
+    "wide": {"width": 1440, "height": 900},
+    "phone": {"width": 360, "height": 640},
+}
 
 
-def png(colour: str) -> dict[str, Any]:
+def png(colour: str) -> FilePayload:
     out = io.BytesIO()
     Image.new("RGB", (64, 48), colour).save(out, "PNG")
     return {"name": f"{colour}.png", "mimeType": "image/png", "buffer": out.getvalue()}
@@ -107,7 +110,7 @@ async def as_user(browser: Browser, server: str, role: str, size: str = "wide") 
 
 
 async def act(
-    page: Page, action: str, fields: dict[str, str], files: dict[str, list[dict[str, Any]]] | None = None
+    page: Page, action: str, fields: dict[str, str], files: dict[str, list[FilePayload]] | None = None
 ) -> None:
     """Open the action's form, fill it, send it."""
     await page.click(f"button.wb-action[data-action={action}]")
@@ -116,7 +119,7 @@ async def act(
     for name, value in fields.items():
         await form.locator(f"[name={name}]").fill(value)
     for name, payloads in (files or {}).items():
-        await form.locator(f"input[name={name}]").set_input_files(payloads)  # type: ignore[arg-type]
+        await form.locator(f"input[name={name}]").set_input_files(payloads)
     await form.locator("button.wb-submit").click()
 
 
@@ -430,9 +433,12 @@ async def test_screenshots_of_each_page(browser: Browser, server: str, ledger_cl
     for size in SIZES:
         visit = await as_user(browser, server, "admin", size)
         errors: list[str] = []
-        visit.page.on(
-            "console", lambda m, errors=errors: errors.append(m.text) if m.type == "error" else None
-        )
+
+        def console(message: ConsoleMessage, errors: list[str] = errors) -> None:
+            if message.type == "error":
+                errors.append(message.text)
+
+        visit.page.on("console", console)
         for name, path in pages.items():
             await visit.open(path)
             if name.startswith("record"):

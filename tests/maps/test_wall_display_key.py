@@ -8,7 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service
 from app.accounts.permissions import Role
-from tests.maps.conftest import MapsDb, new_visit
+from tests.support.browser import MapsDb, new_visit
 
 pytestmark = pytest.mark.browser
 

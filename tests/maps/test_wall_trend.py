@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import httpx
 import pytest
-from playwright.async_api import Browser
+from playwright.async_api import Browser, Page
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.conftest import auth_headers
-from tests.maps.conftest import new_visit
+from tests.support.accounts import auth_headers
+from tests.support.browser import new_visit
 
 pytestmark = pytest.mark.browser
 
 SERIES = ("found", "closed", "open", "overdue")
 
 
-async def drawn(page) -> dict[str, list[int]]:
+async def drawn(page: Page) -> dict[str, list[int]]:
     lines: dict[str, str] = await page.eval_on_selector_all(
         "#wall-trend-chart polyline",
         "nodes => Object.fromEntries(nodes.map(n => [n.dataset.series, n.dataset.values]))",

@@ -8,7 +8,8 @@ from collections.abc import Iterator
 import pytest
 
 from app.cluster import Cluster
-from tests.conftest import clone, live_service
+from tests.support.databases import clone
+from tests.support.service import live_service
 
 OGC_DB = "hazardmap_ogc"
 

@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from app.coords import lonlat_from_wgs84, lonlat_to_wgs84
-from tests.hazards.conftest import BOJIQIAO, GULOU, LIUYUAN, create, point, segment
+from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, create, point, segment
 
 pytestmark = pytest.mark.asyncio
 

@@ -13,7 +13,7 @@ import pytest
 import shapely
 from shapely.geometry import shape
 
-from tests.hazards.conftest import BOJIQIAO, GULOU, LIUYUAN, XINFA, YANTA, create, point, segment
+from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, XINFA, YANTA, create, point, segment
 
 pytestmark = pytest.mark.asyncio
 

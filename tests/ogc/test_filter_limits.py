@@ -7,8 +7,8 @@ import httpx
 import pytest
 
 from app.settings import get_settings
-from tests.conftest import auth_headers
-from tests.hazards.conftest import GULOU, create, point
+from tests.support.accounts import auth_headers
+from tests.support.hazards import GULOU, create, point
 
 pytestmark = pytest.mark.asyncio
 

@@ -10,9 +10,9 @@ import httpx
 import pytest
 from playwright.async_api import async_playwright
 
-from tests.conftest import auth_headers
-from tests.hazards.conftest import GULOU, create, point, segment
-from tests.maps.conftest import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from tests.support.accounts import auth_headers
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from tests.support.hazards import GULOU, create, point, segment
 
 pytestmark = pytest.mark.asyncio
 

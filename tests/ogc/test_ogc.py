@@ -10,8 +10,8 @@ import httpx
 import pyogrio
 import pytest
 
-from tests.conftest import TOKENS, auth_headers
-from tests.hazards.conftest import BOJIQIAO, GULOU, LIUYUAN, create, point, segment
+from tests.support.accounts import TOKENS, auth_headers
+from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, create, point, segment
 
 pytestmark = pytest.mark.asyncio
 

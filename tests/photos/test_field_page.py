@@ -11,14 +11,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from playwright.async_api import Browser, async_playwright, expect
+from playwright.async_api import Browser, FilePayload, async_playwright, expect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.cluster import Cluster
-from tests.conftest import clone, live_service
-from tests.maps.conftest import CHROMIUM, CHROMIUM_ARGS, new_visit, wait_ready
-from tests.photos.conftest import files_in, image_bytes
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, new_visit, wait_ready
+from tests.support.databases import clone
+from tests.support.photos import files_in, image_bytes
+from tests.support.service import live_service
 
 pytestmark = [
     pytest.mark.browser,
@@ -97,13 +98,11 @@ async def test_field_officer_attaches_photos_and_sees_them_uploaded(
     # Two photos chosen in the form: one JPEG, and a PNG the phone named .jpg.
     jpeg = image_bytes("JPEG", (1600, 1200), color="orange")
     png = image_bytes("PNG", (800, 600), color="teal")
-    await page.set_input_files(
-        "#field-form input[name=photos]",
-        [
-            {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": jpeg},
-            {"name": "IMG_0002.jpg", "mimeType": "image/jpeg", "buffer": png},
-        ],
-    )
+    chosen: list[FilePayload] = [
+        {"name": "IMG_0001.jpg", "mimeType": "image/jpeg", "buffer": jpeg},
+        {"name": "IMG_0002.jpg", "mimeType": "image/jpeg", "buffer": png},
+    ]
+    await page.set_input_files("#field-form input[name=photos]", chosen)
     await expect(page.locator("#field-form [data-thumbs] img")).to_have_count(2)
     await page.tap("#field-form [data-submit]")
     # The report and then its photos leave the outbox; 我的上报 says so.

@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.settings import get_settings
-from tests.hazards.conftest import GULOU, create, point
-from tests.photos.conftest import files_in, upload
+from tests.support.hazards import GULOU, create, point
+from tests.support.photos import files_in, upload
 
 pytestmark = pytest.mark.asyncio
 MIB = 2**20

@@ -15,9 +15,9 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.settings import get_settings
-from tests.conftest import auth_headers
-from tests.hazards.conftest import GULOU, LIUYUAN, create, point, segment
-from tests.photos.conftest import files_in, image_bytes, upload
+from tests.support.accounts import auth_headers
+from tests.support.hazards import GULOU, LIUYUAN, create, point, segment
+from tests.support.photos import files_in, image_bytes, upload
 
 
 async def photo_rows(engine: AsyncEngine) -> list[dict]:

@@ -7,10 +7,9 @@ from pathlib import Path
 import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.hazards.conftest import GULOU, LIUYUAN, create, point
-from tests.photos.conftest import image_bytes, upload
-from tests.workflow.test_machine import row, transition
-from tests.workflow.test_transitions import CLAIM, START, step
+from tests.support.hazards import GULOU, LIUYUAN, create, point
+from tests.support.photos import image_bytes, upload
+from tests.support.workflow import CLAIM, START, row, step, transition
 
 
 async def rectifying(client: httpx.AsyncClient) -> int:

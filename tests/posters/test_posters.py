@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from app.cluster import Cluster
 from app.posters import render
 from app.settings import PROJECT_ROOT
-from tests.conftest import TEST_DB
-from tests.maps import ledger
-from tests.maps.ledger import COUNTY, LEDGER, OPEN
+from tests.support import ledger
+from tests.support.databases import TEST_DB
+from tests.support.ledger import COUNTY, LEDGER, OPEN
 
 SHOTS = PROJECT_ROOT / "var" / "screenshots"
 pytestmark = pytest.mark.skipif(shutil.which("pdftotext") is None, reason="poppler-utils is not installed")

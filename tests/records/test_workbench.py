@@ -11,9 +11,9 @@ from app.accounts.permissions import Principal, Role
 from app.records.schemas import SearchAnswer
 from app.workflow.machine import Action
 from app.workflow.service import offered
-from tests.conftest import auth_headers
-from tests.hazards.conftest import BOJIQIAO, GULOU, LIUYUAN, create, point, segment
-from tests.workflow.test_machine import transition
+from tests.support.accounts import auth_headers
+from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, create, point, segment
+from tests.support.workflow import transition
 
 
 async def test_home_sends_a_stranger_to_the_login_page(anonymous: httpx.AsyncClient) -> None:

@@ -14,7 +14,7 @@ from app.errors import InvalidInput, NotFound
 from app.roads import linear
 from app.roads.chainage import format_chainage
 from app.roads.duplicates import find_possible_duplicates
-from tests.roads.fixtures import X901_START, FixtureRoad, fixture_roads, geodesic_m
+from tests.support.roads import X901_START, FixtureRoad, fixture_roads, geodesic_m
 
 Roads = dict[str, FixtureRoad]
 # Metres per degree of latitude near 36° N, good to a few centimetres over tens of metres.

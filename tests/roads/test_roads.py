@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from app.roads.schemas import RoadCollection
 
 API = "/api/v1/roads"
 
 
-async def _get(client, **params: Any) -> dict[str, Any]:
+async def _get(client: httpx.AsyncClient, **params: Any) -> dict[str, Any]:
     r = await client.get(API, params=params)
     assert r.status_code == 200, r.text
     assert r.headers["content-type"] == "application/geo+json"
@@ -18,7 +20,7 @@ async def _get(client, **params: Any) -> dict[str, Any]:
     return body
 
 
-async def test_a_road(client, api_roads: dict[str, int]) -> None:
+async def test_a_road(client: httpx.AsyncClient, api_roads: dict[str, int]) -> None:
     body = await _get(client, code="G9309")
     assert (body["numberMatched"], body["numberReturned"]) == (1, 1)
     [road] = body["features"]
@@ -43,7 +45,7 @@ async def test_a_road(client, api_roads: dict[str, int]) -> None:
     assert one.status_code == 200 and one.json() == road
 
 
-async def test_filters(client, api_roads: dict[str, int]) -> None:
+async def test_filters(client: httpx.AsyncClient, api_roads: dict[str, int]) -> None:
     both = await _get(client, code="G9309,Y9001")
     assert [f["properties"]["code"] for f in both["features"]] == ["G9309", "Y9001"]
     # Our two roads lie in a box of their own; the shipped schematic ones are counted in or out.
@@ -63,7 +65,7 @@ async def test_filters(client, api_roads: dict[str, int]) -> None:
     assert (await _get(client, code="G9309", road_group="expressway"))["numberMatched"] == 0
 
 
-async def test_paging(client, api_roads: dict[str, int]) -> None:
+async def test_paging(client: httpx.AsyncClient, api_roads: dict[str, int]) -> None:
     everything = await _get(client, limit=10000)
     total = everything["numberMatched"]
     assert total == everything["numberReturned"] >= 2
@@ -77,7 +79,7 @@ async def test_paging(client, api_roads: dict[str, int]) -> None:
     assert second["features"][0]["id"] == ids[1]
 
 
-async def test_bad_parameters(client) -> None:
+async def test_bad_parameters(client: httpx.AsyncClient) -> None:
     for name, value in (("road_group", "highway"), ("class", "motorway"), ("bbox", "1,2"), ("limit", "-1")):
         r = await client.get(API, params={name: value})
         assert r.status_code == 422

@@ -10,8 +10,8 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.stats.schemas import Grid, Stats
-from tests.maps import ledger
-from tests.maps.ledger import COUNTY, LEDGER, OTHER_COUNTY
+from tests.support import ledger
+from tests.support.ledger import COUNTY, LEDGER, OTHER_COUNTY
 
 
 @pytest.fixture

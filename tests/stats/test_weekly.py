@@ -6,11 +6,12 @@ import random
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.hazards.conftest import BOJIQIAO, GULOU, create, point
+from tests.support.hazards import BOJIQIAO, GULOU, create, point
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 COUNTIES = {"371502": GULOU, "371521": BOJIQIAO}
@@ -58,7 +59,9 @@ def expected(
 
 
 @pytest.mark.parametrize("weeks", [12, 5])
-async def test_weekly_series_matches_the_dates(client, engine: AsyncEngine, weeks: int) -> None:
+async def test_weekly_series_matches_the_dates(
+    client: httpx.AsyncClient, engine: AsyncEngine, weeks: int
+) -> None:
     rng = random.Random(20261128 + weeks)
     today = datetime.now(BEIJING).date()
     first = monday(today) - timedelta(weeks=14)
@@ -119,14 +122,14 @@ async def test_weekly_series_matches_the_dates(client, engine: AsyncEngine, week
 
 
 @pytest.mark.parametrize("weeks", ["0", "105", "x"])
-async def test_weeks_out_of_range(client, weeks: str) -> None:
+async def test_weeks_out_of_range(client: httpx.AsyncClient, weeks: str) -> None:
     r = await client.get("/api/v1/stats", params={"weeks": weeks})
     assert r.status_code == 422
     assert r.headers["content-type"] == "application/problem+json"
     assert r.json()["errors"][0]["field"] == "weeks"
 
 
-async def test_default_is_twelve_weeks(client) -> None:
+async def test_default_is_twelve_weeks(client: httpx.AsyncClient) -> None:
     body = (await client.get("/api/v1/stats")).json()
     assert len(body["weeks"]) == 12
     assert body["city"]["weekly"]["open"] == [0] * 12

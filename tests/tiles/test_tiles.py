@@ -9,9 +9,7 @@ import httpx
 import mapbox_vector_tile
 import pytest
 
-from tests.hazards.conftest import BOJIQIAO, GULOU, LIUYUAN, api_roads, create, point, segment
-
-__all__ = ["api_roads"]  # the fixture, imported so that these tests can use it
+from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, create, point, segment
 
 pytestmark = pytest.mark.asyncio
 

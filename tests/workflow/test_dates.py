@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.hazards.conftest import GULOU, create, point
-from tests.workflow.test_machine import row, transition
-from tests.workflow.test_transitions import CLAIM, START, event_count, step
+from tests.support.hazards import GULOU, create, point
+from tests.support.workflow import CLAIM, START, event_count, row, step, transition
 
 pytestmark = pytest.mark.asyncio
 REPORTED = "2026-02-10T09:00:00+08:00"
@@ -32,7 +32,7 @@ def tomorrow() -> str:
     ],
 )
 async def test_an_absurd_signature_date_is_refused(
-    client, engine: AsyncEngine, signed_at: str | None, message: str
+    client: httpx.AsyncClient, engine: AsyncEngine, signed_at: str | None, message: str
 ) -> None:
     h = await create(client, "hazards", point(GULOU, reported_at=REPORTED))
     before, events = await row(engine, h["id"]), await event_count(engine, h["id"])
@@ -45,7 +45,9 @@ async def test_an_absurd_signature_date_is_refused(
     assert await event_count(engine, h["id"]) == events
 
 
-async def test_a_signature_on_the_day_of_the_report_is_taken(client, engine: AsyncEngine) -> None:
+async def test_a_signature_on_the_day_of_the_report_is_taken(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
     h = await create(client, "hazards", point(GULOU, reported_at=REPORTED))
     await step(client, h["id"], {**CLAIM, "signed_at": "2026-02-10"})  # a date alone: midnight
     assert (await row(engine, h["id"]))["claimed_at"] == datetime.fromisoformat("2026-02-10T00:00:00+08:00")
@@ -60,7 +62,7 @@ async def test_a_signature_on_the_day_of_the_report_is_taken(client, engine: Asy
     ],
 )
 async def test_an_absurd_deadline_is_refused(
-    client, engine: AsyncEngine, deadline: str, message: str
+    client: httpx.AsyncClient, engine: AsyncEngine, deadline: str, message: str
 ) -> None:
     h = await create(client, "hazards", point(GULOU, reported_at=REPORTED))
     await step(client, h["id"], CLAIM)

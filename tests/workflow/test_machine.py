@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 import pytest
 from sqlalchemy import text
@@ -11,8 +9,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.vocab import Status
 from app.workflow.machine import Action
-from tests.conftest import auth_headers
-from tests.hazards.conftest import GULOU, LIUYUAN, create, point
+from tests.support.hazards import GULOU, LIUYUAN, create, point
+from tests.support.workflow import row, transition
 
 # Written out by hand rather than read from machine.TABLE, so that the test can disagree with it.
 MOVES: dict[tuple[str, str], str] = {
@@ -66,32 +64,15 @@ def refusal(state: str, action: str) -> str:
     return f"'{action}' is not allowed from state '{state}'; allowed from '{state}': {allowed}"
 
 
-async def transition(
-    client: httpx.AsyncClient, hazard_id: int, etag: str | None, body: dict[str, Any], user: str | None = None
-) -> httpx.Response:
-    """As ``user`` (a role of the harness's TOKENS); by default the client's own admin, but a close-out
-    by the second admin, since the one who marked a hazard rectified may not close it out."""
-    if user is None and body.get("action") == "close":
-        user = "admin2"
-    headers = auth_headers(user) if user else {}
-    if etag is not None:
-        headers["If-Match"] = etag
-    return await client.post(f"/api/v1/hazards/{hazard_id}/transitions", json=body, headers=headers)
-
-
-async def row(engine: AsyncEngine, hazard_id: int) -> dict[str, Any]:
-    async with engine.connect() as conn:
-        found = await conn.execute(text("SELECT * FROM hazards WHERE id = :id"), {"id": hazard_id})
-        return dict(found.mappings().one())
-
-
 def test_the_table_covers_every_pair() -> None:
     assert len(Status) * len(Action) == 63
 
 
 @pytest.mark.parametrize("state", Status.codes())
 @pytest.mark.parametrize("action", Action.codes())
-async def test_every_state_and_action(client, engine: AsyncEngine, state: str, action: str) -> None:
+async def test_every_state_and_action(
+    client: httpx.AsyncClient, engine: AsyncEngine, state: str, action: str
+) -> None:
     other = await create(client, "hazards", point(LIUYUAN))
     hazard = await create(client, "hazards", point(GULOU))
     hazard_id = hazard["id"]

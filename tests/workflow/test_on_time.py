@@ -2,21 +2,22 @@
 
 from __future__ import annotations
 
+import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.hazards.conftest import BOJIQIAO, GULOU, LIUYUAN, create, point
-from tests.workflow.test_transitions import CLAIM, START, step
+from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, create, point
+from tests.support.workflow import CLAIM, START, step
 
 
-async def _close(client, hazard_id: int, deadline: str | None) -> None:
+async def _close(client: httpx.AsyncClient, hazard_id: int, deadline: str | None) -> None:
     await step(client, hazard_id, CLAIM)
     await step(client, hazard_id, {**START, "deadline": deadline} if deadline else START)
     await step(client, hazard_id, {"action": "rectify", "evidence": "完成"}, "admin")
     await step(client, hazard_id, {"action": "close", "verifier": "b", "verification": "合格"}, "admin2")
 
 
-async def test_on_time_rate(client, engine: AsyncEngine) -> None:
+async def test_on_time_rate(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     on_time = await create(client, "hazards", point(GULOU))
     late = await create(client, "hazards", point(LIUYUAN))
     imported = await create(client, "hazards", point(GULOU))

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
+import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.hazards.conftest import BOJIQIAO, GULOU, LIUYUAN, YANTA, create, point
-from tests.workflow.test_machine import row, transition
-from tests.workflow.test_transitions import CLAIM, START, step
+from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, YANTA, create, point
+from tests.support.workflow import CLAIM, START, row, step, transition
 
 
-async def test_list_then_delist_once_closed(client, engine: AsyncEngine) -> None:
+async def test_list_then_delist_once_closed(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     h = await create(client, "hazards", point(GULOU))
     p = h["properties"]
     assert (p["supervised"], p["supervision_level"], p["supervised_since"]) == (False, None, None)
@@ -46,7 +46,7 @@ async def test_list_then_delist_once_closed(client, engine: AsyncEngine) -> None
     assert stored["supervision_reason"] is None
 
 
-async def test_delisting_what_is_not_listed_is_refused(client) -> None:
+async def test_delisting_what_is_not_listed_is_refused(client: httpx.AsyncClient) -> None:
     h = await create(client, "hazards", point(GULOU))
     for action in ("claim", "start", "rectify", "close"):
         fields = {**CLAIM, **START, "evidence": "e", "verifier": "v", "verification": "ok"}
@@ -59,14 +59,14 @@ async def test_delisting_what_is_not_listed_is_refused(client) -> None:
     )
 
 
-async def test_level_must_be_city_or_county(client) -> None:
+async def test_level_must_be_city_or_county(client: httpx.AsyncClient) -> None:
     h = await create(client, "hazards", point(GULOU))
     r = await transition(client, h["id"], '"1"', {"action": "list", "level": "province", "reason": "x"})
     assert r.status_code == 422
     assert r.json()["errors"][0]["field"] == "level"
 
 
-async def test_suggestions(client, engine: AsyncEngine) -> None:
+async def test_suggestions(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     overdue = await create(
         client, "hazards", point(GULOU, deadline="2026-01-05", reported_at="2026-01-01T08:00:00+08:00")
     )

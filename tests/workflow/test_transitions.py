@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
-from typing import Any
-from zoneinfo import ZoneInfo
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
@@ -12,36 +10,11 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from tests.hazards.conftest import GULOU, LIUYUAN, create, point, segment
-from tests.workflow.test_machine import row, transition
+from tests.support.hazards import GULOU, LIUYUAN, create, point, segment
+from tests.support.workflow import CLAIM, START, beijing_today, event_count, row, step, transition
 
 
-async def event_count(engine: AsyncEngine, hazard_id: int) -> int:
-    async with engine.connect() as conn:
-        found = await conn.execute(
-            text("SELECT count(*) FROM hazard_events WHERE hazard_id = :id"), {"id": hazard_id}
-        )
-        return int(found.scalar_one())
-
-
-CLAIM = {"action": "claim", "name": "张三", "post": "副区长", "unit": "东昌府区人民政府"}
-START = {"action": "start", "measures": "增设减速带", "interim_measures": "临时限速40"}
-
-
-async def step(
-    client: httpx.AsyncClient, hazard_id: int, body: dict[str, Any], user: str | None = None
-) -> Any:
-    current = await client.get(f"/api/v1/hazards/{hazard_id}")
-    r = await transition(client, hazard_id, current.headers["ETag"], body, user)
-    assert r.status_code == 200, r.text
-    return r.json()["properties"]
-
-
-def beijing_today() -> date:
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date()
-
-
-async def test_the_whole_ledger_path_and_its_history(client, engine: AsyncEngine) -> None:
+async def test_the_whole_ledger_path_and_its_history(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     h = await create(client, "hazards", point(GULOU, grade="significant"))
     await step(client, h["id"], {**CLAIM, "note": "已签字"}, "county_officer")
     p = await step(client, h["id"], START, "county_officer")
@@ -76,7 +49,9 @@ async def test_the_whole_ledger_path_and_its_history(client, engine: AsyncEngine
     assert events[4]["changes"]["status"] == ["rectified", "closed"]
 
 
-async def test_missing_fields_are_named_and_nothing_changes(client, engine: AsyncEngine) -> None:
+async def test_missing_fields_are_named_and_nothing_changes(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
     h = await create(client, "hazards", point(GULOU))
     before = await row(engine, h["id"])
     r = await transition(client, h["id"], '"1"', {"action": "claim", "name": "张三", "post": ""})
@@ -89,7 +64,7 @@ async def test_missing_fields_are_named_and_nothing_changes(client, engine: Asyn
     assert await row(engine, h["id"]) == before
 
 
-async def test_unknown_action_and_unknown_field(client) -> None:
+async def test_unknown_action_and_unknown_field(client: httpx.AsyncClient) -> None:
     h = await create(client, "hazards", point(GULOU))
     r = await transition(client, h["id"], '"1"', {"action": "fix"})
     assert r.status_code == 422
@@ -99,14 +74,16 @@ async def test_unknown_action_and_unknown_field(client) -> None:
     assert r.json()["errors"][0]["field"] == "signature"
 
 
-async def test_if_match_is_required_and_checked(client, engine: AsyncEngine) -> None:
+async def test_if_match_is_required_and_checked(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     h = await create(client, "hazards", point(GULOU))
     assert (await transition(client, h["id"], None, CLAIM)).status_code == 428
     assert (await transition(client, h["id"], '"7"', CLAIM)).status_code == 412
     assert (await row(engine, h["id"]))["status"] == "reported"
 
 
-async def test_the_verifier_is_not_who_marked_it_rectified(client, engine: AsyncEngine) -> None:
+async def test_the_verifier_is_not_who_marked_it_rectified(
+    client: httpx.AsyncClient, engine: AsyncEngine
+) -> None:
     h = await create(client, "hazards", point(GULOU))
     await step(client, h["id"], CLAIM)
     await step(client, h["id"], START)
@@ -145,7 +122,7 @@ async def test_the_verifier_is_not_who_marked_it_rectified(client, engine: Async
     assert p["status"] == "closed"
 
 
-async def test_the_signature_cannot_be_edited(client, engine: AsyncEngine) -> None:
+async def test_the_signature_cannot_be_edited(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     h = await create(client, "hazards", point(GULOU))
     await step(client, h["id"], {**CLAIM, "signed_at": "2026-03-03T10:00:00+08:00"})
     stored = await row(engine, h["id"])
@@ -156,7 +133,7 @@ async def test_the_signature_cannot_be_edited(client, engine: AsyncEngine) -> No
     assert (await row(engine, h["id"]))["claim_name"] == "张三"
 
 
-async def test_a_given_deadline_wins_and_overdue_is_derived(client) -> None:
+async def test_a_given_deadline_wins_and_overdue_is_derived(client: httpx.AsyncClient) -> None:
     h = await create(client, "hazards", point(GULOU, grade="major"))
     await step(client, h["id"], CLAIM)
     p = await step(client, h["id"], {**START, "deadline": "2026-03-10"})
@@ -167,7 +144,7 @@ async def test_a_given_deadline_wins_and_overdue_is_derived(client) -> None:
     assert p["deadline"] == (beijing_today() + timedelta(days=7)).isoformat()
 
 
-async def test_reopen_clears_the_old_check(client, engine: AsyncEngine) -> None:
+async def test_reopen_clears_the_old_check(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     h = await create(client, "hazards", point(GULOU))
     await step(client, h["id"], CLAIM)
     await step(client, h["id"], START)
@@ -182,13 +159,13 @@ async def test_reopen_clears_the_old_check(client, engine: AsyncEngine) -> None:
     assert (events[-1]["action"], events[-1]["note"]) == ("reopen", "再次发生事故")
 
 
-async def test_reject_keeps_its_reason(client, engine: AsyncEngine) -> None:
+async def test_reject_keeps_its_reason(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     h = await create(client, "hazards", point(GULOU))
     await step(client, h["id"], {"action": "reject", "reason": "不属于道路隐患"})
     assert (await row(engine, h["id"]))["reject_reason"] == "不属于道路隐患"
 
 
-async def test_duplicate_points_at_another_hazard(client, engine: AsyncEngine) -> None:
+async def test_duplicate_points_at_another_hazard(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
     first = await create(client, "hazards", point(GULOU))
     h = await create(client, "hazards", point(LIUYUAN))
     for bad in (h["id"], 999):
@@ -199,7 +176,7 @@ async def test_duplicate_points_at_another_hazard(client, engine: AsyncEngine) -
     assert (p["status"], p["duplicate_of"]) == ("duplicate", first["id"])
 
 
-async def test_segments_take_the_same_workflow(client) -> None:
+async def test_segments_take_the_same_workflow(client: httpx.AsyncClient) -> None:
     s = await create(client, "segments", segment([(115.95, 36.46), (115.96, 36.46)]))
     r = await client.post(f"/api/v1/segments/{s['id']}/transitions", json=CLAIM, headers={"If-Match": '"1"'})
     assert r.status_code == 200, r.text

@@ -1,13 +1,16 @@
-"""Writing the same few rows as CSV, XLSX, GeoJSON, GeoJSONSeq, GeoPackage and a zipped Shapefile."""
+"""Import files and jobs: the same few rows written as CSV, XLSX, GeoJSON, GeoJSONSeq, GeoPackage and a
+zipped Shapefile; posting a file, then polling its job."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import zipfile
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import httpx
 import pandas as pd
 import shapely
 
@@ -65,3 +68,43 @@ def write_shapefile_zip(path: Path, rows: list[dict[str, Any]], encoding: str) -
         for f in sorted(folder.iterdir()):
             z.write(f, f.name)
     return path
+
+
+async def post_import(
+    client: httpx.AsyncClient, path: Path, *, mapping: dict[str, str] | str | None = None, **form: Any
+) -> httpx.Response:
+    """POST the file; ``mapping`` as a dict is sent as JSON, as a string as it is."""
+    data = {k: str(v).lower() if isinstance(v, bool) else str(v) for k, v in form.items()}
+    if mapping is not None:
+        data["mapping"] = mapping if isinstance(mapping, str) else json.dumps(mapping, ensure_ascii=False)
+    with path.open("rb") as f:
+        return await client.post(
+            "/api/v1/imports",
+            files={"file": (path.name, f.read())},
+            data=data,
+        )
+
+
+async def wait_job(client: httpx.AsyncClient, location: str, limit_s: float = 60.0) -> dict[str, Any]:
+    """Poll the job until it is done; every progress seen must be 0–1 and never go down."""
+    seen: list[float] = []
+    loop = asyncio.get_running_loop()
+    end = loop.time() + limit_s
+    while True:
+        r = await client.get(location)
+        assert r.status_code == 200, r.text
+        job: dict[str, Any] = r.json()
+        seen.append(job["progress"])
+        if job["status"] in ("succeeded", "failed"):
+            assert seen == sorted(seen) and all(0 <= p <= 1 for p in seen), seen
+            return job
+        assert loop.time() < end, f"job still {job['status']} after {limit_s} s"
+        await asyncio.sleep(0.05)
+
+
+async def run_import(
+    client: httpx.AsyncClient, path: Path, *, mapping: dict[str, str] | None = None, **form: Any
+) -> dict[str, Any]:
+    r = await post_import(client, path, mapping=mapping, **form)
+    assert r.status_code == 202, r.text
+    return await wait_job(client, r.headers["Location"])

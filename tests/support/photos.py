@@ -1,25 +1,15 @@
-"""Photos made with Pillow in the test, and a photo store of the test's own."""
+"""Photos made with Pillow in the test, and uploading them."""
 
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import pytest
 from PIL import Image
 
-from app.settings import get_settings
-from tests.conftest import auth_headers
-
-
-@pytest.fixture
-def photo_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    store = tmp_path / "photos"
-    monkeypatch.setattr(get_settings(), "photo_dir", store)
-    yield store
+from tests.support.accounts import auth_headers
 
 
 def image_bytes(fmt: str, size: tuple[int, int] = (640, 480), color: str = "orange", **save: Any) -> bytes:

@@ -1,14 +1,10 @@
-"""Fixtures of the GeoJSON API tests: known places, and helpers to post and patch hazards."""
+"""Known places, and helpers to post hazards through the GeoJSON API."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
-import pytest
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncEngine
 
 # Township seats (WGS84, from geodata-src/townships) well inside their county: a hazard there
 # gets that county and that township (the nearest seat).
@@ -53,26 +49,5 @@ async def create(
     return body
 
 
-@pytest.fixture
-async def api_roads(engine: AsyncEngine) -> AsyncIterator[dict[str, int]]:
-    """Two roads of our own, with known geometry and chainage, removed afterwards."""
-    async with engine.begin() as conn:
-        rows = await conn.execute(
-            text(
-                """
-                INSERT INTO roads (code, name, road_class, start_chainage_m, length_m, geom, source)
-                VALUES ('G9309', '测试国道', 'national', 516000, 3000,
-                        ST_GeomFromText('LINESTRING(115.95 36.46, 115.99 36.46)', 4326), 'api test fixture'),
-                       ('Y9001', '测试乡道', 'township', 0, 2000,
-                        ST_GeomFromText('LINESTRING(115.96 36.42, 115.99 36.43)', 4326), 'api test fixture')
-                RETURNING code, id
-                """
-            )
-        )
-        ids = {code: id_ for code, id_ in rows.all()}
-    yield ids
-    async with engine.begin() as conn:
-        # Hazards pointing at the roads go first (the harness would empty them only afterwards),
-        # with whatever refers to them.
-        await conn.execute(text("TRUNCATE hazard_events, hazards, ledger_counters RESTART IDENTITY CASCADE"))
-        await conn.execute(text("DELETE FROM roads WHERE source = 'api test fixture'"))
+# The refusal of a line that crosses or touches itself.
+CROSSING = "the line crosses or touches itself; a segment is one stretch of road, drawn once"
