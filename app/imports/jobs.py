@@ -202,8 +202,8 @@ async def _run_job(
             finish=finish,
         )
     except asyncio.CancelledError:
-        # The worker was made to stop without waiting (a second Ctrl-C, a shutdown timeout): the queue
-        # marks the job aborted, so its row must say how it ended. The import's transaction rolled back.
+        # The worker stopped before the import ended (HAZARDMAP_JOBS_SHUTDOWN_S): the queue marks the
+        # job aborted, so its row must say how it ended. The import's transaction rolled back.
         await _finish(reporter, stop)
         await repo.fail_unfinished(
             engine,

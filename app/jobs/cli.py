@@ -25,7 +25,8 @@ def worker_command(
     ),
     once: bool = typer.Option(False, "--once", help="stop when the queues are empty instead of waiting"),
 ) -> None:
-    """Run background jobs until stopped (Ctrl-C/SIGTERM: finish the running jobs first)."""
+    """Run background jobs until stopped (Ctrl-C/SIGTERM: finish the running jobs first, for at most
+    HAZARDMAP_JOBS_SHUTDOWN_S if set)."""
     unknown = sorted(set(queue or []) - set(QUEUES))
     if unknown:
         raise typer.BadParameter(f"unknown queue(s) {', '.join(unknown)}; the queues are {', '.join(QUEUES)}")

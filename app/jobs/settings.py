@@ -22,6 +22,9 @@ class JobSettings(BaseSettings):
     stalled_check_s: int = Field(default=15, ge=1, le=59)
     # A job whose worker died is run again this many times; after that it is failed.
     stalled_retries: int = Field(default=1, ge=0)
+    # A worker asked to stop (SIGTERM, Ctrl-C) finishes its running jobs first; after this many
+    # seconds it aborts those still running (an import is then failed, nothing written). 0: no limit.
+    shutdown_s: float = Field(default=0.0, ge=0)
     # Finished jobs are kept this long in the queue's table (the import's own record is kept forever).
     keep_finished_hours: int = Field(default=7 * 24, ge=1)
 

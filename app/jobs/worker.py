@@ -1,8 +1,9 @@
 """``hazardmap worker``: a process that runs the queue's jobs until it is stopped.
 
 Any number of them may run, on any machine that reaches the database (and the shared upload
-folder). Ctrl-C or SIGTERM stops taking jobs and waits for the running ones; a second one aborts
-them. A worker killed outright (SIGKILL, power loss) leaves its jobs to the stalled-job check.
+folder). Ctrl-C or SIGTERM stops taking jobs and waits for the running ones (at most
+``HAZARDMAP_JOBS_SHUTDOWN_S``, then aborts them). A worker killed outright (SIGKILL, power loss)
+leaves its jobs to the stalled-job check.
 """
 
 from __future__ import annotations
@@ -34,6 +35,8 @@ async def run(*, concurrency: int | None = None, queues: list[str] | None = None
         "stalled_worker_timeout": s.stalled_s,
         "delete_jobs": "never",
     }
+    if s.shutdown_s:  # without, the running jobs are waited for however long they take
+        options["shutdown_graceful_timeout"] = s.shutdown_s
     with queue.replace_connector(connector(max_size=n + 3)):
         async with queue.open_async():
             log.info("worker %s: %d job(s) at once, queues %s", name, n, ", ".join(queues or ["all"]))

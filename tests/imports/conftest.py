@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.cluster import APP_ROLE, Cluster
 from tests.support.databases import TEST_DB
-from tests.support.jobs import in_process_worker
+from tests.support.jobs import in_process_worker, wait_until_idle
 
 
 @pytest.fixture(scope="package", autouse=True)
@@ -18,6 +18,12 @@ async def job_worker(cluster: Cluster, engine: AsyncEngine) -> AsyncIterator[Non
     """Imports run as jobs of the queue: a worker takes them, as `hazardmap worker` would."""
     async with in_process_worker(cluster.url(TEST_DB, APP_ROLE)):
         yield
+
+
+@pytest.fixture(autouse=True)
+async def _jobs_end_with_their_test(engine: AsyncEngine) -> AsyncIterator[None]:
+    yield
+    await wait_until_idle(engine)
 
 
 @pytest.fixture

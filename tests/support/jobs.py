@@ -11,6 +11,9 @@ import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
 from app.jobs.queue import connector, queue
 from app.settings import PROJECT_ROOT
 
@@ -81,5 +84,24 @@ def worker_process(
                 proc.wait()
 
 
-def log_of(name: str) -> Path:
-    return PROJECT_ROOT / "var" / f"{name}-worker.log"
+async def wait_until_idle(engine: AsyncEngine, limit_s: float = 120) -> None:
+    """Wait until no job of the queue is waiting or running, and clear the queue's table: a test's
+    jobs must not run on into the next test's rows (whose ids start again at 1)."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + limit_s
+    while True:
+        async with engine.connect() as conn:
+            busy = (
+                await conn.execute(
+                    text(
+                        "SELECT count(*) FROM procrastinate_jobs"
+                        " WHERE status IN ('todo', 'doing') AND queue_name <> 'maintenance'"
+                    )
+                )
+            ).scalar_one()
+        if not busy:
+            break
+        assert loop.time() < deadline, f"{busy} job(s) still queued or running after {limit_s} s"
+        await asyncio.sleep(0.05)
+    async with engine.begin() as conn:
+        await conn.execute(text("DELETE FROM procrastinate_jobs WHERE queue_name <> 'maintenance'"))
