@@ -74,5 +74,8 @@ async def recover_stalled(timestamp: int) -> None:
 async def prune_finished(timestamp: int) -> None:
     """Finished jobs leave the queue's table after a while; their own records stay."""
     await queue.job_manager.delete_old_jobs(
-        nb_hours=get_job_settings().keep_finished_hours, include_failed=True, include_cancelled=True
+        nb_hours=get_job_settings().keep_finished_hours,
+        include_failed=True,
+        include_cancelled=True,
+        include_aborted=True,
     )
