@@ -19,7 +19,7 @@ help:
 	@echo "make run   — install what is missing, start the embedded PostGIS, migrate, load data, serve on http://$(HOST):$(PORT)"
 	@echo "            (WORKERS=n web processes, and one job worker: hazardmap worker)"
 	@echo "make test  — install what is missing, then run the whole test suite against a real PostGIS"
-	@echo "make lint  — ruff and mypy;  make bench — the benchmarks in bench/"
+	@echo "make lint  — ruff, mypy (app and tests), the import contracts, the architecture check and ESLint;  make bench — the benchmarks in bench/"
 
 install: system venv assets
 
@@ -59,6 +59,7 @@ $(VENV)/.installed: pyproject.toml requirements.lock
 
 # Front-end files (Leaflet, marker clustering, the Chinese web font) from the npm registry, exactly as
 # package-lock.json says, reinstalled only when it changes. The pages load them from the service, never a CDN.
+# ESLint and its rules come the same way (devDependencies), for `make lint`.
 assets: node_modules/.installed
 
 node_modules/.installed: package.json package-lock.json
@@ -89,10 +90,13 @@ test: install
 	@echo "==> running the test suite against a private PostGIS cluster (var/pg-test)"
 	@$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-lint: venv
+lint: venv assets
 	@$(BIN)/ruff check app tests bench migrations
 	@$(BIN)/ruff format --check app tests bench migrations
 	@$(BIN)/mypy app tests
+	@$(BIN)/lint-imports --no-logo
+	@$(BIN)/python -m tests.test_architecture
+	@node_modules/.bin/eslint .
 
 bench: install
 	@$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev,bench]' 2>&1 \

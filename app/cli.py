@@ -190,9 +190,11 @@ def _mount_data_commands() -> None:
     from app.crashes.cli import detect_command, import_crashes_command
     from app.demo.cli import demo_cli
     from app.geodata.cli import geodata_cli, import_cli
+    from app.imports.cli import import_hazards_command
     from app.jobs.cli import worker_command
     from app.posters.cli import map_file_command, poster_command
 
+    import_cli.command("hazards")(import_hazards_command)
     import_cli.command("crashes")(import_crashes_command)
     cli.command("detect")(detect_command)
     cli.command("poster")(poster_command)

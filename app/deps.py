@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Query
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.coords import Crs
 from app.db import get_session
 from app.errors import invalid
 from app.openapi import rule
@@ -86,3 +87,13 @@ def _paging(
 
 # limit/offset, the limit bounded by the settings (read per request, so that tests can change them).
 Page = Annotated[Paging, Depends(_paging)]
+
+
+# The coordinate system of a geometry a client sends (a hazard's, a pin's).
+CrsParam = Annotated[
+    Crs,
+    Query(
+        description="The coordinate system of the geometry sent: wgs84 (default), cgcs2000, or gcj02 "
+        "(AMap/Tencent, e.g. a phone); stored as WGS84."
+    ),
+]

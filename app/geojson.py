@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any, TypeVar
 
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
@@ -32,6 +32,14 @@ class GeoJSONResponse(JSONResponse):
     """
 
     media_type = GEOJSON
+
+
+def feature_response(feature: str, etag: str, status: int = 200, location: str | None = None) -> Response:
+    """One Feature as PostGIS wrote it, with its version as the ETag (not to be cached unchecked)."""
+    headers = {"ETag": etag, "Cache-Control": "no-cache"}
+    if location:
+        headers["Location"] = location
+    return Response(feature, status_code=status, media_type=GEOJSON, headers=headers)
 
 
 class Link(BaseModel):

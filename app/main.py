@@ -12,7 +12,8 @@ from starlette.middleware.gzip import GZipMiddleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app import __version__, apidocs, openapi, problems
-from app.accounts.permissions import Permission, current_principal, require
+from app.accounts.dependencies import current_principal, require
+from app.accounts.permissions import Permission
 from app.accounts.router import router as accounts_router
 from app.categories.router import router as categories_router
 from app.crashes.router import router as crashes_router
@@ -25,10 +26,13 @@ from app.hazards.router import router as hazards_router
 from app.hazards.router import segments_router
 from app.health.router import router as health_router
 from app.imports.router import router as imports_router
+from app.intake.router import router as intake_router
+from app.intake.router import segments_router as intake_segments_router
 from app.jurisdictions.router import router as jurisdictions_router
 from app.ledger.router import router as ledger_router
-from app.maps.router import mount as mount_maps
+from app.maps.router import router as map_pages
 from app.ogc.router import router as ogc_router
+from app.paths import API_PREFIX
 from app.photos.router import photos_router
 from app.photos.router import router as photos_hazards_router
 from app.photos.router import segments_router as photos_segments_router
@@ -43,11 +47,11 @@ from app.security_headers import SecurityHeaders
 from app.settings import get_settings
 from app.stats.router import router as stats_router
 from app.tiles.router import router as tiles_router
+from app.web.router import mount as mount_web
 from app.workflow.router import router as workflow_router
 from app.workflow.router import segments_router as workflow_segments_router
 from app.workflow.router import supervision_router
 
-API_PREFIX = "/api/v1"
 log = logging.getLogger(__name__)
 
 
@@ -123,7 +127,8 @@ def create_app() -> FastAPI:
     app.include_router(health_router)
     app.include_router(apidocs.router)
     app.include_router(record_pages)  # /, the record pages, /todo, /search
-    mount_maps(app)  # the pages: /map, /wall, /field and their static files
+    app.include_router(map_pages)  # /map, /wall, /field, /ledger
+    mount_web(app)  # /login, /logout and the static files of every page
     app.include_router(field_pages)  # the field app's service worker and manifest
     # Vector tiles and OGC API – Features sit outside /api/v1, where GIS clients expect them.
     app.include_router(tiles_router, dependencies=[Depends(require(Permission.read))])
@@ -152,6 +157,8 @@ openapi.guarded(_ogc_guard, open_paths=OGC_OPEN)
 API_ROUTERS: list[tuple[APIRouter, Permission]] = [
     (hazards_router, Permission.read),
     (segments_router, Permission.read),
+    (intake_router, Permission.read),
+    (intake_segments_router, Permission.read),
     (workflow_router, Permission.read),
     (workflow_segments_router, Permission.read),
     (supervision_router, Permission.read_internal),

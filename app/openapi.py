@@ -9,10 +9,11 @@ know to fill.
 from __future__ import annotations
 
 import copy
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
+from app.db import get_session
 from app.problems import PROBLEM_JSON
 
 
@@ -42,6 +43,10 @@ def inline_schema(model: type[BaseModel], mode: Literal["validation", "serializa
             ref = node.get("$ref")
             if isinstance(ref, str) and ref.startswith("#/$defs/"):
                 return resolve(copy.deepcopy(defs[ref.removeprefix("#/$defs/")]))
+            if isinstance(node.get("discriminator"), dict):
+                # A discriminated union: its members are inlined, so the mapping to $defs goes; each
+                # member's `const` says which value of the property it takes.
+                node = {**node, "discriminator": {"propertyName": node["discriminator"]["propertyName"]}}
             return {k: resolve(v) for k, v in node.items()}
         if isinstance(node, list):
             return [resolve(v) for v in node]
@@ -123,12 +128,13 @@ _DESCRIPTIONS.update(
 _BODY_PROBLEMS = (400, 413, 415)
 # If-Match / If-None-Match (RFC 9110 8.8.3): * or a list of entity tags, each quoted, maybe weak.
 ENTITY_TAGS = r'^(\*|(W/)?"[!#-~]*"( ?, ?(W/)?"[!#-~]*")*)$'
+D = TypeVar("D")
 _GUARDED = "openapi_guarded"  # attribute of a dependency that authenticates the request
 _OPEN_PATHS = "openapi_open_paths"  # attribute of such a dependency: paths it lets through unauthenticated
 _DATABASE = "openapi_database"  # attribute of a dependency that reads the database (503 when it is down)
 
 
-def guarded(dependency: Any, open_paths: frozenset[str] = frozenset()) -> Any:
+def guarded(dependency: D, open_paths: frozenset[str] = frozenset()) -> D:
     """Mark a dependency as authenticating the request: its routes document 401/403 and the security."""
     setattr(dependency, _GUARDED, True)
     setattr(dependency, _OPEN_PATHS, open_paths)
@@ -218,16 +224,13 @@ def complete(app: Any, document: dict[str, Any]) -> dict[str, Any]:
     required with 412/428 where it is asked for, and every problem as application/problem+json."""
     from fastapi.routing import APIRoute, iter_route_contexts
 
-    from app.accounts.permissions import current_principal
-    from app.db import get_session
-
     components = document.setdefault("components", {})
     components.setdefault("securitySchemes", {}).update(SECURITY_SCHEMES)
     for route in iter_route_contexts(app.routes):
         if not isinstance(route.original_route, APIRoute) or not route.include_in_schema:
             continue
         calls = _calls(route.dependant)
-        guards = [c for c in calls if c is current_principal or getattr(c, _GUARDED, False)]
+        guards = [c for c in calls if getattr(c, _GUARDED, False)]
         is_guarded = any(route.path_format not in getattr(g, _OPEN_PATHS, ()) for g in guards)
         uses_database = is_guarded or any(c is get_session or getattr(c, _DATABASE, False) for c in calls)
         for method in route.methods or ():

@@ -73,9 +73,8 @@ def child(fmt_name: str, path: Path) -> None:
     """Read ``path`` as the service does, print one JSON line of figures."""
     from app.coords import Crs
     from app.crashes.vocab import BEIJING
-    from app.geodata.hazards import CategoryInfo
     from app.imports.reading import ImportFormat, TooManyRows, count_rows, read_batches
-    from app.imports.rows import stage_records
+    from app.imports.rows import CategoryInfo, stage_records
     from app.settings import get_settings
 
     fmt = ImportFormat(fmt_name)

@@ -3,10 +3,11 @@
 Session start: create the cluster, a template database migrated by Alembic as the owner role
 (with the grants of the app role) and the shipped geodata loaded, and the test database cloned
 from it. The application under test connects as the app role (not superuser, owns nothing), as
-in production; the tests' own ``engine`` is the superuser's, for fixtures and resets. Each test
-gets the hazard tables emptied afterwards. Tests that change the geodata or the schema take a
-database of their own (``isolated_db``). At the end everything is dropped and the cluster
-removed, unless HAZARDMAP_KEEP_TEST_CLUSTER=1.
+in production; the tests' own ``engine`` is the superuser's, for fixtures and resets. The in-process
+clients share one application for the session. Each test that used the database gets the ledger's
+tables emptied afterwards (``tests.support.databases.empty_ledger``). Tests that change the geodata
+or the schema take a database of their own (``isolated_db``). At the end everything is dropped and
+the cluster removed, unless HAZARDMAP_KEEP_TEST_CLUSTER=1.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app import grants, migrate
@@ -130,12 +132,21 @@ async def empty_db(cluster: Cluster) -> AsyncIterator[str]:
     cluster.drop_database(name)
 
 
-@pytest.fixture
-async def client(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
-    """The application in-process, over the real engine and PostGIS, acting as the test admin."""
+@pytest.fixture(scope="session")
+def application() -> FastAPI:
+    """The application under test, one for the session: FastAPI prepares each route (its dependencies,
+    models and parameters) on the first request an application gets, which made a new application per
+    test cost about as much as the test itself. Settings are read per request, so a test may still
+    change them (monkeypatch) for its own requests."""
     from app.main import create_app
 
-    transport = httpx.ASGITransport(app=create_app())
+    return create_app()
+
+
+@pytest.fixture
+async def client(engine: AsyncEngine, application: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    """The application in-process, over the real engine and PostGIS, acting as the test admin."""
+    transport = httpx.ASGITransport(app=application)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://testserver", headers=auth_headers("admin")
     ) as c:
@@ -143,22 +154,18 @@ async def client(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
 
 
 @pytest.fixture
-async def anonymous(engine: AsyncEngine) -> AsyncIterator[httpx.AsyncClient]:
+async def anonymous(engine: AsyncEngine, application: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     """The application in-process with no credentials."""
-    from app.main import create_app
-
-    transport = httpx.ASGITransport(app=create_app())
+    transport = httpx.ASGITransport(app=application)
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
 
 
 @pytest.fixture
-async def clients(engine: AsyncEngine) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
+async def clients(engine: AsyncEngine, application: FastAPI) -> AsyncIterator[dict[str, httpx.AsyncClient]]:
     """One in-process client per role of TOKENS ("admin", "commander", "county_officer", "verifier",
     "verifier2", "viewer", "agency"), over one application."""
-    from app.main import create_app
-
-    transport = httpx.ASGITransport(app=create_app())
+    transport = httpx.ASGITransport(app=application)
     made = {
         role: httpx.AsyncClient(transport=transport, base_url="http://testserver", headers=auth_headers(role))
         for role in TOKENS

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
@@ -98,10 +99,8 @@ async def relay(cluster: Cluster, app_engine: AsyncEngine) -> AsyncIterator[Rela
 
 
 @pytest.fixture
-async def api(relay: Relay) -> AsyncIterator[httpx.AsyncClient]:
-    from app.main import create_app
-
-    transport = httpx.ASGITransport(app=create_app())
+async def api(relay: Relay, application: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=application)
     async with httpx.AsyncClient(
         transport=transport, base_url="http://testserver", headers=auth_headers("admin")
     ) as c:

@@ -1,21 +1,17 @@
 """Who may do what: the roles, the permissions, the principal, and the one-line guards.
 
-A router guards an endpoint with ``principal: Annotated[Principal, Depends(require(Permission.x))]``
-(or ``Depends(require(...))`` in a router's ``dependencies``); a service that writes a hazard checks
-its county with ``check_county(principal, county_code)``. Both raise before anything is written, or
-inside the request's transaction, which the refusal rolls back: a refused request changes nothing.
+Pure: no database, no request. The FastAPI dependencies that authenticate a request and check a
+permission (``require``, ``current_principal``) are in app.accounts.dependencies; a service that writes
+a hazard checks its county with ``check_county(principal, county_code)``. Both raise before anything is
+written, or inside the request's transaction, which the refusal rolls back: a refused request changes nothing.
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Literal
 
-from fastapi import Depends, Request
-
-from app.deps import Session
 from app.errors import Forbidden
 
 
@@ -150,24 +146,3 @@ def check_county(principal: Principal, county_code: str | None, what: str = "cou
     """Refuse a change of a hazard in (or into) a county outside the principal's jurisdictions."""
     if not principal.covers(county_code):
         raise Forbidden(detail=f"{what} {county_code} is not among your jurisdictions")
-
-
-async def current_principal(request: Request, session: Session) -> Principal:
-    """The authenticated principal of the request, or 401."""
-    from app.accounts import service
-
-    return await service.authenticate(session, request)
-
-
-def require(permission: Permission) -> Callable[..., Awaitable[Principal]]:
-    """A dependency: the principal, who must hold ``permission`` (401 without one, 403 without it)."""
-
-    async def dependency(principal: Annotated[Principal, Depends(current_principal)]) -> Principal:
-        principal.require(permission)
-        return principal
-
-    dependency.__name__ = f"require_{permission}"
-    return dependency
-
-
-CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Request, Response
 
 from app.accounts import service, throttle
-from app.accounts.permissions import ROLE_PERMISSIONS, CurrentPrincipal
+from app.accounts.dependencies import CurrentPrincipal
+from app.accounts.permissions import ROLE_PERMISSIONS
 from app.accounts.schemas import Me, TokenIn, TokenOut
 from app.deps import Session
 from app.errors import Forbidden, invalid

@@ -16,9 +16,9 @@ import anyio.to_thread
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Request
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import repository
 from app.accounts.permissions import DISPLAY_COOKIE, Principal, Role, display_may_read
 from app.errors import Conflict, Forbidden, NotFound, Unauthorized, invalid
 from app.settings import get_settings
@@ -87,30 +87,19 @@ class UserRow:
     jurisdictions: list[str]
 
 
-_USER_SELECT = (
-    "SELECT u.id, u.login, u.display_name, u.role, u.disabled, u.created_at,"
-    " coalesce(array_agg(j.county_code ORDER BY j.county_code) FILTER (WHERE j.county_code IS NOT NULL),"
-    " '{}') AS jurisdictions"
-    " FROM users u LEFT JOIN user_jurisdictions j ON j.user_id = u.id"
-)
-
-
 async def list_users(session: AsyncSession) -> list[UserRow]:
-    rows = await session.execute(text(f"{_USER_SELECT} GROUP BY u.id ORDER BY u.login"))
-    return [UserRow(*r) for r in rows]
+    return [UserRow(*r) for r in await repository.users(session)]
 
 
 async def get_user(session: AsyncSession, login: str) -> UserRow:
-    row = (
-        await session.execute(text(f"{_USER_SELECT} WHERE u.login = :login GROUP BY u.id"), {"login": login})
-    ).one_or_none()
+    row = await repository.user(session, login)
     if row is None:
         raise NotFound(detail=f"there is no user {login!r}")
     return UserRow(*row)
 
 
 async def count_users(session: AsyncSession) -> int:
-    return int((await session.execute(text("SELECT count(*) FROM users"))).scalar_one())
+    return await repository.count_users(session)
 
 
 async def add_user(
@@ -135,63 +124,34 @@ async def add_user(
     if role in (Role.county_officer, Role.verifier) and not jurisdictions:
         raise invalid("jurisdiction", f"a {role} needs at least one county (--jurisdiction 371502)")
     await _check_counties(session, jurisdictions)
-    exists = await session.execute(text("SELECT 1 FROM users WHERE login = :l"), {"l": login})
-    if exists.one_or_none() is not None:
+    if await repository.login_taken(session, login):
         raise Conflict(detail=f"the user {login!r} exists already")
-    user_id = (
-        await session.execute(
-            text(
-                "INSERT INTO users (login, display_name, role, password_hash)"
-                " VALUES (:login, :name, :role, :hash) RETURNING id"
-            ),
-            {
-                "login": login,
-                "name": display_name.strip(),
-                "role": role.value,
-                "hash": await hash_password(password),
-            },
-        )
-    ).scalar_one()
+    user_id = await repository.insert_user(
+        session, login, display_name.strip(), role.value, await hash_password(password)
+    )
     for code in sorted(set(jurisdictions)):
-        await session.execute(
-            text("INSERT INTO user_jurisdictions (user_id, county_code) VALUES (:u, :c)"),
-            {"u": user_id, "c": code},
-        )
+        await repository.add_jurisdiction(session, user_id, code)
     return await get_user(session, login)
 
 
 async def _check_counties(session: AsyncSession, codes: list[str]) -> None:
     for code in codes:
-        found = await session.execute(
-            text("SELECT 1 FROM jurisdictions WHERE code = :c AND level = 'county'"), {"c": code}
-        )
-        if found.one_or_none() is None:
+        if not await repository.is_county(session, code):
             raise invalid("jurisdiction", f"{code} is not a county code of the city (e.g. 371502)")
 
 
 async def set_disabled(session: AsyncSession, login: str, disabled: bool) -> UserRow:
     user = await get_user(session, login)
-    await session.execute(
-        text("UPDATE users SET disabled = :d WHERE id = :id"), {"d": disabled, "id": user.id}
-    )
+    await repository.set_disabled(session, user.id, disabled)
     if disabled:  # at once: every token and browser session of the user stops working
-        await session.execute(
-            text("UPDATE auth_sessions SET revoked_at = now() WHERE user_id = :id AND revoked_at IS NULL"),
-            {"id": user.id},
-        )
+        await repository.revoke_user_sessions(session, user.id)
     return await get_user(session, login)
 
 
 async def set_password(session: AsyncSession, login: str, password: str) -> None:
     user = await get_user(session, login)
-    await session.execute(
-        text("UPDATE users SET password_hash = :h WHERE id = :id"),
-        {"h": await hash_password(password), "id": user.id},
-    )
-    await session.execute(
-        text("UPDATE auth_sessions SET revoked_at = now() WHERE user_id = :id AND revoked_at IS NULL"),
-        {"id": user.id},
-    )
+    await repository.set_password_hash(session, user.id, await hash_password(password))
+    await repository.revoke_user_sessions(session, user.id)
 
 
 # -- sessions (bearer tokens and browser sessions) -------------------------------------------------
@@ -205,11 +165,7 @@ class IssuedToken:
 
 async def login(session: AsyncSession, login_name: str, password: str) -> IssuedToken:
     """Check the password and open a server-side session; 401 with one message for every failure."""
-    row = (
-        await session.execute(
-            text("SELECT password_hash, disabled FROM users WHERE login = :l"), {"l": login_name}
-        )
-    ).one_or_none()
+    row = await repository.password_hash(session, login_name)
     ok = await verify_password(row[0] if row else _DUMMY_HASH, password)
     if row is None or not ok or row[1]:
         raise Unauthorized(detail="wrong login or password, or the account is disabled")
@@ -222,28 +178,16 @@ async def open_session(session: AsyncSession, user: UserRow) -> IssuedToken:
     csrf = secrets.token_urlsafe(24)
     settings = get_settings()
     expires = now() + timedelta(hours=min(settings.token_hours, settings.session_max_hours))
-    await session.execute(
-        text(
-            "INSERT INTO auth_sessions (user_id, token_hash, csrf_token, expires_at)"
-            " VALUES (:u, :h, :csrf, :exp)"
-        ),
-        {"u": user.id, "h": token_hash(token), "csrf": csrf, "exp": expires},
-    )
+    await repository.insert_session(session, user.id, token_hash(token), csrf, expires)
     return IssuedToken(token, csrf, expires, user)
 
 
 async def revoke_session(session: AsyncSession, session_id: int) -> None:
-    await session.execute(
-        text("UPDATE auth_sessions SET revoked_at = now() WHERE id = :id AND revoked_at IS NULL"),
-        {"id": session_id},
-    )
+    await repository.revoke_session(session, session_id)
 
 
 async def csrf_token(session: AsyncSession, session_id: int) -> str:
-    value = (
-        await session.execute(text("SELECT csrf_token FROM auth_sessions WHERE id = :id"), {"id": session_id})
-    ).scalar_one()
-    return str(value)
+    return await repository.csrf_token(session, session_id)
 
 
 # -- API keys --------------------------------------------------------------------------------------
@@ -258,9 +202,6 @@ class KeyRow:
     last_used_at: datetime | None
 
 
-_KEY_SELECT = "SELECT id, name, prefix, role, created_at, revoked_at, last_used_at FROM api_keys"
-
-
 async def create_key(
     session: AsyncSession, name: str, *, role: Role = Role.agency, owner_id: int | None = None
 ) -> tuple[str, KeyRow]:
@@ -271,46 +212,29 @@ async def create_key(
         raise invalid("role", "a key acts for the whole city; county roles belong to users")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
     prefix = key[:10]
-    key_id = (
-        await session.execute(
-            text(
-                "INSERT INTO api_keys (name, prefix, key_hash, role, owner_id)"
-                " VALUES (:n, :p, :h, :r, :o) RETURNING id"
-            ),
-            {"n": name.strip(), "p": prefix, "h": token_hash(key), "r": role.value, "o": owner_id},
-        )
-    ).scalar_one()
+    key_id = await repository.insert_key(session, name.strip(), prefix, token_hash(key), role.value, owner_id)
     return key, (await _key(session, key_id))
 
 
 async def _key(session: AsyncSession, key_id: int) -> KeyRow:
-    row = (
-        await session.execute(
-            text(f"{_KEY_SELECT} WHERE id = :id"),
-            {"id": key_id},
-        )
-    ).one()
-    return KeyRow(*row)
+    return KeyRow(*await repository.key(session, key_id))
 
 
 async def list_keys(session: AsyncSession) -> list[KeyRow]:
-    rows = await session.execute(text(f"{_KEY_SELECT} ORDER BY id"))
-    return [KeyRow(*r) for r in rows]
+    return [KeyRow(*r) for r in await repository.keys(session)]
 
 
 async def revoke_key(session: AsyncSession, prefix_or_id: str) -> KeyRow:
-    column = "id" if prefix_or_id.isdigit() else "prefix"
-    value: int | str = int(prefix_or_id) if prefix_or_id.isdigit() else prefix_or_id
-    ids = (
-        (await session.execute(text(f"SELECT id FROM api_keys WHERE {column} = :v"), {"v": value}))
-        .scalars()
-        .all()
+    by_id = prefix_or_id.isdigit()
+    column = "id" if by_id else "prefix"
+    ids = await (
+        repository.key_ids(session, key_id=int(prefix_or_id))
+        if by_id
+        else repository.key_ids(session, prefix=prefix_or_id)
     )
     if len(ids) != 1:
         raise NotFound(detail=f"no single API key with {column} {prefix_or_id!r}")
-    await session.execute(
-        text("UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = :id"), {"id": ids[0]}
-    )
+    await repository.revoke_key(session, ids[0])
     return await _key(session, ids[0])
 
 
@@ -393,20 +317,7 @@ async def _check_csrf(session: AsyncSession, request: Request, principal: Princi
 
 
 async def _by_session(session: AsyncSession, token: str) -> Principal | None:
-    row = (
-        await session.execute(
-            text(
-                "SELECT s.id, u.id, u.login, u.display_name, u.role,"
-                " coalesce(array_agg(j.county_code) FILTER (WHERE j.county_code IS NOT NULL), '{}')"
-                " FROM auth_sessions s JOIN users u ON u.id = s.user_id"
-                " LEFT JOIN user_jurisdictions j ON j.user_id = u.id"
-                " WHERE s.token_hash = :h AND s.revoked_at IS NULL AND s.expires_at > now()"
-                " AND NOT u.disabled"
-                " GROUP BY s.id, u.id"
-            ),
-            {"h": token_hash(token)},
-        )
-    ).one_or_none()
+    row = await repository.session_user(session, token_hash(token))
     if row is None:
         return None
     sid, uid, login_name, name, role, counties = row
@@ -418,35 +329,18 @@ async def _renew(session: AsyncSession, session_id: int) -> None:
     """Sliding renewal: a session in use ends HAZARDMAP_TOKEN_HOURS after its last use, but never later
     than HAZARDMAP_SESSION_MAX_HOURS after the login. Written at most once a minute per session."""
     settings = get_settings()
-    await session.execute(
-        text(
-            "UPDATE auth_sessions SET expires_at = r.until FROM (SELECT least("
-            " now() + make_interval(secs => :idle), created_at + make_interval(secs => :max)) AS until"
-            " FROM auth_sessions WHERE id = :id) r"
-            " WHERE id = :id AND expires_at < r.until - interval '1 minute'"
-        ),
-        {"id": session_id, "idle": settings.token_hours * 3600, "max": settings.session_max_hours * 3600},
+    await repository.renew_session(
+        session, session_id, settings.token_hours * 3600, settings.session_max_hours * 3600
     )
 
 
 async def _by_key(session: AsyncSession, key: str) -> Principal | None:
-    row = (
-        await session.execute(
-            text("SELECT id, name, prefix, role FROM api_keys WHERE key_hash = :h AND revoked_at IS NULL"),
-            {"h": token_hash(key)},
-        )
-    ).one_or_none()
+    row = await repository.live_key(session, token_hash(key))
     if row is None:
         return None
     key_id, name, prefix, role = row
     # Once a minute is enough to tell a key in use from a forgotten one, and spares a write per request.
-    await session.execute(
-        text(
-            "UPDATE api_keys SET last_used_at = now() WHERE id = :id"
-            " AND (last_used_at IS NULL OR last_used_at < now() - interval '1 minute')"
-        ),
-        {"id": key_id},
-    )
+    await repository.touch_key(session, key_id)
     return Principal("key", key_id, f"key:{prefix}", name[:24], Role(role), frozenset())
 
 

@@ -19,32 +19,12 @@ from __future__ import annotations
 import math
 
 from fastapi import Request
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import service
+from app.accounts import repository, service
 from app.db import get_engine
 from app.errors import TooManyRequests, Unauthorized
 from app.settings import get_settings
-
-_BLOCKED = text(
-    "SELECT extract(epoch FROM max(blocked_until) - now()) FROM login_throttle"
-    " WHERE ((scope = 'login' AND key = :login) OR (scope = 'address' AND key = :address))"
-    " AND blocked_until > now()"
-)
-_FAIL = text(
-    "INSERT INTO login_throttle AS t (scope, key, failures, last_failed_at) VALUES (:scope, :key, 1, now())"
-    " ON CONFLICT (scope, key) DO UPDATE SET"
-    " failures = CASE WHEN t.last_failed_at < now() - make_interval(secs => :window) THEN 1"
-    " ELSE t.failures + 1 END,"
-    " last_failed_at = now()"
-    " RETURNING failures"
-)
-_BLOCK = text(
-    "UPDATE login_throttle SET blocked_until = now() + make_interval(secs => :delay)"
-    " WHERE scope = :scope AND key = :key"
-)
-_CLEAR = text("DELETE FROM login_throttle WHERE scope = 'login' AND key = :login")
 
 
 def client_address(request: Request) -> str:
@@ -64,11 +44,9 @@ def delay_s(failures: int, free: int) -> int:
 
 async def check(session: AsyncSession, login_name: str, address: str) -> None:
     """429 while the login or the address is blocked."""
-    wait = (
-        await session.execute(_BLOCKED, {"login": _login_key(login_name), "address": address})
-    ).scalar_one_or_none()
+    wait = await repository.blocked_for(session, _login_key(login_name), address)
     if wait is not None:
-        seconds = max(1, math.ceil(float(wait)))
+        seconds = max(1, math.ceil(wait))
         raise TooManyRequests(
             detail=f"too many failed logins; try again in {seconds} s",
             headers={"Retry-After": str(seconds)},
@@ -81,14 +59,10 @@ async def record_failure(login_name: str, address: str) -> None:
     free = {"login": settings.login_free_failures, "address": settings.login_free_failures_per_address}
     async with get_engine().begin() as conn:
         for scope, key in (("login", _login_key(login_name)), ("address", address)):
-            failures = (
-                await conn.execute(
-                    _FAIL, {"scope": scope, "key": key, "window": settings.login_failure_window_s}
-                )
-            ).scalar_one()
-            wait = delay_s(int(failures), free[scope])
+            failures = await repository.count_failure(conn, scope, key, settings.login_failure_window_s)
+            wait = delay_s(failures, free[scope])
             if wait:
-                await conn.execute(_BLOCK, {"scope": scope, "key": key, "delay": wait})
+                await repository.block(conn, scope, key, wait)
 
 
 async def login(
@@ -102,5 +76,5 @@ async def login(
     except Unauthorized:
         await record_failure(login_name, address)
         raise
-    await session.execute(_CLEAR, {"login": _login_key(login_name)})
+    await repository.clear_login(session, _login_key(login_name))
     return issued

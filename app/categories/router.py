@@ -7,11 +7,13 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Path, Response
 
-from app.accounts.permissions import Permission, Principal, require
+from app.accounts.dependencies import require
+from app.accounts.permissions import Permission, Principal
 from app.categories import repository, service
 from app.categories.schemas import CODE_PATTERN, CategoryIn, CategoryOut, CategoryPatch
 from app.deps import Session
 from app.openapi import problems, rules
+from app.paths import API_PREFIX
 
 router = APIRouter(prefix="/categories", tags=["categories (隐患类别)"])
 
@@ -51,7 +53,7 @@ async def create_category(session: Session, principal: Admin, body: CategoryIn) 
         created,
         status_code=201,
         media_type="application/json",
-        headers={"Location": f"/api/v1/categories/{body.code}"},
+        headers={"Location": f"{API_PREFIX}/categories/{body.code}"},
     )
 
 

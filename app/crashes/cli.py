@@ -71,8 +71,8 @@ def detect_command(
     Thresholds come from the settings (HAZARDMAP_DETECT_MIN_*). Pending candidates are replaced;
     accepted and dismissed ones are kept and not proposed again.
     """
+    from app.clock import BEIJING
     from app.crashes.detection import detection_params, run_detection
-    from app.crashes.vocab import BEIJING
 
     def zoned(t: datetime | None) -> datetime | None:
         return t.replace(tzinfo=BEIJING) if t is not None and t.tzinfo is None else t

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -21,7 +20,9 @@ from typing import Any
 from sqlalchemy import text
 
 from app import sqlfiles
-from app.crashes.vocab import BEIJING, CandidateKind, CandidateStatus
+from app.clock import BEIJING
+from app.crashes import repository
+from app.crashes.vocab import CandidateKind, CandidateStatus
 from app.errors import Conflict, NotFound, invalid
 from app.roads.chainage import format_chainage
 from app.roads.linear import Executor
@@ -193,16 +194,15 @@ class DetectionSummary:
         return out
 
 
-def _statements(name: str) -> list[str]:
-    sql = sqlfiles.load(PKG, name).replace("/*reasons*/", _REASONS)
-    return [s.strip() for s in sql.split(";\n") if s.strip()]
+# The pieces of SQL the detection's files are given for their markers.
+_PIECES: dict[str, dict[str, str]] = {
+    "detect_windows": {"reasons": _REASONS},
+    "detect_store": {"reasons": _REASONS},
+}
 
 
 async def _run(db: Executor, name: str, params: dict[str, Any]) -> None:
-    for statement in _statements(name):
-        # asyncpg refuses parameters a statement does not name.
-        used = {k: v for k, v in params.items() if re.search(rf":{k}\b", statement)}
-        await db.execute(text(statement), used)
+    await sqlfiles.run_script(db, PKG, name, params, **_PIECES.get(name, {}))
 
 
 async def run_detection(db: Executor, p: DetectionParams) -> DetectionSummary:
@@ -262,15 +262,7 @@ class AcceptedCandidate:
 
 
 async def _locked(db: Executor, candidate_id: int) -> Any:
-    row = (
-        await db.execute(
-            text(
-                "SELECT c.*, h.ledger_no FROM accident_prone_candidates c"
-                " LEFT JOIN hazards h ON h.id = c.hazard_id WHERE c.id = :id FOR UPDATE OF c"
-            ),
-            {"id": candidate_id},
-        )
-    ).one_or_none()
+    row = await repository.lock_candidate(db, candidate_id)
     if row is None:
         raise NotFound(
             detail=f"there is no candidate {candidate_id} (a new detection run replaces the pending ones)"
@@ -311,10 +303,7 @@ async def accept_candidate(
     c = await _locked(db, candidate_id)
     if c.status == CandidateStatus.accepted:
         raise Conflict(detail=f"candidate {candidate_id} is already in the ledger as {c.ledger_no}")
-    known = (
-        await db.execute(text("SELECT 1 FROM categories WHERE code = :c AND active"), {"c": category})
-    ).one_or_none()
-    if known is None:
+    if not await repository.category_active(db, category):
         raise invalid(
             "category", f"unknown category {category!r}; use a code such as XL01 (see the categories)"
         )
@@ -323,41 +312,25 @@ async def accept_candidate(
     if direction is not None and direction not in (1, 2, 3):
         raise invalid("direction", "expected 1 (decreasing chainage), 2 (increasing) or 3 (both)")
     point = c.kind == CandidateKind.point
-    await db.execute(text("SELECT set_config('hazardmap.actor', :actor, true)"), {"actor": actor})
-    hazard = (
-        await db.execute(
-            text(
-                "INSERT INTO hazards (kind, category_code, visibility, grade, source, description, address,"
-                " status, road_id, chainage_m, end_chainage_m, direction, geom, created_by, updated_by)"
-                " SELECT :kind, :category, :visibility, :grade, :source, :description, :address, :status,"
-                " c.road_id, :chainage_m, :end_chainage_m, :direction, c.geom, :actor, :actor"
-                " FROM accident_prone_candidates c WHERE c.id = :id"
-                " RETURNING id, ledger_no"
-            ),
-            {
-                "id": candidate_id,
-                "kind": HazardKind.point.value if point else HazardKind.segment.value,
-                "category": category,
-                "visibility": Visibility.implicit.value,
-                "grade": grade,
-                "source": Source.crash_analysis.value,
-                "description": description or _evidence_text(c),
-                "address": f"{c.road_code} {_where(c)}",
-                "status": Status.reported.value,
-                "chainage_m": c.point_chainage_m if point else c.start_chainage_m,
-                "end_chainage_m": None if point else c.end_chainage_m,
-                "direction": direction,
-                "actor": actor,
-            },
-        )
-    ).one()
-    await db.execute(
-        text(
-            "UPDATE accident_prone_candidates SET status = 'accepted', hazard_id = :hazard,"
-            " decided_at = now(), decided_by = :actor WHERE id = :id"
-        ),
-        {"id": candidate_id, "hazard": hazard.id, "actor": actor},
+    hazard = await repository.insert_hazard_from_candidate(
+        db,
+        {
+            "id": candidate_id,
+            "kind": HazardKind.point.value if point else HazardKind.segment.value,
+            "category": category,
+            "visibility": Visibility.implicit.value,
+            "grade": grade,
+            "source": Source.crash_analysis.value,
+            "description": description or _evidence_text(c),
+            "address": f"{c.road_code} {_where(c)}",
+            "status": Status.reported.value,
+            "chainage_m": c.point_chainage_m if point else c.start_chainage_m,
+            "end_chainage_m": None if point else c.end_chainage_m,
+            "direction": direction,
+            "actor": actor,
+        },
     )
+    await repository.mark_accepted(db, candidate_id, hazard.id, actor)
     return AcceptedCandidate(candidate_id, hazard.id, hazard.ledger_no, c.kind)
 
 
@@ -368,10 +341,4 @@ async def dismiss_candidate(db: Executor, candidate_id: int, *, actor: str, note
         raise Conflict(
             detail=f"candidate {candidate_id} is in the ledger as {c.ledger_no}: close that hazard instead"
         )
-    await db.execute(
-        text(
-            "UPDATE accident_prone_candidates SET status = 'dismissed', decided_at = now(),"
-            " decided_by = :actor, decision_note = :note WHERE id = :id"
-        ),
-        {"id": candidate_id, "actor": actor, "note": note},
-    )
+    await repository.mark_dismissed(db, candidate_id, actor, note)

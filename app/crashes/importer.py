@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -22,12 +21,13 @@ import numpy as np
 import pandas as pd
 import shapely
 from numpy.typing import NDArray
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app import sqlfiles
+from app.clock import BEIJING
 from app.coords import Crs, to_wgs84
-from app.crashes.vocab import BEIJING, Procedure
+from app.crashes import repository
+from app.crashes.vocab import Procedure
 from app.errors import InvalidInput
 from app.geodata.progress import NoProgress, ProgressSink
 from app.geodata.reading import LAT_CANDIDATES, LON_CANDIDATES, bad_file, cell, read_table
@@ -299,17 +299,6 @@ _COLUMNS = (
 )  # fmt: skip
 
 
-def _statements(name: str) -> list[str]:
-    sql = sqlfiles.load(PKG, name).replace("/*chainage*/", chainage_sql("i.chainage_m"))
-    return [s.strip() for s in sql.split(";\n") if s.strip()]
-
-
-async def _script(conn: AsyncConnection, name: str, params: dict[str, Any]) -> None:
-    for statement in _statements(name):
-        used = {k: v for k, v in params.items() if re.search(rf":{k}\b", statement)}
-        await conn.execute(text(statement), used)
-
-
 async def import_crashes_into(
     conn: AsyncConnection, table: CrashTable, progress: ProgressSink | None = None
 ) -> CrashImport:
@@ -322,11 +311,12 @@ async def import_crashes_into(
     progress.stage("checking rows", total=len(table.frame))
     records = stage_records(table, datetime.now(BEIJING))
     progress.advance(len(table.frame))
-    await _script(conn, "import_stage", {})
+    await sqlfiles.run_script(conn, PKG, "import_stage")
     await copy_rows(conn, "import_crashes", _COLUMNS, records, progress)
     progress.stage("locating on the road network")
-    await _script(
+    await sqlfiles.run_script(
         conn,
+        PKG,
         "import_check",
         {
             "tolerance": END_TOLERANCE_M,
@@ -335,20 +325,12 @@ async def import_crashes_into(
             "snap_m": s.snap_distance_m,
             "srid": s.metric_srid,
         },
+        chainage=chainage_sql("i.chainage_m"),
     )
     progress.stage("inserting")
-    await _script(conn, "import_insert", {"source_file": table.path.name})
+    await sqlfiles.run_script(conn, PKG, "import_insert", {"source_file": table.path.name})
     report.refused = await refusals(conn, "import_crashes")
-    counts = (
-        await conn.execute(
-            text(
-                "SELECT count(*) FILTER (WHERE road_id IS NOT NULL) AS on_road,"
-                " count(*) FILTER (WHERE road_id IS NULL) AS off_road"
-                " FROM import_crashes WHERE reason IS NULL"
-            )
-        )
-    ).one()
-    report.on_road, report.off_road = counts.on_road, counts.off_road
+    report.on_road, report.off_road = await repository.staged_counts(conn)
     report.loaded = report.on_road + report.off_road
     return report
 

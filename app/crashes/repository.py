@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from app.roads.chainage import chainage_sql
 from app.roads.linear import Executor
-from app.sqlfiles import load
+from app.sqlfiles import compose
 
 PKG = "app.crashes"
 BBOX = "c.geom && ST_MakeEnvelope(:x1, :y1, :x2, :y2, 4326)"
@@ -24,14 +24,20 @@ class Page:
     features: str  # the JSON array text PostGIS built
 
 
+# The 桩号 expressions each file is given beside its WHERE.
+_PIECES: dict[str, dict[str, str]] = {
+    "list": {"chainage": chainage_sql("c.chainage_m")},
+    "candidates": {
+        "point_chainage": chainage_sql("c.point_chainage_m"),
+        "segment_chainage": chainage_sql("c.start_chainage_m", "c.end_chainage_m"),
+    },
+    "density": {},
+}
+
+
 @cache
 def _sql(name: str, where: str) -> str:
-    sql = load(PKG, name).replace("/*where*/", where)
-    return (
-        sql.replace("/*chainage*/", chainage_sql("c.chainage_m"))
-        .replace("/*point_chainage*/", chainage_sql("c.point_chainage_m"))
-        .replace("/*segment_chainage*/", chainage_sql("c.start_chainage_m", "c.end_chainage_m"))
-    )
+    return compose(PKG, name, where=where, **_PIECES[name])
 
 
 async def _page(db: Executor, name: str, clauses: list[str], params: dict[str, Any]) -> Page:
@@ -121,3 +127,79 @@ async def density(
     return Density(
         cells=row.cells, max_crashes=int(row.max_crashes), crashes=int(row.crashes), features=row.features
     )
+
+
+# -- the officer's decision on a candidate --------------------------------------------------------
+
+
+async def lock_candidate(db: Executor, candidate_id: int) -> Any:
+    """The candidate (every column, and its hazard's ledger_no), locked; None when there is none."""
+    return (
+        await db.execute(
+            text(
+                "SELECT c.*, h.ledger_no FROM accident_prone_candidates c"
+                " LEFT JOIN hazards h ON h.id = c.hazard_id WHERE c.id = :id FOR UPDATE OF c"
+            ),
+            {"id": candidate_id},
+        )
+    ).one_or_none()
+
+
+async def category_active(db: Executor, code: str) -> bool:
+    found = await db.execute(text("SELECT 1 FROM categories WHERE code = :c AND active"), {"c": code})
+    return found.one_or_none() is not None
+
+
+async def insert_hazard_from_candidate(db: Executor, values: dict[str, Any]) -> Any:
+    """The candidate (``values["id"]``) as a hazard on its road and geometry, through the ledger's
+    triggers (county, township, ledger number, history) with ``values["actor"]`` as the actor:
+    the new row's id and ledger_no."""
+    await db.execute(text("SELECT set_config('hazardmap.actor', :actor, true)"), {"actor": values["actor"]})
+    return (
+        await db.execute(
+            text(
+                "INSERT INTO hazards (kind, category_code, visibility, grade, source, description, address,"
+                " status, road_id, chainage_m, end_chainage_m, direction, geom, created_by, updated_by)"
+                " SELECT :kind, :category, :visibility, :grade, :source, :description, :address, :status,"
+                " c.road_id, :chainage_m, :end_chainage_m, :direction, c.geom, :actor, :actor"
+                " FROM accident_prone_candidates c WHERE c.id = :id"
+                " RETURNING id, ledger_no"
+            ),
+            values,
+        )
+    ).one()
+
+
+async def mark_accepted(db: Executor, candidate_id: int, hazard_id: int, actor: str) -> None:
+    await db.execute(
+        text(
+            "UPDATE accident_prone_candidates SET status = 'accepted', hazard_id = :hazard,"
+            " decided_at = now(), decided_by = :actor WHERE id = :id"
+        ),
+        {"id": candidate_id, "hazard": hazard_id, "actor": actor},
+    )
+
+
+async def mark_dismissed(db: Executor, candidate_id: int, actor: str, note: str | None) -> None:
+    await db.execute(
+        text(
+            "UPDATE accident_prone_candidates SET status = 'dismissed', decided_at = now(),"
+            " decided_by = :actor, decision_note = :note WHERE id = :id"
+        ),
+        {"id": candidate_id, "actor": actor, "note": note},
+    )
+
+
+async def staged_counts(db: Executor) -> tuple[int, int]:
+    """Of the crashes staged by an import (import_crashes) and not refused: how many lie on a road,
+    how many on none."""
+    row = (
+        await db.execute(
+            text(
+                "SELECT count(*) FILTER (WHERE road_id IS NOT NULL) AS on_road,"
+                " count(*) FILTER (WHERE road_id IS NULL) AS off_road"
+                " FROM import_crashes WHERE reason IS NULL"
+            )
+        )
+    ).one()
+    return int(row.on_road), int(row.off_road)

@@ -11,17 +11,20 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import repository as places
-from app.accounts.permissions import Permission, Principal, check_county, require
+from app.accounts.dependencies import require
+from app.accounts.permissions import Permission, Principal, check_county
+from app.clock import BEIJING
 from app.crashes import detection
 from app.crashes import repository as repo
-from app.crashes.vocab import BEIJING, CandidateKind, CandidateStatus
+from app.crashes.vocab import CandidateKind, CandidateStatus
 from app.deps import BBox, Page, Session
 from app.errors import invalid
 from app.geojson import GEOJSON, GeoJSONResponse, codes, collection, enum_values, paging_links
 from app.http import Instant
 from app.openapi import listing, problems, rule, rules
+from app.paths import hazard_link
 from app.settings import get_settings
-from app.vocab import Grade, HazardKind
+from app.vocab import Grade
 
 router = APIRouter(tags=["crashes (事故) and accident-prone candidates (事故易发多发点段)"])
 
@@ -30,7 +33,6 @@ NoNul = Annotated[str, StringConstraints(pattern="^[^\\x00]*$")]
 Csv = "One or several: repeat the parameter or separate values with commas."
 CandidateId = Annotated[int, Path(alias="id", ge=1, le=2**63 - 1)]
 # Where the accepted hazard lives in the ledger API, by kind.
-HAZARD_PATH = {HazardKind.point.value: "hazards", HazardKind.segment.value: "segments"}
 # Accept and dismiss: a county officer for candidates in their counties, or an admin.
 Decider = Annotated[Principal, Depends(require(Permission.candidate_decide))]
 
@@ -239,7 +241,7 @@ async def accept(
         direction=body.direction,
         description=body.description,
     )
-    response.headers["Location"] = f"/api/v1/{HAZARD_PATH[done.kind]}/{done.hazard_id}"
+    response.headers["Location"] = hazard_link(done.kind, done.hazard_id)
     return {
         "candidate_id": done.candidate_id,
         "status": CandidateStatus.accepted.value,

@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta, timezone
-
 from app.vocab import Labelled
-
-# China has kept UTC+8 all year since 1991; crash records give Beijing time without a zone.
-BEIJING = timezone(timedelta(hours=8), "Asia/Shanghai")
 
 
 class Procedure(Labelled):

@@ -19,8 +19,9 @@ import random
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from app import clock
+from app.clock import BEIJING, day_of
 from app.demo.texts import finding, segment_preamble
 from app.vocab import Grade, Source, Status, Visibility
 
@@ -30,7 +31,6 @@ SEGMENTS = 40
 MIN_POINTS_PER_COUNTY = 20
 SEGMENTS_PER_COUNTY = SEGMENTS // 8  # Liaocheng's eight counties, each with its own list
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 # Reported between this many days ago and yesterday; the day of the load is the demo's "today".
 DAYS_BACK = 365
 
@@ -130,7 +130,7 @@ class Spec:
 class Step:
     """One move of the workflow on one demo row: the action, when, who, and the columns it writes."""
 
-    action: str  # claim, start, list, rectify, close, delist, reject (app.workflow.machine.Action)
+    action: str  # claim, start, list, rectify, close, delist, reject (app.hazards.lifecycle.Action)
     at: datetime
     actor: str
     note: str | None
@@ -238,7 +238,7 @@ def build(counties: list[County], categories: dict[str, str], now: datetime | No
     """The demo rows: ``categories`` maps each category code to its usual visibility; ``now`` is the
     moment of the load. Every date lies before the start of its day (Beijing), so that two loads on one
     day give the same rows."""
-    today = (now or datetime.now(BEIJING)).astimezone(BEIJING).date()
+    today = day_of(now) if now else clock.today()
     now = datetime.combine(today, time.min, tzinfo=BEIJING)
     rng = random.Random(SEED)
     if len(categories) > POINTS:
@@ -405,9 +405,7 @@ def _workflow(rng: random.Random, spec: Spec, who: People, now: datetime) -> lis
     last = done[reached[-1]] if reached else 0
     squeeze = min(1.0, 0.9 * age / last) if last else 1.0
     deadline = spec.deadline
-    overdue_by_now = (
-        status is Status.rectifying and deadline is not None and deadline < now.astimezone(BEIJING).date()
-    )
+    overdue_by_now = status is Status.rectifying and deadline is not None and deadline < day_of(now)
     supervise = "start" in reached and (
         (grade is Grade.major and rng.random() < 0.5) or (overdue_by_now and rng.random() < 0.4)
     )

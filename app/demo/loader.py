@@ -19,28 +19,16 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app import sqlfiles
-from app.demo import generate
+from app.demo import generate, repository
 from app.geodata.progress import NoProgress, ProgressSink
-from app.roads.chainage import chainage_sql
 from app.settings import get_settings
 from app.vocab import OPEN_STATUSES
-from app.workflow.repository import WORKFLOW_COLUMNS
 
 ACTOR = "demo"
-# One demo load or clear at a time (two `make run`s started together would both see an empty ledger).
-_LOCK = text("SELECT pg_advisory_xact_lock(hashtext('hazardmap.demo'))")
 # A segment is cut 100 m inside its stretch at both ends.
 SEGMENT_ROOM_M = 2000 + 200
-
-
-def _sql(name: str) -> str:
-    """An SQL file without its comment lines (a comment may name a bind parameter)."""
-    lines = sqlfiles.load("app.demo", name).splitlines()
-    return "\n".join(line for line in lines if not line.lstrip().startswith("--"))
 
 
 class DemoError(RuntimeError):
@@ -61,10 +49,6 @@ class DemoReport:
         return self.points + self.segments
 
 
-async def _set_actor(conn: AsyncConnection) -> None:
-    await conn.execute(text("SELECT set_config('hazardmap.actor', :actor, true)"), {"actor": ACTOR})
-
-
 async def why_not_empty(conn: AsyncConnection) -> str | None:
     """Why ``--if-empty`` leaves the ledger alone, or None when the demo may be loaded.
 
@@ -72,15 +56,7 @@ async def why_not_empty(conn: AsyncConnection) -> str | None:
     user's choice, which `make run` must not undo; `hazardmap demo load` brings it back. Rows a user
     deleted by hand (not demo) do not count: a ledger with none live is empty to everyone who reads it.
     """
-    live, cleared = (
-        await conn.execute(
-            text(
-                "SELECT count(*) FILTER (WHERE deleted_at IS NULL),"
-                "       count(*) FILTER (WHERE demo AND deleted_at IS NOT NULL)"
-                "  FROM hazards"
-            )
-        )
-    ).one()
+    live, cleared = await repository.ledger_rows(conn)
     if live:
         return f"the ledger is not empty ({live} live rows)"
     if cleared:
@@ -89,25 +65,12 @@ async def why_not_empty(conn: AsyncConnection) -> str | None:
 
 
 async def live_demo_rows(conn: AsyncConnection) -> int:
-    return (
-        await conn.execute(text("SELECT count(*) FROM hazards WHERE demo AND deleted_at IS NULL"))
-    ).scalar_one()
+    return await repository.live_demo_rows(conn)
 
 
 async def _counties(conn: AsyncConnection) -> list[generate.County]:
     """The counties with the length of their roads; each must have roads of every pool and kind."""
-    rows = (
-        await conn.execute(
-            text(
-                "SELECT c.code,"
-                "       coalesce(max(s.total) FILTER (WHERE s.kind = 'point' AND s.pool = 'any'), 0),"
-                "       count(DISTINCT (s.kind, s.pool)), c.name"
-                "  FROM jurisdictions c LEFT JOIN demo_stretches s ON s.county_code = c.code"
-                " WHERE c.level = 'county' AND c.geom IS NOT NULL"
-                " GROUP BY c.code ORDER BY c.code"
-            )
-        )
-    ).all()
+    rows = await repository.counties(conn)
     if not rows:
         raise DemoError("no county outlines loaded: run `hazardmap geodata load` first")
     short = [code for code, _, pools, _ in rows if pools < 4]
@@ -116,14 +79,7 @@ async def _counties(conn: AsyncConnection) -> list[generate.County]:
             f"county {', '.join(short)} lacks roads for the demo (each needs an ordinary road with "
             f"{SEGMENT_ROOM_M:.0f} m inside it); load the schematic network: `hazardmap geodata load`"
         )
-    return [generate.County(code, float(m), name) for code, m, _, name in rows]
-
-
-async def _categories(conn: AsyncConnection) -> dict[str, str]:
-    rows = await conn.execute(
-        text("SELECT code, usual_visibility FROM categories WHERE active ORDER BY code")
-    )
-    return {code: visibility for code, visibility in rows}
+    return [generate.County(code, m, name) for code, m, _, name in rows]
 
 
 async def load_demo(
@@ -135,7 +91,7 @@ async def load_demo(
     (see ``why_not_empty``), so that `make run` never brings back a demo that was cleared.
     """
     sink = progress or NoProgress()
-    await conn.execute(_LOCK)
+    await repository.lock(conn)
     if if_empty and (reason := await why_not_empty(conn)):
         return DemoReport(skipped=reason)
     live = await live_demo_rows(conn)
@@ -143,25 +99,24 @@ async def load_demo(
         raise DemoError(f"the demo set is loaded already ({live} rows); `hazardmap demo clear` first")
 
     sink.stage("measuring the roads of each county")
-    if not (await conn.execute(text("SELECT EXISTS (SELECT 1 FROM roads)"))).scalar_one():
+    if not await repository.roads_loaded(conn):
         raise DemoError("no roads loaded: run `hazardmap geodata load` first (the demo sits on roads)")
-    await conn.execute(
-        text(_sql("stretches")), {"segment_room": SEGMENT_ROOM_M, "srid": get_settings().metric_srid}
-    )
+    await repository.measure_stretches(conn, SEGMENT_ROOM_M, get_settings().metric_srid)
     counties = await _counties(conn)
     # A uid of its own for every row of every load (a load after `demo clear` must not meet the old ones).
-    specs = [replace(s, uid=str(uuid.uuid4())) for s in generate.build(counties, await _categories(conn))]
+    specs = [
+        replace(s, uid=str(uuid.uuid4())) for s in generate.build(counties, await repository.categories(conn))
+    ]
 
-    await _set_actor(conn)
-    insert = text(_sql("insert").replace("/*chainage*/", chainage_sql("l.chainage_m", "l.end_chainage_m")))
+    await repository.set_actor(conn, ACTOR)
     report = DemoReport()
     sink.stage("placing and inserting the demo rows, county by county", total=len(counties))
     for county in counties:
         mine = [s for s in specs if s.county_code == county.code]
         specs_json = json.dumps([s.as_json() for s in mine])
-        result = await conn.execute(insert, {"specs": specs_json, "srid": get_settings().metric_srid})
-        if result.rowcount != len(mine):
-            raise DemoError(f"county {county.code}: placed {result.rowcount} of {len(mine)} demo rows")
+        placed = await repository.insert(conn, specs_json, get_settings().metric_srid)
+        if placed != len(mine):
+            raise DemoError(f"county {county.code}: placed {placed} of {len(mine)} demo rows")
         report.by_county[county.code] = len(mine)
         sink.advance()
     sink.stage("taking the workflow's steps: claim, start, list, rectify, close, delist, reject")
@@ -174,40 +129,6 @@ async def load_demo(
 # The order of the steps: each row takes its own in this order (list before rectify: supervision
 # runs beside an open hazard; delist after close).
 STEP_ORDER = ("claim", "start", "list", "rectify", "close", "delist", "reject")
-# The SQL type of each column a step writes (the JSON recordset's definition).
-COLUMN_TYPES = {
-    "status": "text",
-    "claim_name": "text",
-    "claim_post": "text",
-    "claim_unit": "text",
-    "claimed_at": "timestamptz",
-    "measures": "text",
-    "interim_measures": "text",
-    "deadline": "date",
-    "supervision_level": "text",
-    "supervision_reason": "text",
-    "supervised_since": "timestamptz",
-    "evidence": "text",
-    "rectified_by": "text",
-    "rectified_at": "timestamptz",
-    "verifier": "text",
-    "verification": "text",
-    "closed_at": "timestamptz",
-    "reject_reason": "text",
-}
-
-
-def _step_sql(columns: list[str]) -> str:
-    unknown = set(columns) - WORKFLOW_COLUMNS
-    if unknown:
-        raise ValueError(f"not workflow columns: {sorted(unknown)}")
-    sets = ", ".join(f'"{c}" = x."{c}"' for c in columns)
-    record = ", ".join(f'"{c}" {COLUMN_TYPES[c]}' for c in columns)
-    return (
-        f"UPDATE hazards h SET {sets}, updated_by = CAST(:actor AS text)"
-        f" FROM jsonb_to_recordset(CAST(CAST(:rows AS text) AS jsonb)) AS x(uid uuid, {record})"
-        " WHERE h.uid = x.uid AND h.demo AND h.deleted_at IS NULL"
-    )
 
 
 def _json(value: object) -> object:
@@ -226,38 +147,25 @@ async def _take_steps(conn: AsyncConnection, specs: list[generate.Spec]) -> None
     ):
         columns = list(rows[0][1].values)
         payload = [{"uid": uid, **{c: _json(v) for c, v in step.values.items()}} for uid, step in rows]
-        await conn.execute(
-            text(
-                "SELECT set_config('hazardmap.actor', :actor, true),"
-                " set_config('hazardmap.action', :action, true),"
-                " set_config('hazardmap.note', :note, true),"
-                " set_config('hazardmap.at', :at, true)"
-            ),
-            {"actor": actor, "action": action, "note": note or "", "at": at.isoformat()},
+        done = await repository.take_step(
+            conn,
+            columns,
+            json.dumps(payload, ensure_ascii=False),
+            actor=actor,
+            action=action,
+            note=note or "",
+            at=at.isoformat(),
         )
-        result = await conn.execute(
-            text(_step_sql(columns)), {"rows": json.dumps(payload, ensure_ascii=False), "actor": actor}
-        )
-        if result.rowcount != len(rows):
-            raise DemoError(f"step {action} by {actor}: applied to {result.rowcount} of {len(rows)} rows")
-    await conn.execute(
-        text(
-            "SELECT set_config('hazardmap.action', '', true), set_config('hazardmap.note', '', true),"
-            " set_config('hazardmap.at', '', true)"
-        )
-    )
-    await _set_actor(conn)
+        if done != len(rows):
+            raise DemoError(f"step {action} by {actor}: applied to {done} of {len(rows)} rows")
+    await repository.end_steps(conn, ACTOR)
 
 
 async def clear_demo(conn: AsyncConnection) -> int:
     """Soft-delete every live demo row; the history records it. Returns how many."""
-    await conn.execute(_LOCK)
-    await _set_actor(conn)
-    result = await conn.execute(
-        text("UPDATE hazards SET deleted_at = now(), updated_by = :actor WHERE demo AND deleted_at IS NULL"),
-        {"actor": ACTOR},
-    )
-    return result.rowcount
+    await repository.lock(conn)
+    await repository.set_actor(conn, ACTOR)
+    return await repository.clear(conn, ACTOR)
 
 
 # Per county: code, name, points, segments, open, closed, overdue.
@@ -266,5 +174,4 @@ CountySummary = tuple[str, str, int, int, int, int, int]
 
 async def summary(conn: AsyncConnection) -> list[CountySummary]:
     """The live demo rows per county."""
-    rows = await conn.execute(text(_sql("summary")), {"open": [s.value for s in OPEN_STATUSES]})
-    return [tuple(r) for r in rows]
+    return await repository.summary(conn, [s.value for s in OPEN_STATUSES])

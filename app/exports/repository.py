@@ -1,31 +1,20 @@
-"""The export query, read through a server-side cursor so that no export is held whole in memory."""
+"""The export's rows: the hazards read through app.hazards.provider, from a server-side cursor so
+that no export is held whole in memory."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Row, text
+from sqlalchemy import Row
 
-from app.db import get_engine
-from app.hazards.repository import features_sql, filter_sql
+from app.hazards import provider
 from app.hazards.schemas import HazardFilter
-from app.sqlfiles import load
 
-PKG = "app.exports"
 BATCH = 2000  # rows fetched from the cursor at a time
-
-
-@cache
-def _sql(where: str) -> str:
-    return load(PKG, "features").replace("/*where*/", where).replace("/*features*/", features_sql())
 
 
 async def batches(kind: str, f: HazardFilter) -> AsyncIterator[list[Row[Any]]]:
     """The matching rows in batches. Its own connection: the stream outlives the request handler."""
-    where, params = filter_sql(kind, f)
-    async with get_engine().connect() as conn:
-        result = await conn.stream(text(_sql(where)), params, execution_options={"yield_per": BATCH})
-        async for part in result.partitions(BATCH):
-            yield list(part)
+    async for part in provider.export_batches(kind, f, BATCH):
+        yield part

@@ -11,12 +11,12 @@ from fastapi import APIRouter, Query, Response
 from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
+from app.clock import BEIJING
 from app.deps import Session
 from app.exports import formats
 from app.exports.formats import Format
 from app.hazards import service
-from app.hazards.router import Filters
-from app.hazards.service import BEIJING
+from app.hazards.params import Filters
 from app.openapi import media, problems
 from app.vocab import HazardKind
 

@@ -15,11 +15,12 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 
 from app import __version__
-from app.accounts.permissions import Permission, Principal, require
+from app.accounts.dependencies import require
+from app.accounts.permissions import Permission, Principal
 from app.deps import Session
 from app.field import repository
-from app.maps.settings import get_map_settings
 from app.settings import get_settings
+from app.web.settings import get_map_settings
 
 # Pages and the worker (no schema: they are not API). The area is API, under the API prefix.
 pages = APIRouter(include_in_schema=False)

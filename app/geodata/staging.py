@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -18,15 +17,12 @@ COPY_BATCH = 5_000
 
 def statements(name: str) -> list[str]:
     """The statements of ``app/geodata/sql/<name>.sql`` (asyncpg runs one statement per call)."""
-    return [s.strip() for s in sqlfiles.load("app.geodata", name).split(";\n") if s.strip()]
+    return sqlfiles.statements("app.geodata", name)
 
 
 async def run_script(conn: AsyncConnection, name: str, params: dict[str, Any] | None = None) -> None:
-    for statement in statements(name):
-        sql = text(statement)
-        # Each statement gets only the parameters it names; asyncpg refuses extra ones.
-        used = {k: v for k, v in (params or {}).items() if re.search(rf":{k}\b", statement)}
-        await conn.execute(sql, used)
+    """Run ``app/geodata/sql/<name>.sql`` (``app.sqlfiles.run_script``)."""
+    await sqlfiles.run_script(conn, "app.geodata", name, params)
 
 
 async def copy_rows(

@@ -16,20 +16,27 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.hazards.schemas import HazardFilter
 from app.roads.chainage import chainage_sql
-from app.sqlfiles import load
+from app.sqlfiles import load, render
 from app.vocab import OPEN_STATUSES
 
 PKG = "app.hazards"
 
 
-def features_sql() -> str:
-    """features.sql, ready to be given a WHERE over ``hazards h`` (the exports stream it)."""
-    return _features_sql()
+def geojson(column: str) -> str:
+    """The GeoJSON geometry of ``column`` as stored (WGS84 lon/lat). 7 decimals of a degree is about 1 cm."""
+    return f"ST_AsGeoJSON({column}, 7)::json"
+
+
+def features_sql(geometry: str = geojson("h.geom")) -> str:
+    """features.sql, ready to be given a WHERE over ``hazards h`` (app.hazards.provider composes
+    it), with ``geometry`` as the feature's geometry."""
+    return _features_sql(geometry=geometry)
 
 
 @cache
-def _features_sql() -> str:
-    return load(PKG, "features").replace("/*chainage*/", chainage_sql("h.chainage_m", "h.end_chainage_m"))
+def _features_sql(duplicates: str = "", geometry: str = geojson("h.geom")) -> str:
+    chainage = chainage_sql("h.chainage_m", "h.end_chainage_m")
+    return render(load(PKG, "features"), chainage=chainage, duplicates=duplicates, geometry=geometry)
 
 
 # The reports merged into a hazard (status duplicate), for the one hazard asked for: its record
@@ -42,8 +49,7 @@ _DUPLICATES = (
 
 @cache
 def _one_sql() -> str:
-    features = _features_sql().replace("/*duplicates*/", _DUPLICATES)
-    return load(PKG, "one").replace("/*features*/", features)
+    return render(load(PKG, "one"), features=_features_sql(_DUPLICATES))
 
 
 # Each filter is a fixed clause over ``hazards h``; the values are bound.
@@ -114,7 +120,7 @@ def _list_sql(where: str, broad: bool = False) -> str:
     """The list statement for these clauses: for a map box, the shape that finds the matches once
     (list_box.sql); for broad filters (``broad``, or no box), two scans (list.sql)."""
     sql = load(PKG, "list_box" if _CLAUSES["bbox"] in where and not broad else "list")
-    return sql.replace("/*where*/", where).replace("/*features*/", _features_sql())
+    return render(sql, where=where, features=_features_sql())
 
 
 @dataclass(frozen=True)
@@ -458,7 +464,7 @@ async def update(
     """
     allowed = {*EDITABLE_COLUMNS, "county_code", "township_code", *ROAD_COLUMNS}
     sets = []
-    params: dict[str, Any] = {"id": hazard_id, "version": version, "actor": actor}
+    params: dict[str, Any] = {}
     for column, value in values.items():
         if column not in allowed:  # our own code decides the columns; guard the identifiers anyway
             raise ValueError(f"not an editable column: {column}")
@@ -467,24 +473,25 @@ async def update(
     if wkb is not None:
         sets.append("geom = ST_GeomFromWKB(:wkb, 4326)")
         params["wkb"] = wkb
-    sets.append("updated_by = :actor")
-    result = await session.execute(
-        text(
-            f"UPDATE hazards SET {', '.join(sets)}"
-            " WHERE id = :id AND version = :version AND deleted_at IS NULL"
-        ),
-        params,
-    )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return await versioned_update(session, hazard_id, version, sets, params, actor)
 
 
 async def soft_delete(session: AsyncSession, hazard_id: int, version: int, actor: str) -> int:
+    return await versioned_update(session, hazard_id, version, ["deleted_at = now()"], {}, actor)
+
+
+async def versioned_update(
+    session: AsyncSession, hazard_id: int, version: int, sets: list[str], params: dict[str, Any], actor: str
+) -> int:
+    """The one UPDATE of a hazard: ``sets`` (assignments of our own code, values bound in ``params``)
+    and ``updated_by``, if the row is still at ``version`` and not deleted. The rows changed, 0 or 1:
+    0 means someone changed it first (the caller answers 412)."""
     result = await session.execute(
         text(
-            "UPDATE hazards SET deleted_at = now(), updated_by = :actor"
+            f"UPDATE hazards SET {', '.join([*sets, 'updated_by = :actor'])}"
             " WHERE id = :id AND version = :version AND deleted_at IS NULL"
         ),
-        {"id": hazard_id, "version": version, "actor": actor},
+        {**params, "id": hazard_id, "version": version, "actor": actor},
     )
     return int(result.rowcount)  # type: ignore[attr-defined]
 

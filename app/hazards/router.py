@@ -6,223 +6,52 @@ kind of hazard and its geometry type. The handlers are thin; the rules are in th
 
 from __future__ import annotations
 
-from datetime import date, datetime, time
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Header, Path, Query, Request, Response
+from fastapi import APIRouter, Depends, Header, Request, Response
 
-from app.accounts.permissions import Permission, Principal, require
+from app.accounts.dependencies import require
+from app.accounts.permissions import Permission, Principal
 from app.coords import Crs
-from app.deps import BBox, Page, Session
-from app.errors import invalid
-from app.geojson import GEOJSON, GeoJSONResponse, codes, collection, enum_values, paging_links, split_values
+from app.deps import CrsParam, Page, Session
+from app.geojson import (
+    GEOJSON,
+    GeoJSONResponse,
+    collection,
+    feature_response,
+    paging_links,
+)
 from app.hazards import service
+from app.hazards.params import Filters, HazardId, IfMatch
 from app.hazards.schemas import (
-    BEIJING_TZ,
-    HazardFilter,
+    PLACE_RULES,
     HazardHistory,
     HazardPatch,
     HazardPointCollection,
     HazardPointFeature,
-    HazardPointIn,
     HazardSegmentCollection,
     HazardSegmentFeature,
-    HazardSegmentIn,
 )
-from app.http import JSON_TYPES, MERGE_PATCH_TYPES, Day, Instant, none_match, read_json_body
-from app.openapi import KNOWN_CODES, listing, problems, request_body
-from app.vocab import OPEN_STATUSES, Grade, HazardKind, RoadGroup, Status, Visibility
+from app.http import MERGE_PATCH_TYPES, none_match, read_json_body
+from app.openapi import problems, request_body
+from app.paths import collection_of
+from app.vocab import HazardKind
 
 __all__ = ["make_router", "router", "segments_router"]
 
-_ON_ROAD = "On a road the service knows, within its chainage (桩号)."
-# What the body must satisfy beyond its schema (the database, the city, the other members).
-PLACE_RULES = {
-    "body": "A Feature with geometry, or geometry null with properties.road and properties.chainage.",
-    "properties": "Members that may be set here (not status, which only transitions change).",
-    "geometry": "A simple geometry: a segment may not cross itself.",
-    "geometry.type": "Point for a hazard, LineString for a segment.",
-    "geometry.coordinates": "Inside the city (its border tolerance); a segment's positions distinct.",
-    "properties.category": "An active category the service knows (GET /api/v1/categories).",
-    "properties.road": _ON_ROAD,
-    "properties.chainage": _ON_ROAD,
-    "properties.chainage_m": _ON_ROAD,
-    "properties.end_chainage_m": _ON_ROAD,
-    "id": "Never sent: the server assigns the id (properties.uid is the client's own).",
-    "duplicate_of": "Only with on_duplicate=merge: an open hazard of the possible duplicates.",
-    "on_duplicate": "merge needs duplicate_of.",
-}
-Csv = "One or several: repeat the parameter or separate values with commas."
 
-
-# What the filters' shorthands stand for: `open` is every open status; `none` the hazards on no known road.
-OPEN = "open"
-NO_ROAD = "none"
-
-
-def _with_shorthand(field: str, values: list[str] | None, known: list[str], shorthand: str) -> list[str]:
-    wanted = split_values(values)
-    unknown = [v for v in wanted if v not in known and v != shorthand]
-    if unknown:
-        choices = ", ".join([shorthand, *known] if shorthand == OPEN else [*known, shorthand])
-        raise invalid(field, f"unknown value {', '.join(map(repr, unknown))}; expected one of: {choices}")
-    return wanted
-
-
-def _statuses(values: list[str] | None) -> list[str] | None:
-    wanted = _with_shorthand("status", values, Status.codes(), OPEN)
-    expanded = [s.value for s in OPEN_STATUSES] if OPEN in wanted else []
-    return list(dict.fromkeys([*expanded, *(v for v in wanted if v != OPEN)])) or None
-
-
-def _road_groups(values: list[str] | None) -> list[str] | None:
-    return _with_shorthand("road_group", values, RoadGroup.codes(), NO_ROAD) or None
-
-
-def _day(value: date | None, end: bool) -> datetime | None:
-    if value is None:
-        return None
-    return datetime.combine(value, time.max if end else time.min, tzinfo=BEIJING_TZ)
-
-
-def _filters(
-    bbox: BBox,
-    county: Annotated[
-        list[str] | None,
-        Query(
-            description=f"County code (adcode), e.g. 371502. {Csv}",
-            examples=["371502"],
-            json_schema_extra=KNOWN_CODES,
-        ),
-    ] = None,
-    township: Annotated[
-        list[str] | None, Query(description=f"Township code (9 digits). {Csv}", json_schema_extra=KNOWN_CODES)
-    ] = None,
-    status: Annotated[
-        list[str] | None,
-        Query(
-            json_schema_extra=listing([*Status.codes(), "open"]),
-            description=f"{', '.join(Status.codes())}; `open` for every open status. {Csv}",
-            examples=["reported,claimed"],
-        ),
-    ] = None,
-    road_group: Annotated[
-        list[str] | None,
-        Query(
-            json_schema_extra=listing([*RoadGroup.codes(), "none"]),
-            description=f"The road layer, via the hazard's road: {', '.join(RoadGroup.codes())}; "
-            f"`none` for hazards on no known road. {Csv}",
-        ),
-    ] = None,
-    road: Annotated[
-        list[str] | None, Query(description=f"Road code, e.g. G309. {Csv}", json_schema_extra=KNOWN_CODES)
-    ] = None,
-    category: Annotated[
-        list[str] | None, Query(description=f"Category code, e.g. XL01. {Csv}", json_schema_extra=KNOWN_CODES)
-    ] = None,
-    visibility: Annotated[
-        list[str] | None,
-        Query(
-            json_schema_extra=listing(Visibility.codes()),
-            description=f"{', '.join(Visibility.codes())}. {Csv}",
-        ),
-    ] = None,
-    grade: Annotated[
-        list[str] | None,
-        Query(json_schema_extra=listing(Grade.codes()), description=f"{', '.join(Grade.codes())}. {Csv}"),
-    ] = None,
-    updated_since: Annotated[
-        Instant | None,
-        Query(
-            description="Changed at or after this instant (ISO 8601; without an offset, Beijing time).",
-            examples=["2026-03-01T00:00:00+08:00"],
-        ),
-    ] = None,
-    reported_from: Annotated[
-        Day | None,
-        Query(description="Reported on or after this day (Beijing), YYYY-MM-DD.", examples=["2026-01-01"]),
-    ] = None,
-    reported_to: Annotated[
-        Day | None,
-        Query(description="Reported on or before this day (Beijing), YYYY-MM-DD.", examples=["2026-06-30"]),
-    ] = None,
-    overdue: Annotated[
-        bool | None,
-        Query(description="true: open with the 整改时限 passed (Beijing day); false: not overdue."),
-    ] = None,
-    supervised: Annotated[
-        bool | None, Query(description="true: under listed supervision (挂牌督办); false: not.")
-    ] = None,
-) -> HazardFilter:
-    if reported_from and reported_to and reported_from > reported_to:
-        raise invalid("reported_to", f"{reported_to} lies before reported_from {reported_from}")
-    return HazardFilter(
-        county=codes(county, "county"),
-        township=codes(township, "township"),
-        status=_statuses(status),
-        road_group=_road_groups(road_group),
-        road=codes(road, "road"),
-        category=codes(category, "category"),
-        visibility=enum_values("visibility", visibility, Visibility),
-        grade=enum_values("grade", grade, Grade),
-        bbox=bbox,
-        updated_since=service.beijing_if_naive(updated_since),
-        reported_from=_day(reported_from, end=False),
-        reported_to=_day(reported_to, end=True),
-        overdue=overdue,
-        supervised=supervised,
-    )
-
-
-Filters = Annotated[HazardFilter, Depends(_filters)]
-HazardId = Annotated[int, Path(alias="id", ge=1, le=2**63 - 1, description="The hazard's id.")]
-CrsParam = Annotated[
-    Crs,
-    Query(
-        description="The coordinate system of the geometry sent: wgs84 (default), cgcs2000, or gcj02 "
-        "(AMap/Tencent, e.g. a phone); stored as WGS84."
-    ),
-]
-IfMatch = Annotated[str | None, Header(description='The ETag the change is made from, e.g. "3". Required.')]
-
-
-def _feature(written: service.Written, status: int = 200, location: str | None = None) -> Response:
-    headers = {"ETag": written.etag, "Cache-Control": "no-cache"}
-    if location:
-        headers["Location"] = location
-    return Response(written.feature, status_code=status, media_type=GEOJSON, headers=headers)
-
-
-_POINT_EXAMPLE = {
-    "type": "Feature",
-    "geometry": {"type": "Point", "coordinates": [115.9599, 36.4620]},
-    "properties": {
-        "category": "JC01",
-        "grade": "general",
-        "description": "平交路口缺警示桩和减速带",
-        "address": "古楼街道 东昌路与柳园路交叉口",
-        "uid": "4f6c2b9e-1d0a-4c51-9b7e-2a8f3c1d5e60",
-    },
-}
-_SEGMENT_EXAMPLE = {
-    "type": "Feature",
-    "geometry": {"type": "LineString", "coordinates": [[116.2512, 36.5821], [116.2581, 36.5850]]},
-    "properties": {"category": "XL04", "source": "crash_analysis", "direction": 3},
-}
 _PATCH_EXAMPLE = {"properties": {"status": "claimed", "grade": "significant", "deadline": "2026-06-30"}}
 
 
-# Create, change, delete: a county officer within their counties (checked in the service), or an admin.
+# Change, delete: a county officer within their counties (checked in the service), or an admin.
 Writer = Annotated[Principal, Depends(require(Permission.hazard_write))]
 
 
 def make_router(kind: HazardKind) -> APIRouter:
-    name = service.PATH[kind]
+    name = collection_of(kind)
     is_point = kind is HazardKind.point
     collection_model = HazardPointCollection if is_point else HazardSegmentCollection
     feature_model = HazardPointFeature if is_point else HazardSegmentFeature
-    new_model = HazardPointIn if is_point else HazardSegmentIn
-    geometry = service.GEOMETRY_TYPE[kind]
     router = APIRouter(prefix=f"/{name}", tags=[f"{name} ({kind.zh})"])
 
     @router.get(
@@ -259,50 +88,7 @@ def make_router(kind: HazardKind) -> APIRouter:
         written = await service.get_feature(session, kind, hazard_id)
         if none_match(if_none_match, written.version):
             return Response(status_code=304, headers={"ETag": written.etag})
-        return _feature(written)
-
-    @router.post(
-        "",
-        status_code=201,
-        response_model=feature_model,
-        response_class=GeoJSONResponse,
-        summary=f"Record a new {kind.en}",
-        description=f"A GeoJSON Feature with a {geometry}. The server assigns county, township and "
-        "ledger number, and refuses a location outside the city.\n\n201 with `Location` and `ETag`; "
-        "200 when `properties.uid` was already used for the same content (a retry).\n\n"
-        "409 with `duplicates` (id, ledger_no, status, distance_m, chainage, link) when an open hazard "
-        "of the same category lies within `HAZARDMAP_DUPLICATE_DISTANCE_M` (30 m) on the same road "
-        "(for a segment: also one whose chainage overlaps); nothing is written. Send it again with "
-        "`on_duplicate=create` (another hazard) or `on_duplicate=merge&duplicate_of=<id>` (recorded, "
-        "then moved to `duplicate` of that hazard by the workflow).",
-        responses={
-            200: {"description": "Already created with this uid (a retry): the hazard as it is."},
-            **problems(400, 409, 410, 413, 415, 422),
-        },
-        openapi_extra=request_body(
-            new_model, JSON_TYPES, _POINT_EXAMPLE if is_point else _SEGMENT_EXAMPLE, PLACE_RULES
-        ),
-    )
-    async def create(
-        request: Request,
-        session: Session,
-        principal: Writer,
-        crs: CrsParam = Crs.wgs84,
-        on_duplicate: Annotated[
-            service.OnDuplicate | None,
-            Query(
-                description="After a 409 listing possible duplicates: `create` records it anyway, "
-                "`merge` records it as a duplicate of `duplicate_of`."
-            ),
-        ] = None,
-        duplicate_of: Annotated[
-            int | None,
-            Query(ge=1, le=2**63 - 1, description="With on_duplicate=merge: the id of the hazard kept."),
-        ] = None,
-    ) -> Response:
-        body = await read_json_body(request, JSON_TYPES)
-        written = await service.create(session, kind, body, crs, principal, on_duplicate, duplicate_of)
-        return _feature(written, 201 if written.created else 200, location=f"{request.url.path}/{written.id}")
+        return feature_response(written.feature, written.etag)
 
     @router.patch(
         "/{id}",
@@ -329,7 +115,7 @@ def make_router(kind: HazardKind) -> APIRouter:
         """
         body = await read_json_body(request, MERGE_PATCH_TYPES)
         written = await service.patch(session, kind, hazard_id, body, crs, if_match, principal)
-        return _feature(written)
+        return feature_response(written.feature, written.etag)
 
     @router.delete(
         "/{id}",

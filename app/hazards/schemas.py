@@ -10,17 +10,16 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from geojson_pydantic import Feature, LineString, Point
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
+from app.clock import day_of
 from app.geojson import Link
 from app.vocab import Grade, HazardKind, Source, Status, Visibility
 
 Direction = Literal[1, 2, 3]
 # The ledger's calendar: a filter's days are Beijing days.
-BEIJING_TZ = ZoneInfo("Asia/Shanghai")
 
 
 def _no_nul(value: str) -> str:
@@ -259,9 +258,46 @@ class HazardFilter:
         for name in ("reported_from", "reported_to"):
             moment = getattr(self, name)
             if moment is not None:
-                q.append((name, moment.astimezone(BEIJING_TZ).date().isoformat()))
+                q.append((name, day_of(moment).isoformat()))
         for name in ("overdue", "supervised"):
             flag = getattr(self, name)
             if flag is not None:
                 q.append((name, "true" if flag else "false"))
         return q
+
+
+# -- the request bodies in the OpenAPI document ---------------------------------------------------
+_ON_ROAD = "On a road the service knows, within its chainage (桩号)."
+# What the body must satisfy beyond its schema (the database, the city, the other members).
+PLACE_RULES = {
+    "body": "A Feature with geometry, or geometry null with properties.road and properties.chainage.",
+    "properties": "Members that may be set here (not status, which only transitions change).",
+    "geometry": "A simple geometry: a segment may not cross itself.",
+    "geometry.type": "Point for a hazard, LineString for a segment.",
+    "geometry.coordinates": "Inside the city (its border tolerance); a segment's positions distinct.",
+    "properties.category": "An active category the service knows (GET /api/v1/categories).",
+    "properties.road": _ON_ROAD,
+    "properties.chainage": _ON_ROAD,
+    "properties.chainage_m": _ON_ROAD,
+    "properties.end_chainage_m": _ON_ROAD,
+    "id": "Never sent: the server assigns the id (properties.uid is the client's own).",
+    "duplicate_of": "Only with on_duplicate=merge: an open hazard of the possible duplicates.",
+    "on_duplicate": "merge needs duplicate_of.",
+}
+
+POINT_EXAMPLE = {
+    "type": "Feature",
+    "geometry": {"type": "Point", "coordinates": [115.9599, 36.4620]},
+    "properties": {
+        "category": "JC01",
+        "grade": "general",
+        "description": "平交路口缺警示桩和减速带",
+        "address": "古楼街道 东昌路与柳园路交叉口",
+        "uid": "4f6c2b9e-1d0a-4c51-9b7e-2a8f3c1d5e60",
+    },
+}
+SEGMENT_EXAMPLE = {
+    "type": "Feature",
+    "geometry": {"type": "LineString", "coordinates": [[116.2512, 36.5821], [116.2581, 36.5850]]},
+    "properties": {"category": "XL04", "source": "crash_analysis", "direction": 3},
+}

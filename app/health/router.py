@@ -4,23 +4,20 @@ from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import __version__
+from app.accounts import service
+from app.accounts.permissions import Role
 from app.db import session_scope
 from app.errors import RETRY_AFTER_S, HazardmapError
+from app.health import repository
 
 router = APIRouter(tags=["health"])
-
-VERSIONS = "SELECT current_setting('server_version'), postgis_lib_version(), postgis_full_version()"
 
 
 async def _admin(session: AsyncSession, request: Request) -> bool:
     """Whether the request comes from a signed-in administrator; any other caller is anonymous here."""
-    from app.accounts import service
-    from app.accounts.permissions import Role
-
     try:
         if service.credentials(request) is None:
             return False
@@ -42,10 +39,10 @@ async def healthz(request: Request) -> JSONResponse:
     """
     try:
         async with session_scope() as session:
-            await session.execute(text("SELECT 1"))
+            await repository.ping(session)
             if not await _admin(session, request):
                 return JSONResponse({"status": "ok", "database": {"status": "ok"}})
-            row = (await session.execute(text(VERSIONS))).one()
+            row = await repository.versions(session)
     except Exception:  # the point of this endpoint is to report failure, not to raise it
         down = {"status": "unavailable", "database": {"status": "unavailable"}}
         return JSONResponse(down, status_code=503, headers={"Retry-After": str(RETRY_AFTER_S)})

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app.imports.models import ImportJob
+from app.imports.rows import CategoryInfo
 
 
 async def create(session: AsyncSession, **values: Any) -> ImportJob:
@@ -60,3 +61,21 @@ async def fail_unfinished(engine: AsyncEngine, job_id: int, error: str) -> bool:
             )
         )
         return bool(result.rowcount)
+
+
+async def refused_rows(conn: AsyncConnection) -> list[dict[str, Any]]:
+    """The staged rows (import_rows) that were refused: row, field and reason, in row order."""
+    refused = await conn.execute(
+        text("SELECT row_no, field, reason FROM import_rows WHERE reason IS NOT NULL ORDER BY row_no")
+    )
+    return [{"row": r.row_no, "field": r.field, "reason": r.reason} for r in refused]
+
+
+async def load_categories(conn: AsyncConnection) -> dict[str, CategoryInfo]:
+    """The categories a row may name, by code and by Chinese name (retired ones are not offered)."""
+    rows = await conn.execute(text("SELECT code, name_zh, usual_visibility FROM categories WHERE active"))
+    out: dict[str, CategoryInfo] = {}
+    for r in rows:
+        info = CategoryInfo(r.code, r.usual_visibility)
+        out[r.code] = out[r.name_zh] = info
+    return out

@@ -14,21 +14,13 @@ from typing import Any
 import pandas as pd
 import shapely
 
-from app.crashes.vocab import BEIJING
+from app.clock import BEIJING
 from app.errors import InvalidInput
-from app.geodata.hazards import (
-    DEFAULT_SOURCE,
-    GRADE,
-    SOURCE,
-    STATUS,
-    VISIBILITY,
-    CategoryInfo,
-    _kind_and_geometry,
-)
 from app.geodata.reading import cell
+from app.hazards.validation import SELF_CROSSING
 from app.imports.reading import Field, Rows
 from app.roads.chainage import parse_chainage
-from app.vocab import HazardKind, Status
+from app.vocab import Grade, HazardKind, Labelled, Source, Status, Visibility
 
 # Lengths of the hazards columns these go to.
 MAX_LENGTH = {
@@ -46,6 +38,50 @@ TEXTS = (
 )  # fmt: skip
 EARLIEST_YEAR = 1990
 LATEST_YEAR = 2199  # a deadline (整改时限) beyond this is a typing slip
+
+
+# Most ledger rows come from field inspection (排查); a file without a source column means that.
+DEFAULT_SOURCE = Source.inspection
+
+
+@dataclass(frozen=True)
+class CategoryInfo:
+    code: str
+    usual_visibility: str
+
+
+def _vocabulary(enum: type[Labelled]) -> dict[str, str]:
+    """Code, Chinese label and English label, all → the code (case-insensitive keys)."""
+    out: dict[str, str] = {}
+    for m in enum:
+        for key in (m.value, m.zh, m.en):
+            out[key.lower()] = m.value
+    return out
+
+
+VISIBILITY = _vocabulary(Visibility)
+GRADE = _vocabulary(Grade)
+SOURCE = _vocabulary(Source)
+STATUS = _vocabulary(Status)
+
+
+def kind_and_geometry(geom: Any) -> tuple[str, Any]:
+    if geom is None or shapely.is_empty(geom):
+        raise ValueError("empty geometry")
+    kind = geom.geom_type
+    if kind == "MultiPoint" and shapely.get_num_geometries(geom) == 1:
+        geom = shapely.get_geometry(geom, 0)
+    elif kind == "MultiLineString":
+        merged = shapely.line_merge(geom)
+        if merged.geom_type == "LineString":
+            geom = merged
+    if geom.geom_type == "Point":
+        return HazardKind.point.value, geom
+    if geom.geom_type == "LineString":
+        if not geom.is_simple:
+            raise ValueError(SELF_CROSSING)
+        return HazardKind.segment.value, geom
+    raise ValueError(f"wrong geometry type {kind} (expected a point or one connected line)")
 
 
 class RowError(ValueError):
@@ -159,7 +195,7 @@ class Checker:
         if geom is None or shapely.is_empty(geom):
             raise self.fail("geometry", "no location: neither a geometry (lon/lat) nor road + chainage")
         try:
-            kind, geom = _kind_and_geometry(geom)
+            kind, geom = kind_and_geometry(geom)
         except ValueError as exc:
             raise self.fail("geometry", str(exc)) from None
         return kind, geom, None, None, None

@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import re
 import uuid
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -21,15 +20,14 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app import sqlfiles
+from app.clock import BEIJING
 from app.coords import Crs
-from app.crashes.vocab import BEIJING
-from app.geodata.hazards import load_categories
 from app.geodata.progress import NoProgress, ProgressSink
 from app.geodata.staging import copy_rows
+from app.imports import repository as repo
 from app.imports.reading import Field, ImportFormat, read_batches
 from app.imports.rows import COLUMNS, stage_records
 from app.roads.chainage import chainage_sql
@@ -87,22 +85,6 @@ class ImportOutcome:
 Finish = Callable[[AsyncConnection, ImportOutcome], Awaitable[None]]
 
 
-def _statements(name: str) -> list[str]:
-    sql = (
-        sqlfiles.load(PKG, name)
-        .replace("/*chainage*/", chainage_sql("i.chainage_m", "i.end_chainage_m"))
-        .replace("/*run*/", chainage_sql("r.start_chainage_m", "r.start_chainage_m + r.length_m"))
-    )
-    return [s.strip() for s in sql.split(";\n") if s.strip()]
-
-
-async def _script(conn: AsyncConnection, name: str, params: dict[str, Any]) -> None:
-    for statement in _statements(name):
-        # asyncpg refuses parameters a statement does not name.
-        used = {k: v for k, v in params.items() if re.search(rf":{k}\b", statement)}
-        await conn.execute(text(statement), used)
-
-
 async def import_hazards(
     engine: AsyncEngine,
     path: Path,
@@ -128,8 +110,8 @@ async def import_hazards(
         path, options.format, options.crs, options.mapping, name, max_rows=s.import_max_rows
     )
     async with engine.begin() as conn:
-        categories = await load_categories(conn)
-        await _script(conn, "stage", {})
+        categories = await repo.load_categories(conn)
+        await sqlfiles.run_script(conn, PKG, "stage")
         progress.stage(f"reading, checking and staging {name}", total=rows_expected)
         column_of: dict[Field, str] = {}
         with contextlib.closing(batches):
@@ -141,8 +123,9 @@ async def import_hazards(
                 progress.advance(len(rows))
                 del rows, records
         progress.stage("placing on the road network, checking locations")
-        await _script(
+        await sqlfiles.run_script(
             conn,
+            PKG,
             "check",
             {
                 "tolerance": END_TOLERANCE_M,
@@ -152,16 +135,15 @@ async def import_hazards(
                 "srid": s.metric_srid,
                 "chainage_field": column_of.get(Field.chainage, Field.chainage.value),
             },
+            chainage=chainage_sql("i.chainage_m", "i.end_chainage_m"),
+            run=chainage_sql("r.start_chainage_m", "r.start_chainage_m + r.length_m"),
         )
-        refused = await conn.execute(
-            text("SELECT row_no, field, reason FROM import_rows WHERE reason IS NOT NULL ORDER BY row_no")
-        )
-        outcome.refused = [{"row": r.row_no, "field": r.field, "reason": r.reason} for r in refused]
+        outcome.refused = await repo.refused_rows(conn)
         outcome.rows_valid = outcome.rows_read - outcome.rows_refused
         write = not options.dry_run and (options.mode is Mode.valid_rows or not outcome.refused)
         progress.stage("writing to the ledger", total=outcome.rows_valid if write else 0)
         if write and outcome.rows_valid:
-            await _script(conn, "insert", {"actor": actor[:ACTOR_MAX]})
+            await sqlfiles.run_script(conn, PKG, "insert", {"actor": actor[:ACTOR_MAX]})
             outcome.rows_written = outcome.rows_valid
             progress.advance(outcome.rows_valid)
         if finish is not None:

@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.jurisdictions.schemas import GeometryChoice
-from app.sqlfiles import load
+from app.sqlfiles import compose
 from app.vocab import JurisdictionLevel
 
 PKG = "app.jurisdictions"
@@ -34,7 +34,7 @@ _SIMPLIFIED = (
 def features_sql(geometry: GeometryChoice, simplify: float | None = None) -> str:
     """features.sql with this geometry (also composed by the OGC API's paged list)."""
     expr = _SIMPLIFIED if geometry is GeometryChoice.outline and simplify else _GEOMETRY[geometry]
-    return load(PKG, "features").replace("/*geometry*/", expr)
+    return compose(PKG, "features", geometry=expr)
 
 
 @dataclass(frozen=True)
@@ -61,8 +61,8 @@ async def list_features(
         params["parent"] = parent
     if simplify and geometry is GeometryChoice.outline:
         params["simplify"] = simplify
-    sql = load(PKG, "list").replace("/*features*/", features_sql(geometry, simplify))
-    row = (await session.execute(text(sql.replace("/*where*/", " AND ".join(clauses))), params)).one()
+    sql = compose(PKG, "list", features=features_sql(geometry, simplify), where=" AND ".join(clauses))
+    row = (await session.execute(text(sql), params)).one()
     return Listing(matched=row.matched, features=row.features)
 
 
@@ -72,7 +72,7 @@ async def one_feature(
     params: dict[str, Any] = {"code": code, "level_names": LEVEL_NAMES}
     if simplify and geometry is GeometryChoice.outline:
         params["simplify"] = simplify
-    sql = load(PKG, "one").replace("/*features*/", features_sql(geometry, simplify))
+    sql = compose(PKG, "one", features=features_sql(geometry, simplify))
     value = (await session.execute(text(sql), params)).scalar_one_or_none()
     return None if value is None else str(value)
 

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.deps import Session
 from app.hazards import service as hazard_service
-from app.hazards.router import Filters
+from app.hazards.params import Filters
 from app.ledger import service
 from app.openapi import KNOWN_CODES, media, problems
 

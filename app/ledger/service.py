@@ -8,20 +8,17 @@ import json
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.errors import invalid
-from app.hazards.repository import filter_clauses
 from app.hazards.schemas import HazardFilter
-from app.roads.chainage import chainage_sql
+from app.ledger import repository
 from app.settings import get_settings
 from app.spreadsheets import csv_value, xlsx_row
-from app.sqlfiles import load
 from app.vocab import (
     Direction,
     Grade,
@@ -67,7 +64,6 @@ HEADERS = [title for _, title in COLUMNS]
 SUPERVISION_LEVEL_ZH = {"city": "市级挂牌", "county": "县级挂牌"}
 # The wide text columns of the XLSX (characters).
 WIDE = {"measures": 30, "claim_unit": 24, "description": 30, "interim_measures": 24, "place": 20}
-TIMEZONE = "Asia/Shanghai"
 
 SUPERVISION_LEVEL_EN = {"city": "city-listed", "county": "county-listed"}
 
@@ -155,11 +151,7 @@ async def ledger(
     labels in Chinese (the 台账 as offices keep it) or, for the page in English, in English."""
 
     code = jurisdiction or get_settings().city_code
-    found = (
-        await session.execute(
-            text("SELECT name, level FROM jurisdictions WHERE code = :code"), {"code": code}
-        )
-    ).one_or_none()
+    found = await repository.jurisdiction(session, code)
     if found is None:
         raise invalid("jurisdiction", f"unknown jurisdiction code {code}")
     name, level = found
@@ -170,23 +162,15 @@ async def ledger(
         township = code
     elif level != JurisdictionLevel.city:
         raise invalid("jurisdiction", "a ledger is kept for the city, a county or zone, or a township")
-    clauses, params = filter_clauses(only or HazardFilter())
-    sql = (
-        load("app.ledger", "rows")
-        .replace("/*chainage*/", chainage_sql("h.chainage_m", "h.end_chainage_m"))
-        .replace("/*where*/", "".join(f"AND {c}\n       " for c in clauses))
+    rows = await repository.rows_json(
+        session,
+        only or HazardFilter(),
+        county=county,
+        township=township,
+        labels=_labels(lang),
+        tz=clock.TIME_ZONE,
     )
-    rows = await session.execute(
-        text(sql),
-        {
-            "labels": _labels(lang),
-            "tz": TIMEZONE,
-            "county": county,
-            "township": township,
-            **params,
-        },
-    )
-    return Ledger(code, name, level, str(rows.scalar_one()))
+    return Ledger(code, name, level, rows)
 
 
 def describe(only: HazardFilter, lang: str = "zh") -> str:
@@ -218,10 +202,7 @@ def describe(only: HazardFilter, lang: str = "zh") -> str:
     if only.township:
         say("乡镇", "township", list(only.township))
     if only.reported_from or only.reported_to:
-        days = [
-            m.astimezone(ZoneInfo(TIMEZONE)).date().isoformat() if m else "…"
-            for m in (only.reported_from, only.reported_to)
-        ]
+        days = [clock.day_of(m).isoformat() if m else "…" for m in (only.reported_from, only.reported_to)]
         say("发现日期", "reported", ["–".join(days)])
     if only.overdue:
         parts.append("仅超期" if zh else "overdue only")

@@ -71,3 +71,9 @@ async def road_network(session: AsyncSession) -> dict[str, Any]:
 async def townships(session: AsyncSession, county: str | None, city_code: str) -> list[dict[str, Any]]:
     rows = await session.execute(_TOWNSHIPS, {"county": county, "city_code": city_code})
     return [dict(r) for r in rows.mappings()]
+
+
+async def name(session: AsyncSession, code: str) -> str | None:
+    """The jurisdiction's name; None: no such code."""
+    found = await session.execute(text("SELECT name FROM jurisdictions WHERE code = :c"), {"c": code})
+    return found.scalar_one_or_none()

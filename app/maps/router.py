@@ -1,104 +1,30 @@
-"""The map pages (HTML) and the files they load; every file comes from this service, none from a CDN."""
+"""The map pages: /map, /map/{county}, /wall, /field and the printable ledger /ledger/{jurisdiction};
+rendered by app.web."""
 
 from __future__ import annotations
 
-import logging
-from datetime import datetime
-from pathlib import Path
-from typing import Annotated, Any
-from urllib.parse import urlencode, urlsplit
-from zoneinfo import ZoneInfo
+from typing import Annotated
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, FastAPI, Query, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
-from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import __version__
-from app.accounts.pages import is_display, page_access, page_context, remember_display, wall_access
-from app.accounts.pages import router as account_pages
-from app.accounts.permissions import DISPLAY_COOKIE, Permission, Principal
+from app import clock
+from app.accounts.permissions import DISPLAY_COOKIE, Permission
 from app.deps import Session
 from app.errors import InvalidInput, NotFound
 from app.hazards import service as hazard_service
-from app.hazards.router import Filters
+from app.hazards.params import Filters
 from app.ledger import service as ledger_service
-from app.maps import i18n, service
 from app.maps import repository as map_repository
-from app.maps.settings import get_map_settings
-from app.settings import PROJECT_ROOT, get_settings
+from app.maps import service
+from app.settings import get_settings
 from app.vocab import Grade, RoadGroup, Status, Visibility
+from app.web import i18n
+from app.web.access import is_display, page_access, remember_display, wall_access
+from app.web.templating import render, with_account
 
-log = logging.getLogger("hazardmap")
-
-TEMPLATES_DIR = PROJECT_ROOT / "map_templates"
-STATIC_DIR = Path(__file__).resolve().parent.parent / "static"
-
-# URL under /static/vendor → folder inside node_modules (package.json pins the versions).
-VENDOR = {
-    "leaflet": "leaflet/dist",
-    "markercluster": "leaflet.markercluster/dist",
-    "noto-sans-sc": "@fontsource-variable/noto-sans-sc",
-    "swagger-ui": "swagger-ui-dist",  # /docs
-    "redoc": "redoc/bundles",  # /redoc
-}
-
-templates = Jinja2Templates(directory=TEMPLATES_DIR)
 router = APIRouter(include_in_schema=False)
-
-
-def _csp() -> str:
-    """Pages may load from this service alone (and from the tile server, when one is configured)."""
-    tiles = ""
-    url = get_map_settings().basemap_url
-    if url.startswith(("http://", "https://")):
-        parts = urlsplit(url.replace("{s}", "*"))
-        tiles = f" {parts.scheme}://{parts.netloc}"
-    return (
-        "default-src 'self'; "
-        f"img-src 'self' data: blob:{tiles}; "
-        # Leaflet positions its panes and icons with inline style attributes.
-        "style-src 'self' 'unsafe-inline'; "
-        "script-src 'self'; connect-src 'self'; font-src 'self'; "
-        "object-src 'none'; base-uri 'self'; frame-ancestors 'self'"
-    )
-
-
-def render(
-    request: Request, template: str, lang: str, chosen: bool, context: dict[str, Any], status_code: int = 200
-) -> HTMLResponse:
-    root = request.scope.get("root_path", "")
-    other = "en" if lang == "zh" else "zh"
-    kept = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
-    response = templates.TemplateResponse(
-        request,
-        template,
-        {
-            **context,
-            "lang": lang,
-            "t": i18n.strings(lang),
-            "labels": i18n.vocab(lang),
-            "static": f"{root}/static",
-            "version": __version__,
-            "other_lang": other,
-            "lang_href": "?" + urlencode([*kept, ("lang", other)]),
-        },
-        status_code=status_code,
-    )
-    response.headers["Content-Security-Policy"] = _csp()
-    response.headers["Cache-Control"] = "no-cache"
-    if chosen:
-        i18n.remember(response, lang)
-    return response
-
-
-async def _logged_in(session: AsyncSession, principal: Principal, context: dict[str, Any]) -> dict[str, Any]:
-    """The page's context with the account in the bar and the CSRF token for its scripts."""
-    account = await page_context(session, principal)
-    config = {**context["config"], "csrf_token": account["csrf_token"]}
-    return {**context, "config": config, "account": account["account"]}
 
 
 @router.get("/map", response_class=HTMLResponse)
@@ -110,7 +36,7 @@ async def city_map(request: Request, session: Session, only: Filters) -> Respons
     lang, chosen = i18n.pick_lang(request)
     await hazard_service.check_codes(session, only)  # a filter naming nothing is a 422, not a blank map
     context = await service.map_page(session, request, lang, None, only)
-    return render(request, "map.html", lang, chosen, await _logged_in(session, principal, context))
+    return render(request, "map.html", lang, chosen, await with_account(session, principal, context))
 
 
 @router.get("/map/{county_code}", response_class=HTMLResponse)
@@ -125,7 +51,7 @@ async def county_map(request: Request, session: Session, county_code: str, only:
         context = await service.map_page(session, request, lang, county_code[:16], only)
     except NotFound:
         return render(request, "not_found.html", lang, chosen, {"config": {"page": "none"}}, 404)
-    return render(request, "map.html", lang, chosen, await _logged_in(session, principal, context))
+    return render(request, "map.html", lang, chosen, await with_account(session, principal, context))
 
 
 @router.get("/wall", response_class=HTMLResponse)
@@ -149,7 +75,7 @@ async def wall(
     lang, chosen = i18n.pick_lang(request)
     context = await service.wall_page(session, request, lang, refresh, rotate, alarm)
     context["config"]["display"] = is_display(principal)
-    response = render(request, "wall.html", lang, chosen, await _logged_in(session, principal, context))
+    response = render(request, "wall.html", lang, chosen, await with_account(session, principal, context))
     if is_display(principal) and DISPLAY_COOKIE in request.cookies:
         remember_display(
             response, request.cookies[DISPLAY_COOKIE]
@@ -165,7 +91,7 @@ async def field(request: Request, session: Session) -> Response:
         return principal
     lang, chosen = i18n.pick_lang(request)
     context = await service.field_page(session, request, lang)
-    return render(request, "field.html", lang, chosen, await _logged_in(session, principal, context))
+    return render(request, "field.html", lang, chosen, await with_account(session, principal, context))
 
 
 @router.get("/ledger", response_class=HTMLResponse)
@@ -191,14 +117,7 @@ async def ledger_page(
         raise
     titles = dict(ledger_service.COLUMNS) if lang == "zh" else i18n.LEDGER_COLUMNS_EN
     city = get_settings().city_code
-    city_name = (
-        book.name
-        if book.code == city
-        else (
-            await session.execute(text("SELECT name FROM jurisdictions WHERE code = :c"), {"c": city})
-        ).scalar_one_or_none()
-        or ""
-    )
+    city_name = book.name if book.code == city else await map_repository.name(session, city) or ""
     # The downloads keep the page's filters; the jurisdiction narrows them as the page does.
     place = [] if book.code == city else [("county" if book.level != "township" else "township", book.code)]
     kept = [*only.query(), *place]
@@ -211,10 +130,10 @@ async def ledger_page(
         "columns": [(key, titles[key]) for key, _ in ledger_service.COLUMNS],
         "city_name": city_name,
         "is_city": book.code == city,
-        "today": datetime.now(ZoneInfo(ledger_service.TIMEZONE)).date().isoformat(),
+        "today": clock.today().isoformat(),
         "form": service.filter_form(only),
         "filter_page": "ledger",
-        "made_at": datetime.now(ZoneInfo(ledger_service.TIMEZONE)).strftime("%Y-%m-%d %H:%M"),
+        "made_at": clock.now().strftime("%Y-%m-%d %H:%M"),
         "filter_text": ledger_service.describe(only, lang),
         "only": only,
         "statuses": [s.value for s in Status],
@@ -243,19 +162,4 @@ async def ledger_page(
         },
         "config": {"page": "ledger", "code": book.code, "rows": len(book.rows())},
     }
-    return render(request, "ledger.html", lang, chosen, await _logged_in(session, principal, context))
-
-
-def mount(app: FastAPI) -> None:
-    """The pages, our scripts and styles, and the npm packages' files (vendor first: /static is a prefix)."""
-    app.include_router(router)
-    app.include_router(account_pages)
-    assets = get_map_settings().assets_dir
-    for url, folder in VENDOR.items():
-        directory = assets / folder
-        if not directory.is_dir():
-            log.warning("map assets missing: %s (run `make assets`, i.e. npm ci)", directory)
-        app.mount(
-            f"/static/vendor/{url}", StaticFiles(directory=directory, check_dir=False), name=f"vendor-{url}"
-        )
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return render(request, "ledger.html", lang, chosen, await with_account(session, principal, context))

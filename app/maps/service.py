@@ -11,15 +11,16 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.clock import day_of
 from app.errors import NotFound
-from app.hazards.schemas import BEIJING_TZ, HazardFilter
-from app.maps import i18n, repository
-from app.maps.settings import get_map_settings
+from app.hazards.schemas import HazardFilter
+from app.maps import repository
+from app.paths import API_PREFIX
 from app.settings import get_settings
 from app.vocab import OPEN_STATUSES, Direction, Grade, RoadGroup, Status, Visibility
-
-# The API's mount point (app.main.API_PREFIX; not imported, since app.main imports this package).
-API = "/api/v1"
+from app.web import i18n
+from app.web.basemap import basemap
+from app.web.settings import get_map_settings
 
 # Below this zoom a map asks for counts per grid cell first, and loads single hazards only when
 # the viewport holds few enough; from it on, single hazards always (a few streets hold few).
@@ -28,7 +29,7 @@ MAX_FEATURES = 2000
 
 
 def _api(request: Request) -> dict[str, str]:
-    base = request.scope.get("root_path", "") + API
+    base = request.scope.get("root_path", "") + API_PREFIX
     return {
         "hazards": f"{base}/hazards",
         "segments": f"{base}/segments",
@@ -53,7 +54,7 @@ def filter_form(only: HazardFilter) -> dict[str, Any]:
         return values[0] if values and len(values) == 1 else ""
 
     def day(moment: Any) -> str:
-        return moment.astimezone(BEIJING_TZ).date().isoformat() if moment is not None else ""
+        return day_of(moment).isoformat() if moment is not None else ""
 
     status = one(only.status)
     if only.status and set(only.status) == {s.value for s in OPEN_STATUSES}:
@@ -73,18 +74,6 @@ def filter_form(only: HazardFilter) -> dict[str, Any]:
     }
 
 
-def _basemap() -> dict[str, Any] | None:
-    s = get_map_settings()
-    if not s.basemap_url:
-        return None
-    return {
-        "url": s.basemap_url,
-        "attribution": s.basemap_attribution,
-        "subdomains": s.basemap_subdomains,
-        "max_zoom": s.basemap_max_zoom,
-    }
-
-
 async def _common(session: AsyncSession, request: Request, lang: str) -> dict[str, Any]:
     city_code = get_settings().city_code
     city = await repository.place(session, city_code, city_code)
@@ -101,7 +90,7 @@ async def _common(session: AsyncSession, request: Request, lang: str) -> dict[st
         "open_statuses": [s.value for s in OPEN_STATUSES],
         "road_groups": RoadGroup.codes(),
         "api": _api(request),
-        "basemap": _basemap(),
+        "basemap": basemap(),
         "credits": credits,
         "city": city,
     }
@@ -172,7 +161,7 @@ async def field_page(session: AsyncSession, request: Request, lang: str) -> dict
         field={
             "accuracy_warn_m": map_settings.field_accuracy_warn_m,
             "snap_distance_m": get_settings().snap_distance_m,
-            "area": f"{root}{API}/field/area",
+            "area": f"{root}{API_PREFIX}/field/area",
             "service_worker": f"{root}/field/sw.js",
             "scope": f"{root}/field",
             "login": f"{root}/login",

@@ -1,5 +1,5 @@
 """The OGC API's HTML answers: the same documents as the JSON ones, as pages (zh-CN first, English
-with ?lang=en), rendered by the map pages' templates machinery (map_templates/ogc/)."""
+with ?lang=en), rendered by app.web (map_templates/ogc/)."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 from fastapi import Request, Response
 
 from app.geojson import public_url
-from app.maps import i18n
-from app.maps.router import render
-from app.maps.service import _basemap
 from app.ogc.crs import OgcCrs
+from app.web import i18n
+from app.web.basemap import basemap
+from app.web.templating import render
 
 # The OGC pages' own words: (zh, en).
 WORDS: dict[str, tuple[str, str]] = {
@@ -47,7 +47,7 @@ def _page(
 ) -> Response:
     lang, chosen = i18n.pick_lang(request)
     ogc = public_url(request).split("/ogc", 1)[0] + "/ogc"
-    context["config"] = {**context["config"], "basemap": _basemap()}
+    context["config"] = {**context["config"], "basemap": basemap()}
     response = render(request, f"ogc/{template}", lang, chosen, {"o": _words(lang), "ogc": ogc, **context})
     response.headers.update(headers or {})
     return response

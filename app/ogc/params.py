@@ -9,9 +9,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, Query
 
+from app.clock import beijing_if_naive
 from app.deps import Paging
 from app.errors import invalid
-from app.hazards.service import beijing_if_naive
 from app.ogc import cql2
 from app.ogc import crs as ogc_crs
 from app.ogc.cql2 import FilterLang

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from app.hazards import provider
 from app.vocab import Grade, JurisdictionLevel, RoadClass, RoadGroup, Source, Status, Visibility
 
 
@@ -63,30 +64,31 @@ S, INT, N, B, D, T, G = (
 
 
 def _hazards(geometry_type: str) -> dict[str, Queryable]:
+    P = provider.PROPERTIES  # the hazards' SQL is the provider's
     return {
-        "geometry": _q("h.geom", G, "位置 Location", geometry=geometry_type),
-        "id": _q("h.id", INT, "编号 Id"),
-        "ledger_no": _q("h.ledger_no", S, "隐患编号 Ledger number"),
-        "category": _q("h.category_code", S, "隐患类别 Category code"),
-        "visibility": _q("h.visibility", S, "显性/隐性 Visibility", tuple(Visibility.codes())),
-        "grade": _q("h.grade", S, "等级 Grade", tuple(Grade.codes())),
-        "source": _q("h.source", S, "来源 Source", tuple(Source.codes())),
-        "status": _q("h.status", S, "状态 Status", tuple(Status.codes())),
-        "description": _q("h.description", S, "描述 Description"),
-        "address": _q("h.address", S, "路段位置 Address"),
-        "county": _q("h.county_code", S, "所属县(市、区) County code"),
-        "township": _q("h.township_code", S, "乡镇(街道) Township code"),
-        "road_code": _q("(SELECT r.code FROM roads r WHERE r.id = h.road_id)", S, "道路编号 Road code"),
-        "chainage_m": _q("h.chainage_m", N, "桩号(米) Chainage in metres"),
-        "end_chainage_m": _q("h.end_chainage_m", N, "终点桩号(米) End chainage in metres"),
-        "direction": _q("h.direction", INT, "方向 Direction (1, 2, 3)"),
-        "reported_at": _q("h.reported_at", T, "发现时间 Reported at"),
-        "deadline": _q("h.deadline", D, "整改时限 Deadline"),
-        "supervised": _q("(h.supervision_level IS NOT NULL)", B, "是否挂牌督办 Supervised"),
-        "supervision_level": _q("h.supervision_level", S, "督办级别 Supervision level"),
-        "created_at": _q("h.created_at", T, "创建时间 Created at"),
-        "updated_at": _q("h.updated_at", T, "更新时间 Updated at"),
-        "demo": _q("h.demo", B, "演示数据 Demo data"),
+        "geometry": _q(P["geometry"], G, "位置 Location", geometry=geometry_type),
+        "id": _q(P["id"], INT, "编号 Id"),
+        "ledger_no": _q(P["ledger_no"], S, "隐患编号 Ledger number"),
+        "category": _q(P["category"], S, "隐患类别 Category code"),
+        "visibility": _q(P["visibility"], S, "显性/隐性 Visibility", tuple(Visibility.codes())),
+        "grade": _q(P["grade"], S, "等级 Grade", tuple(Grade.codes())),
+        "source": _q(P["source"], S, "来源 Source", tuple(Source.codes())),
+        "status": _q(P["status"], S, "状态 Status", tuple(Status.codes())),
+        "description": _q(P["description"], S, "描述 Description"),
+        "address": _q(P["address"], S, "路段位置 Address"),
+        "county": _q(P["county"], S, "所属县(市、区) County code"),
+        "township": _q(P["township"], S, "乡镇(街道) Township code"),
+        "road_code": _q(P["road_code"], S, "道路编号 Road code"),
+        "chainage_m": _q(P["chainage_m"], N, "桩号(米) Chainage in metres"),
+        "end_chainage_m": _q(P["end_chainage_m"], N, "终点桩号(米) End chainage in metres"),
+        "direction": _q(P["direction"], INT, "方向 Direction (1, 2, 3)"),
+        "reported_at": _q(P["reported_at"], T, "发现时间 Reported at"),
+        "deadline": _q(P["deadline"], D, "整改时限 Deadline"),
+        "supervised": _q(P["supervised"], B, "是否挂牌督办 Supervised"),
+        "supervision_level": _q(P["supervision_level"], S, "督办级别 Supervision level"),
+        "created_at": _q(P["created_at"], T, "创建时间 Created at"),
+        "updated_at": _q(P["updated_at"], T, "更新时间 Updated at"),
+        "demo": _q(P["demo"], B, "演示数据 Demo data"),
     }
 
 

@@ -22,9 +22,8 @@ from fastapi.responses import JSONResponse
 from app.deps import Paging, Session
 from app.errors import NotFound
 from app.geojson import GEOJSON, codes, collection, enum_values, paging_links, public_url
-from app.hazards import repository as hazards_repo
+from app.hazards import params as hazard_params
 from app.hazards import service as hazards
-from app.hazards.router import _filters
 from app.hazards.schemas import HazardFilter
 from app.jurisdictions import service as jurisdictions
 from app.jurisdictions.schemas import GeometryChoice
@@ -253,10 +252,13 @@ async def _respond_items(
     f: str | None,
 ) -> Response:
     cql = sel.where(QUERYABLES[cid])
-    if cql is not None:
-        where = f"{where} AND {cql[0]}"
-        params = {**params, **cql[1]}
-    result = await repo.page(session, cid, where, params, sel.crs, page.limit, page.offset)
+    result = await repo.page(session, cid, where, params, cql, sel.crs, page.limit, page.offset)
+    return _items(request, cid, page, sel, result, f)
+
+
+def _items(
+    request: Request, cid: str, page: Paging, sel: Selection, result: repo.Page, f: str | None
+) -> Response:
     links = paging_links(request, page, result.matched, result.returned)
     links = [*_self_links(request, GEOJSON, "this page"), *links[1:]]
     links.append(
@@ -298,7 +300,7 @@ def _no_bbox(fn: Any) -> Any:
     return filters
 
 
-OgcFilters = Annotated[HazardFilter, Depends(_no_bbox(_filters))]
+OgcFilters = Annotated[HazardFilter, Depends(_no_bbox(hazard_params.filters))]
 
 
 def _hazard_items(kind: HazardKind) -> Any:
@@ -317,8 +319,9 @@ def _hazard_items(kind: HazardKind) -> Any:
         if when is not None:
             hf = dataclasses.replace(hf, reported_from=when.start, reported_to=when.end)
         await hazards.check_codes(session, hf)
-        where, params = hazards_repo.filter_sql(kind.value, hf)
-        return await _respond_items(request, session, cid, page, sel, where, params, f)
+        cql = sel.where(QUERYABLES[cid])
+        result = await repo.hazard_page(session, kind.value, hf, cql, sel.crs, page.limit, page.offset)
+        return _items(request, cid, page, sel, result, f)
 
     return items
 
@@ -336,7 +339,7 @@ def _hazard_item(kind: HazardKind) -> Any:
         if not feature_id.isascii() or not feature_id.isdigit() or not 0 < int(feature_id) < 2**63:
             raise NotFound(detail=f"there is no feature {feature_id!r} in {cid}")
         await hazards.get_feature(session, kind, int(feature_id))  # 404 or 410
-        feature = await repo.one(session, cid, int(feature_id), sel.crs)
+        feature = await repo.hazard_one(session, int(feature_id), sel.crs)
         assert feature is not None
         return _respond_one(request, cid, feature, feature_id, sel.crs, f)
 
@@ -447,20 +450,9 @@ async def jurisdiction_items(
     ] = None,
     f: Format = None,
 ) -> Response:
-    clauses = ["true"]
-    params: dict[str, Any] = {}
     levels = enum_values("level", level, JurisdictionLevel)
     parents = codes(parent, "parent")
-    if levels is not None:
-        clauses.append("j.level = ANY(:level)")
-        params["level"] = levels
-    if parents is not None:
-        clauses.append("j.parent_code = ANY(:parent)")
-        params["parent"] = parents
-    if sel.bbox is not None:
-        clauses.append("ST_Intersects(j.geom, ST_MakeEnvelope(:x1, :y1, :x2, :y2, 4326))")
-        params.update(zip(("x1", "y1", "x2", "y2"), sel.bbox, strict=True))
-    where = " AND ".join(clauses)
+    where, params = repo.jurisdiction_where(levels, parents, sel.bbox)
     return await _respond_items(request, session, "jurisdictions", page, sel, where, params, f)
 
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base
 
-# The stages of a photo, after the workflow (app.workflow.machine): reported, then rectified.
+# The stages of a photo, after the workflow (app.hazards.lifecycle): reported, then rectified.
 STAGES = {"report": "上报", "before": "整改前", "after": "整改后"}
 MEDIA_TYPES = ("image/jpeg", "image/png", "image/webp")
 

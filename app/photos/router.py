@@ -12,12 +12,14 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Header, Path, Request, Response
 from fastapi.responses import FileResponse
 
-from app.accounts.permissions import Permission, Principal, require
+from app.accounts.dependencies import require
+from app.accounts.permissions import Permission, Principal
 from app.deps import Session
 from app.errors import NotFound
-from app.hazards.router import HazardId
+from app.hazards.params import HazardId
 from app.http import none_match_tag
 from app.openapi import media, problems
+from app.paths import API_PREFIX, collection_of
 from app.photos import service
 from app.photos.schemas import Photo, PhotoUpload
 from app.photos.upload import read_upload
@@ -38,7 +40,7 @@ def _base(request: Request) -> str:
 
 
 def make_router(kind: HazardKind) -> APIRouter:
-    name = service.PATH[kind]
+    name = collection_of(kind)
     router = APIRouter(prefix=f"/{name}", tags=[f"{name} ({kind.zh})"])
 
     @router.post(
@@ -78,7 +80,7 @@ def make_router(kind: HazardKind) -> APIRouter:
             body,
             status_code=201 if created else 200,
             media_type="application/json",
-            headers={"Location": f"/api/v1/photos/{new_id}"},
+            headers={"Location": f"{API_PREFIX}/photos/{new_id}"},
         )
 
     @router.get(

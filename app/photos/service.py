@@ -32,6 +32,7 @@ from app.errors import (
     UnsupportedMediaType,
     invalid,
 )
+from app.paths import collection_of
 from app.photos import imaging, storage
 from app.photos import repository as repo
 from app.photos.imaging import EXTENSIONS, Inspected
@@ -40,15 +41,13 @@ from app.photos.upload import CAPTION_MAX, Upload
 from app.settings import get_settings
 from app.vocab import HazardKind
 
-PATH = {HazardKind.point: "hazards", HazardKind.segment: "segments"}
-
 
 async def _hazard(
     session: AsyncSession, kind: HazardKind, hazard_id: int, lock: bool = False
 ) -> repo.HazardState:
     found = await repo.hazard(session, hazard_id, lock)
     if found is None or found.kind != kind.value:
-        raise NotFound(detail=f"there is no {kind.en} with id {hazard_id} under /{PATH[kind]}")
+        raise NotFound(detail=f"there is no {kind.en} with id {hazard_id} under /{collection_of(kind)}")
     if found.deleted:
         raise Gone(detail=f"{kind.en} {hazard_id} has been deleted; its photos are no longer served")
     return found

@@ -16,8 +16,8 @@ from shapely.geometry import mapping
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.hazards.schemas import HazardFilter
-from app.maps.settings import get_map_settings
 from app.posters import render, service
+from app.web.settings import get_map_settings
 
 # The outlines and roads simplified to this many degrees (about 5 m).
 TOLERANCE_DEG = 0.00005

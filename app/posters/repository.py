@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.hazards.repository import filter_sql
 from app.hazards.schemas import HazardFilter
 from app.roads.chainage import chainage_sql
-from app.sqlfiles import load
+from app.sqlfiles import compose, load
 
 PKG = "app.posters"
 
@@ -57,11 +57,7 @@ async def hazards(
     session: AsyncSession, f: HazardFilter, srid: int, open_statuses: list[str], today: date
 ) -> list[Any]:
     where, params = _both_kinds(f)
-    sql = (
-        load(PKG, "hazards")
-        .replace("/*where*/", where)
-        .replace("/*chainage*/", chainage_sql("h.chainage_m", "h.end_chainage_m"))
-    )
+    sql = compose(PKG, "hazards", where=where, chainage=chainage_sql("h.chainage_m", "h.end_chainage_m"))
     result = await session.execute(
         text(sql), {**params, "srid": srid, "open_statuses": open_statuses, "today": today}
     )

@@ -9,7 +9,7 @@ from urllib.parse import quote
 from fastapi import APIRouter, Path, Query, Response
 
 from app.deps import Session
-from app.hazards.router import Filters
+from app.hazards.params import Filters
 from app.posters import mapfile, service
 
 router = APIRouter(tags=["posters (挂图)"])

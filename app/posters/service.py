@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import replace
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import shapely
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.errors import NotFound, invalid
 from app.hazards import service as hazards
 from app.hazards.schemas import HazardFilter
@@ -17,7 +16,6 @@ from app.posters import render, repository
 from app.settings import get_settings
 from app.vocab import OPEN_STATUSES, Grade, JurisdictionLevel, RoadGroup, Status, Visibility
 
-BEIJING = ZoneInfo("Asia/Shanghai")
 SIZES = tuple(render.SIZES_MM)
 ORIENTATIONS = ("landscape", "portrait")
 # A PNG larger than this many pixels is refused (an A0 at 300 dpi would be 140 million).
@@ -102,7 +100,7 @@ async def poster(
         f, status=SHOWN_STATUSES if defaulted else f.status, county=[county] if county else f.county
     )
     open_statuses = [s.value for s in OPEN_STATUSES]
-    now = datetime.now(BEIJING)
+    now = clock.now()
     rows = await repository.hazards(session, where, srid, open_statuses, now.date())
     context = await repository.context(session, frame, srid, tolerance)
     totals = await repository.counts(session, county, open_statuses, now.date())

@@ -9,17 +9,18 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Path, Query, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
-from app.accounts.pages import page_access
 from app.accounts.permissions import CITY_WIDE, Permission, Principal
 from app.deps import Session
-from app.maps import i18n
 from app.maps import repository as maps_repository
-from app.maps.router import _logged_in, render
 from app.openapi import problems
+from app.paths import API_PREFIX, collection_of
 from app.records import service, words
 from app.records.schemas import SearchAnswer
 from app.settings import get_settings
 from app.vocab import HazardKind
+from app.web import i18n
+from app.web.access import page_access
+from app.web.templating import render, with_account
 
 pages = APIRouter(include_in_schema=False)
 api = APIRouter(tags=["search (查询)"])
@@ -40,7 +41,7 @@ async def _page(
     lang, chosen = i18n.pick_lang(request)
     context = {"w": words.strings(lang), "root": _root(request), **context}
     context.setdefault("config", {"page": template.removesuffix(".html")})
-    return render(request, template, lang, chosen, await _logged_in(session, principal, context), status)
+    return render(request, template, lang, chosen, await with_account(session, principal, context), status)
 
 
 @pages.get("/", response_class=HTMLResponse)
@@ -85,10 +86,11 @@ async def _record(
         return RedirectResponse(
             service.page_url(_root(request), rec["kind"], hazard_id) + suffix + query, 303
         )
-    api = f"{_root(request)}/api/v1"
-    path = service.PATH[rec["kind"]]
+    api = f"{_root(request)}{API_PREFIX}"
+    path = collection_of(rec["kind"])
     config = {
         "page": "record",
+        "root": _root(request),  # the login page's, when the session has ended
         "id": hazard_id,
         "kind": rec["kind"],
         "etag": f'"{rec["version"]}"',

@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.permissions import CITY_WIDE, Permission, Principal
 from app.errors import InvalidInput, invalid
+from app.paths import collection_of
 from app.records import repository, timeline
 from app.roads.chainage import format_chainage, parse_chainage
 from app.vocab import Direction, Grade, HazardKind, Source, Status, Visibility
 from app.workflow import service as workflow
 
-PATH = {HazardKind.point.value: "hazards", HazardKind.segment.value: "segments"}
 STAGES = ("report", "before", "after")
 LISTS = ("to_claim", "due_soon", "overdue", "to_verify", "supervised")
 PER_LIST = 100
@@ -23,7 +23,7 @@ LEDGER_NO = re.compile(r"^[0-9Z][0-9A-Z-]*$")
 
 
 def page_url(root: str, kind: str, hazard_id: int) -> str:
-    return f"{root}/{PATH[kind]}/{hazard_id}"
+    return f"{root}/{collection_of(kind)}/{hazard_id}"
 
 
 def chainage_of(row: dict[str, Any]) -> str:

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from app.clock import as_beijing
+from app.hazards.lifecycle import Action
 from app.roads.chainage import format_chainage
 from app.vocab import Direction, Grade, Labelled, Source, Status, Visibility
-from app.workflow.machine import Action
-
-BEIJING = ZoneInfo("Asia/Shanghai")
 
 # The columns whose change is told, in this order, with the words key of their label.
 FIELDS = (
@@ -69,9 +67,7 @@ def when(value: datetime | date | str | None) -> str:
         except ValueError:
             return str(value)
     if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=BEIJING)
-        return value.astimezone(BEIJING).strftime("%Y-%m-%d %H:%M")
+        return as_beijing(value).strftime("%Y-%m-%d %H:%M")
     return value.isoformat()
 
 

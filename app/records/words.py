@@ -1,4 +1,4 @@
-"""The words of the record, to-do, search and home pages, Chinese first (the map pages' are app.maps.i18n)."""
+"""The words of the record, to-do, search and home pages, Chinese first (the map pages' are app.web.i18n)."""
 
 from __future__ import annotations
 

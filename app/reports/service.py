@@ -8,20 +8,17 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.errors import invalid
+from app.reports import repository
 from app.settings import get_settings
-from app.sqlfiles import load
 from app.vocab import Grade, JurisdictionLevel, RoadGroup
 
-PKG = "app.reports"
-TZ = "Asia/Shanghai"
 _PERIOD = re.compile(r"^(\d{4})(?:([QH])([1-4]))?$")
 
 
@@ -131,58 +128,37 @@ async def report(session: AsyncSession, jurisdiction: str | None, period_code: s
     current, previous, year_earlier = parse_period(period_code)
     city = get_settings().city_code
     code = jurisdiction or city
-    row = (
-        await session.execute(text("SELECT name, level FROM jurisdictions WHERE code = :c"), {"c": code})
-    ).one_or_none()
+    row = await repository.jurisdiction(session, code)
     if row is None:
         raise invalid("jurisdiction", f"unknown jurisdiction code {code}")
     name, level = row
     if level not in (JurisdictionLevel.city, JurisdictionLevel.county, JurisdictionLevel.zone):
         raise invalid("jurisdiction", "a report is made for the city, a county or a development zone")
     county = None if level == JurisdictionLevel.city else code
-    today = datetime.now(ZoneInfo(TZ)).date()
+    today = clock.today()
     bounds = {
-        "tz": TZ,
+        "tz": clock.TIME_ZONE,
         "county": county,
         "cur_start": current.start,
         "cur_end": current.end,
         "prev_start": previous.start,
         "prev_end": previous.end,
     }
-    ledger_rows = (
-        (await session.execute(text(load(PKG, "ledger")), {**bounds, "today": today})).mappings().all()
+    ledger_rows = await repository.ledger(session, bounds, today)
+    delisted_rows = await repository.delisted(session, bounds)
+    crash_rows = await repository.crashes(
+        session,
+        {
+            "tz": clock.TIME_ZONE,
+            "county": county,
+            "cur_start": current.start,
+            "cur_end": current.end,
+            "ago_start": year_earlier.start,
+            "ago_end": year_earlier.end,
+        },
     )
-    delisted_rows = (await session.execute(text(load(PKG, "delisted")), bounds)).mappings().all()
-    crash_rows = (
-        (
-            await session.execute(
-                text(load(PKG, "crashes")),
-                {
-                    "tz": TZ,
-                    "county": county,
-                    "cur_start": current.start,
-                    "cur_end": current.end,
-                    "ago_start": year_earlier.start,
-                    "ago_end": year_earlier.end,
-                },
-            )
-        )
-        .mappings()
-        .all()
-    )
-    units = (
-        await session.execute(
-            text(
-                "SELECT code, name, level FROM jurisdictions WHERE code = :c"
-                " OR (CAST(:all AS boolean) AND level IN ('county', 'zone') AND parent_code = :c)"
-                " ORDER BY level = 'city' DESC, level, code"
-            ),
-            {"c": code, "all": county is None},
-        )
-    ).all()
-    categories: dict[str, str] = {
-        str(c): str(n) for c, n in (await session.execute(text("SELECT code, name_zh FROM categories"))).all()
-    }
+    units = await repository.units(session, code, with_counties=county is None)
+    categories = await repository.category_names(session)
 
     def counts(period: str, unit: str | None, dim: str = "total", key: str | None = None) -> dict[str, int]:
         for r in ledger_rows:
@@ -266,8 +242,8 @@ async def report(session: AsyncSession, jurisdiction: str | None, period_code: s
             "period": current.as_json(),
             "previous_period": previous.as_json(),
             "year_earlier": year_earlier.as_json(),
-            "made_at": datetime.now(ZoneInfo(TZ)).strftime("%Y-%m-%d %H:%M"),
-            "timezone": TZ,
+            "made_at": clock.now().strftime("%Y-%m-%d %H:%M"),
+            "timezone": clock.TIME_ZONE,
             "units": out_units,
         }
     )

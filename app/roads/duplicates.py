@@ -10,9 +10,8 @@ import math
 from dataclasses import dataclass
 
 import shapely
-from sqlalchemy import text
 
-from app import sqlfiles
+from app.roads import repository
 from app.roads.chainage import format_chainage
 from app.roads.linear import Executor
 from app.settings import get_settings
@@ -59,8 +58,8 @@ async def find_possible_duplicates(
     shape = shapely.from_wkt(geom.split(";", 1)[-1]) if isinstance(geom, str) else geom
     limit = get_settings().duplicate_distance_m if distance_m is None else distance_m
     _, south, _, north = shapely.bounds(shape)
-    rows = await db.execute(
-        text(sqlfiles.load("app.roads", "duplicates")),
+    rows = await repository.possible_duplicates(
+        db,
         {
             "ewkt": f"SRID=4326;{shape.wkt}",
             "category": category,

@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import Row, text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.roads.chainage import chainage_sql
 from app.roads.schemas import RoadFilter
-from app.sqlfiles import load
+from app.sqlfiles import compose, load
 from app.vocab import RoadClass, RoadGroup
 
 PKG = "app.roads"
@@ -32,14 +32,14 @@ _CLAUSES = {
 
 @cache
 def _features_sql() -> str:
-    return load(PKG, "features").replace(
-        "/*chainage*/", chainage_sql("r.start_chainage_m", "r.start_chainage_m + r.length_m")
+    return compose(
+        PKG, "features", chainage=chainage_sql("r.start_chainage_m", "r.start_chainage_m + r.length_m")
     )
 
 
 @cache
 def _list_sql(where: str) -> str:
-    return load(PKG, "list").replace("/*where*/", where).replace("/*features*/", _features_sql())
+    return compose(PKG, "list", where=where, features=_features_sql())
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,11 @@ async def list_features(session: AsyncSession, f: RoadFilter, limit: int, offset
 
 
 async def one_feature(session: AsyncSession, road_id: int) -> str | None:
-    sql = load(PKG, "one").replace("/*features*/", _features_sql())
+    sql = compose(PKG, "one", features=_features_sql())
     value = (await session.execute(text(sql), {**NAMES, "id": road_id})).scalar_one_or_none()
     return None if value is None else str(value)
+
+
+async def possible_duplicates(db: AsyncSession | AsyncConnection, params: dict[str, Any]) -> list[Row[Any]]:
+    """sql/duplicates.sql: the open hazards of a category near a geometry (app.roads.duplicates)."""
+    return list((await db.execute(text(load(PKG, "duplicates")), params)).all())

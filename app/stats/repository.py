@@ -50,7 +50,7 @@ async def grid(
     # The list's filters (the bbox apart: the cells are cut from it here), as the list means them.
     clauses, given = filter_clauses(where)
     where_sql = "".join(f"\n       AND {c}" for c in clauses)
-    sql = sqlfiles.load("app.stats", "grid").replace("/*where*/", where_sql)
+    sql = sqlfiles.compose("app.stats", "grid", where=where_sql)
     result = await session.execute(
         text(sql),
         {

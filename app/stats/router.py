@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Response
 
 from app.deps import Session
 from app.hazards import service as hazard_service
-from app.hazards.router import Filters
+from app.hazards.params import Filters
 from app.openapi import rule
 from app.stats import service
 from app.stats.schemas import Grid, Stats

@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.errors import invalid
 from app.hazards.schemas import HazardFilter
 from app.settings import get_settings
@@ -15,7 +14,6 @@ from app.stats import repository
 from app.vocab import OPEN_STATUSES, Grade, RoadGroup
 
 # The ledger's day: overdue is judged against the date in Beijing, as the ledger numbers are.
-USERS_TIME_ZONE = "Asia/Shanghai"
 
 # The bucket for hazards that are on no known road (road_group filters and by_road_group).
 NO_ROAD_GROUP = "none"
@@ -37,7 +35,7 @@ async def summary(session: AsyncSession, weeks: int = WEEKS_DEFAULT) -> str:
         raise invalid("weeks", f"must lie between 1 and {WEEKS_MAX}")
     return await repository.summary(
         session,
-        tz=USERS_TIME_ZONE,
+        tz=clock.TIME_ZONE,
         city_code=get_settings().city_code,
         open_statuses=[s.value for s in OPEN_STATUSES],
         road_groups=[*RoadGroup.codes(), NO_ROAD_GROUP],
@@ -59,7 +57,7 @@ async def grid(session: AsyncSession, cell: float, where: HazardFilter) -> str:
         session,
         bbox=bbox,
         cell=cell,
-        today=datetime.now(ZoneInfo(USERS_TIME_ZONE)).date(),
+        today=clock.today(),
         open_statuses=[s.value for s in OPEN_STATUSES],
         where=replace(where, bbox=None),
     )

@@ -1,4 +1,5 @@
-"""The tile queries. PostGIS cuts, encodes and hashes the tile; Python only passes bytes on."""
+"""The tile queries. PostGIS cuts, encodes and hashes the tile; Python only passes bytes on. The
+hazard layers are read through app.hazards.provider; the roads layer is sql/roads.sql."""
 
 from __future__ import annotations
 
@@ -8,11 +9,11 @@ from functools import cache
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.hazards.repository import filter_sql
+from app.hazards import provider
 from app.hazards.schemas import HazardFilter
 from app.roads.repository import filter_sql as road_filter_sql
 from app.roads.schemas import RoadFilter
-from app.sqlfiles import load
+from app.sqlfiles import compose, load
 
 PKG = "app.tiles"
 EXTENT = 4096
@@ -20,17 +21,7 @@ BUFFER = 64  # tile units drawn beyond the edge, so that symbols and lines join 
 
 # The properties each layer carries (TileJSON's vector_layers fields).
 FIELDS: dict[str, dict[str, str]] = {
-    "hazards": {
-        "id": "Number",
-        "ledger_no": "String",
-        "kind": "String",
-        "category": "String",
-        "status": "String",
-        "grade": "String",
-        "visibility": "String",
-        "county": "String",
-        "version": "Number",
-    },
+    "hazards": provider.TILE_PROPERTIES,
     "roads": {
         "id": "Number",
         "code": "String",
@@ -48,8 +39,8 @@ ROAD_FILTERS = frozenset({"road_group", "road", "bbox"})
 
 
 @cache
-def _sql(name: str, where: str) -> str:
-    return load(PKG, name).replace("/*where*/", where)
+def _roads_sql(where: str) -> str:
+    return compose(PKG, "roads", where=where)
 
 
 @dataclass(frozen=True)
@@ -59,12 +50,13 @@ class Tile:
 
 
 async def tile(session: AsyncSession, layer: str, z: int, x: int, y: int, f: HazardFilter) -> Tile:
-    if layer == "roads":
-        where, params = road_filter_sql(RoadFilter(bbox=f.bbox, road_group=f.road_group, code=f.road))
-        sql = _sql("roads", where)
-    else:
-        where, params = filter_sql(KIND[layer], f)
-        sql = _sql("hazards", where)
+    if layer != "roads":
+        data, digest = await provider.tile(
+            session, KIND[layer], f, z=z, x=x, y=y, layer=layer, extent=EXTENT, buffer=BUFFER
+        )
+        return Tile(data, digest)
+    where, params = road_filter_sql(RoadFilter(bbox=f.bbox, road_group=f.road_group, code=f.road))
+    sql = _roads_sql(where)
     row = (
         await session.execute(
             text(sql),

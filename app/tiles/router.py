@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from app.deps import Session
 from app.errors import NotFound, invalid
 from app.hazards import service
-from app.hazards.router import Filters
+from app.hazards.params import Filters
 from app.hazards.schemas import HazardFilter
 from app.http import none_match_tag
 from app.openapi import media, problems, rules

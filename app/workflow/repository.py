@@ -7,6 +7,10 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
+from app.hazards import repository as hazards
+from app.sqlfiles import load
+
 
 @dataclass(frozen=True)
 class State:
@@ -44,7 +48,8 @@ async def exists(session: AsyncSession, hazard_id: int) -> bool:
 
 
 async def today_beijing(session: AsyncSession) -> date:
-    value = (await session.execute(text("SELECT (now() AT TIME ZONE 'Asia/Shanghai')::date"))).scalar_one()
+    today = text("SELECT (now() AT TIME ZONE :tz)::date")
+    value = (await session.execute(today, {"tz": clock.TIME_ZONE})).scalar_one()
     assert isinstance(value, date)
     return value
 
@@ -97,7 +102,7 @@ async def apply(
         {"actor": actor, "action": action, "note": note or ""},
     )
     sets = []
-    params: dict[str, Any] = {"id": hazard_id, "version": version, "actor": actor}
+    params: dict[str, Any] = {}
     for column, value in values.items():
         if column not in WORKFLOW_COLUMNS:
             raise ValueError(f"not a workflow column: {column}")
@@ -106,16 +111,14 @@ async def apply(
         else:
             sets.append(f'"{column}" = :v_{column}')
             params[f"v_{column}"] = value
-    sets.append("updated_by = :actor")
-    result = await session.execute(
-        text(
-            f"UPDATE hazards SET {', '.join(sets)}"
-            " WHERE id = :id AND version = :version AND deleted_at IS NULL"
-        ),
-        params,
-    )
+    changed = await hazards.versioned_update(session, hazard_id, version, sets, params, actor)
     # The next statement of this transaction is not a transition: do not lend it our action.
     await session.execute(
         text("SELECT set_config('hazardmap.action', '', true), set_config('hazardmap.note', '', true)")
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return changed
+
+
+async def suggestions(session: AsyncSession) -> str:
+    """挂牌督办: the open hazards to suggest for listing, as JSON text (``sql/suggestions.sql``)."""
+    return str((await session.execute(text(load("app.workflow", "suggestions")))).scalar_one())

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends, Request, Response
 
-from app.accounts.permissions import CurrentPrincipal, Permission, require
+from app.accounts.dependencies import CurrentPrincipal, require
+from app.accounts.permissions import Permission
 from app.deps import Session
-from app.hazards.router import HazardId, IfMatch
+from app.geojson import feature_response
+from app.hazards.lifecycle import TABLE
+from app.hazards.params import HazardId, IfMatch
 from app.http import JSON_TYPES, read_json_body
 from app.openapi import problems, request_body
+from app.paths import collection_of
 from app.vocab import HazardKind
-from app.workflow import service, supervision
-from app.workflow.machine import TABLE
-from app.workflow.schemas import TransitionIn
+from app.workflow import repository, service
+from app.workflow.schemas import MODELS, TransitionIn
 
 _TABLE_DOC = "\n".join(
     f"- {state} + `{action}` → {m.to}" + (f" (needs {', '.join(m.required)})" if m.required else "")
@@ -24,12 +27,13 @@ _EXAMPLE = {"action": "claim", "name": "张三", "post": "副县长", "unit": "�
 # Which members each action needs, and from which status it may be taken: the workflow table.
 _RULES = {
     name: "Required or refused according to the action and the hazard's status (the workflow table)."
-    for name in TransitionIn.model_fields
+    for model in MODELS.values()
+    for name in model.model_fields
 }
 
 
 def make_router(kind: HazardKind) -> APIRouter:
-    name = service.PATH[kind]
+    name = collection_of(kind)
     router = APIRouter(prefix=f"/{name}", tags=[f"{name} ({kind.zh})"])
 
     @router.post(
@@ -53,11 +57,7 @@ def make_router(kind: HazardKind) -> APIRouter:
         commander; an admin anything."""
         body = await read_json_body(request, JSON_TYPES)
         written = await service.transition(session, kind, hazard_id, body, if_match, principal)
-        return Response(
-            written.feature,
-            media_type="application/geo+json",
-            headers={"ETag": written.etag, "Cache-Control": "no-cache"},
-        )
+        return feature_response(written.feature, written.etag)
 
     return router
 
@@ -75,4 +75,4 @@ supervision_router = APIRouter(prefix="/supervision", tags=["supervision (挂牌
 )
 async def suggestions(session: Session) -> Response:
     """Open hazards, not listed, that are overdue or graded 重大 (major); most overdue first."""
-    return Response(await supervision.suggestions(session), media_type="application/json")
+    return Response(await repository.suggestions(session), media_type="application/json")

@@ -9,6 +9,7 @@ from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.permissions import Permission, Principal, check_county
+from app.clock import beijing_if_naive, day_of
 from app.errors import (
     Conflict,
     FieldError,
@@ -19,18 +20,20 @@ from app.errors import (
     PreconditionFailed,
     invalid,
 )
+from app.hazards import lifecycle as machine
 from app.hazards import service as hazards
-from app.hazards.service import BEIJING, CLOCK_SKEW, EARLIEST, LATEST, Written
+from app.hazards.lifecycle import Action
+from app.hazards.service import Written
+from app.hazards.validation import CLOCK_SKEW, EARLIEST, LATEST
 from app.http import check_if_match
+from app.paths import collection_of
 from app.photos import service as photos
 from app.settings import get_settings
 from app.vocab import Grade, HazardKind, Status
-from app.workflow import machine
 from app.workflow import repository as repo
-from app.workflow.machine import Action
+from app.workflow import schemas
 from app.workflow.schemas import TransitionIn
 
-PATH = {HazardKind.point: "hazards", HazardKind.segment: "segments"}
 # Who may take each action (app.accounts.permissions.ROLE_PERMISSIONS says which roles hold which).
 ACTION_PERMISSION = {
     Action.claim: Permission.claim,
@@ -54,16 +57,37 @@ def deadline_days(grade: str) -> int:
     }[Grade(grade)]
 
 
-def _validate(body: Any) -> TransitionIn:
+def _validate(body: Any) -> schemas.Move:
+    """The body as its action's model; every refusal names the field."""
     if not isinstance(body, dict):
         raise invalid("body", "send a JSON object with an 'action' and its fields")
+    action = body.get("action")
+    if "action" not in body:
+        raise invalid("action", "Field required")
+    if not isinstance(action, str):
+        raise invalid("action", "Input should be a valid string")
+    if action not in Action.codes():
+        raise invalid("action", f"unknown action '{action}'; one of: {', '.join(Action.codes())}")
     try:
-        return TransitionIn.model_validate(body)
+        return TransitionIn.model_validate(body).root
     except ValidationError as exc:
-        errors = [FieldError(".".join(str(p) for p in e["loc"]) or "body", e["msg"]) for e in exc.errors()]
+        errors = [_field_error(Action(action), e) for e in exc.errors()]
         raise InvalidInput(
             detail="; ".join(f"{e.field}: {e.message}" for e in errors), errors=errors
         ) from exc
+
+
+def _field_error(action: Action, error: Any) -> FieldError:
+    loc = error["loc"][1:]  # the first is the union's tag, the action
+    field = ".".join(str(p) for p in loc) or "body"
+    if error["type"] == "extra_forbidden" and len(loc) == 1:
+        owners = [a for a, model in schemas.MODELS.items() if field in model.model_fields]
+        if field == "photos":
+            return FieldError(field, f"photos are evidence of 'rectify', not of '{action}'")
+        if owners:
+            of = ", ".join(f"'{a.value}'" for a in owners)
+            return FieldError(field, f"a field of {of}, not of '{action}'")
+    return FieldError(field, str(error["msg"]))
 
 
 async def transition(
@@ -77,13 +101,11 @@ async def transition(
     actor = principal.actor
     state = await repo.lock(session, hazard_id)
     if state is None or state.kind != kind.value:
-        raise NotFound(detail=f"there is no {kind.en} with id {hazard_id} under /{PATH[kind]}")
+        raise NotFound(detail=f"there is no {kind.en} with id {hazard_id} under /{collection_of(kind)}")
     if state.deleted:
         raise Gone(detail=f"{kind.en} {hazard_id} has been deleted; it takes no more transitions")
     check_if_match(if_match, state.version)
     t = _validate(body)
-    if t.action not in Action.codes():
-        raise invalid("action", f"unknown action '{t.action}'; one of: {', '.join(Action.codes())}")
     action = Action(t.action)
     principal.require(ACTION_PERMISSION[action])
     check_county(principal, state.county_code)
@@ -107,26 +129,23 @@ async def transition(
             errors=[FieldError(f, f"required for '{action}'") for f in lacking],
         )
 
-    if t.photos is not None and action is not Action.rectify:
-        raise invalid("photos", f"photos are evidence of 'rectify', not of '{action}'")
-
     values: dict[str, Any] = {}
     if move.to is not status:
         values["status"] = move.to.value
     note = t.note
-    match action:
-        case Action.claim:
+    match t:
+        case schemas.ClaimIn():
             values |= {"claim_name": t.name, "claim_post": t.post, "claim_unit": t.unit}
             values["claimed_at"] = _signed_at(t.signed_at, state.reported_at) if t.signed_at else repo.NOW
-        case Action.start:
+        case schemas.StartIn():
             values |= {"measures": t.measures, "interim_measures": t.interim_measures}
             _check_deadline(t.deadline, state.reported_at)
             values["deadline"] = t.deadline or state.deadline or await _default_deadline(session, state.grade)
-        case Action.rectify:
+        case schemas.RectifyIn():
             values |= {"evidence": t.evidence, "rectified_by": actor, "rectified_at": repo.NOW}
             if t.photos:
                 values["evidence_photos"] = await photos.check_evidence(session, hazard_id, t.photos)
-        case Action.close:
+        case schemas.CloseIn():
             if t.verifier == state.rectified_by:
                 raise invalid(
                     "verifier", f"the verifier must not be {t.verifier}, who marked the hazard rectified"
@@ -138,14 +157,14 @@ async def transition(
                     detail=f"{actor} marked the hazard rectified; another verifier must close it out"
                 )
             values |= {"verifier": t.verifier, "verification": t.verification, "closed_at": repo.NOW}
-        case Action.reject:
+        case schemas.RejectIn():
             values["reject_reason"] = t.reason
             note = note or t.reason
-        case Action.duplicate:
+        case schemas.DuplicateIn():
             if t.of == hazard_id or t.of is None or not await repo.exists(session, t.of):
                 raise invalid("of", f"{t.of} is not another hazard that exists")
             values["duplicate_of"] = t.of
-        case Action.reopen:
+        case schemas.ReopenIn():
             # The next close needs a fresh rectification and a fresh check; the old ones stay in the history.
             values |= dict.fromkeys(
                 (
@@ -161,14 +180,14 @@ async def transition(
             _check_deadline(t.deadline, state.reported_at)
             values["deadline"] = t.deadline or await _default_deadline(session, state.grade)
             note = note or t.reason
-        case Action.list:
+        case schemas.ListIn():
             values |= {
                 "supervision_level": t.level,
                 "supervision_reason": t.reason,
                 "supervised_since": repo.NOW,
             }
             note = note or t.reason
-        case Action.delist:
+        case schemas.DelistIn():
             values |= dict.fromkeys(("supervision_level", "supervision_reason", "supervised_since"))
     if (
         await repo.apply(
@@ -183,12 +202,12 @@ async def transition(
 def _signed_at(value: datetime, reported_at: datetime) -> datetime:
     """The claim's signature time: a signature is locked once made (the database refuses to change
     it), so an absurd date (year 1, year 9999) must be refused here, not corrected later."""
-    signed = hazards.beijing_if_naive(value)
+    signed = beijing_if_naive(value)
     assert signed is not None
     if signed > datetime.now(UTC) + CLOCK_SKEW:
         raise invalid("signed_at", f"{signed.isoformat()} lies in the future; give when it was signed")
-    reported_day = reported_at.astimezone(BEIJING).date()
-    if signed.astimezone(BEIJING).date() < reported_day:
+    reported_day = day_of(reported_at)
+    if day_of(signed) < reported_day:
         raise invalid(
             "signed_at",
             f"{signed.date()} is before the day the hazard was reported ({reported_day}); check the date",
@@ -201,7 +220,7 @@ def _check_deadline(deadline: date | None, reported_at: datetime) -> None:
         return
     if not EARLIEST <= deadline <= LATEST:
         raise invalid("deadline", f"must lie between {EARLIEST} and {LATEST}; check the year")
-    reported_day = reported_at.astimezone(BEIJING).date()
+    reported_day = day_of(reported_at)
     if deadline < reported_day:
         raise invalid("deadline", f"must not be before the day the hazard was reported ({reported_day})")
 

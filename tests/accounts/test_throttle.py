@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 
 import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
@@ -30,10 +31,8 @@ async def user(engine: AsyncEngine) -> AsyncIterator[str]:
         await conn.execute(text("DELETE FROM users WHERE login = :l"), {"l": LOGIN})
 
 
-def from_address(engine: AsyncEngine, address: str) -> httpx.AsyncClient:
-    from app.main import create_app
-
-    transport = httpx.ASGITransport(app=create_app(), client=(address, 40000))
+def from_address(application: FastAPI, address: str) -> httpx.AsyncClient:
+    transport = httpx.ASGITransport(app=application, client=(address, 40000))
     return httpx.AsyncClient(transport=transport, base_url="http://testserver")
 
 
@@ -50,9 +49,9 @@ async def counts(engine: AsyncEngine) -> dict[tuple[str, str], int]:
 
 
 async def test_five_free_then_a_growing_wait_and_success_clears_the_login(
-    engine: AsyncEngine, user: str
+    engine: AsyncEngine, application: FastAPI, user: str
 ) -> None:
-    async with from_address(engine, "10.1.1.1") as c:
+    async with from_address(application, "10.1.1.1") as c:
         wrong = {"login": user, "password": "wrong-password"}
         for _ in range(4):
             r = await c.post(TOKEN, json=wrong)
@@ -84,7 +83,7 @@ async def test_five_free_then_a_growing_wait_and_success_clears_the_login(
 
 
 async def test_the_wait_has_a_ceiling_and_old_failures_are_forgotten(
-    engine: AsyncEngine, user: str, monkeypatch: pytest.MonkeyPatch
+    engine: AsyncEngine, application: FastAPI, user: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(get_settings(), "login_delay_max_s", 60)
     async with engine.begin() as conn:
@@ -95,7 +94,7 @@ async def test_the_wait_has_a_ceiling_and_old_failures_are_forgotten(
             ),
             {"l": user},
         )
-    async with from_address(engine, "10.1.1.2") as c:
+    async with from_address(application, "10.1.1.2") as c:
         assert (await c.post(TOKEN, json={"login": user, "password": "nope-nope"})).status_code == 401
         r = await c.post(TOKEN, json={"login": user, "password": "nope-nope"})
         assert (r.status_code, r.headers["retry-after"]) == (429, "60")
@@ -111,10 +110,10 @@ async def test_the_wait_has_a_ceiling_and_old_failures_are_forgotten(
 
 
 async def test_per_address_across_logins(
-    engine: AsyncEngine, user: str, monkeypatch: pytest.MonkeyPatch
+    engine: AsyncEngine, application: FastAPI, user: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(get_settings(), "login_free_failures_per_address", 3)
-    async with from_address(engine, "10.1.1.3") as c, from_address(engine, "10.1.1.4") as other:
+    async with from_address(application, "10.1.1.3") as c, from_address(application, "10.1.1.4") as other:
         for name in ("nobody-a", "nobody-b", "nobody-c"):
             assert (await c.post(TOKEN, json={"login": name, "password": "guess-guess"})).status_code == 401
         # Any login from that address now waits, even the right password of a real user…
@@ -130,8 +129,10 @@ def _csrf(page: str) -> str:
     return found.group(1)
 
 
-async def test_the_login_form_is_throttled_alike(engine: AsyncEngine, user: str) -> None:
-    async with from_address(engine, "10.1.1.5") as c:
+async def test_the_login_form_is_throttled_alike(
+    engine: AsyncEngine, application: FastAPI, user: str
+) -> None:
+    async with from_address(application, "10.1.1.5") as c:
         form = await c.get("/login")
         token = _csrf(form.text)
         for _ in range(5):

@@ -6,6 +6,7 @@ G9309 (fixture) runs east along 36.46° N from 115.95° (K516+000) to 115.99°, 
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import httpx
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from app.accounts.permissions import Principal, Role
 from app.coords import Crs
 from app.errors import Conflict
-from app.hazards import service
+from app.intake import service
 from app.vocab import HazardKind
 from tests.support.hazards import BEIJING_2026, point
 from tests.support.roads import geodesic_m
@@ -232,6 +233,20 @@ async def test_merge_into_a_closed_hazard_is_refused(
     assert await counts(engine) == before
 
 
+async def _until_waiting_for_a_lock(engine: AsyncEngine, pid: int, seconds: float = 10.0) -> None:
+    """Until the backend ``pid`` waits for a lock another transaction holds (PostgreSQL says so)."""
+    deadline = time.monotonic() + seconds
+    async with engine.connect() as conn:
+        while True:
+            found = await conn.execute(
+                text("SELECT wait_event_type FROM pg_stat_activity WHERE pid = :pid"), {"pid": pid}
+            )
+            if found.scalar_one_or_none() == "Lock":
+                return
+            assert time.monotonic() < deadline, f"backend {pid} did not wait for a lock within {seconds} s"
+            await asyncio.sleep(0.02)
+
+
 async def test_two_reports_at_the_same_moment_make_one_hazard_and_one_409(
     engine: AsyncEngine, api_roads: dict[str, int]
 ) -> None:
@@ -239,10 +254,11 @@ async def test_two_reports_at_the_same_moment_make_one_hazard_and_one_409(
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     async with sessions() as first_session, sessions() as second_session:
         await service.create(first_session, HazardKind.point, point(AT), Crs.wgs84, _admin("a"))
+        second_pid = (await second_session.execute(text("SELECT pg_backend_pid()"))).scalar_one()
         second = asyncio.create_task(
             service.create(second_session, HazardKind.point, point(east(5)), Crs.wgs84, _admin("b"))
         )
-        await asyncio.sleep(0.5)
+        await _until_waiting_for_a_lock(engine, second_pid)
         assert not second.done()  # waiting for the first transaction
         await first_session.commit()
         with pytest.raises(Conflict) as refused:

@@ -188,6 +188,21 @@ async def test_jurisdictions(client: httpx.AsyncClient, ledger_rows: list[list[A
     assert [r["county"] for r in yanggu["rows"]] == ["阳谷县"]
 
 
+async def test_the_list_s_county_and_township_filters_narrow_the_ledger(
+    client: httpx.AsyncClient, ledger_rows: list[list[Any]]
+) -> None:
+    """The list's county and township filters are bound apart from the ledger's own jurisdiction."""
+    city = await client.get("/api/v1/ledger", params={"county": "371521"})
+    assert city.status_code == 200
+    assert [r["county"] for r in city.json()["rows"]] == ["阳谷县"]
+    mine = await client.get("/api/v1/ledger", params={"jurisdiction": "371502", "township": "371502001"})
+    assert mine.status_code == 200
+    assert [r["ledger_no"] for r in mine.json()["rows"]] == [ledger_rows[0][1], ledger_rows[1][1]]
+    none = await client.get("/api/v1/ledger", params={"jurisdiction": "371502", "county": "371521"})
+    assert none.status_code == 200
+    assert none.json()["rows"] == []
+
+
 async def test_unknown_jurisdiction_and_format(client: httpx.AsyncClient) -> None:
     r = await client.get("/api/v1/ledger", params={"jurisdiction": "999999"})
     assert r.status_code == 422

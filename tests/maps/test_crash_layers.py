@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
-from playwright.async_api import Browser, Request
+from playwright.async_api import Browser, Request, expect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.support.accounts import auth_headers
-from tests.support.browser import MapsDb, Visit, new_visit, wait_ready
+from tests.support.browser import MapsDb, Visit, new_visit, popup_shown, wait_ready
 from tests.support.ledger import COUNTY
 
 pytestmark = pytest.mark.browser
@@ -51,7 +50,6 @@ async def crashes(maps_db: MapsDb, known_ledger: AsyncEngine, server: str) -> As
 async def _switch_on(visit: Visit, layer: str) -> None:
     await visit.page.check(f"input[name=crash_layer][value={layer}]")
     await visit.page.wait_for_selector(f"#hm-map[data-{layer}-state=ready]", timeout=15_000)
-    await asyncio.sleep(0.3)
 
 
 async def test_candidates_and_density_on_the_county_map(visit: Visit, crashes: dict, maps_db: MapsDb) -> None:
@@ -70,16 +68,16 @@ async def test_candidates_and_density_on_the_county_map(visit: Visit, crashes: d
     assert density_urls == []
 
     await _switch_on(visit, "candidates")
-    assert await visit.page.locator("path.hm-cand-point").count() == 1
-    assert await visit.page.locator("path.hm-cand-segment").count() == 1
-    assert await visit.page.inner_text("[data-candidate-count]") == "(2)"
+    await expect(visit.page.locator("path.hm-cand-point")).to_have_count(1)
+    await expect(visit.page.locator("path.hm-cand-segment")).to_have_count(1)
+    await expect(visit.page.locator("[data-candidate-count]")).to_have_text("(2)")
 
     await _switch_on(visit, "density")
-    cells = await visit.page.locator("path.hm-density-cell").count()
     async with httpx.AsyncClient(headers=auth_headers("admin")) as client:
         asked = (await client.get(density_urls[-1])).json()
     assert "cell=500" in density_urls[-1]  # some 40 px at zoom 14
-    assert cells == asked["cells"] > 0 and asked["crashes"] == len(POINT_CRASHES + SEGMENT_CRASHES)
+    assert asked["cells"] > 0 and asked["crashes"] == len(POINT_CRASHES + SEGMENT_CRASHES)
+    await expect(visit.page.locator("path.hm-density-cell")).to_have_count(asked["cells"])
     legend = await visit.page.inner_text("[data-density-legend]")
     assert "每格 500 m 内的事故起数" in legend and f"{asked['max_crashes']} 起" in legend
     await visit.screenshot("map-crash-layers")
@@ -94,7 +92,7 @@ async def test_candidates_and_density_on_the_county_map(visit: Visit, crashes: d
     assert f"TX01 {p['chainage']}" in body and "5 起" in body
     assert "受伤\n5 人" in body and "死亡\n0 人" in body
     assert "一般程序事故多发" in body
-    await asyncio.sleep(0.4)
+    await popup_shown(visit.page)
     await visit.screenshot("map-candidate-popup")
     await popup.locator("select[name=category]").select_option("XL01")
     await popup.locator("button.hm-cand-accept").click()
@@ -114,9 +112,8 @@ async def test_candidates_and_density_on_the_county_map(visit: Visit, crashes: d
     # Closing the popup reloads the layer: the accepted candidate is no longer awaiting review.
     await visit.page.keyboard.press("Escape")
     await visit.page.locator(".leaflet-popup-close-button").click()
-    await asyncio.sleep(0.8)
-    assert await visit.page.locator("path.hm-cand-point").count() == 0
-    assert await visit.page.inner_text("[data-candidate-count]") == "(1)"
+    await expect(visit.page.locator("path.hm-cand-point")).to_have_count(0)
+    await expect(visit.page.locator("[data-candidate-count]")).to_have_text("(1)")
 
     # Switched off, the layers leave the map.
     await visit.page.uncheck("input[name=crash_layer][value=density]")
@@ -129,10 +126,9 @@ async def test_crash_layers_in_english_and_on_the_wall(browser: Browser, server:
     wall = await new_visit(browser, server, viewport={"width": 1920, "height": 1080})
     await wall.open("/wall?lang=en&layers=candidates,density")
     await wall.page.wait_for_selector("#wall-map[data-candidates-state=ready][data-density-state=ready]")
-    await asyncio.sleep(0.3)
-    assert await wall.page.locator("path.hm-cand-segment").count() == 1
-    assert await wall.page.locator("path.hm-cand-point").count() == 1
-    assert await wall.page.locator("path.hm-density-cell").count() > 0
+    await expect(wall.page.locator("path.hm-cand-segment")).to_have_count(1)
+    await expect(wall.page.locator("path.hm-cand-point")).to_have_count(1)
+    await expect(wall.page.locator("path.hm-density-cell").first).to_be_attached()
     legend = await wall.page.inner_text(".wall-layers")
     assert "Accident-prone candidates" in legend and "Crash density" in legend and "crashes per" in legend
     await wall.screenshot("wall-crash-layers")

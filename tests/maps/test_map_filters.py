@@ -3,15 +3,15 @@ wall's alarm and stale warning, clicked through in Chromium against the real ser
 
 from __future__ import annotations
 
-import asyncio
 import io
+import re
 import zipfile
 from pathlib import Path
 
 import geopandas
 import httpx
 import pytest
-from playwright.async_api import Browser, Page, Route
+from playwright.async_api import Browser, Page, Route, expect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -157,9 +157,8 @@ async def test_keyboard_reaches_the_layer_switches_in_few_presses(
     assert await focused() == "INPUT:road_group"
     # the switch works from the keyboard: Space hides the expressway and its hazards
     await visit.page.keyboard.press("Space")
-    await asyncio.sleep(0.5)
-    assert await visit.page.locator("path.hm-road-expressway").count() == 0
-    assert "road_group=" in visit.page.url
+    await expect(visit.page.locator("path.hm-road-expressway")).to_have_count(0)
+    await expect(visit.page).to_have_url(re.compile(r"road_group="))
 
 
 async def test_clusters_count_the_overdue_and_supervised(visit: Visit, known_ledger: AsyncEngine) -> None:

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import httpx
 import pytest
-from playwright.async_api import Browser, Page
+from playwright.async_api import Browser, Page, expect
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.support import ledger
 from tests.support.accounts import auth_headers
-from tests.support.browser import Visit, new_visit, on_map, settle, until
+from tests.support.browser import Visit, drawn_until, new_visit, on_map, popup_shown, settle, until
 from tests.support.ledger import COUNTY, LEDGER
 
 pytestmark = pytest.mark.browser
@@ -77,7 +75,7 @@ async def test_popup_names_ledger_number_road_status_and_record(
     assert "已上报" in body and "超期" in body and "东昌府区" in body
     assert await popup.locator("a").get_attribute("href") == f"/hazards/{row[0]}"  # the record page
     assert "hm-overdue" in (await pin.get_attribute("class") or "")
-    await asyncio.sleep(0.4)  # the popup fades in
+    await popup_shown(visit.page)
     await visit.screenshot("map-popup")
 
 
@@ -90,28 +88,32 @@ async def test_road_group_switch_hides_exactly_its_features(visit: Visit, known_
     on_expressway = [r for r in LEDGER if r.county == COUNTY and r.road_group == "expressway"]
     on_trunk = [r for r in LEDGER if r.county == COUNTY and r.road_group == "trunk"]
     await visit.page.uncheck("input[name=road_group][value=expressway]")
-    await asyncio.sleep(0.5)
-    drawn = await on_map(visit.page)
-    assert drawn["open"] == FIXTURE["open"] - sum(r.status in ledger.OPEN for r in on_expressway)
-    assert drawn["closed"] == FIXTURE["closed"] - sum(r.status == "closed" for r in on_expressway)
+    drawn = await drawn_until(
+        visit.page,
+        {
+            "open": FIXTURE["open"] - sum(r.status in ledger.OPEN for r in on_expressway),
+            "closed": FIXTURE["closed"] - sum(r.status == "closed" for r in on_expressway),
+        },
+    )
     assert drawn["tally_open"] == drawn["open"] and drawn["tally_closed"] == drawn["closed"]
-    assert await expressway_roads.count() == 0
+    await expect(expressway_roads).to_have_count(0)
 
     await visit.page.uncheck("input[name=road_group][value=trunk]")
-    await asyncio.sleep(0.5)
     gone = on_expressway + on_trunk
-    drawn = await on_map(visit.page)
-    assert drawn["open"] == FIXTURE["open"] - sum(r.status in ledger.OPEN for r in gone)
-    assert drawn["closed"] == FIXTURE["closed"] - sum(r.status == "closed" for r in gone)
-    assert await visit.page.locator("path.hm-seg").count() == 0  # the segment is on a trunk road
+    await drawn_until(
+        visit.page,
+        {
+            "open": FIXTURE["open"] - sum(r.status in ledger.OPEN for r in gone),
+            "closed": FIXTURE["closed"] - sum(r.status == "closed" for r in gone),
+        },
+    )
+    await expect(visit.page.locator("path.hm-seg")).to_have_count(0)  # the segment is on a trunk road
     await visit.screenshot("map-without-expressways-and-trunk-roads")
 
     await visit.page.check("input[name=road_group][value=expressway]")
     await visit.page.check("input[name=road_group][value=trunk]")
-    await asyncio.sleep(0.5)
-    drawn = await on_map(visit.page)
-    assert (drawn["open"], drawn["closed"]) == (FIXTURE["open"], FIXTURE["closed"])
-    assert await expressway_roads.count() > 0
+    await drawn_until(visit.page, {"open": FIXTURE["open"], "closed": FIXTURE["closed"]})
+    await expect(expressway_roads.first).to_be_attached()
 
 
 async def test_filters_ask_the_api_again(visit: Visit, known_ledger: AsyncEngine) -> None:
@@ -210,8 +212,10 @@ async def test_wall_tiles_equal_the_api_and_refresh_without_reload(
     city_found = await page.get_attribute(".wall-city [data-kpi=found]", "data-value")
     assert city_found == str(len(LEDGER) + 1)
 
-    await page.set_viewport_size({"width": 3840, "height": 2160})
-    await asyncio.sleep(1.5)
+    # The wall fits the city to the new size and paints its hot spots again (a grid request).
+    async with page.expect_response(lambda r: "/stats/grid" in r.url):
+        await page.set_viewport_size({"width": 3840, "height": 2160})
+    await until(lambda: page.evaluate("window.innerWidth === 3840"), 5.0, "the wall at 3840 px")
     await wall.screenshot("wall-3840x2160")
     await wall.context.close()
     assert wall.outside == []

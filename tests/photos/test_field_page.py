@@ -4,7 +4,6 @@ photo store of its own."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -84,8 +83,12 @@ async def test_field_officer_attaches_photos_and_sees_them_uploaded(
     page = phone.page
     await phone.open("/field")
     await page.wait_for_selector("#field-map[data-state=ready]")
-    await page.evaluate(f"window.hmMap.setView([{GULOU[0]}, {GULOU[1]}], 16)")
-    await asyncio.sleep(0.5)
+    # Until the map has moved there (Leaflet says moveend), so that the tap lands at the place.
+    await page.evaluate(
+        "([lat, lon]) => new Promise((done) => {"
+        " hmMap.once('moveend', done); hmMap.setView([lat, lon], 16); })",
+        [GULOU[0], GULOU[1]],
+    )
     box = await page.locator("#field-map").bounding_box()
     assert box is not None
     await page.tap("#field-map", position={"x": box["width"] / 2, "y": box["height"] / 2})
@@ -135,8 +138,9 @@ async def test_field_officer_attaches_photos_and_sees_them_uploaded(
     office = await new_visit(browser, service.base, viewport={"width": 1366, "height": 768})
     await office.open("/map/371502")
     await wait_ready(office.page)
-    await office.page.evaluate(f"window.hmMap.setView([{GULOU[0]}, {GULOU[1]}], 18)")
-    await asyncio.sleep(1.0)
+    # The map asks for the new view's hazards after it moved: until that answer is drawn.
+    async with office.page.expect_response(lambda r: "/api/v1/hazards?" in r.url):
+        await office.page.evaluate(f"window.hmMap.setView([{GULOU[0]}, {GULOU[1]}], 18)")
     await wait_ready(office.page)
     requests: list[str] = []
     office.page.on("request", lambda r: requests.append(r.url) if r.url.endswith("/photos") else None)
@@ -146,7 +150,8 @@ async def test_field_officer_attaches_photos_and_sees_them_uploaded(
         "() => [...document.querySelectorAll('.hm-photos img')]"
         ".filter(i => i.complete && i.naturalWidth > 0).length === 2"
     )
-    await asyncio.sleep(0.5)
+    # The popup re-rendered when its photos arrived, before they loaded: a second request would be
+    # seen by now.
     assert len(requests) == 1  # asked once per opening, not again when the popup re-renders
     await office.screenshot("photos-county-popup")
     await office.context.close()

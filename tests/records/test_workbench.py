@@ -8,8 +8,8 @@ import httpx
 import pytest
 
 from app.accounts.permissions import Principal, Role
+from app.hazards.lifecycle import Action
 from app.records.schemas import SearchAnswer
-from app.workflow.machine import Action
 from app.workflow.service import offered
 from tests.support.accounts import auth_headers
 from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, create, point, segment

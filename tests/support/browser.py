@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from playwright.async_api import Browser, BrowserContext, Page, Request
+from playwright.async_api import Browser, BrowserContext, Page, Request, expect
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.settings import PROJECT_ROOT
@@ -80,9 +80,14 @@ async def log_in(page: Page, server: str, login: str, password: str = TEST_PASSW
 
 
 async def wait_ready(page: Page, selector: str = "#hm-map") -> None:
+    """Until the map says its data is drawn. markercluster's chunked loading adds up to 200 markers in
+    the same call (more in later chunks): the tests' ledgers are drawn by then."""
     await page.wait_for_selector(f"{selector}[data-state=ready]", timeout=15_000)
-    # markercluster adds its markers in chunks after the data arrived
-    await asyncio.sleep(0.3)
+
+
+async def popup_shown(page: Page) -> None:
+    """Until the open popup has faded in (Leaflet's opacity transition), e.g. before a screenshot."""
+    await expect(page.locator(".leaflet-popup")).to_have_css("opacity", "1")
 
 
 async def on_map(page: Page) -> dict[str, int]:
@@ -112,6 +117,22 @@ async def until(check: Callable[[], Awaitable[bool]], seconds: float, what: str)
         if asyncio.get_running_loop().time() > deadline:
             raise AssertionError(f"not within {seconds} s: {what}")
         await asyncio.sleep(0.1)
+
+
+async def drawn_until(page: Page, expected: dict[str, int], seconds: float = 10.0) -> dict[str, int]:
+    """Until what the map draws (``on_map``) has the ``expected`` counts; what it draws then."""
+    drawn: dict[str, int] = {}
+
+    async def matches() -> bool:
+        nonlocal drawn
+        drawn = await on_map(page)
+        return all(drawn[key] == value for key, value in expected.items())
+
+    try:
+        await until(matches, seconds, f"the map draws {expected}")
+    except AssertionError as failed:
+        raise AssertionError(f"{failed}; it draws {drawn}") from None
+    return drawn
 
 
 async def settle(page: Page) -> None:

@@ -44,7 +44,7 @@ def live_service(database_url: str, name: str) -> Iterator[str]:
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 90  # uvicorn imports the whole app: slow on a loaded machine
+        deadline = time.monotonic() + 90  # a loaded machine imports the service slowly
         while True:
             try:
                 if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:

@@ -7,8 +7,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.hazards.lifecycle import Action
 from app.vocab import Status
-from app.workflow.machine import Action
 from tests.support.hazards import GULOU, LIUYUAN, create, point
 from tests.support.workflow import row, transition
 

@@ -2,7 +2,8 @@
 -- append their WHERE; the chainage marker becomes app.roads.chainage.chainage_sql.
 -- The properties are a row turned into JSON (row_to_json), keyed by the column aliases: more
 -- compact than json_build_object's output (no spaces around the colons) and a little faster.
--- one.sql puts the reports merged into the hazard at /*duplicates*/ (lists and exports leave it out).
+-- one.sql puts the reports merged into the hazard at /*duplicates*/ (lists and exports leave it out);
+-- the geometry marker is GeoJSON of h.geom (app.hazards.repository.geojson, or a reader's CRS).
 -- 7 decimals of a degree is about 1 cm: finer than any survey in the ledger, and a third shorter.
 SELECT
     h.id,
@@ -12,7 +13,7 @@ SELECT
     json_build_object(
         'type', 'Feature',
         'id', h.id,
-        'geometry', ST_AsGeoJSON(h.geom, 7)::json,
+        'geometry', /*geometry*/,
         'properties', (
             SELECT row_to_json(p) FROM (
                 SELECT

@@ -1,12 +1,13 @@
 -- The ledger (台账) of one jurisdiction: one row per hazard, as a Chinese ledger shows it. Values are
 -- display text (labels, Beijing times) because every output of it (JSON, CSV, XLSX) is a document.
--- Bound: :labels (vocabulary code → label, Chinese or English; "lang" says which), :tz, :county / :township (null = any); the
--- hazard list's filters (app.hazards.repository.filter_clauses) go in at the where marker below.
+-- Bound: :labels (vocabulary code → label, Chinese or English; "lang" says which), :tz, :in_county / :in_township (null = any); the
+-- hazard list's filters (app.hazards.repository.filter_clauses, whose own county and township are
+-- lists) go in at the where marker below.
 WITH params AS (
     SELECT CAST(:labels AS jsonb) AS labels,
            CAST(:tz AS text) AS tz,
-           CAST(:county AS text) AS county,
-           CAST(:township AS text) AS township
+           CAST(:in_county AS text) AS county,
+           CAST(:in_township AS text) AS township
 )
 SELECT coalesce(json_agg(r ORDER BY r.no), '[]'::json)::text
 FROM (

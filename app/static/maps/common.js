@@ -1,6 +1,10 @@
 // Shared by the map pages: the page's settings and words, the API, and how a hazard is drawn.
 /* global L */
 
+import { loginUrl, Service, url } from "../http.js";
+
+export { url };
+
 export const config = JSON.parse(document.getElementById("hm-config").textContent);
 
 export function t(key, vars = {}) {
@@ -29,21 +33,6 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-export function url(base, params = {}) {
-  const query = new URLSearchParams();
-  for (const [k, v] of Object.entries(params)) {
-    if (v === null || v === undefined || v === "") continue;
-    for (const item of Array.isArray(v) ? v : [v]) query.append(k, String(item));
-  }
-  const qs = query.toString();
-  return qs ? `${base}?${qs}` : base;
-}
-
-// The headers of a write: the session's CSRF token, without which the service refuses it (403).
-export function writeHeaders(headers = {}) {
-  return config.csrf_token ? { ...headers, "X-CSRF-Token": config.csrf_token } : headers;
-}
-
 // The session ended (logout elsewhere, expiry, disabled account): back to the login page, then here.
 export function toLogin() {
   // A wall shown with a display key: load the page again, which says whether the key was revoked.
@@ -51,15 +40,15 @@ export function toLogin() {
     window.location.reload();
     return;
   }
-  const next = window.location.pathname + window.location.search;
-  window.location.assign(`/login?${new URLSearchParams({ next })}`);
+  window.location.assign(loginUrl(config.root, window.location));
 }
 
+// How the pages ask the service (app/static/http.js): the session's CSRF token on writes, the login page
+// on a 401.
+export const service = new Service({ csrf: config.csrf_token, onLogin: toLogin });
+
 export async function getJSON(base, params = {}, signal = undefined) {
-  const response = await fetch(url(base, params), { signal, headers: { Accept: "application/json" } });
-  if (response.status === 401) toLogin();
-  if (!response.ok) throw new Error(`${response.status} ${base}`);
-  return response.json();
+  return service.json(base, { params, signal });
 }
 
 // The ledger's day is Beijing's, wherever the browser's clock is set.
@@ -210,7 +199,7 @@ export function withPhotos(node, p, onChange = () => {}) {
     fillPhotos(strip, known.photos);
     return node;
   }
-  fetch(url, { headers: { Accept: "application/json" } })
+  service.send(url, { login: false })
     .then((r) => (r.ok ? r.json() : []))
     .then((photos) => {
       photoLists.set(url, { at: Date.now(), photos });

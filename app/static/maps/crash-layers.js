@@ -1,7 +1,7 @@
 // Crash analysis on the maps: accident-prone candidates (事故易发多发点段, awaiting review) and crash density.
 // Both are off until switched on; they load by viewport like the hazards do.
 /* global L */
-import { bboxParam, config, el, getJSON, t, toLogin, writeHeaders } from "./common.js";
+import { bboxParam, config, el, getJSON, service, t } from "./common.js";
 
 const CANDIDATE_COLOUR = "#7b2cbf";
 // Graded cells, light to dark: five equal steps up to the busiest cell in view.
@@ -41,12 +41,7 @@ function dateOnly(iso) {
 }
 
 async function post(path, body) {
-  const response = await fetch(path, {
-    method: "POST",
-    headers: writeHeaders({ "Content-Type": "application/json", Accept: "application/json" }),
-    body: JSON.stringify(body),
-  });
-  if (response.status === 401) toLogin();
+  const response = await service.send(path, { method: "POST", json: body });
   const answer = await response.json().catch(() => ({}));
   if (!response.ok) throw new Error(answer.detail || String(response.status));
   return answer;

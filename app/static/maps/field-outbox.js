@@ -6,6 +6,8 @@
 //
 // No DOM here: the page and the service worker (Background Sync) both import this module.
 
+import { problemOf, Service } from "../http.js";
+
 const DB_NAME = "hazardmap-field";
 const DB_VERSION = 1;
 const REPORTS = "reports";
@@ -122,27 +124,16 @@ export const OFFLINE = "offline";
 export const LOGIN = "login";
 export const BUSY = "busy";
 
-async function headers(extra = {}) {
-  const csrf = await getMeta("csrf_token");
-  return csrf ? { ...extra, "X-CSRF-Token": csrf } : extra;
-}
-
-async function problemOf(response) {
-  try {
-    return await response.json();
-  } catch {
-    return { status: response.status, detail: String(response.status) };
-  }
-}
+// The session's CSRF token as the page last stored it: the service worker sends without the page.
+// A 401 is the outbox's to report (LOGIN), not a reason to leave the page.
+const service = new Service({ csrf: () => getMeta("csrf_token") });
 
 async function sendHazard(report) {
   let response;
   try {
-    response = await fetch(report.url, {
-      method: "POST",
-      credentials: "same-origin",
-      headers: await headers({ "Content-Type": "application/geo+json", Accept: "application/geo+json" }),
-      body: JSON.stringify(report.body),
+    response = await service.send(report.url, {
+      method: "POST", login: false, json: report.body, accept: "application/geo+json",
+      headers: { "Content-Type": "application/geo+json" },
     });
   } catch {
     return OFFLINE; // the service may or may not have it now: the same uid goes again
@@ -170,9 +161,7 @@ async function sendPhoto(report, photo) {
   data.append("stage", "report");
   let response;
   try {
-    response = await fetch(report.hazard.photos_url, {
-      method: "POST", credentials: "same-origin", headers: await headers(), body: data,
-    });
+    response = await service.send(report.hazard.photos_url, { method: "POST", login: false, body: data });
   } catch {
     return OFFLINE;
   }

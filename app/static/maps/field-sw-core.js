@@ -27,6 +27,7 @@ export function start(settings) {
     `${staticRoot}maps/common.js`,
     `${staticRoot}maps/field-outbox.js`,
     `${staticRoot}maps/field-geo.js`,
+    `${staticRoot}http.js`,
     `${settings.scope}/manifest.webmanifest`,
     `${staticRoot}maps/icons/field-192.png`,
   ];

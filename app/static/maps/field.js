@@ -5,7 +5,7 @@
 /* global L */
 import {
   bboxParam, boundsOf, config, createMap, debounce, el, getJSON, label, newUuid, pinIcon,
-  popupContent, ROAD_STYLE, RoadLayer, segmentStyle, t, todayInBeijing, url,
+  popupContent, ROAD_STYLE, RoadLayer, segmentStyle, service, t, todayInBeijing, url,
 } from "./common.js";
 import * as outbox from "./field-outbox.js";
 import { accuracyIsPoor, chainageText, snapToRoads } from "./field-geo.js";
@@ -72,7 +72,7 @@ function drawArea() {
   for (const road of area.roads) {
     const p = road.properties;
     const style = ROAD_STYLE[p.road_group] || ROAD_STYLE.rural;
-    const line = L.geoJSON(road, {
+    L.geoJSON(road, {
       pane: "hm-roads", interactive: false, style: { ...style, opacity: 0.9, className: `hm-road hm-road-${p.road_group}` },
     }).addTo(areaLayer);
     // The road's code where the officer stands: along the road every couple of kilometres, shown
@@ -129,7 +129,7 @@ async function loadArea() {
   let fresh = null;
   if (navigator.onLine) {
     try {
-      const response = await fetch(F.area, { headers: { Accept: "application/json" } });
+      const response = await service.send(F.area, { login: false });
       if (response.ok) fresh = await response.json();
     } catch { /* the network went between the check and the call */ }
   }
@@ -380,7 +380,7 @@ async function kick() {
   netBadge.hidden = navigator.onLine;
   if (!navigator.onLine || flushing) return;
   flushing = true;
-  let outcome = outbox.DONE;
+  let outcome;
   try {
     outcome = await outbox.flush();
   } catch {

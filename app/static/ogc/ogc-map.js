@@ -1,5 +1,6 @@
 // The OGC API's HTML pages: the features of the page (from the page's JSON config) on a small
 // Leaflet map, fitted to them. Coordinates arrive as lon/lat whatever the answer's CRS.
+/* global L */
 const config = JSON.parse(document.getElementById("hm-config").textContent);
 const element = document.getElementById("hm-ogc-map");
 const map = L.map(element, { zoomSnap: 0.5, attributionControl: false });

@@ -2,7 +2,8 @@
 // to the API (transitions with If-Match, photos as multipart) with the session's CSRF token; a refusal is
 // shown as the API's sentence next to the field it names, and the page reloads only after a success.
 /* global L */
-import { config, writeHeaders, toLogin } from "../maps/common.js";
+import { problemOf } from "../http.js";
+import { config, service } from "../maps/common.js";
 
 const w = config.w;
 
@@ -64,14 +65,6 @@ function showProblem(form, status, problem, prefix = "") {
   if (placed.length === 0 || prefix) showError(form, "_", prefix + w.refused + (problem.detail || problem.title || status));
 }
 
-async function readProblem(response) {
-  try {
-    return await response.json();
-  } catch {
-    return { detail: `${response.status} ${response.statusText}` };
-  }
-}
-
 function value(form, name) {
   const input = form.elements.namedItem(name);
   if (!input || !("value" in input)) return null;
@@ -95,10 +88,9 @@ async function uploadPhotos(form, status) {
     const body = new FormData();
     body.append("file", file);
     body.append("stage", stage);
-    const response = await fetch(config.api.photos, { method: "POST", body, headers: writeHeaders() });
-    if (response.status === 401) toLogin();
+    const response = await service.send(config.api.photos, { method: "POST", body });
     if (!response.ok) {
-      const problem = await readProblem(response);
+      const problem = await problemOf(response);
       showError(form, stage, `${file.name}: ${problem.detail || response.status}`);
       return null;
     }
@@ -108,12 +100,9 @@ async function uploadPhotos(form, status) {
 }
 
 async function resolveLedgerNo(form, number) {
-  const response = await fetch(`${config.api.search}?${new URLSearchParams({ q: number })}`, {
-    headers: { Accept: "application/json" },
-  });
-  if (response.status === 401) toLogin();
+  const response = await service.send(config.api.search, { params: { q: number } });
   if (!response.ok) {
-    showProblem(form, response.status, await readProblem(response));
+    showProblem(form, response.status, await problemOf(response));
     return null;
   }
   const found = await response.json();
@@ -128,7 +117,7 @@ async function committed(etag) {
   if (!etag) return;
   const deadline = Date.now() + 3000;
   while (Date.now() < deadline) {
-    const r = await fetch(config.api.feature, { headers: { Accept: "application/geo+json" }, cache: "no-store" });
+    const r = await service.send(config.api.feature, { accept: "application/geo+json", cache: "no-store", login: false });
     if (r.headers.get("ETag") === etag) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -183,20 +172,17 @@ async function submit(form) {
       if (evidence.length) body.photos = evidence;
     }
     status.textContent = w.sending;
-    const response = await fetch(config.api.transitions, {
-      method: "POST",
-      headers: writeHeaders({ "Content-Type": "application/json", "If-Match": config.etag, Accept: "application/geo+json" }),
-      body: JSON.stringify(body),
+    const response = await service.send(config.api.transitions, {
+      method: "POST", json: body, accept: "application/geo+json", headers: { "If-Match": config.etag },
     });
     status.textContent = "";
-    if (response.status === 401) toLogin();
     if (response.ok) {
       await committed(response.headers.get("ETag"));
       window.location.reload();
       return;
     }
     const prefix = photos.length ? w.photos_kept.replace("{n}", photos.length) : "";
-    showProblem(form, response.status, await readProblem(response), prefix);
+    showProblem(form, response.status, await problemOf(response), prefix);
   } catch (error) {
     status.textContent = w.network;
     console.error(error);

@@ -1,5 +1,5 @@
--- Every hazard that matches, one row each in id order, for a streamed export. The where marker
--- becomes the list's filter clauses over hazards h, the features marker hazards' features.sql.
+-- Every hazard that matches, one row each in id order, for a streamed export (app.hazards.provider).
+-- The where marker becomes the list's filter clauses over hazards h, the features marker features.sql.
 -- The WKT and a point's longitude/latitude are for CSV (spreadsheets); the feature for GeoJSON.
 SELECT f.feature::text AS feature,
        (f.feature -> 'properties')::text AS properties,

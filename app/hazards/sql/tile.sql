@@ -1,5 +1,5 @@
--- One Mapbox vector tile of hazards (points or segments), with its md5 for the ETag. The where
--- marker becomes the list endpoint's filter clauses over hazards h (app.hazards.repository).
+-- One Mapbox vector tile of hazards (points or segments), with its md5 for the ETag (app.hazards.provider,
+-- for the tiles). The where marker becomes the list's filter clauses over hazards h.
 -- Rows are found in WGS84 with the GiST index on h.geom: a Web Mercator tile is a lon/lat
 -- rectangle too (the projection is cylindrical), so its transformed corners bound it exactly;
 -- the margin lets lines and symbols that cross the edge draw on both tiles.

@@ -1,4 +1,5 @@
-"""The ledger workflow as one table: (state, action) → next state and the fields the move needs.
+"""A hazard's lifecycle, the ledger workflow as one table: (state, action) → next state and the
+fields the move needs.
 
 Pure data and pure functions: no database, no HTTP. The service asks ``move`` and applies it;
 the tests walk every pair of the table.

@@ -1,4 +1,4 @@
-"""Settings of the map pages (``HAZARDMAP_*``): an optional tile base map, the wall's timing, the assets."""
+"""Settings of the pages (``HAZARDMAP_*``): an optional tile base map, the wall's timing, the assets."""
 
 from __future__ import annotations
 
