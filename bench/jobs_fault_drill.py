@@ -62,6 +62,13 @@ def prepare(cluster: Cluster) -> str:
     url = cluster.url(DATABASE)
     migrate.upgrade(url)
     asyncio.run(_load_geodata(url))
+    # Each drill starts from an empty queue and ledger: an earlier, interrupted drill's jobs would
+    # otherwise run on (their uploads gone with its folder).
+    cluster.psql(
+        "TRUNCATE procrastinate_jobs, procrastinate_workers, procrastinate_periodic_defers,"
+        " import_jobs, hazard_events, hazards, ledger_counters RESTART IDENTITY CASCADE",
+        DATABASE,
+    )
     return url
 
 
@@ -258,7 +265,7 @@ def main(argv: list[str] | None = None) -> None:
     start = time.monotonic()
     try:
         log = PROJECT_ROOT / "var" / "jobs_fault_drill-server.log"
-        with uvicorn_app("app.main:app", env, "/healthz", log=log) as base:
+        with uvicorn_app("app.main:app", env, "/healthz", log=log, timeout_s=240) as base:
             print(
                 f"==> {args.imports} imports of {args.rows:,} rows, {args.workers} workers, "
                 f"one killed every {args.kill_every:g} s ({args.kills} in all), {args.retries} retries"
