@@ -85,6 +85,9 @@ class Settings(BaseSettings):
     deadline_days_general: int = Field(default=30, ge=1)
     deadline_days_significant: int = Field(default=15, ge=1)
     deadline_days_major: int = Field(default=7, ge=1)
+    # A reported hazard not claimed (签字认领) this many days after its report is overdue, as one
+    # past its deadline is (0: only the deadline counts). Our default, to be set by the city.
+    claim_within_days: int = Field(default=7, ge=0, le=365)
 
     # -- road network: snapping, chainage, duplicates, accident-prone detection -----------------
     # A pin or a crash this close to a road is placed on it (road + 桩号); farther, it stays off-road.
@@ -99,8 +102,9 @@ class Settings(BaseSettings):
     detect_window_m: float = Field(default=500.0, gt=0)
     # Window length per road class, e.g. {"expressway": 1000}; others use detect_window_m.
     detect_window_m_by_class: dict[str, float] = Field(default_factory=dict)
-    detect_step_m: float = Field(default=50.0, gt=0)
     detect_point_radius_m: float = Field(default=150.0, gt=0)
+    # A segment candidate is cut where it would grow longer (at least the longest window).
+    detect_max_segment_m: float = Field(default=2000.0, gt=0)
     detect_min_fatal_crashes: int = Field(default=3, ge=0)  # crashes with a death
     detect_min_major_crashes: int = Field(default=2, ge=0)  # crashes with ≥ detect_major_deaths deaths
     detect_major_deaths: int = Field(default=3, ge=1)

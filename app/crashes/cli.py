@@ -63,8 +63,8 @@ def detect_command(
     until: datetime | None = typer.Option(None, help="crashes before (default: now)"),
     years: int | None = typer.Option(None, help="time window in years [default: HAZARDMAP_DETECT_YEARS, 3]"),
     window_m: float | None = typer.Option(None, help="segment window [default: 500 m]"),
-    step_m: float | None = typer.Option(None, help="sliding step [default: 50 m]"),
     point_radius_m: float | None = typer.Option(None, help="point radius [default: 150 m]"),
+    max_segment_m: float | None = typer.Option(None, help="longest segment candidate [default: 2000 m]"),
 ) -> None:
     """Find accident-prone points and segments in the crash records and store them as candidates.
 
@@ -83,8 +83,8 @@ def detect_command(
             until=zoned(until),
             years=years,
             window_m=window_m,
-            step_m=step_m,
             point_radius_m=point_radius_m,
+            max_segment_m=max_segment_m,
         )
         async with session_scope() as session:
             s = await run_detection(session, params)
@@ -101,7 +101,8 @@ def detect_command(
         return (
             f"{s.crashes_considered} crashes from {s.since:%Y-%m-%d} to {s.until:%Y-%m-%d}: "
             f"{s.segments_found} segments, {s.points_found} points; {s.proposed} candidates "
-            f"({s.already_decided} already decided) in {s.seconds:.2f} s"
+            f"({s.already_decided} already decided) in {s.seconds:.2f} s; "
+            f"{len(s.off_network)} crashes on no road, not considered"
         )
 
     console.print(f"==> {_run(work)}")

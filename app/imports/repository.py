@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app.imports.models import ImportJob
 from app.imports.rows import CategoryInfo
+from app.sqlfiles import load
 
 
 async def create(session: AsyncSession, **values: Any) -> ImportJob:
@@ -61,6 +62,16 @@ async def fail_unfinished(engine: AsyncEngine, job_id: int, error: str) -> bool:
             )
         )
         return bool(result.rowcount)
+
+
+async def heading_rows(conn: AsyncConnection) -> list[Any]:
+    """The placed staged rows whose 桩号 text gave a compass heading (``sql/headings.sql``)."""
+    return list((await conn.execute(text(load("app.imports", "headings")))).all())
+
+
+async def set_heading(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    """A staged row's direction from its heading, or why it has none (``sql/heading_set.sql``)."""
+    await conn.execute(text(load("app.imports", "heading_set")), values)
 
 
 async def refused_rows(conn: AsyncConnection) -> list[dict[str, Any]]:

@@ -25,12 +25,14 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 from app import sqlfiles
 from app.clock import BEIJING
 from app.coords import Crs
+from app.errors import InvalidInput
 from app.geodata.progress import NoProgress, ProgressSink
 from app.geodata.staging import copy_rows
 from app.imports import repository as repo
 from app.imports.reading import Field, ImportFormat, read_batches
 from app.imports.rows import COLUMNS, stage_records
-from app.roads.chainage import chainage_sql
+from app.roads.chainage import ParsedChainage, chainage_sql
+from app.roads.heading import direction_in_text
 from app.roads.linear import END_TOLERANCE_M
 from app.settings import get_settings
 
@@ -138,6 +140,7 @@ async def import_hazards(
             chainage=chainage_sql("i.chainage_m", "i.end_chainage_m"),
             run=chainage_sql("r.start_chainage_m", "r.start_chainage_m + r.length_m"),
         )
+        await _headings(conn, column_of.get(Field.chainage, Field.chainage.value))
         outcome.refused = await repo.refused_rows(conn)
         outcome.rows_valid = outcome.rows_read - outcome.rows_refused
         write = not options.dry_run and (options.mode is Mode.valid_rows or not outcome.refused)
@@ -149,3 +152,15 @@ async def import_hazards(
         if finish is not None:
             await finish(conn, outcome)
     return outcome
+
+
+async def _headings(conn: AsyncConnection, chainage_field: str) -> None:
+    """A compass heading in a row's 桩号 (北向南) becomes 上行 or 下行 by the road's course there."""
+    for r in await repo.heading_rows(conn):
+        parsed = ParsedChainage(r.road_code, r.chainage_m, r.end_chainage_m, heading=r.heading)
+        values: dict[str, Any] = {"row_no": r.row_no, "direction": None, "field": None, "reason": None}
+        try:
+            values["direction"] = await direction_in_text(conn, parsed, r.road_code, chainage_field)
+        except InvalidInput as exc:
+            values |= {"field": chainage_field, "reason": exc.errors[0].message if exc.errors else str(exc)}
+        await repo.set_heading(conn, values)
