@@ -9,8 +9,8 @@ functions are SECURITY INVOKER, so the service role can do nothing through them 
 do with its grants.
 
 Revision ID: 7a3e9c51d0b4
-Revises: d3e0a7f1b2c4
-Create Date: 2026-12-06 19:00:00
+Revises: 0d7e4c1a9f36
+Create Date: 2026-12-06 20:00:00
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from procrastinate.schema import SchemaManager
 from sqlalchemy.util import await_
 
 revision: str = "7a3e9c51d0b4"
-down_revision: str | None = "d3e0a7f1b2c4"
+down_revision: str | None = "0d7e4c1a9f36"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
