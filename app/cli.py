@@ -192,6 +192,7 @@ def _mount_data_commands() -> None:
     from app.demo.cli import demo_cli
     from app.geodata.cli import geodata_cli, import_cli
     from app.imports.cli import import_hazards_command
+    from app.jobs.cli import worker_command
     from app.posters.cli import map_file_command, poster_command
 
     import_cli.command("hazards")(import_hazards_command)
@@ -199,6 +200,7 @@ def _mount_data_commands() -> None:
     cli.command("detect")(detect_command)
     cli.command("poster")(poster_command)
     cli.command("map-file")(map_file_command)
+    cli.command("worker")(worker_command)
     cli.add_typer(import_cli, name="import")
     cli.add_typer(geodata_cli, name="geodata")
     cli.add_typer(demo_cli, name="demo")

@@ -20,7 +20,7 @@ from app.basemaps.router import api as basemaps_router
 from app.basemaps.router import tiles as basemap_tiles
 from app.categories.router import router as categories_router
 from app.crashes.router import router as crashes_router
-from app.db import dispose_engine, get_engine
+from app.db import dispose_engine
 from app.deps import Session
 from app.exports.router import router as exports_router
 from app.field.router import api as field_api
@@ -100,24 +100,10 @@ class LimitBody:
 
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-    await _fail_abandoned_imports()
+    # Background jobs belong to the queue and its workers (app.jobs): a web process starting or
+    # stopping never touches them.
     yield
     await dispose_engine()
-
-
-async def _fail_abandoned_imports() -> None:
-    """An import job left running by a process that died will never finish: say so."""
-    from sqlalchemy.exc import DBAPIError
-
-    from app.imports.repository import fail_abandoned
-
-    try:
-        failed = await fail_abandoned(get_engine())
-    except (DBAPIError, OSError) as exc:  # the service starts without its database, as /healthz reports
-        log.warning("could not check for abandoned import jobs: %s", exc)
-        return
-    if failed:
-        log.warning("marked %d abandoned import job(s) failed", failed)
 
 
 def create_app() -> FastAPI:
