@@ -20,7 +20,7 @@ async def _told(engine: AsyncEngine, hazard_id: int) -> list[tuple[str, str, str
             ),
             {"id": hazard_id},
         )
-        return [tuple(r) for r in rows]  # type: ignore[misc]
+        return [(r[0], r[1], r[2]) for r in rows]
 
 
 async def test_each_event_reaches_its_recipients_and_nobody_else(
