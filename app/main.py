@@ -34,6 +34,7 @@ from app.intake.router import segments_router as intake_segments_router
 from app.jurisdictions.router import router as jurisdictions_router
 from app.ledger.router import router as ledger_router
 from app.maps.router import router as map_pages
+from app.notifications.router import router as notifications_router
 from app.ogc.router import router as ogc_router
 from app.paths import API_PREFIX
 from app.photos.router import photos_router
@@ -139,6 +140,7 @@ def create_app() -> FastAPI:
     app.include_router(basemap_tiles, dependencies=[Depends(require(Permission.read))])
     app.include_router(ogc_router, dependencies=[Depends(_ogc_guard)])
     app.include_router(accounts_router, prefix=API_PREFIX)
+    app.include_router(notifications_router, prefix=API_PREFIX)  # a user's own, read by any user
     for router, permission in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(require(permission))])
     return app

@@ -32,6 +32,7 @@ LEDGER_TABLES = (
     "ledger_counters",
     "import_jobs",
     "login_throttle",
+    "notifications",
 )
 
 
