@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table as RichTable
-from sqlalchemy import text
 
 from app.clirun import run_async
 from app.coords import Crs
+from app.crashes import repository
 from app.db import get_engine, session_scope
 
 console = Console()
@@ -88,15 +88,7 @@ def detect_command(
         )
         async with session_scope() as session:
             s = await run_detection(session, params)
-            rows = (
-                await session.execute(
-                    text(
-                        "SELECT kind, road_code, start_chainage_m, end_chainage_m, point_chainage_m,"
-                        " crash_count, deaths, injuries, reasons FROM accident_prone_candidates"
-                        " WHERE status = 'candidate' ORDER BY crash_count DESC, id LIMIT 20"
-                    )
-                )
-            ).all()
+            rows = await repository.top_candidates(session, 20)
         _print_candidates(rows)
         return (
             f"{s.crashes_considered} crashes from {s.since:%Y-%m-%d} to {s.until:%Y-%m-%d}: "

@@ -15,15 +15,11 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
-
-from app import sqlfiles
 from app.clock import BEIJING
 from app.crashes import repository
 from app.crashes.vocab import CandidateKind, CandidateStatus
@@ -221,23 +217,12 @@ _PIECES: dict[str, dict[str, str]] = {
 }
 
 
-def _statements(name: str) -> list[str]:
-    return sqlfiles.statements(PKG, name, **_PIECES.get(name, {}))
-
-
-def _used(statement: str, params: dict[str, Any]) -> dict[str, Any]:
-    # asyncpg refuses parameters a statement does not name.
-    return {k: v for k, v in params.items() if re.search(rf":{k}\b", statement)}
-
-
 async def _run(db: Executor, name: str, params: dict[str, Any]) -> None:
-    for statement in _statements(name):
-        await db.execute(text(statement), _used(statement, params))
+    await repository.detection_step(db, name, params, **_PIECES.get(name, {}))
 
 
 async def _rows(db: Executor, name: str, params: dict[str, Any]) -> list[Any]:
-    (statement,) = _statements(name)
-    return list((await db.execute(text(statement), _used(statement, params))).all())
+    return await repository.detection_rows(db, name, params, **_PIECES.get(name, {}))
 
 
 async def _junction_points(db: Executor, params: dict[str, Any]) -> int:
@@ -290,9 +275,7 @@ async def run_detection(db: Executor, p: DetectionParams) -> DetectionSummary:
     (found,) = await _rows(db, "detect_counts", {})
     await _place(db)
     await _run(db, "detect_store", params)
-    proposed = (
-        await db.execute(text("SELECT count(*) FROM accident_prone_candidates WHERE status = 'candidate'"))
-    ).scalar_one()
+    proposed = await repository.open_candidate_count(db)
     off = [
         OffNetworkCrash(r.id, r.occurred_at, r.lon, r.lat, r.snap_distance_m, r.source_ref)
         for r in await _rows(db, "detect_off_network", params)
