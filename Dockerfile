@@ -27,9 +27,13 @@ ENV HAZARDMAP_POSTER_FONT=/usr/local/share/hazardmap/NotoSansCJKsc-Print.ttf
 RUN apt-get update && apt-get install -y --no-install-recommends fonts-noto-cjk && rm -rf /var/lib/apt/lists/* \
     && python -c "from app.posters.fonts import font_path; font_path()"
 COPY --from=assets /build/node_modules ./node_modules
+# Uploads wait here for a job worker: a volume shared by the web and worker containers (compose.yaml).
+RUN mkdir -p var/imports && chown hazardmap var/imports
 
 USER hazardmap
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s CMD python -c "import urllib.request,sys; sys.exit(urllib.request.urlopen('http://127.0.0.1:8000/healthz').status != 200)"
-# Migrate, load the shipped geodata the first time, then serve.
-CMD ["sh", "-c", "hazardmap migrate && hazardmap geodata load --if-empty && hazardmap users first-admin && exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --workers 2 --proxy-headers"]
+# The web service: migrate, load the shipped geodata the first time, then serve with WEB_WORKERS processes.
+# The same image runs the job workers with the command `hazardmap worker` (compose.yaml's `worker`).
+ENV WEB_WORKERS=2
+CMD ["sh", "-c", "hazardmap migrate && hazardmap geodata load --if-empty && hazardmap users first-admin && exec uvicorn app.main:app --host 0.0.0.0 --port 8000 --workers \"$WEB_WORKERS\" --proxy-headers"]

@@ -10,11 +10,14 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 PG_MAJOR = $(shell ls /usr/lib/postgresql 2>/dev/null | sort -n | tail -1)
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# Web processes of `make run` (uvicorn --workers); one job worker runs beside them.
+WORKERS ?= 1
 
 .PHONY: help install system venv assets run serve test lint bench db-up db-down clean
 
 help:
 	@echo "make run   — install what is missing, start the embedded PostGIS, migrate, load data, serve on http://$(HOST):$(PORT)"
+	@echo "            (WORKERS=n web processes, and one job worker: hazardmap worker)"
 	@echo "make test  — install what is missing, then run the whole test suite against a real PostGIS"
 	@echo "make lint  — ruff, mypy (app and tests), the import contracts, the architecture check and ESLint;  make bench — the benchmarks in bench/"
 
@@ -76,8 +79,12 @@ run: install
 	@$(HM) geodata load --if-empty
 	@$(HM) demo load --if-empty
 	@$(HM) users first-admin
-	@echo "==> serving on http://$(HOST):$(PORT)  (API docs: http://$(HOST):$(PORT)/docs)"
-	@$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --proxy-headers
+	@echo "==> serving on http://$(HOST):$(PORT) with $(WORKERS) web process(es) and one job worker  (API docs: http://$(HOST):$(PORT)/docs)"
+	@# The job worker in a session of its own, so that Ctrl-C reaches the web server only; on the way
+	@# out the worker is sent one SIGTERM: it finishes its running jobs, then stops.
+	@setsid $(HM) worker & worker=$$!; \
+	trap 'kill -TERM $$worker 2>/dev/null; wait $$worker' EXIT; \
+	$(BIN)/uvicorn app.main:app --host $(HOST) --port $(PORT) --workers $(WORKERS) --proxy-headers
 
 test: install
 	@echo "==> running the test suite against a private PostGIS cluster (var/pg-test)"

@@ -187,10 +187,12 @@ def serve(host: str = "127.0.0.1", port: int = 8000, workers: int = 1) -> None:
 def _mount_data_commands() -> None:
     # Data loading lives with the geodata package; imported here so `hazardmap --help` lists it.
     from app.accounts.cli import first_admin_command, keys_cli, users_cli
+    from app.basemaps.cli import basemap_cli
     from app.crashes.cli import detect_command, import_crashes_command
     from app.demo.cli import demo_cli
     from app.geodata.cli import geodata_cli, import_cli
     from app.imports.cli import import_hazards_command
+    from app.jobs.cli import worker_command
     from app.posters.cli import map_file_command, poster_command
     from app.roads.cli import roads_cli
 
@@ -199,12 +201,14 @@ def _mount_data_commands() -> None:
     cli.command("detect")(detect_command)
     cli.command("poster")(poster_command)
     cli.command("map-file")(map_file_command)
+    cli.command("worker")(worker_command)
     cli.add_typer(import_cli, name="import")
     cli.add_typer(geodata_cli, name="geodata")
     cli.add_typer(demo_cli, name="demo")
     cli.add_typer(roads_cli, name="roads")
     cli.add_typer(users_cli, name="users")
     cli.add_typer(keys_cli, name="keys")
+    cli.add_typer(basemap_cli, name="basemap")
     users_cli.command("first-admin")(first_admin_command)
 
 

@@ -15,9 +15,12 @@ from app import __version__, apidocs, openapi, problems
 from app.accounts.dependencies import current_principal, require
 from app.accounts.permissions import Permission
 from app.accounts.router import router as accounts_router
+from app.basemaps.pages import pages as basemap_pages
+from app.basemaps.router import api as basemaps_router
+from app.basemaps.router import tiles as basemap_tiles
 from app.categories.router import router as categories_router
 from app.crashes.router import router as crashes_router
-from app.db import dispose_engine, get_engine
+from app.db import dispose_engine
 from app.deps import Session
 from app.exports.router import router as exports_router
 from app.field.router import api as field_api
@@ -31,6 +34,7 @@ from app.intake.router import segments_router as intake_segments_router
 from app.jurisdictions.router import router as jurisdictions_router
 from app.ledger.router import router as ledger_router
 from app.maps.router import router as map_pages
+from app.notifications.router import router as notifications_router
 from app.ogc.router import router as ogc_router
 from app.paths import API_PREFIX
 from app.photos.router import photos_router
@@ -98,24 +102,10 @@ class LimitBody:
 
 @asynccontextmanager
 async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-    await _fail_abandoned_imports()
+    # Background jobs belong to the queue and its workers (app.jobs): a web process starting or
+    # stopping never touches them.
     yield
     await dispose_engine()
-
-
-async def _fail_abandoned_imports() -> None:
-    """An import job left running by a process that died will never finish: say so."""
-    from sqlalchemy.exc import DBAPIError
-
-    from app.imports.repository import fail_abandoned
-
-    try:
-        failed = await fail_abandoned(get_engine())
-    except (DBAPIError, OSError) as exc:  # the service starts without its database, as /healthz reports
-        log.warning("could not check for abandoned import jobs: %s", exc)
-        return
-    if failed:
-        log.warning("marked %d abandoned import job(s) failed", failed)
 
 
 def create_app() -> FastAPI:
@@ -143,12 +133,15 @@ def create_app() -> FastAPI:
     app.include_router(apidocs.router)
     app.include_router(record_pages)  # /, the record pages, /todo, /search
     app.include_router(map_pages)  # /map, /wall, /field, /ledger
+    app.include_router(basemap_pages)  # /admin/basemaps
     mount_web(app)  # /login, /logout and the static files of every page
     app.include_router(field_pages)  # the field app's service worker and manifest
     # Vector tiles and OGC API – Features sit outside /api/v1, where GIS clients expect them.
     app.include_router(tiles_router, dependencies=[Depends(require(Permission.read))])
+    app.include_router(basemap_tiles, dependencies=[Depends(require(Permission.read))])
     app.include_router(ogc_router, dependencies=[Depends(_ogc_guard)])
     app.include_router(accounts_router, prefix=API_PREFIX)
+    app.include_router(notifications_router, prefix=API_PREFIX)  # a user's own, read by any user
     for router, permission in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(require(permission))])
     return app
@@ -180,6 +173,7 @@ API_ROUTERS: list[tuple[APIRouter, Permission]] = [
     (ledger_router, Permission.read_internal),
     (stats_router, Permission.read),
     (categories_router, Permission.read),
+    (basemaps_router, Permission.read),
     (jurisdictions_router, Permission.read),
     (linear_router, Permission.read),
     (milepost_router, Permission.read),

@@ -36,4 +36,6 @@ def include_object(obj: Any, name: str | None, type_: str, reflected: bool, comp
     """What autogenerate compares: our tables, not PostGIS's; spatial indexes the geoalchemy2 way."""
     if type_ == "table" and name in POSTGIS_TABLES:
         return False
+    if type_ == "table" and name is not None and name.startswith("procrastinate_"):
+        return False  # the job queue's tables: procrastinate's schema, not our models
     return bool(alembic_helpers.include_object(obj, name, type_, reflected, compare_to))

@@ -7,6 +7,7 @@ from app.db import Base
 from app.hazards.models import Hazard, HazardEvent, LedgerCounter
 from app.imports.models import ImportJob
 from app.jurisdictions.models import Jurisdiction
+from app.notifications.models import Notification
 from app.photos.models import HazardPhoto
 from app.roads.models import Road, RoadCalibrationPoint, RoadVersion
 
@@ -24,6 +25,7 @@ __all__ = [
     "ImportJob",
     "Jurisdiction",
     "LedgerCounter",
+    "Notification",
     "Road",
     "RoadCalibrationPoint",
     "RoadVersion",

@@ -9,8 +9,9 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+from urllib.parse import urlsplit
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, BaseModel, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
@@ -21,6 +22,105 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_SECRET = "development-only-not-secret"
 # Where `make run` serves; the base of absolute links unless HAZARDMAP_PUBLIC_URL says otherwise.
 DEVELOPMENT_URL = "http://127.0.0.1:8000"
+
+
+class BaseMapSource(BaseModel):
+    """One named base map a deployment configures (HAZARDMAP_BASEMAPS, a JSON list of these).
+
+    - ``tianditu``: 天地图 in Web Mercator (``_w``) tiles, ``layer`` vec (with cva labels) or img (cia);
+      ``key`` is the 天地图 token, bound to this site's domain.
+    - ``xyz``: any tile server, ``url`` with {z}/{x}/{y} (and {s} for ``subdomains``), e.g. an
+      intranet server or AMap/Tencent tiles with ``crs`` gcj02.
+    - ``wmts``: an OGC WMTS (KVP GetTile) in the GoogleMapsCompatible (Web Mercator) matrix set.
+    """
+
+    model_config = {"extra": "forbid"}
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")
+    kind: Literal["tianditu", "xyz", "wmts"]
+    title: str = ""  # what the switcher shows; defaults to the name
+    title_en: str = ""
+    url: str = ""  # xyz: the template; wmts: the service's address
+    labels_url: str = ""  # xyz: an optional label layer drawn above (same CRS)
+    subdomains: str = ""
+    layer: str = ""  # tianditu: vec or img; wmts: the LAYER
+    key: str = ""  # tianditu: tk
+    style: str = "default"  # wmts
+    tile_matrix_set: str = "GoogleMapsCompatible"  # wmts
+    tile_matrix_prefix: str = ""  # wmts: e.g. "EPSG:3857:" when the matrices are named so
+    format: str = "image/png"  # wmts
+    crs: Literal["wgs84", "gcj02"] = "wgs84"  # gcj02: AMap/Tencent-style tiles (overlays are shifted)
+    attribution: str = ""  # required for xyz/wmts (with the provider's 审图号 where it has one)
+    review_number: str = ""  # tianditu: the 审图号 天地图 currently shows, e.g. GS（2024）0000号
+    min_zoom: int = Field(default=1, ge=0, le=22)
+    max_zoom: int = Field(default=18, ge=1, le=22)
+
+    @model_validator(mode="after")
+    def _complete(self) -> BaseMapSource:
+        if self.kind == "tianditu":
+            if self.layer not in ("vec", "img"):
+                raise ValueError(f"base map {self.name}: 天地图 layer must be vec or img")
+            if not self.key:
+                raise ValueError(f"base map {self.name}: 天地图 needs its key (tk)")
+            if self.crs != "wgs84":
+                raise ValueError(f"base map {self.name}: 天地图 is CGCS2000, not GCJ-02")
+            if not self.review_number:
+                raise ValueError(
+                    f"base map {self.name}: 天地图 must be shown with its 审图号 (review_number)"
+                )
+            return self
+        for url in (self.url, self.labels_url):
+            if url and not url.startswith(("http://", "https://")):
+                raise ValueError(f"base map {self.name}: {url!r} must be an http(s) URL")
+        if not self.url:
+            raise ValueError(f"base map {self.name}: url is required")
+        if self.kind == "xyz":
+            for url in filter(None, (self.url, self.labels_url)):
+                if not all(p in url for p in ("{z}", "{x}", "{y}")):
+                    raise ValueError(f"base map {self.name}: {url!r} must contain {{z}}, {{x}} and {{y}}")
+                if "{s}" in url and not self.subdomains:
+                    raise ValueError(f"base map {self.name}: {{s}} in the URL needs subdomains")
+        if self.kind == "wmts" and not self.layer:
+            raise ValueError(f"base map {self.name}: a WMTS needs its layer")
+        if not self.attribution:
+            raise ValueError(f"base map {self.name}: an attribution is required (its licence asks for it)")
+        return self
+
+    def tile_templates(self) -> list[str]:
+        """The tile URL templates a page's script draws ({s}, {z}, {x}, {y}), base first, labels on top."""
+        if self.kind == "tianditu":
+            labels = {"vec": "cva", "img": "cia"}[self.layer]
+            # Web Mercator (_w) tiles only: the CGCS2000 geographic (_c) matrix set is not a Web
+            # Mercator grid and the pages draw in Web Mercator.
+            return [
+                f"https://t{{s}}.tianditu.gov.cn/{name}_w/wmts?SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0"
+                f"&LAYER={name}&STYLE=default&TILEMATRIXSET=w&FORMAT=tiles"
+                f"&TILEMATRIX={{z}}&TILEROW={{y}}&TILECOL={{x}}&tk={self.key}"
+                for name in (self.layer, labels)
+            ]
+        if self.kind == "wmts":
+            joiner = "&" if "?" in self.url else "?"
+            return [
+                f"{self.url}{joiner}SERVICE=WMTS&REQUEST=GetTile&VERSION=1.0.0&LAYER={self.layer}"
+                f"&STYLE={self.style}&TILEMATRIXSET={self.tile_matrix_set}&FORMAT={self.format}"
+                f"&TILEMATRIX={self.tile_matrix_prefix}{{z}}&TILEROW={{y}}&TILECOL={{x}}"
+            ]
+        return [u for u in (self.url, self.labels_url) if u]
+
+    @property
+    def tile_subdomains(self) -> str:
+        return "01234567" if self.kind == "tianditu" else self.subdomains
+
+    def tile_hosts(self) -> list[str]:
+        """Every origin the templates reach ({s} expanded), for the pages' Content-Security-Policy."""
+        hosts: list[str] = []
+        for template in self.tile_templates():
+            for sub in self.tile_subdomains if "{s}" in template else [""]:
+                parts = urlsplit(template.replace("{s}", sub))
+                origin = f"{parts.scheme}://{parts.netloc}"
+                if origin not in hosts:
+                    hosts.append(origin)
+        return hosts
 
 
 class Settings(BaseSettings):
@@ -79,12 +179,25 @@ class Settings(BaseSettings):
     # Strict-Transport-Security max-age, sent when the public URL is https; 0: none.
     hsts_seconds: int = Field(default=31_536_000, ge=0)
 
+    # -- base maps ---------------------------------------------------------------------------------
+    # Named tile base maps (JSON list of BaseMapSource); none by default: the service's own layers
+    # are the map, and no page loads anything from elsewhere. Their hosts, and only theirs, go into
+    # the pages' Content-Security-Policy.
+    basemaps: list[BaseMapSource] = Field(default_factory=list)
+    # Offline tile packages imported with `hazardmap basemap import` (MBTiles, PMTiles) live here.
+    basemap_dir: Path = PROJECT_ROOT / "var" / "basemaps"
+    # The base map pages open with until an administrator chooses one; empty: none ("blank").
+    basemap_default: str = ""
+
     # -- ledger workflow --------------------------------------------------------------------------
     # Days from the start of rectification to the deadline (整改时限) by grade, when none is given.
     # The plan gives no official numbers for these; they are our defaults, to be set by the city.
     deadline_days_general: int = Field(default=30, ge=1)
     deadline_days_significant: int = Field(default=15, ge=1)
     deadline_days_major: int = Field(default=7, ge=1)
+    # A reported hazard not claimed (签字认领) this many days after its report is overdue, as one
+    # past its deadline is (0: only the deadline counts). Our default, to be set by the city.
+    claim_within_days: int = Field(default=7, ge=0, le=365)
 
     # -- road network: snapping, chainage, duplicates, accident-prone detection -----------------
     # A pin or a crash this close to a road is placed on it (road + 桩号); farther, it stays off-road.
@@ -99,8 +212,9 @@ class Settings(BaseSettings):
     detect_window_m: float = Field(default=500.0, gt=0)
     # Window length per road class, e.g. {"expressway": 1000}; others use detect_window_m.
     detect_window_m_by_class: dict[str, float] = Field(default_factory=dict)
-    detect_step_m: float = Field(default=50.0, gt=0)
     detect_point_radius_m: float = Field(default=150.0, gt=0)
+    # A segment candidate is cut where it would grow longer (at least the longest window).
+    detect_max_segment_m: float = Field(default=2000.0, gt=0)
     detect_min_fatal_crashes: int = Field(default=3, ge=0)  # crashes with a death
     detect_min_major_crashes: int = Field(default=2, ge=0)  # crashes with ≥ detect_major_deaths deaths
     detect_major_deaths: int = Field(default=3, ge=1)
@@ -159,6 +273,18 @@ class Settings(BaseSettings):
                 "HAZARDMAP_PUBLIC_URL must be set in production to the address users open, "
                 "e.g. https://hazards.example.cn (links are never built from the request's Host header)"
             )
+
+    @field_validator("basemaps")
+    @classmethod
+    def _basemap_names_unique(cls, sources: list[BaseMapSource]) -> list[BaseMapSource]:
+        names = [s.name for s in sources]
+        if len(names) != len(set(names)):
+            raise ValueError("HAZARDMAP_BASEMAPS: each base map needs a name of its own")
+        return sources
+
+    def basemap_hosts(self) -> list[str]:
+        """The tile servers the configured base maps reach; none: pages load nothing from elsewhere."""
+        return list(dict.fromkeys(h for source in self.basemaps for h in source.tile_hosts()))
 
     @property
     def secure_cookies(self) -> bool:

@@ -99,5 +99,22 @@ async def run_script(
     """Run a script file statement by statement; each statement gets only the parameters it names
     (asyncpg refuses the others)."""
     for statement in statements(package, name, **pieces):
-        used = {k: v for k, v in (params or {}).items() if re.search(rf":{k}\b", statement)}
-        await db.execute(text(statement), used)
+        await db.execute(text(statement), _named(statement, params))
+
+
+async def fetch_rows(
+    db: AsyncSession | AsyncConnection,
+    package: str,
+    name: str,
+    params: dict[str, Any] | None = None,
+    /,
+    **pieces: str,
+) -> list[Any]:
+    """The rows of a file holding one statement, given only the parameters it names."""
+    (statement,) = statements(package, name, **pieces)
+    return list((await db.execute(text(statement), _named(statement, params))).all())
+
+
+def _named(statement: str, params: dict[str, Any] | None) -> dict[str, Any]:
+    # asyncpg refuses parameters a statement does not name.
+    return {k: v for k, v in (params or {}).items() if re.search(rf":{k}\b", statement)}

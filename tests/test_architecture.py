@@ -27,8 +27,6 @@ APP = Path(__file__).resolve().parent.parent / "app"
 # package's repository (or a .sql file) and remove the line; never add one.
 SQL_NOT_YET_MOVED: frozenset[str] = frozenset(
     {
-        "crashes/cli.py",
-        "crashes/detection.py",
         "geodata/boundaries.py",
         "geodata/cli.py",
         "geodata/shipped.py",

@@ -57,6 +57,7 @@ class Permission(StrEnum):
     crash_import = "crash_import"
     accounts_manage = "accounts_manage"  # users and API keys
     categories_manage = "categories_manage"  # add, rename, retire hazard categories
+    basemaps_manage = "basemaps_manage"  # choose the default base map
     # Bulk import writes rows in any county in one transaction: the city office's, until an import
     # can refuse the rows outside an officer's counties.
     hazard_import = "hazard_import"
@@ -97,6 +98,7 @@ DISPLAY_PATHS = (
     "/api/v1/jurisdictions",
     "/api/v1/detections/candidates",
     "/api/v1/crashes/density",
+    "/basemap",  # the offline base maps' tiles
 )
 # And these lists, exactly (not the records, histories or photos beneath them): the wall's alarm
 # watches them for hazards that became overdue or were listed since its previous refresh.

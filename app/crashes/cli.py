@@ -15,10 +15,10 @@ from typing import Any, TypeVar
 import typer
 from rich.console import Console
 from rich.table import Table as RichTable
-from sqlalchemy import text
 
 from app.clirun import run_async
 from app.coords import Crs
+from app.crashes import repository
 from app.db import get_engine, session_scope
 
 console = Console()
@@ -63,8 +63,8 @@ def detect_command(
     until: datetime | None = typer.Option(None, help="crashes before (default: now)"),
     years: int | None = typer.Option(None, help="time window in years [default: HAZARDMAP_DETECT_YEARS, 3]"),
     window_m: float | None = typer.Option(None, help="segment window [default: 500 m]"),
-    step_m: float | None = typer.Option(None, help="sliding step [default: 50 m]"),
     point_radius_m: float | None = typer.Option(None, help="point radius [default: 150 m]"),
+    max_segment_m: float | None = typer.Option(None, help="longest segment candidate [default: 2000 m]"),
 ) -> None:
     """Find accident-prone points and segments in the crash records and store them as candidates.
 
@@ -83,25 +83,18 @@ def detect_command(
             until=zoned(until),
             years=years,
             window_m=window_m,
-            step_m=step_m,
             point_radius_m=point_radius_m,
+            max_segment_m=max_segment_m,
         )
         async with session_scope() as session:
             s = await run_detection(session, params)
-            rows = (
-                await session.execute(
-                    text(
-                        "SELECT kind, road_code, start_chainage_m, end_chainage_m, point_chainage_m,"
-                        " crash_count, deaths, injuries, reasons FROM accident_prone_candidates"
-                        " WHERE status = 'candidate' ORDER BY crash_count DESC, id LIMIT 20"
-                    )
-                )
-            ).all()
+            rows = await repository.top_candidates(session, 20)
         _print_candidates(rows)
         return (
             f"{s.crashes_considered} crashes from {s.since:%Y-%m-%d} to {s.until:%Y-%m-%d}: "
             f"{s.segments_found} segments, {s.points_found} points; {s.proposed} candidates "
-            f"({s.already_decided} already decided) in {s.seconds:.2f} s"
+            f"({s.already_decided} already decided) in {s.seconds:.2f} s; "
+            f"{len(s.off_network)} crashes on no road, not considered"
         )
 
     console.print(f"==> {_run(work)}")

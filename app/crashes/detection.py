@@ -1,11 +1,14 @@
 """Accident-prone points and segments (事故易发多发点段) found in the crash records, in PostGIS.
 
-Along every road, a window (its length per road class) slides by a step over the crashes of
-a time window; windows that meet a threshold are flagged, flagged windows that overlap or touch
-are merged into a segment, and points are clusters of crashes within a radius. All of it is
-set-wise SQL over step-long bins of chainage (``sql/detect_*.sql``); Python only chooses the
-parameters. Each finding becomes a candidate with its evidence, which an officer accepts into
-the ledger or dismisses.
+Along every route (the pieces sharing a road code, measured by chainage across piece
+boundaries), a window of exact length (per road class) starts at each crash and counts the
+crashes of a time window it holds; windows that meet a threshold are flagged, flagged windows
+that share a crash are merged into a segment (at most a maximum length), and points are the
+busiest windows of twice the point radius. Crashes within the point radius of a junction of two
+routes are one point, on whichever road each was placed. All of it is set-wise SQL
+(``sql/detect_*.sql``); Python chooses the parameters and places the findings on the road through
+the roads' linear referencing. Each finding becomes a candidate with its evidence, which an
+officer accepts into the ledger or dismisses. Crashes placed on no road are reported by the run.
 """
 
 from __future__ import annotations
@@ -17,15 +20,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import text
-
-from app import sqlfiles
 from app.clock import BEIJING
 from app.crashes import repository
 from app.crashes.vocab import CandidateKind, CandidateStatus
 from app.errors import Conflict, NotFound, invalid
 from app.roads.chainage import format_chainage
-from app.roads.linear import Executor
+from app.roads.linear import Executor, nearest_road, point_at_chainage, stretch_between
 from app.settings import get_settings
 from app.vocab import Grade, HazardKind, RoadClass, Source, Status, Visibility
 
@@ -65,8 +65,8 @@ class DetectionParams:
     since: datetime
     until: datetime
     window_m: float
-    step_m: float
     point_radius_m: float
+    max_segment_m: float
     thresholds: Thresholds
     window_m_by_class: dict[str, float] = field(default_factory=dict)
 
@@ -92,8 +92,8 @@ def detection_params(
     years: int | None = None,
     window_m: float | None = None,
     window_m_by_class: dict[str, float] | None = None,
-    step_m: float | None = None,
     point_radius_m: float | None = None,
+    max_segment_m: float | None = None,
     min_fatal_crashes: int | None = None,
     min_major_crashes: int | None = None,
     major_deaths: int | None = None,
@@ -124,8 +124,8 @@ def detection_params(
         until=until,
         window_m=float(pick(window_m, s.detect_window_m)),
         window_m_by_class=dict(pick(window_m_by_class, s.detect_window_m_by_class)),
-        step_m=float(pick(step_m, s.detect_step_m)),
         point_radius_m=float(pick(point_radius_m, s.detect_point_radius_m)),
+        max_segment_m=float(pick(max_segment_m, s.detect_max_segment_m)),
         thresholds=Thresholds(
             min_fatal_crashes=pick(min_fatal_crashes, s.detect_min_fatal_crashes),
             min_major_crashes=pick(min_major_crashes, s.detect_min_major_crashes),
@@ -138,22 +138,14 @@ def detection_params(
     return params
 
 
-def _multiple_of_step(length: float, step: float) -> bool:
-    return abs(length / step - round(length / step)) < 1e-9
-
-
 def _check(p: DetectionParams) -> None:
-    step = p.step_m
-    if not (math.isfinite(step) and 1 <= step <= 10_000):
-        raise invalid("step_m", "must be between 1 and 10000 m")
-    # Windows are sums of step-long bins, so their lengths must be whole numbers of steps.
     lengths = {
         "window_m": p.window_m,
         **{f"window_m_by_class.{k}": v for k, v in p.window_m_by_class.items()},
     }
     for name, length in lengths.items():
-        if not (math.isfinite(length) and step <= length <= 100_000 and _multiple_of_step(length, step)):
-            raise invalid(name, f"must be a multiple of the step ({step:g} m), at most 100 km")
+        if not (math.isfinite(length) and 1 <= length <= 100_000):
+            raise invalid(name, "must be a length between 1 m and 100 km")
     unknown = sorted(set(p.window_m_by_class) - set(RoadClass.codes()))
     if unknown:
         raise invalid(
@@ -161,8 +153,13 @@ def _check(p: DetectionParams) -> None:
             f"not a road class; expected one of {', '.join(RoadClass.codes())}",
         )
     radius = p.point_radius_m
-    if not (math.isfinite(radius) and step <= 2 * radius <= 10_000 and _multiple_of_step(2 * radius, step)):
-        raise invalid("point_radius_m", f"twice the radius must be a multiple of the step ({step:g} m)")
+    if not (math.isfinite(radius) and 0.5 <= radius <= 5_000):
+        raise invalid("point_radius_m", "must be between 0.5 m and 5 km")
+    longest = max(lengths.values())
+    if not (math.isfinite(p.max_segment_m) and longest <= p.max_segment_m <= 100_000):
+        raise invalid(
+            "max_segment_m", f"must be at least the longest window ({longest:g} m) and at most 100 km"
+        )
     t = p.thresholds
     for name in ("min_fatal_crashes", "min_major_crashes", "min_ordinary_crashes", "min_crashes"):
         if not 0 <= getattr(t, name) <= 1_000_000:
@@ -177,32 +174,80 @@ def _check(p: DetectionParams) -> None:
 
 
 @dataclass(frozen=True)
+class OffNetworkCrash:
+    """A crash of the time window that lies on no road of the network, so no finding can hold it."""
+
+    id: int
+    occurred_at: datetime
+    lon: float
+    lat: float
+    snap_distance_m: float | None  # how far the nearest road was when it was imported
+    source_ref: str | None
+
+
+@dataclass(frozen=True)
 class DetectionSummary:
     since: datetime
     until: datetime
-    crashes_considered: int
+    crashes_considered: int  # on the network, in the time window
     segments_found: int
-    points_found: int
+    points_found: int  # junction points included
+    junction_points_found: int
     proposed: int  # stored as candidates
     already_decided: int  # found again but overlapping an accepted or dismissed candidate
+    off_network: list[OffNetworkCrash]  # in the time window but on no road: not considered
     seconds: float
 
     def as_dict(self) -> dict[str, Any]:
         out = asdict(self)
         out["since"] = self.since.isoformat()
         out["until"] = self.until.isoformat()
+        out["off_network_count"] = len(self.off_network)
+        for c in out["off_network"]:
+            c["occurred_at"] = c["occurred_at"].isoformat()
         return out
 
 
 # The pieces of SQL the detection's files are given for their markers.
 _PIECES: dict[str, dict[str, str]] = {
     "detect_windows": {"reasons": _REASONS},
+    "detect_junctions": {"reasons": _REASONS},
+    "detect_evidence": {"reasons": _REASONS},
     "detect_store": {"reasons": _REASONS},
 }
 
 
 async def _run(db: Executor, name: str, params: dict[str, Any]) -> None:
-    await sqlfiles.run_script(db, PKG, name, params, **_PIECES.get(name, {}))
+    await repository.detection_step(db, name, params, **_PIECES.get(name, {}))
+
+
+async def _rows(db: Executor, name: str, params: dict[str, Any]) -> list[Any]:
+    return await repository.detection_rows(db, name, params, **_PIECES.get(name, {}))
+
+
+async def _junction_points(db: Executor, params: dict[str, Any]) -> int:
+    """Place each junction finding on its route (the chainage of the crossing) as a point."""
+    await _run(db, "detect_junctions", params)
+    junctions = await _rows(db, "detect_junction_list", params)
+    for j in junctions:
+        at = await nearest_road(db, j.lon, j.lat, route=j.code)
+        assert at is not None  # the crossing lies on a piece of that route
+        await _run(
+            db, "detect_junction_found", params | {"j": j.j, "m": at.chainage_m, "road_id": at.road_id}
+        )
+    return len(junctions)
+
+
+async def _place(db: Executor) -> None:
+    """Each finding's road piece and geometry, from its chainage along the route (linear referencing)."""
+    for f in await _rows(db, "detect_found_list", {}):
+        if f.kind == CandidateKind.point:
+            at = await point_at_chainage(db, f.code, f.point_m)
+            road_id, ewkt = at.road_id, at.ewkt
+        else:
+            stretch = await stretch_between(db, f.code, f.start_m, f.end_m)
+            road_id, ewkt = stretch.road_id, stretch.ewkt
+        await _run(db, "detect_place", {"id": f.id, "road": road_id, "ewkt": ewkt})
 
 
 async def run_detection(db: Executor, p: DetectionParams) -> DetectionSummary:
@@ -214,8 +259,8 @@ async def run_detection(db: Executor, p: DetectionParams) -> DetectionSummary:
         "until": p.until,
         "window_m": p.window_m,
         "windows": json.dumps(p.window_m_by_class),
-        "step": p.step_m,
         "radius": p.point_radius_m,
+        "max_len": p.max_segment_m,
         "major_deaths": t.major_deaths,
         "min_fatal": t.min_fatal_crashes,
         "min_major": t.min_major_crashes,
@@ -223,29 +268,28 @@ async def run_detection(db: Executor, p: DetectionParams) -> DetectionSummary:
         "min_any": t.min_crashes,
         "params": json.dumps(p.as_json()),
     }
-    for step in ("detect_prepare", "detect_windows", "detect_segments", "detect_points", "detect_evidence"):
+    for step in ("detect_prepare", "detect_windows", "detect_segments", "detect_points"):
         await _run(db, step, params)
-    found = (
-        await db.execute(
-            text(
-                "SELECT (SELECT coalesce(sum(n), 0) FROM detect_bins) AS crashes,"
-                " count(*) FILTER (WHERE kind = 'segment') AS segments,"
-                " count(*) FILTER (WHERE kind = 'point') AS points FROM detect_found"
-            )
-        )
-    ).one()
+    await _junction_points(db, params)
+    await _run(db, "detect_evidence", params)
+    (found,) = await _rows(db, "detect_counts", {})
+    await _place(db)
     await _run(db, "detect_store", params)
-    proposed = (
-        await db.execute(text("SELECT count(*) FROM accident_prone_candidates WHERE status = 'candidate'"))
-    ).scalar_one()
+    proposed = await repository.open_candidate_count(db)
+    off = [
+        OffNetworkCrash(r.id, r.occurred_at, r.lon, r.lat, r.snap_distance_m, r.source_ref)
+        for r in await _rows(db, "detect_off_network", params)
+    ]
     return DetectionSummary(
         since=p.since,
         until=p.until,
         crashes_considered=int(found.crashes),
         segments_found=found.segments,
         points_found=found.points,
+        junction_points_found=found.junctions,
         proposed=proposed,
         already_decided=found.segments + found.points - proposed,
+        off_network=off,
         seconds=round(time.perf_counter() - started, 3),
     )
 

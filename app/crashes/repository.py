@@ -11,7 +11,7 @@ from sqlalchemy import text
 
 from app.roads.chainage import chainage_sql
 from app.roads.linear import Executor
-from app.sqlfiles import compose
+from app.sqlfiles import compose, fetch_rows, run_script
 
 PKG = "app.crashes"
 BBOX = "c.geom && ST_MakeEnvelope(:x1, :y1, :x2, :y2, 4326)"
@@ -203,3 +203,34 @@ async def staged_counts(db: Executor) -> tuple[int, int]:
         )
     ).one()
     return int(row.on_road), int(row.off_road)
+
+
+# -- accident-prone detection: its steps are script files run in order on one connection -------------
+
+
+async def detection_step(db: Executor, name: str, params: dict[str, Any], /, **pieces: str) -> None:
+    await run_script(db, PKG, name, params, **pieces)
+
+
+async def detection_rows(db: Executor, name: str, params: dict[str, Any], /, **pieces: str) -> list[Any]:
+    return await fetch_rows(db, PKG, name, params, **pieces)
+
+
+async def open_candidate_count(db: Executor) -> int:
+    found = await db.execute(
+        text("SELECT count(*) FROM accident_prone_candidates WHERE status = 'candidate'")
+    )
+    return int(found.scalar_one())
+
+
+async def top_candidates(db: Executor, limit: int) -> list[Any]:
+    """The open candidates with the most crashes, for the command line's summary."""
+    rows = await db.execute(
+        text(
+            "SELECT kind, road_code, start_chainage_m, end_chainage_m, point_chainage_m,"
+            " crash_count, deaths, injuries, reasons FROM accident_prone_candidates"
+            " WHERE status = 'candidate' ORDER BY crash_count DESC, id LIMIT :limit"
+        ),
+        {"limit": limit},
+    )
+    return list(rows.all())

@@ -133,8 +133,8 @@ class DetectionRequest(BaseModel):
     years: int | None = Field(None, ge=1, le=20, description="Length of the time window (default 3)")
     window_m: float | None = Field(None, description="Segment window length (default 500 m)")
     window_m_by_class: dict[str, float] | None = Field(None, examples=[{"expressway": 1000}])
-    step_m: float | None = Field(None, description="Step of the sliding window (default 50 m)")
     point_radius_m: float | None = Field(None, description="Radius of a point (default 150 m)")
+    max_segment_m: float | None = Field(None, description="Longest segment candidate (default 2000 m)")
     min_fatal_crashes: int | None = Field(None, ge=0, description="Crashes with a death (default 3)")
     min_major_crashes: int | None = Field(None, ge=0, description="Crashes with ≥ major_deaths (default 2)")
     major_deaths: int | None = Field(None, ge=1, description="Deaths that make a crash major (default 3)")
@@ -150,10 +150,10 @@ class DetectionRequest(BaseModel):
         since="Before until.",
         until="After since.",
         thresholds="At least one minimum above 0 (else nothing could be flagged).",
-        step_m="Between 1 and 10,000 m.",
-        window_m="A multiple of step_m, at most 100 km.",
-        window_m_by_class="Keys are road classes; each window a multiple of step_m, at most 100 km.",
-        point_radius_m="Twice the radius a multiple of step_m, at most 10 km.",
+        window_m="Between 1 m and 100 km.",
+        window_m_by_class="Keys are road classes; each window between 1 m and 100 km.",
+        point_radius_m="Between 0.5 m and 5 km.",
+        max_segment_m="At least the longest window, at most 100 km.",
     ),
 )
 async def run_detection(session: Session, body: DetectionRequest | None = None) -> dict[str, object]:
@@ -162,7 +162,9 @@ async def run_detection(session: Session, body: DetectionRequest | None = None) 
     Permission: the commander or an admin (a city-wide run replaces every pending candidate).
 
     The pending candidates of an earlier run are replaced; accepted and dismissed ones stay,
-    and a finding overlapping them on the same route is not proposed again.
+    and a finding overlapping them on the same route is not proposed again. Crashes of the time
+    window placed on no road cannot be part of a finding: `off_network` lists them
+    (`off_network_count` counts them).
     """
     options = (body or DetectionRequest()).model_dump()
     options["since"] = _beijing(options["since"])

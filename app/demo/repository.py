@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from app import sqlfiles
+from app import overdue, sqlfiles
 from app.roads.chainage import chainage_sql
 from app.workflow.repository import WORKFLOW_COLUMNS
 
@@ -166,5 +166,5 @@ async def clear(conn: AsyncConnection, actor: str) -> int:
 
 async def summary(conn: AsyncConnection, open_statuses: list[str]) -> list[tuple[Any, ...]]:
     """sql/summary.sql: the live demo rows per county."""
-    rows = await conn.execute(text(_sql("summary")), {"open": open_statuses})
+    rows = await conn.execute(text(_sql("summary")), {"open": open_statuses, **overdue.params()})
     return [tuple(r) for r in rows]

@@ -127,7 +127,10 @@ def filters(
     ] = None,
     overdue: Annotated[
         bool | None,
-        Query(description="true: open with the 整改时限 passed (Beijing day); false: not overdue."),
+        Query(
+            description="true: open, and past its 整改时限 (Beijing day) or not claimed within "
+            "HAZARDMAP_CLAIM_WITHIN_DAYS of its report; false: not overdue."
+        ),
     ] = None,
     supervised: Annotated[
         bool | None, Query(description="true: under listed supervision (挂牌督办); false: not.")

@@ -18,9 +18,10 @@ from app.errors import invalid
 from app.hazards import repository as repo
 from app.hazards.schemas import HazardPatchProperties
 from app.roads.chainage import format_chainage, parse_chainage
+from app.roads.heading import direction_in_text
 from app.roads.linear import point_at_chainage, snap_to_road, stretch_between
 from app.settings import get_settings
-from app.vocab import HazardKind
+from app.vocab import Direction, HazardKind
 
 
 async def locate_by_chainage(
@@ -44,6 +45,11 @@ async def locate_by_chainage(
     if not isinstance(chainage, str):
         raise invalid("properties.chainage", "required with properties.road: a 桩号 such as K516+600")
     parsed = parse_chainage(chainage, field="properties.chainage")
+    if isinstance(road, str) and parsed.road_code and road.strip().upper() != parsed.road_code:
+        raise invalid(
+            "properties.chainage",
+            f"“{chainage}”中的道路编号 {parsed.road_code} 与 properties.road（{road.strip().upper()}）不符",
+        )
     code = road or parsed.road_code
     if not isinstance(code, str) or not code.strip():
         raise invalid("properties.road", "required: the road code (e.g. G309), here or before the 桩号")
@@ -61,7 +67,20 @@ async def locate_by_chainage(
         stretch = await stretch_between(session, code, start, end, field="properties.chainage")
         geometry = json.loads(stretch.geojson)
         on_road = {"road_id": stretch.road_id, "chainage_m": start, "end_chainage_m": end}
+    said = await direction_in_text(session, parsed, code, field="properties.chainage")
+    if said is not None:
+        props["direction"] = _same_direction(props.get("direction"), said, chainage)
     return {**body, "geometry": geometry, "properties": props}, on_road
+
+
+def _same_direction(given: Any, said: int, chainage: str) -> Any:
+    """The direction the 桩号 text gave, unless properties.direction says otherwise."""
+    if given is None or given == said:
+        return said
+    raise invalid(
+        "properties.direction",
+        f"与桩号“{chainage}”中的方向不符（桩号中为 {Direction(str(said)).zh}，这里为 {given}）",
+    )
 
 
 async def road_columns(
@@ -108,6 +127,7 @@ async def relocate(
     Unnamed parts keep their current values (a new end chainage keeps the start and the road).
     """
     given = props.model_fields_set
+    extra: dict[str, Any] = {}  # what the 桩号 text also said (its direction)
     code = props.road if "road" in given else current.road_code
     if code is None:
         raise invalid("properties.road", f"required: the {kind.en} is on no road; name the road (e.g. G309)")
@@ -130,6 +150,9 @@ async def relocate(
         start, end = parsed.start_m, parsed.end_m
         if end is not None:
             start, end = sorted((start, end))
+        said = await direction_in_text(session, parsed, code, field=start_field)
+        if said is not None:
+            extra["direction"] = _same_direction(props.direction, said, props.chainage)
     if "chainage_m" in given:
         start = props.chainage_m
     if "end_chainage_m" in given:
@@ -144,6 +167,7 @@ async def relocate(
             "road_id": at.road_id,
             "chainage_m": start,
             "end_chainage_m": None,
+            **extra,
         }
     if end is None:
         raise invalid(end_field, "required: the segment has no end chainage yet")
@@ -154,7 +178,7 @@ async def relocate(
     await point_at_chainage(session, code, end, field=end_field)
     stretch = await stretch_between(session, code, start, end, field=start_field)
     line = shapely.from_wkt(stretch.wkt)
-    return line, {"road_id": stretch.road_id, "chainage_m": start, "end_chainage_m": end}
+    return line, {"road_id": stretch.road_id, "chainage_m": start, "end_chainage_m": end, **extra}
 
 
 async def derive_road(session: AsyncSession, new: repo.NewHazard, geom: shapely.Geometry) -> repo.NewHazard:

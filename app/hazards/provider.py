@@ -17,9 +17,11 @@ from typing import Any
 from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import overdue
 from app.db import get_engine
 from app.hazards.repository import Page, features_sql, filter_sql, geojson
 from app.hazards.schemas import HazardFilter
+from app.overdue import overdue_sql
 from app.sqlfiles import compose
 
 PKG = "app.hazards"
@@ -48,6 +50,7 @@ PROPERTIES: dict[str, str] = {
     "reported_at": "h.reported_at",
     "deadline": "h.deadline",
     "supervised": "(h.supervision_level IS NOT NULL)",
+    "overdue": overdue_sql(),  # 超期, by its one definition
     "supervision_level": "h.supervision_level",
     "created_at": "h.created_at",
     "updated_at": "h.updated_at",
@@ -65,6 +68,7 @@ TILE_PROPERTIES: dict[str, str] = {
     "visibility": "String",
     "county": "String",
     "version": "Number",
+    "overdue": "Boolean",
 }
 
 
@@ -92,7 +96,8 @@ async def page(
         where = f"{where} AND {condition.sql}"
         params = {**params, **condition.params}
     sql = compose(PKG, "list", where=where, features=features_sql(geometry(GEOMETRY)))
-    row = (await session.execute(text(sql), {**params, "limit": limit, "offset": offset})).one()
+    values = {**params, **overdue.params(), "limit": limit, "offset": offset}
+    row = (await session.execute(text(sql), values)).one()
     return Page(matched=row.number_matched, returned=row.number_returned, features=row.features)
 
 
@@ -101,7 +106,7 @@ async def one(
 ) -> str | None:
     """The feature of one hazard or segment (deleted ones too: the caller says 410), or None."""
     sql = f"SELECT f.feature::text FROM ({features_sql(geometry(GEOMETRY))} WHERE h.id = :id) f"
-    value = (await session.execute(text(sql), {"id": hazard_id})).scalar_one_or_none()
+    value = (await session.execute(text(sql), {"id": hazard_id, **overdue.params()})).scalar_one_or_none()
     return None if value is None else str(value)
 
 
@@ -124,6 +129,7 @@ async def tile(
             text(compose(PKG, "tile", where=where)),
             {
                 **params,
+                **overdue.params(),
                 "z": z,
                 "x": x,
                 "y": y,
@@ -144,6 +150,7 @@ async def export_batches(kind: str, f: HazardFilter, batch: int) -> AsyncIterato
     where, params = filter_sql(kind, f)
     sql = compose(PKG, "export", where=where, features=features_sql())
     async with get_engine().connect() as conn:
-        result = await conn.stream(text(sql), params, execution_options={"yield_per": batch})
+        values = {**params, **overdue.params()}
+        result = await conn.stream(text(sql), values, execution_options={"yield_per": batch})
         async for part in result.partitions(batch):
             yield list(part)

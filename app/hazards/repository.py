@@ -14,10 +14,11 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import overdue
 from app.hazards.schemas import HazardFilter
+from app.overdue import overdue_sql
 from app.roads.chainage import chainage_sql
 from app.sqlfiles import load, render
-from app.vocab import OPEN_STATUSES
 
 PKG = "app.hazards"
 
@@ -69,9 +70,8 @@ _CLAUSES: dict[str, str] = {
     "updated_since": "h.updated_at >= :updated_since",
     "reported_from": "h.reported_at >= :reported_from",
     "reported_to": "h.reported_at <= :reported_to",
-    # Overdue as the stats count it: open, and the deadline before today's date in Beijing.
-    "overdue": "coalesce(h.status = ANY(:open_statuses)"
-    " AND h.deadline < (now() AT TIME ZONE 'Asia/Shanghai')::date, false) = :overdue",
+    # 超期: the one definition (app.overdue), on today's date in Beijing.
+    "overdue": f"{overdue_sql()} = :overdue",
     "supervised": "(h.supervision_level IS NOT NULL) = :supervised",
     # ST_Intersects is index-friendly by itself: PostGIS's support function adds
     # `h.geom && envelope` as the GiST index condition (EXPLAIN shows it as "Index Cond"), then
@@ -93,7 +93,7 @@ def filter_clauses(f: HazardFilter) -> tuple[list[str], dict[str, Any]]:
     clauses: list[str] = []
     params: dict[str, Any] = {}
     if f.overdue is not None:
-        params["open_statuses"] = [s.value for s in OPEN_STATUSES]
+        params |= overdue.params()
     for name, clause in _CLAUSES.items():
         value = getattr(f, name)
         if value is None:
@@ -136,7 +136,8 @@ async def list_features(session: AsyncSession, kind: str, f: HazardFilter, limit
     where, params = _where(kind, f)
     broad = f.bbox is not None and (f.bbox[2] - f.bbox[0]) * (f.bbox[3] - f.bbox[1]) >= BROAD_BOX_DEG2
     sql = _list_sql(where, broad)
-    row = (await session.execute(text(sql), {**params, "limit": limit, "offset": offset})).one()
+    values = {**params, **overdue.params(), "limit": limit, "offset": offset}
+    row = (await session.execute(text(sql), values)).one()
     return Page(matched=row.number_matched, returned=row.number_returned, features=row.features)
 
 
@@ -190,7 +191,7 @@ class One:
 
 
 async def one_feature(session: AsyncSession, hazard_id: int) -> One | None:
-    row = (await session.execute(text(_one_sql()), {"id": hazard_id})).one_or_none()
+    row = (await session.execute(text(_one_sql()), {"id": hazard_id, **overdue.params()})).one_or_none()
     if row is None:
         return None
     return One(kind=row.kind, version=row.version, deleted=row.deleted, feature=row.feature)

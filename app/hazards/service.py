@@ -173,6 +173,7 @@ async def patch(
             "road_id": current.road_id,
             "chainage_m": current.chainage_m,
             "end_chainage_m": current.end_chainage_m,
+            "direction": current.values.get("direction"),
         }
         changed |= {c: v for c, v in road.items() if was[c] != v}
 

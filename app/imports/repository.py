@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app.imports.models import ImportJob
 from app.imports.rows import CategoryInfo
+from app.sqlfiles import load
 
 
 async def create(session: AsyncSession, **values: Any) -> ImportJob:
@@ -26,25 +27,51 @@ async def get(session: AsyncSession, job_id: int) -> ImportJob | None:
 
 async def set_fields(engine: AsyncEngine, job_id: int, **values: Any) -> None:
     """Update the job in a short transaction of its own, beside the import's long one."""
-    values.setdefault("updated_at", datetime.now(UTC))
     async with engine.begin() as conn:
-        await conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+        await set_fields_in(conn, job_id, **values)
 
 
-async def fail_abandoned(engine: AsyncEngine) -> int:
-    """Jobs left queued or running by a process that stopped: their write was rolled back."""
+async def set_fields_in(conn: AsyncConnection, job_id: int, **values: Any) -> None:
+    """Update the job on ``conn``, in whatever transaction it is in (the import's own, at its end)."""
+    values.setdefault("updated_at", datetime.now(UTC))
+    await conn.execute(update(ImportJob).where(ImportJob.id == job_id).values(**values))
+
+
+async def set_progress(engine: AsyncEngine, job_id: int, progress: float, stage: str) -> None:
+    """The progress of a running job; never over a finished one (its end commits with the import)."""
+    async with engine.begin() as conn:
+        await conn.execute(
+            update(ImportJob)
+            .where(ImportJob.id == job_id, ImportJob.status == "running")
+            .values(progress=progress, stage=stage, updated_at=datetime.now(UTC))
+        )
+
+
+async def fail_unfinished(engine: AsyncEngine, job_id: int, error: str) -> bool:
+    """Fail a job the queue gave up on, unless it ended (its end commits with its rows)."""
     async with engine.begin() as conn:
         result = await conn.execute(
             update(ImportJob)
-            .where(ImportJob.status.in_(("queued", "running")))
+            .where(ImportJob.id == job_id, ImportJob.status.in_(("queued", "running")))
             .values(
                 status="failed",
-                error="the service stopped while this import ran; nothing was written: submit the file again",
+                error=error,
+                progress=1.0,
                 finished_at=datetime.now(UTC),
                 updated_at=datetime.now(UTC),
             )
         )
-        return int(result.rowcount or 0)
+        return bool(result.rowcount)
+
+
+async def heading_rows(conn: AsyncConnection) -> list[Any]:
+    """The placed staged rows whose 桩号 text gave a compass heading (``sql/headings.sql``)."""
+    return list((await conn.execute(text(load("app.imports", "headings")))).all())
+
+
+async def set_heading(conn: AsyncConnection, values: dict[str, Any]) -> None:
+    """A staged row's direction from its heading, or why it has none (``sql/heading_set.sql``)."""
+    await conn.execute(text(load("app.imports", "heading_set")), values)
 
 
 async def refused_rows(conn: AsyncConnection) -> list[dict[str, Any]]:

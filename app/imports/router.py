@@ -17,8 +17,8 @@ from app.accounts.permissions import Permission, Principal, Role
 from app.deps import Session
 from app.errors import Forbidden, NotFound, PayloadTooLarge
 from app.http import FormBool
+from app.imports import jobs
 from app.imports import repository as repo
-from app.imports import service
 from app.imports.models import ImportJob
 from app.imports.options import options_from_form
 from app.imports.reading import SUFFIX, ImportFormat, count_rows, too_many_rows
@@ -138,7 +138,7 @@ async def create_import(
     except BaseException:
         path.unlink(missing_ok=True)
         raise
-    job = await service.submit(
+    job = await jobs.submit(
         session, actor=principal.actor, path=path, file_name=name, options=options, rows_expected=rows
     )
     response.headers["Location"] = f"{BASE}/{job.id}"

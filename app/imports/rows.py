@@ -168,8 +168,12 @@ class Checker:
 
     def location(
         self, i: int, road: Any, chainage: Any
-    ) -> tuple[str, Any, str | None, float | None, float | None]:
-        """(kind, geometry or None, road code, start m, end m) of row ``i``."""
+    ) -> tuple[str, Any, str | None, float | None, float | None, int | None, str | None]:
+        """(kind, geometry or None, road code, start m, end m, direction, heading) of row ``i``.
+
+        The direction is the one the 桩号 text gave (上行, 下行, 双向); a compass heading (北向南)
+        is returned as written, for the road's course to turn into a direction once placed.
+        """
         written = cell(chainage)
         road_code = cell(road).upper() or None
         if written:
@@ -187,10 +191,19 @@ class Checker:
                 raise self.fail(Field.road_code, f"chainage {written!r} without a road code")
             if len(road_code) > MAX_LENGTH[Field.road_code]:
                 raise self.fail(Field.road_code, f"road code {road_code!r} is too long")
+            direction = None if parsed.direction is None else int(parsed.direction.value)
             if parsed.end_m is None:
-                return HazardKind.point.value, None, road_code, parsed.start_m, None
+                return (
+                    HazardKind.point.value,
+                    None,
+                    road_code,
+                    parsed.start_m,
+                    None,
+                    direction,
+                    parsed.heading,
+                )
             lo, hi = sorted((parsed.start_m, parsed.end_m))
-            return HazardKind.segment.value, None, road_code, lo, hi
+            return HazardKind.segment.value, None, road_code, lo, hi, direction, parsed.heading
         geom = self.rows.geoms[i]
         if geom is None or shapely.is_empty(geom):
             raise self.fail("geometry", "no location: neither a geometry (lon/lat) nor road + chainage")
@@ -198,7 +211,7 @@ class Checker:
             kind, geom = kind_and_geometry(geom)
         except ValueError as exc:
             raise self.fail("geometry", str(exc)) from None
-        return kind, geom, None, None, None
+        return kind, geom, None, None, None, None, None
 
 
 def stage_records(
@@ -237,7 +250,7 @@ def stage_records(
                 raise check.fail(Field.deadline, f"{deadline} is before the report date {reported:%Y-%m-%d}")
             if times[Field.claimed_at] is not None and not texts[Field.claim_name]:
                 raise check.fail(Field.claim_name, "a claim (claimed_at) needs the name of who signed it")
-            kind, geom, road_code, start_m, end_m = check.location(
+            kind, geom, road_code, start_m, end_m, direction, heading = check.location(
                 i, c[Field.road_code][i], c[Field.chainage][i]
             )
         except RowError as exc:
@@ -250,7 +263,7 @@ def stage_records(
                 deadline, texts[Field.claim_name], texts[Field.claim_post], texts[Field.claim_unit],
                 times[Field.claimed_at], texts[Field.measures], texts[Field.rectified_by],
                 times[Field.rectified_at], texts[Field.verifier], times[Field.closed_at], road_code,
-                start_m, end_m,
+                start_m, end_m, direction, heading,
                 None if geom is None else shapely.to_wkb(geom), None, None,
             )
         )  # fmt: skip
@@ -261,7 +274,7 @@ COLUMNS = (
     "row_no", "uid", "kind", "category_code", "visibility", "grade", "source", "description", "address",
     "status", "reported_at", "deadline", "claim_name", "claim_post", "claim_unit", "claimed_at", "measures",
     "rectified_by", "rectified_at", "verifier", "closed_at", "road_code", "chainage_m", "end_chainage_m",
-    "wkb", "field", "reason",
+    "direction", "heading", "wkb", "field", "reason",
 )  # fmt: skip
 
 

@@ -13,27 +13,26 @@ import asyncio
 import contextlib
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app import sqlfiles
 from app.clock import BEIJING
 from app.coords import Crs
-from app.db import get_engine
-from app.errors import HazardmapError
+from app.errors import InvalidInput
 from app.geodata.progress import NoProgress, ProgressSink
 from app.geodata.staging import copy_rows
 from app.imports import repository as repo
-from app.imports.models import ImportJob
 from app.imports.reading import Field, ImportFormat, read_batches
 from app.imports.rows import COLUMNS, stage_records
-from app.roads.chainage import chainage_sql
+from app.roads.chainage import ParsedChainage, chainage_sql
+from app.roads.heading import direction_in_text
 from app.roads.linear import END_TOLERANCE_M
 from app.settings import get_settings
 
@@ -84,6 +83,10 @@ class ImportOutcome:
         )
 
 
+# Called with the import's connection and outcome just before its transaction commits.
+Finish = Callable[[AsyncConnection, ImportOutcome], Awaitable[None]]
+
+
 async def import_hazards(
     engine: AsyncEngine,
     path: Path,
@@ -93,10 +96,12 @@ async def import_hazards(
     file_name: str | None = None,
     progress: ProgressSink | None = None,
     rows_expected: int | None = None,
+    finish: Finish | None = None,
 ) -> ImportOutcome:
     """Import ``path`` in one transaction; ``BadFile`` (nothing written) when the file is unusable,
     ``TooManyRows`` past ``HAZARDMAP_IMPORT_MAX_ROWS``. The file is read, checked and staged one
-    batch at a time, so the memory an import takes does not grow with the file."""
+    batch at a time, so the memory an import takes does not grow with the file. ``finish`` runs
+    last in the import's transaction: what it records commits with the rows or not at all."""
     progress = progress or NoProgress()
     s = get_settings()
     name = file_name or path.name
@@ -135,6 +140,7 @@ async def import_hazards(
             chainage=chainage_sql("i.chainage_m", "i.end_chainage_m"),
             run=chainage_sql("r.start_chainage_m", "r.start_chainage_m + r.length_m"),
         )
+        await _headings(conn, column_of.get(Field.chainage, Field.chainage.value))
         outcome.refused = await repo.refused_rows(conn)
         outcome.rows_valid = outcome.rows_read - outcome.rows_refused
         write = not options.dry_run and (options.mode is Mode.valid_rows or not outcome.refused)
@@ -143,167 +149,18 @@ async def import_hazards(
             await sqlfiles.run_script(conn, PKG, "insert", {"actor": actor[:ACTOR_MAX]})
             outcome.rows_written = outcome.rows_valid
             progress.advance(outcome.rows_valid)
+        if finish is not None:
+            await finish(conn, outcome)
     return outcome
 
 
-# -- the API's background job --------------------------------------------------------------------
-
-# The stages import_hazards reports, in order.
-STAGES = 3
-_tasks: set[asyncio.Task[None]] = set()
-
-
-class JobProgress:
-    """A ProgressSink that keeps a fraction 0–1; the job writes it to its row every half second."""
-
-    def __init__(self) -> None:
-        self.index = 0
-        self.description = "queued"
-        self.total: int | None = None
-        self.done = 0
-
-    def stage(self, description: str, total: int | None = None) -> None:
-        self.index += 1
-        self.description, self.total, self.done = description, total, 0
-
-    def advance(self, n: int = 1) -> None:
-        self.done += n
-
-    @property
-    def fraction(self) -> float:
-        within = min(1.0, self.done / self.total) if self.total else 0.0
-        return max(0.0, min(0.99, (self.index - 1 + within) / STAGES))
-
-
-async def submit(
-    session: AsyncSession,
-    *,
-    actor: str,
-    path: Path,
-    file_name: str,
-    options: ImportOptions,
-    rows_expected: int | None = None,
-) -> ImportJob:
-    """Record the job; it starts once the request's transaction has committed the row."""
-    job = await repo.create(
-        session,
-        kind="hazards",
-        file_name=file_name,
-        format=options.format.value,
-        options=options.as_dict(),
-        status="queued",
-        created_by=actor,
-    )
-    job_id = job.id
-
-    def start(_: Any) -> None:
-        task = asyncio.get_running_loop().create_task(
-            run_job(get_engine(), job_id, path, file_name, options, actor, rows_expected)
-        )
-        _tasks.add(task)
-        task.add_done_callback(_tasks.discard)
-
-    event.listen(session.sync_session, "after_commit", start, once=True)
-    # A rolled-back request leaves no job, so its upload goes too.
-    event.listen(session.sync_session, "after_rollback", lambda _: path.unlink(missing_ok=True), once=True)
-    return job
-
-
-async def run_job(
-    engine: AsyncEngine,
-    job_id: int,
-    path: Path,
-    file_name: str,
-    options: ImportOptions,
-    actor: str,
-    rows_expected: int | None = None,
-) -> None:
-    """Run the import and record how it ended; the upload is removed however it ends."""
-    try:
-        await _run_job(engine, job_id, path, file_name, options, actor, rows_expected)
-    finally:
-        await asyncio.to_thread(path.unlink, missing_ok=True)
-
-
-async def _run_job(
-    engine: AsyncEngine,
-    job_id: int,
-    path: Path,
-    file_name: str,
-    options: ImportOptions,
-    actor: str,
-    rows_expected: int | None,
-) -> None:
-    progress = JobProgress()
-    await repo.set_fields(engine, job_id, status="running", started_at=datetime.now(UTC), stage="reading")
-    stop = asyncio.Event()
-    reporter = asyncio.create_task(_report_progress(engine, job_id, progress, stop))
-    try:
-        outcome = await import_hazards(
-            engine,
-            path,
-            options,
-            actor=f"import:{job_id}:{actor}",
-            file_name=file_name,
-            progress=progress,
-            rows_expected=rows_expected,
-        )
-    except HazardmapError as exc:
-        await _finish(reporter, stop)
-        await repo.set_fields(
-            engine, job_id, status="failed", error=exc.detail, finished_at=datetime.now(UTC), progress=1.0
-        )
-        return
-    except Exception:  # the job must end in a state a client can see, whatever went wrong
-        log.exception("import job %s failed", job_id)
-        await _finish(reporter, stop)
-        await repo.set_fields(
-            engine,
-            job_id,
-            status="failed",
-            # The exception's text may be the database driver's: it goes to the log, not to the client.
-            error="the import failed on the server and nothing was written; the administrators "
-            "find the cause in the service's log",
-            finished_at=datetime.now(UTC),
-            progress=1.0,
-        )
-        return
-    await _finish(reporter, stop)
-    all_or_nothing_refused = options.mode is Mode.all_or_nothing and outcome.refused
-    await repo.set_fields(
-        engine,
-        job_id,
-        status="failed" if all_or_nothing_refused else "succeeded",
-        error=(
-            f"{outcome.rows_refused} of {outcome.rows_read} rows refused: nothing was written "
-            "(mode all-or-nothing); see the report"
-            if all_or_nothing_refused
-            else None
-        ),
-        stage="done",
-        progress=1.0,
-        rows_read=outcome.rows_read,
-        rows_valid=outcome.rows_valid,
-        rows_refused=outcome.rows_refused,
-        rows_written=outcome.rows_written,
-        report=outcome.refused,
-        finished_at=datetime.now(UTC),
-    )
-
-
-async def _finish(reporter: asyncio.Task[None], stop: asyncio.Event) -> None:
-    stop.set()
-    await reporter
-
-
-async def _report_progress(
-    engine: AsyncEngine, job_id: int, progress: JobProgress, stop: asyncio.Event
-) -> None:
-    last: tuple[float, str] | None = None
-    while not stop.is_set():
-        now = (round(progress.fraction, 3), progress.description)
-        if now != last:
-            await repo.set_fields(engine, job_id, progress=now[0], stage=now[1])
-            last = now
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), timeout=0.5)
+async def _headings(conn: AsyncConnection, chainage_field: str) -> None:
+    """A compass heading in a row's 桩号 (北向南) becomes 上行 or 下行 by the road's course there."""
+    for r in await repo.heading_rows(conn):
+        parsed = ParsedChainage(r.road_code, r.chainage_m, r.end_chainage_m, heading=r.heading)
+        values: dict[str, Any] = {"row_no": r.row_no, "direction": None, "field": None, "reason": None}
+        try:
+            values["direction"] = await direction_in_text(conn, parsed, r.road_code, chainage_field)
+        except InvalidInput as exc:
+            values |= {"field": chainage_field, "reason": exc.errors[0].message if exc.errors else str(exc)}
+        await repo.set_heading(conn, values)

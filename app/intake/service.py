@@ -30,6 +30,8 @@ from app.hazards.validation import (
     unknown_category,
     validate_new,
 )
+from app.notifications import service as notifications
+from app.notifications.events import Event
 from app.paths import hazard_link
 from app.roads.duplicates import find_possible_duplicates
 from app.settings import get_settings
@@ -105,6 +107,10 @@ async def create(
 
     await repo.set_actor(session, actor)
     hazard_id = await repo.insert(session, new)
+    if duplicate_of is None:
+        await notifications.record(
+            session, Event.created, hazard_id=hazard_id, county_code=place.county_code, actor=principal
+        )
     written = await get_feature(session, kind, hazard_id)
     if duplicate_of is not None:
         written = await _merge_into(session, kind, written, duplicate_of, principal)

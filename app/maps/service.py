@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.basemaps import catalog as basemap_catalog
 from app.clock import day_of
 from app.errors import NotFound
 from app.hazards.schemas import HazardFilter
@@ -19,7 +20,6 @@ from app.paths import API_PREFIX
 from app.settings import get_settings
 from app.vocab import OPEN_STATUSES, Direction, Grade, RoadGroup, Status, Visibility
 from app.web import i18n
-from app.web.basemap import basemap
 from app.web.settings import get_map_settings
 
 # Below this zoom a map asks for counts per grid cell first, and loads single hazards only when
@@ -90,7 +90,7 @@ async def _common(session: AsyncSession, request: Request, lang: str) -> dict[st
         "open_statuses": [s.value for s in OPEN_STATUSES],
         "road_groups": RoadGroup.codes(),
         "api": _api(request),
-        "basemap": basemap(),
+        "basemaps": basemap_catalog.page_config(request.scope.get("root_path", ""), lang),
         "credits": credits,
         "city": city,
     }

@@ -8,10 +8,10 @@ from typing import Any
 
 from fastapi import Request, Response
 
+from app.basemaps import catalog as basemap_catalog
 from app.geojson import public_url
 from app.ogc.crs import OgcCrs
 from app.web import i18n
-from app.web.basemap import basemap
 from app.web.templating import render
 
 # The OGC pages' own words: (zh, en).
@@ -47,7 +47,9 @@ def _page(
 ) -> Response:
     lang, chosen = i18n.pick_lang(request)
     ogc = public_url(request).split("/ogc", 1)[0] + "/ogc"
-    context["config"] = {**context["config"], "basemap": basemap()}
+    root = request.scope.get("root_path", "")
+    basemaps = basemap_catalog.page_config(root, lang)
+    context["config"] = {**context["config"], "basemaps": basemaps, "root": root}
     response = render(request, f"ogc/{template}", lang, chosen, {"o": _words(lang), "ogc": ogc, **context})
     response.headers.update(headers or {})
     return response

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import overdue
 from app.hazards.repository import filter_sql
 from app.hazards.schemas import HazardFilter
 from app.roads.chainage import chainage_sql
@@ -59,14 +60,16 @@ async def hazards(
     where, params = _both_kinds(f)
     sql = compose(PKG, "hazards", where=where, chainage=chainage_sql("h.chainage_m", "h.end_chainage_m"))
     result = await session.execute(
-        text(sql), {**params, "srid": srid, "open_statuses": open_statuses, "today": today}
+        text(sql),
+        {**params, "srid": srid, "open_statuses": open_statuses, "today": today, **overdue.params()},
     )
     return list(result.all())
 
 
 async def counts(session: AsyncSession, county: str | None, open_statuses: list[str], today: date) -> Any:
     result = await session.execute(
-        text(load(PKG, "counts")), {"county": county, "open_statuses": open_statuses, "today": today}
+        text(load(PKG, "counts")),
+        {"county": county, "open_statuses": open_statuses, "today": today, **overdue.params()},
     )
     return result.one()
 

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import overdue
 from app.sqlfiles import load
 
 _RECORD = text(load("app.records", "record"))
@@ -18,7 +19,7 @@ _SEARCH = text(load("app.records", "search"))
 
 
 async def record(session: AsyncSession, hazard_id: int) -> dict[str, Any] | None:
-    row = (await session.execute(_RECORD, {"id": hazard_id})).mappings().first()
+    row = (await session.execute(_RECORD, {"id": hazard_id, **overdue.params()})).mappings().first()
     return dict(row) if row else None
 
 
@@ -31,7 +32,7 @@ async def photos(session: AsyncSession, hazard_id: int) -> list[dict[str, Any]]:
 
 
 def _scope(city_wide: bool, counties: list[str], actor: str) -> dict[str, Any]:
-    return {"city_wide": city_wide, "counties": counties, "actor": actor}
+    return {"city_wide": city_wide, "counties": counties, "actor": actor, **overdue.params()}
 
 
 async def todo_counts(

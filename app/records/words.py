@@ -61,6 +61,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "days_left": ("剩余 {n} 天", "{n} days left"),
     "due_today": ("今日到期", "due today"),
     "overdue_days": ("已超期 {n} 天", "{n} days overdue"),
+    "claim_due": ("认领时限", "Claim by"),
     "claim": ("签字认领", "Claim"),
     "claimed_at": ("认领时间", "Claimed"),
     "claim_by": ("签字人", "Signed by"),

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import RowMapping, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import overdue
 from app.sqlfiles import load
 
 PKG = "app.reports"
@@ -24,7 +25,8 @@ async def jurisdiction(session: AsyncSession, code: str) -> tuple[str, str] | No
 
 async def ledger(session: AsyncSession, bounds: dict[str, Any], today: date) -> Sequence[RowMapping]:
     """sql/ledger.sql: found, closed, overdue… per period, county and dimension."""
-    return (await session.execute(text(load(PKG, "ledger")), {**bounds, "today": today})).mappings().all()
+    values = {**bounds, "today": today, **overdue.params()}
+    return (await session.execute(text(load(PKG, "ledger")), values)).mappings().all()
 
 
 async def delisted(session: AsyncSession, bounds: dict[str, Any]) -> Sequence[RowMapping]:

@@ -13,6 +13,7 @@ from app.geojson import GEOJSON
 from app.openapi import media, problems, rules
 from app.roads import linear
 from app.roads.chainage import parse_chainage
+from app.roads.heading import direction_in_text
 
 _IN_CITY = "Inside the city (within its border tolerance)."
 router = APIRouter(prefix="/roads", tags=["roads (道路)"])
@@ -58,6 +59,8 @@ async def locate(
     if not code:
         raise invalid("road", "missing: give road=G309, or put the code before the chainage")
     carriageway = parsed.carriageway.value if parsed.carriageway else None
+    # The direction of travel the text gave (上行, 下行, 双向, or a heading such as 北向南).
+    direction = await direction_in_text(session, parsed, code, "chainage")
     if parsed.end_m is None:
         p = await linear.point_at_chainage(session, code, parsed.start_m)
         return _feature(
@@ -69,6 +72,7 @@ async def locate(
                 "chainage_m": p.chainage_m,
                 "chainage": p.chainage,
                 "carriageway": carriageway,
+                "direction": direction,
             },
         )
     s = await linear.stretch_between(session, code, parsed.start_m, parsed.end_m)
@@ -84,6 +88,7 @@ async def locate(
             "chainage": s.chainage,
             "length_m": round(s.length_m, 1),
             "carriageway": carriageway,
+            "direction": direction,
         },
     )
 

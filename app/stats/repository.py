@@ -7,7 +7,7 @@ from datetime import date
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import sqlfiles
+from app import overdue, sqlfiles
 from app.hazards.repository import filter_clauses
 from app.hazards.schemas import HazardFilter
 
@@ -31,6 +31,7 @@ async def summary(
             "road_groups": road_groups,
             "grades": grades,
             "weeks": weeks,
+            **overdue.params(),
         },
     )
     body: str = result.scalar_one()
@@ -62,6 +63,7 @@ async def grid(
             "today": today,
             "open_statuses": open_statuses,
             **given,
+            **overdue.params(),
         },
     )
     body: str = result.scalar_one()

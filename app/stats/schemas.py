@@ -24,7 +24,9 @@ class WeeklySeries(BaseModel):
     found: list[int] = Field(description="发现: hazards created in the week")
     closed: list[int] = Field(description="销号: hazards closed in the week")
     open: list[int] = Field(description="未销号 at the week's end (now, for the current week)")
-    overdue: list[int] = Field(description="超期 at the week's end: open, deadline before its last day")
+    overdue: list[int] = Field(
+        description="超期 at the week's end: open, and due (deadline or claim) before its last day"
+    )
 
 
 class Week(BaseModel):
@@ -47,7 +49,8 @@ class UnitStats(BaseModel):
         description="整改率 = closed / (found − rejected); null when nothing was accepted"
     )
     overdue: int = Field(
-        description="超期: deadline before today (Beijing time) and neither closed nor rejected"
+        description="超期: open, and past its deadline (Beijing days) or not claimed within "
+        "HAZARDMAP_CLAIM_WITHIN_DAYS of its report"
     )
     supervised: int = Field(
         description="挂牌督办: hazards listed for supervision and not yet delisted (摘牌)"

@@ -1,14 +1,13 @@
-"""The pages' Content-Security-Policy: everything from this service (and the tile server, when one is
-configured); no CDN, no inline script."""
+"""The pages' Content-Security-Policy: everything from this service, and tiles from the configured tile
+servers (exactly those, HAZARDMAP_BASEMAPS); no CDN, no inline script."""
 
 from __future__ import annotations
 
-from app.web.basemap import tile_origin
+from app.settings import get_settings
 
 
 def page_csp() -> str:
-    origin = tile_origin()
-    tiles = f" {origin}" if origin else ""
+    tiles = "".join(f" {host}" for host in get_settings().basemap_hosts())
     return (
         "default-src 'self'; "
         f"img-src 'self' data: blob:{tiles}; "

@@ -244,7 +244,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "road": ("道路", "Road"),
     "road_placeholder": ("如 G309", "e.g. G309"),
     "chainage_label": ("桩号", "Chainage"),
-    "chainage_placeholder": ("如 K516+600", "e.g. K516+600"),
+    "chainage_placeholder": ("如 K516+600 或 G309线K516+600处上行", "e.g. K516+600 or G309 K516+600 上行"),
     "direction_label": ("方向", "Direction"),
     "snap_preview": (
         "将定位到：{road} {chainage}（距道路 {m} 米）",

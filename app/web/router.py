@@ -48,6 +48,8 @@ VENDOR = {
     "noto-sans-sc": "@fontsource-variable/noto-sans-sc",
     "swagger-ui": "swagger-ui-dist",  # /docs
     "redoc": "redoc/bundles",  # /redoc
+    "gcoord": "gcoord/dist",  # WGS84 ↔ GCJ-02 for the AMap/Tencent-style base maps
+    "protomaps-leaflet": "protomaps-leaflet/dist",  # offline vector (MVT) base maps
 }
 
 

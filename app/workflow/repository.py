@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app import clock
+from app import clock, overdue
 from app.hazards import repository as hazards
 from app.sqlfiles import load
 
@@ -121,4 +121,5 @@ async def apply(
 
 async def suggestions(session: AsyncSession) -> str:
     """挂牌督办: the open hazards to suggest for listing, as JSON text (``sql/suggestions.sql``)."""
-    return str((await session.execute(text(load("app.workflow", "suggestions")))).scalar_one())
+    result = await session.execute(text(load("app.workflow", "suggestions")), overdue.params())
+    return str(result.scalar_one())

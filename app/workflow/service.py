@@ -26,6 +26,7 @@ from app.hazards.lifecycle import Action
 from app.hazards.service import Written
 from app.hazards.validation import CLOCK_SKEW, EARLIEST, LATEST
 from app.http import check_if_match
+from app.notifications import service as notifications
 from app.paths import collection_of
 from app.photos import service as photos
 from app.settings import get_settings
@@ -196,6 +197,14 @@ async def transition(
         != 1
     ):
         raise PreconditionFailed(detail="the hazard changed while this request was being applied")
+    await notifications.record_action(
+        session,
+        action.value,
+        hazard_id=hazard_id,
+        county_code=state.county_code,
+        actor=principal,
+        detail=t.level if isinstance(t, schemas.ListIn) else None,
+    )
     return await hazards.get_feature(session, kind, hazard_id)
 
 

@@ -12,7 +12,7 @@
   re-import that replaces a route loses nothing.
 
 Revision ID: ca11b8a7ed01
-Revises: d3e0a7f1b2c4
+Revises: b3f1e6a2c9d8
 Create Date: 2026-12-06 19:00:00
 """
 
@@ -25,7 +25,7 @@ from alembic import op
 from geoalchemy2 import Geometry
 
 revision: str = "ca11b8a7ed01"
-down_revision: str | None = "d3e0a7f1b2c4"
+down_revision: str | None = "b3f1e6a2c9d8"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -134,7 +134,8 @@ async def test_detect_review_accept_and_dismiss(
 @pytest.mark.parametrize(
     ("body", "status", "field"),
     [
-        ({"window_m": 333}, 422, "window_m"),
+        ({"window_m": 0.5}, 422, "window_m"),
+        ({"max_segment_m": 300}, 422, "max_segment_m"),
         ({"since": "2026-01-01T00:00:00+08:00", "until": "2025-01-01T00:00:00+08:00"}, 422, "since"),
         ({"min_fatal_crashes": -1}, 422, "min_fatal_crashes"),
         ({"surprise": 1}, 422, "surprise"),

@@ -1,6 +1,6 @@
 """Accident-prone identification on crashes laid out by hand along X901 (K10+000 → K17+818).
 
-Defaults: 500 m segment window, 50 m step, 150 m point radius, 3 years; flagged by ≥3 fatal
+Defaults: 500 m segment window (exact), 150 m point radius, 2 km longest segment, 3 years; flagged by ≥3 fatal
 crashes, ≥2 crashes with ≥3 deaths, or ≥5 ordinary-procedure (一般程序) crashes.
 
 The layout and what it must give, worked out by hand:
@@ -139,18 +139,26 @@ async def test_thresholds_and_windows_are_parameters(engine: AsyncEngine, roads:
     assert [(c["kind"], c["n"], c["reasons"]) for c in await candidates(engine)] == [
         ("point", 5, ["crashes"])
     ]
+    # With 1 km, the window K11+020–K12+020 holds five (P's last four and N's K12+000): exact
+    # windows find it; the stretch K11+000–K12+000 holds six, more than the point's five.
     await detect(engine, **county, window_m=1000)
-    assert [(c["kind"], c["n"]) for c in await candidates(engine)] == [("point", 5), ("segment", 5)]
+    counted = [(c["kind"], c["s"], c["e"], c["n"]) for c in await candidates(engine)]
+    assert counted == [
+        ("point", 10_890.0, 11_190.0, 5),
+        ("segment", 11_000.0, 12_000.0, 6),
+        ("segment", 12_900.0, 13_900.0, 5),
+    ]
 
 
 @pytest.mark.parametrize(
     ("overrides", "field"),
     [
-        ({"step_m": 0}, "step_m"),
-        ({"window_m": 520}, "window_m"),
-        ({"window_m_by_class": {"expressway": 1010}}, "window_m_by_class.expressway"),
+        ({"window_m": 0}, "window_m"),
+        ({"window_m_by_class": {"expressway": 200_000}}, "window_m_by_class.expressway"),
         ({"window_m_by_class": {"motorway": 1000}}, "window_m_by_class.motorway"),
-        ({"point_radius_m": 160}, "point_radius_m"),
+        ({"point_radius_m": 0}, "point_radius_m"),
+        ({"max_segment_m": 400}, "max_segment_m"),
+        ({"window_m_by_class": {"expressway": 3000}}, "max_segment_m"),
         ({"since": UNTIL}, "since"),
         (
             {"min_fatal_crashes": 0, "min_major_crashes": 0, "min_ordinary_crashes": 0, "min_crashes": 0},
@@ -175,15 +183,16 @@ async def test_decisions_stick_across_runs(engine: AsyncEngine, roads: Roads) ->
 
     # Run again, with more crashes: S grows to K14+000 (the segment overlaps the accepted one) and
     # its last three fatal crashes now make a point K13+900 (inside the accepted segment); P is
-    # found again (dismissed); a new cluster appears at K16+500. Only M and the new one are proposed.
+    # found again (dismissed); a new cluster appears at K16+400 (over 500 m short of N's K17+000).
+    # Only M and the new one are proposed.
     for ch in (13_900, 14_000):
         await add_crash(engine, x901, ch, deaths=1)
-    new = [await add_crash(engine, x901, ch) for ch in (16_500, 16_510, 16_520, 16_530, 16_540)]
+    new = [await add_crash(engine, x901, ch) for ch in (16_400, 16_410, 16_420, 16_430, 16_440)]
     summary = await detect(engine)
     found = (summary.segments_found, summary.points_found, summary.proposed, summary.already_decided)
     assert found == (1, 4, 2, 3)
     pending = await candidates(engine)
-    assert [(c["kind"], c["p"]) for c in pending] == [("point", 15_050.0), ("point", 16_520.0)]
+    assert [(c["kind"], c["p"]) for c in pending] == [("point", 15_050.0), ("point", 16_420.0)]
     assert pending[1]["crash_ids"] == new
     assert pending[0]["id"] != m["id"]  # pending ones are replaced, not kept
     decided = await candidates(engine, status=None)

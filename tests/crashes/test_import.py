@@ -149,7 +149,7 @@ async def test_xlsx_with_excel_times(engine: AsyncEngine, roads: Roads, tmp_path
     report = await import_crashes(engine, path)
 
     assert [(r.row, r.reason) for r in report.refused] == [
-        (2, "'500' is a bare number (kilometres or metres?): write it as K12+300 or 12KM+300M"),
+        (2, "“500”只是一个数（公里还是米？）：请写作 K12+300 或 12KM+300M"),
         (3, "time 45678.5 is a number, not a date and time"),
     ]
     assert report.loaded == 1 and report.ignored_columns == ["phone"]

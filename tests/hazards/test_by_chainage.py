@@ -54,12 +54,53 @@ async def test_segment_cut_from_the_road(client: httpx.AsyncClient, api_roads: d
 
 
 @pytest.mark.parametrize(
+    ("path", "chainage", "direction"),
+    [
+        ("hazards", "G9309线K516+600处", None),
+        ("hazards", "G9309测试国道K516+600(下行)", 1),
+        ("hazards", "桩号K516+600上行", 2),
+        ("hazards", "G9309 K516+600 西向东", 2),
+        ("hazards", "G9309 K516+600 东向西", 1),
+        ("segments", "G9309线K516+600-K517+200 双向", 3),
+    ],
+)
+async def test_a_place_as_written_in_a_notice(
+    client: httpx.AsyncClient, api_roads: dict[str, int], path: str, chainage: str, direction: int | None
+) -> None:
+    """Road code (and name), 桩号, place and direction words read out of one text."""
+    road = None if chainage.startswith("G9309") else "G9309"
+    r = await client.post(f"/api/v1/{path}", json=by_chainage(road, chainage))
+    assert r.status_code == 201, r.text
+    props = r.json()["properties"]
+    assert (props["road_code"], props["chainage_m"], props["direction"]) == ("G9309", 516_600, direction)
+
+
+async def test_a_new_chainage_with_a_direction_sets_it(
+    client: httpx.AsyncClient, api_roads: dict[str, int]
+) -> None:
+    feature = await _segment(client, "K516+600-K517+200")
+    r = await _patch(client, feature, {"properties": {"chainage": "K516+800-K517+200 由东向西"}})
+    assert r.status_code == 200, r.text
+    assert (r.json()["properties"]["chainage_m"], r.json()["properties"]["direction"]) == (516_800, 1)
+
+
+@pytest.mark.parametrize(
     ("path", "body", "field", "words"),
     [
         ("hazards", by_chainage("G9309", "K520+000"), "properties.chainage", "K520+000"),
         ("hazards", by_chainage("G9309", "K516+600-K517+200"), "properties.chainage", "range"),
         ("segments", by_chainage("G9309", "K516+600"), "properties.chainage", "start and an end"),
-        ("hazards", by_chainage("G9309", "somewhere"), "properties.chainage", "expected"),
+        ("hazards", by_chainage("G9309", "somewhere"), "properties.chainage", "桩号部分“SOMEWHERE”无法识别"),
+        ("hazards", by_chainage(None, "Q9309线K516+600"), "properties.chainage", "道路编号“Q9309”无法识别"),
+        ("hazards", by_chainage(None, "G9309线K516+600处东边"), "properties.chainage", "“处东边”无法识别"),
+        # G9309 runs east: a heading across it says neither 上行 nor 下行.
+        ("hazards", by_chainage(None, "G9309 K516+600 北向南"), "properties.chainage", "走向不符"),
+        (
+            "hazards",
+            by_chainage(None, "G9309 K516+600 上行", direction=1),
+            "properties.direction",
+            "与桩号“G9309 K516+600 上行”中的方向不符",
+        ),
         ("hazards", by_chainage(None, "K516+600"), "properties.road", "road code"),
         (
             "hazards",

@@ -8,6 +8,23 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.cluster import APP_ROLE, Cluster
+from tests.support.databases import TEST_DB, empty_ledger
+from tests.support.jobs import in_process_worker, wait_until_idle
+
+
+@pytest.fixture(scope="package", autouse=True)
+async def job_worker(cluster: Cluster, engine: AsyncEngine) -> AsyncIterator[None]:
+    """Imports run as jobs of the queue: a worker takes them, as `hazardmap worker` would."""
+    async with in_process_worker(cluster.url(TEST_DB, APP_ROLE)):
+        yield
+
+
+@pytest.fixture(autouse=True)
+async def _jobs_end_with_their_test(engine: AsyncEngine) -> AsyncIterator[None]:
+    yield
+    await wait_until_idle(engine)
+
 
 @pytest.fixture
 async def import_roads(engine: AsyncEngine) -> AsyncIterator[dict[str, int]]:
@@ -26,5 +43,5 @@ async def import_roads(engine: AsyncEngine) -> AsyncIterator[dict[str, int]]:
         ids = {code: id_ for code, id_ in rows.all()}
     yield ids
     async with engine.begin() as conn:
-        await conn.execute(text("TRUNCATE hazard_events, hazards, ledger_counters RESTART IDENTITY CASCADE"))
+        await empty_ledger(conn)
         await conn.execute(text("DELETE FROM roads WHERE source = 'imports test'"))

@@ -6,7 +6,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from tests.support.geodata import scalar
@@ -128,34 +127,3 @@ async def test_unknown_job(client: httpx.AsyncClient) -> None:
         assert r.json()["detail"] == "no import job 999999"
     r = await client.get("/api/v1/imports/1/report", params={"format": "pdf"})
     assert r.status_code == 422
-
-
-async def test_jobs_left_running_are_failed_at_startup(engine: AsyncEngine) -> None:
-    from app.main import _fail_abandoned_imports
-
-    async with engine.begin() as conn:
-        ids = (
-            (
-                await conn.execute(
-                    text(
-                        """INSERT INTO import_jobs (kind, file_name, format, options, status)
-                       VALUES ('hazards', 'a.csv', 'csv', '{}', 'running'),
-                              ('hazards', 'b.csv', 'csv', '{}', 'queued'),
-                              ('hazards', 'c.csv', 'csv', '{}', 'succeeded')
-                       RETURNING id"""
-                    )
-                )
-            )
-            .scalars()
-            .all()
-        )
-    await _fail_abandoned_imports()
-    async with engine.connect() as conn:
-        rows = (
-            await conn.execute(
-                text("SELECT status, error FROM import_jobs WHERE id = ANY(:ids) ORDER BY id"),
-                {"ids": list(ids)},
-            )
-        ).all()
-    stopped = "the service stopped while this import ran; nothing was written: submit the file again"
-    assert [tuple(r) for r in rows] == [("failed", stopped), ("failed", stopped), ("succeeded", None)]

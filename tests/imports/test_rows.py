@@ -92,7 +92,7 @@ async def test_valid_rows_writes_exactly_the_valid_ones(
     assert _without_parse_message(report["refused"]) == REFUSED
     unreadable = report["refused"][-1]
     assert (unreadable["row"], unreadable["field"]) == (11, "桩号")
-    assert unreadable["reason"].startswith("cannot read 'K5a'")
+    assert unreadable["reason"].startswith("“K5a”中的桩号部分“K5A”无法识别")
 
     got = await all_rows(
         engine,
@@ -189,6 +189,38 @@ async def test_a_second_import_of_the_same_uids_is_refused(
     ]
     first_report = (await client.get(f"/api/v1/imports/{job['id']}/report")).json()
     assert first_report["refused"] == [{"row": 2, "field": "uid", "reason": "duplicate uid (also row 1)"}]
+
+
+async def test_place_and_direction_words_in_the_chainage(
+    client: httpx.AsyncClient, engine: AsyncEngine, import_roads: dict[str, int], tmp_path: Path
+) -> None:
+    """桩号 as a notice writes it: road name, 处, 上行/下行 or a heading read by the road's course."""
+    rows = [
+        {"category": "SS01", "grade": "一般", "chainage": chainage}
+        for chainage in (
+            "G9309测试国道K517+500处",  # 1 no direction
+            "G9309线K517+500(下行)",  # 2
+            "G9309 K517+500 西向东",  # 3 G9309 runs east: 上行
+            "G9309线K516+600-K517+200 由东向西",  # 4 下行
+            "G9309 K517+500 北向南",  # 5 across the road: refused
+            "G9309 K517+500 上行上行",  # 6 two directions: refused
+        )
+    ]
+    job = await run_import(client, write_csv(tmp_path / "notice.csv", rows), mode="valid-rows")
+    assert job["counts"] == {"read": 6, "valid": 4, "refused": 2, "written": 4}, job
+    report = (await client.get(f"/api/v1/imports/{job['id']}/report")).json()
+    assert [(r["row"], r["field"]) for r in report["refused"]] == [(5, "chainage"), (6, "chainage")]
+    assert "方向“北向南”与道路 G9309 在 K517+500 处的走向不符" in report["refused"][0]["reason"]
+    assert "写了不止一个方向" in report["refused"][1]["reason"]
+    got = await all_rows(
+        engine, "SELECT kind, chainage_m, end_chainage_m, direction FROM hazards ORDER BY id"
+    )
+    assert got == [
+        ("point", 517_500, None, None),
+        ("point", 517_500, None, 1),
+        ("point", 517_500, None, 2),
+        ("segment", 516_600, 517_200, 1),
+    ]
 
 
 async def test_segments_drawn_as_lines_snap_when_both_ends_do(

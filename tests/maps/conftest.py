@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, async_playwright
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app.cluster import Cluster
 from tests.support import ledger
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, MapsDb, Visit, new_visit
-from tests.support.databases import clone
+from tests.support.databases import clone, empty_ledger
 from tests.support.service import live_service
 
 MAPS_DB = "hazardmap_maps"
@@ -70,4 +69,4 @@ async def known_ledger(maps_db: MapsDb) -> AsyncIterator[AsyncEngine]:
         await ledger.insert_ledger(conn, maps_db.road_ids)
     yield engine
     async with engine.begin() as conn:
-        await conn.execute(text("TRUNCATE hazard_events, hazards, ledger_counters RESTART IDENTITY CASCADE"))
+        await empty_ledger(conn)

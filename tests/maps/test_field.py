@@ -277,6 +277,32 @@ async def test_a_refused_report_comes_back_to_be_fixed_and_resent(
     await context.close()
 
 
+async def test_a_place_written_as_in_a_notice(
+    playwright: Playwright, server: str, known_ledger: AsyncEngine, tmp_path: Path
+) -> None:
+    """Road, 桩号, place and direction typed into the one 桩号 field, the road field left as snapped."""
+    context = await phone(playwright, tmp_path / "profile")
+    page = await first_visit(context, server)
+    # The shipped G309 crosses 东昌府区 from K536+023; the pin's snapped road (TS01) is not sent.
+    await report(page, 36.47, 115.99, category="JC01", chainage="G309线K540+000处(下行)")
+    await expect(page.locator("body[data-pending='0']")).to_have_count(1, timeout=15_000)
+    made = await new_hazards(known_ledger)
+    assert len(made) == 1
+    assert made[0].chainage_m == pytest.approx(540_000, abs=0.5)
+    async with known_ledger.connect() as conn:
+        road, direction = (
+            await conn.execute(
+                text(
+                    "SELECT r.code, h.direction FROM hazards h JOIN roads r ON r.id = h.road_id"
+                    " WHERE h.uid = :u"
+                ),
+                {"u": made[0].uid},
+            )
+        ).one()
+    assert (road, direction) == ("G309", 1)
+    await context.close()
+
+
 async def test_two_tabs_send_the_outbox_once(
     playwright: Playwright, server: str, known_ledger: AsyncEngine, tmp_path: Path
 ) -> None:

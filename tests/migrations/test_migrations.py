@@ -27,6 +27,11 @@ EXPECTED_TABLES = {
     "jurisdictions",
     "ledger_counters",
     "login_throttle",
+    # The job queue (procrastinate's schema).
+    "procrastinate_events",
+    "procrastinate_jobs",
+    "procrastinate_periodic_defers",
+    "procrastinate_workers",
     "road_calibration_points",
     "road_versions",
     "roads",

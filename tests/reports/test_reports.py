@@ -7,7 +7,7 @@ import shutil
 import subprocess
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import httpx
@@ -17,7 +17,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.reports.service import parse_period
-from app.settings import PROJECT_ROOT
+from app.settings import PROJECT_ROOT, get_settings
 
 COUNTY, OTHER = "371502", "371521"
 AT = {COUNTY: (116.10, 36.40), OTHER: (115.88, 36.12)}
@@ -49,7 +49,7 @@ HAZARDS = [
     H(COUNTY, Q1, "closed", date(2026, 4, 3), date(2026, 3, 30)),
     # Q1: 2 found in 东昌府区 (one just above), 1 closed in Q1
     H(COUNTY, Q1, "closed", date(2026, 3, 1), date(2026, 3, 20)),
-    # 阳谷县: 1 found in Q2, still open, not overdue
+    # 阳谷县: 1 found in Q2, still open, before its deadline but never claimed: overdue (claim rule)
     H(OTHER, Q2, "reported", None, date(2026, 12, 31)),
     # closed after the quarter: found in Q2, not rectified by its end
     H(OTHER, Q2, "closed", date(2026, 7, 5), date(2026, 7, 10)),
@@ -122,12 +122,15 @@ def expected(county: str | None, start: date, end: date) -> dict[str, object]:
     timed = [h for h in closed if h.deadline]
     on_time = sum(h.closed <= h.deadline for h in timed if h.closed and h.deadline)
     last = date.fromordinal(end.toordinal() - 1)
+    claim_days = get_settings().claim_within_days  # 超期 also when not claimed this long after the report
     overdue = sum(
         h.reported < end
         and h.status not in ("rejected", "duplicate")
         and (h.closed is None or h.closed >= end)
-        and h.deadline is not None
-        and h.deadline < last
+        and (
+            (h.deadline is not None and h.deadline < last)
+            or (h.status == "reported" and claim_days > 0 and h.reported + timedelta(days=claim_days) < last)
+        )
         for h in mine
     )
     return {

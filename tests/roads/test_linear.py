@@ -162,10 +162,33 @@ async def test_locate_a_point(client: httpx.AsyncClient, roads: Roads) -> None:
         "chainage_m": 12_000.0,
         "chainage": "K12+000",
         "carriageway": None,
+        "direction": None,
     }
     with_code = await client.get("/api/v1/roads/locate", params={"chainage": "X901 ZK12+000"})
     assert with_code.json()["geometry"] == feature["geometry"]
     assert with_code.json()["properties"]["carriageway"] == "left"
+
+
+@pytest.mark.parametrize(
+    ("chainage", "direction"),
+    [
+        # X901 runs east from K10+000, turns north at about K14+480.
+        ("X901线K12+000处上行", 2),
+        ("桩号K12+000(下行)", 1),
+        ("X901 K12+000 双向", 3),
+        ("X901 K12+000 西向东", 2),
+        ("X901 K12+000 由东向西", 1),
+        ("X901 K16+000 南向北", 2),
+        ("X901 K16+000 北向南", 1),
+        ("X901 K12+000-K16+000 西向东", 2),  # the stretch's ends: east and north of each other
+    ],
+)
+async def test_locate_reads_the_direction(
+    client: httpx.AsyncClient, roads: Roads, chainage: str, direction: int
+) -> None:
+    r = await client.get("/api/v1/roads/locate", params={"road": "X901", "chainage": chainage})
+    assert r.status_code == 200, r.text
+    assert r.json()["properties"]["direction"] == direction
 
 
 async def test_locate_a_stretch(client: httpx.AsyncClient, roads: Roads) -> None:
@@ -184,7 +207,13 @@ async def test_locate_a_stretch(client: httpx.AsyncClient, roads: Roads) -> None
     ("params", "status", "field", "message"),
     [
         ({"road": "X901", "chainage": "K30+000"}, 422, "chainage", "K30+000 is beyond road X901"),
-        ({"road": "X901", "chainage": "nowhere"}, 422, "chainage", "cannot read 'nowhere'"),
+        ({"road": "X901", "chainage": "nowhere"}, 422, "chainage", "“nowhere”中的桩号部分“NOWHERE”无法识别"),
+        (
+            {"chainage": "X901 K12+000 北向南"},
+            422,
+            "chainage",
+            "方向“北向南”与道路 X901 在 K12+000 处的走向不符",
+        ),
         ({"chainage": "K12+000"}, 422, "road", "missing: give road=G309"),
         ({"road": "X902", "chainage": "X901 K12+000"}, 422, "chainage", "names road X901, but road=X902"),
         ({"road": "X999", "chainage": "K1+000"}, 404, None, "no road with the code 'X999'"),

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.settings import get_settings
 from tests.support.hazards import BOJIQIAO, GULOU, create, point
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -51,8 +52,18 @@ def expected(
                 and (h["closed"] is None or h["closed"] >= end)
             ]
             out["open"].append(len(is_open))
+            # 超期: past the deadline, or never claimed (status reported) past the claim's last day.
+            claim_days = get_settings().claim_within_days
             out["overdue"].append(
-                sum(h["deadline"] is not None and h["deadline"] < last_day for h in is_open)
+                sum(
+                    (h["deadline"] is not None and h["deadline"] < last_day)
+                    or (
+                        h["status"] == "reported"
+                        and claim_days > 0
+                        and h["created"].astimezone(BEIJING).date() + timedelta(days=claim_days) < last_day
+                    )
+                    for h in is_open
+                )
             )
         series[unit] = out
     return labels, series

@@ -32,6 +32,7 @@ LEDGER_TABLES = (
     "ledger_counters",
     "import_jobs",
     "login_throttle",
+    "notifications",
 )
 
 
@@ -84,3 +85,5 @@ async def empty_ledger(conn: AsyncConnection) -> None:
     if (await conn.execute(emptying.look)).scalar_one():
         await conn.execute(text("SET LOCAL session_replication_role = replica"))
         await conn.execute(emptying.empty)
+        # The triggers on again for whatever the caller's transaction does next.
+        await conn.execute(text("SET LOCAL session_replication_role = origin"))

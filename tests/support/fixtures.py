@@ -10,6 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.settings import get_settings
+from tests.support.databases import empty_ledger
 from tests.support.roads import FixtureRoad, fixture_roads
 
 
@@ -34,7 +35,7 @@ async def api_roads(engine: AsyncEngine) -> AsyncIterator[dict[str, int]]:
     async with engine.begin() as conn:
         # Hazards pointing at the roads go first (the harness would empty them only afterwards),
         # with whatever refers to them.
-        await conn.execute(text("TRUNCATE hazard_events, hazards, ledger_counters RESTART IDENTITY CASCADE"))
+        await empty_ledger(conn)
         await conn.execute(text("DELETE FROM roads WHERE source = 'api test fixture'"))
 
 

@@ -16,7 +16,7 @@ from app.settings import PROJECT_ROOT
 
 
 @contextmanager
-def live_service(database_url: str, name: str) -> Iterator[str]:
+def live_service(database_url: str, name: str, env: dict[str, str] | None = None) -> Iterator[str]:
     """The real service (uvicorn) on 127.0.0.1 at a free port over ``database_url``; its base URL.
 
     For clients that speak HTTP themselves: the browser, GDAL's OAPIF driver. Its log goes to
@@ -33,6 +33,7 @@ def live_service(database_url: str, name: str) -> Iterator[str]:
         "HAZARDMAP_ENVIRONMENT": "test",
         "HAZARDMAP_PUBLIC_URL": f"http://127.0.0.1:{port}",
         "HAZARDMAP_COOKIE_SECURE": "false",  # plain HTTP on the loopback
+        **(env or {}),
     }
     with log_path.open("w") as log:
         proc = subprocess.Popen(

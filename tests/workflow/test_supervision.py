@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
+
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.hazards.lifecycle import Action
+from app.workflow.schemas import MODELS
 from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, YANTA, create, point
 from tests.support.workflow import CLAIM, START, row, step, transition
 
@@ -50,7 +54,8 @@ async def test_delisting_what_is_not_listed_is_refused(client: httpx.AsyncClient
     h = await create(client, "hazards", point(GULOU))
     for action in ("claim", "start", "rectify", "close"):
         fields = {**CLAIM, **START, "evidence": "e", "verifier": "v", "verification": "ok"}
-        await step(client, h["id"], {**fields, "action": action}, "admin2" if action == "close" else "admin")
+        own = {k: v for k, v in fields.items() if k in MODELS[Action(action)].model_fields}
+        await step(client, h["id"], {**own, "action": action}, "admin2" if action == "close" else "admin")
     r = await transition(client, h["id"], '"5"', {"action": "delist"})
     assert r.status_code == 409
     assert (
@@ -70,10 +75,12 @@ async def test_suggestions(client: httpx.AsyncClient, engine: AsyncEngine) -> No
     overdue = await create(
         client, "hazards", point(GULOU, deadline="2026-01-05", reported_at="2026-01-01T08:00:00+08:00")
     )
-    major = await create(client, "hazards", point(LIUYUAN, grade="major"))
+    # Reported today: not yet past the claim's last day (an unclaimed one is overdue after 7 days).
+    today = datetime.now(timezone(timedelta(hours=8))).isoformat()
+    major = await create(client, "hazards", point(LIUYUAN, grade="major", reported_at=today))
     listed = await create(client, "hazards", point(BOJIQIAO, grade="major"))
     await step(client, listed["id"], {"action": "list", "level": "city", "reason": "重大隐患"})
-    fine = await create(client, "hazards", point(YANTA))
+    fine = await create(client, "hazards", point(YANTA, reported_at=today))
     closed_late = await create(
         client, "hazards", point(GULOU, deadline="2026-01-05", reported_at="2026-01-01T08:00:00+08:00")
     )

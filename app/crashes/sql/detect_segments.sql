@@ -1,30 +1,35 @@
--- Flagged segment windows that overlap or touch become one stretch; the stretch is then cut
--- down to its outermost crashes (the sliding leaves crash-free road at both ends), but kept at
--- least one window long, within the road.
-INSERT INTO detect_found (kind, road_id, start_m, end_m)
-WITH flagged AS (
-    SELECT road_id, first_bin, end_bin,
-           CASE WHEN first_bin <= max(end_bin) OVER (PARTITION BY road_id ORDER BY first_bin
-                                                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)
-                THEN 0 ELSE 1 END AS starts_stretch
+-- Flagged segment windows that overlap (share a crash) merge into one stretch, walked in measure
+-- order; a stretch that would grow beyond the maximum length (:max_len) ends there, and the next
+-- one starts at the first crash after it, so no crash is evidence twice. A stretch is then
+-- widened to at least one window around its middle, within its run.
+INSERT INTO detect_found (kind, code, run, start_m, end_m)
+WITH RECURSIVE flagged AS (
+    SELECT code, run, a, b, reach, row_number() OVER (PARTITION BY code, run ORDER BY a) AS i
       FROM detect_windows
      WHERE kind = 'segment'
-), numbered AS (
-    SELECT road_id, first_bin, end_bin,
-           sum(starts_stretch) OVER (PARTITION BY road_id ORDER BY first_bin) AS stretch
+), walk AS (
+    SELECT code, run, i, 1 AS piece, a AS s, b AS e, reach
       FROM flagged
-), merged AS (
-    SELECT road_id, min(first_bin) AS b0, max(end_bin) AS b1 FROM numbered GROUP BY road_id, stretch
-), span AS (
-    SELECT m.road_id, min(b.lo) AS lo, max(b.hi) AS hi
-      FROM merged m
-      JOIN detect_bins b ON b.road_id = m.road_id AND b.k >= m.b0 AND b.k < m.b1
-     GROUP BY m.road_id, m.b0
+     WHERE i = 1
+    UNION ALL
+    SELECT f.code, f.run, f.i,
+           CASE WHEN joins THEN w.piece ELSE w.piece + 1 END,
+           CASE WHEN joins THEN w.s
+                WHEN f.a <= w.e THEN (SELECT min(d.m) FROM detect_crashes d
+                                       WHERE d.code = f.code AND d.run = f.run AND d.m > w.e)
+                ELSE f.a END,
+           CASE WHEN joins THEN greatest(w.e, f.b) ELSE f.b END,
+           CASE WHEN joins THEN greatest(w.reach, f.reach) ELSE f.reach END
+      FROM walk w
+      JOIN flagged f ON f.code = w.code AND f.run = w.run AND f.i = w.i + 1,
+           LATERAL (SELECT f.a < w.reach AND f.b - w.s <= CAST(:max_len AS double precision) AS joins) AS j
+), stretch AS (
+    SELECT code, run, min(s) AS lo, max(e) AS hi FROM walk GROUP BY code, run, piece
 )
-SELECT 'segment', span.road_id,
-       greatest(r.s, least(CASE WHEN hi - lo >= r.w THEN lo ELSE (lo + hi - r.w) / 2 END,
-                           r.s + r.len - r.w)),
-       least(r.s + r.len, greatest(CASE WHEN hi - lo >= r.w THEN hi ELSE (lo + hi + r.w) / 2 END,
-                                   r.s + r.w))
-  FROM span
-  JOIN detect_roads r USING (road_id)
+SELECT 'segment', s.code, s.run,
+       greatest(r.lo, least(CASE WHEN s.hi - s.lo >= r.w THEN s.lo ELSE (s.lo + s.hi - r.w) / 2 END,
+                            r.hi - r.w)),
+       least(r.hi, greatest(CASE WHEN s.hi - s.lo >= r.w THEN s.hi ELSE (s.lo + s.hi + r.w) / 2 END,
+                            r.lo + r.w))
+  FROM stretch s
+  JOIN detect_runs r ON r.code = s.code AND r.run = s.run

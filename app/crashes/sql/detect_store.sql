@@ -2,31 +2,19 @@
 -- dismissed stays, and a finding overlapping it on the same route (a point inside a decided
 -- segment, or the same kind overlapping) is not proposed again.
 DELETE FROM accident_prone_candidates WHERE status = 'candidate';
-WITH measured AS MATERIALIZED (
-    SELECT r.id, r.code, r.measured AS m, dr.w
-      FROM roads r
-      JOIN detect_roads dr ON dr.road_id = r.id
-     WHERE r.id IN (SELECT road_id FROM detect_found)
-), fresh AS (
-    SELECT f.*, measured.code, measured.w,
-           CASE f.kind WHEN 'point' THEN road_point_at(measured.m, f.point_m)
-                       ELSE road_line_between(measured.m, f.start_m, f.end_m) END AS geom
-      FROM detect_found f
-      JOIN measured ON measured.id = f.road_id
-)
 INSERT INTO accident_prone_candidates (
     kind, road_id, road_code, start_chainage_m, end_chainage_m, point_chainage_m, geom,
     crash_count, fatal_crashes, ordinary_crashes, deaths, injuries, crash_ids, reasons,
     since, until, params
 )
-SELECT kind, road_id, code, start_m, end_m, point_m, geom,
+SELECT f.kind, f.road_id, f.code, f.start_m, f.end_m, f.point_m, f.geom,
        n, fatal, ordinary, deaths, injuries, crash_ids, /*reasons*/,
-       :since, :until, CAST(:params AS jsonb) || jsonb_build_object('window_m', w)
-  FROM fresh
- WHERE geom IS NOT NULL
-   AND NOT EXISTS (
+       :since, :until, CAST(:params AS jsonb) || jsonb_build_object('window_m', r.w)
+  FROM detect_found f
+  JOIN detect_runs r ON r.code = f.code AND r.run = f.run
+ WHERE NOT EXISTS (
        SELECT 1 FROM accident_prone_candidates d
-        WHERE d.status <> 'candidate' AND d.road_code = fresh.code
-          AND d.start_chainage_m <= fresh.end_m AND fresh.start_m <= d.end_chainage_m
-          AND (d.kind = fresh.kind OR d.kind = 'segment'))
- ORDER BY road_id, start_m
+        WHERE d.status <> 'candidate' AND d.road_code = f.code
+          AND d.start_chainage_m <= f.end_m AND f.start_m <= d.end_chainage_m
+          AND (d.kind = f.kind OR d.kind = 'segment'))
+ ORDER BY f.code, f.start_m

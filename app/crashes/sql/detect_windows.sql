@@ -1,40 +1,37 @@
--- Slide both windows along every road with crashes, one step (bin) at a time: the segment
--- window (its length per road class) and the point window (the radius on either side).
--- A window ending at bin k is the running total at k minus the running total nb bins before.
+-- Exact sliding windows along every run: each crash opens a segment window [m, m + w) and a
+-- point window [m, m + 2 × radius), and the crashes each holds are counted. Only the windows
+-- that meet a rule are kept, with their ends at the crashes that count for the rules they meet
+-- (a: the first, b: the last): a window opening at a crash that counts for none of them holds
+-- no more than the one opening at the next crash that does.
 CREATE TEMP TABLE detect_windows ON COMMIT DROP AS
-WITH road AS (
-    SELECT r.road_id, r.last_bin,
-           round(r.w / CAST(:step AS double precision))::integer AS nb_segment,
-           round(2 * CAST(:radius AS double precision) / CAST(:step AS double precision))::integer AS nb_point
-      FROM detect_roads r
-     WHERE EXISTS (SELECT 1 FROM detect_bins b WHERE b.road_id = r.road_id)
-), running AS (
-    SELECT road.road_id, road.nb_segment, road.nb_point, g.k,
-           (sum(coalesce(b.n, 0)) OVER w)::bigint AS n,
-           (sum(coalesce(b.fatal, 0)) OVER w)::bigint AS fatal,
-           (sum(coalesce(b.major, 0)) OVER w)::bigint AS major,
-           (sum(coalesce(b.ordinary, 0)) OVER w)::bigint AS ordinary
-      FROM road
-     CROSS JOIN LATERAL generate_series(
-               0, greatest(road.last_bin, road.nb_segment - 1, road.nb_point - 1)) AS g(k)
-      LEFT JOIN detect_bins b ON b.road_id = road.road_id AND b.k = g.k
-    WINDOW w AS (PARTITION BY road.road_id ORDER BY g.k)
-), windows AS (
-    SELECT road_id, 'segment' AS kind, k - nb_segment + 1 AS first_bin, k + 1 AS end_bin,
-           n - lag(n, nb_segment, 0) OVER w AS n,
-           fatal - lag(fatal, nb_segment, 0) OVER w AS fatal,
-           major - lag(major, nb_segment, 0) OVER w AS major,
-           ordinary - lag(ordinary, nb_segment, 0) OVER w AS ordinary
-      FROM running
-    WINDOW w AS (PARTITION BY road_id ORDER BY k)
-    UNION ALL
-    SELECT road_id, 'point', k - nb_point + 1, k + 1,
-           n - lag(n, nb_point, 0) OVER w,
-           fatal - lag(fatal, nb_point, 0) OVER w,
-           major - lag(major, nb_point, 0) OVER w,
-           ordinary - lag(ordinary, nb_point, 0) OVER w
-      FROM running
-    WINDOW w AS (PARTITION BY road_id ORDER BY k)
+WITH counted AS (
+    SELECT DISTINCT ON (c.code, c.run, k.kind, c.m)
+           c.code, c.run, k.kind, c.m AS a, c.m + k.len AS reach,
+           c.fatal AS first_fatal, c.major AS first_major, c.ordinary AS first_ordinary, x.*
+      FROM detect_crashes c
+      JOIN detect_runs r ON r.code = c.code AND r.run = c.run
+     CROSS JOIN LATERAL (VALUES ('segment', r.w),
+                                ('point', 2 * CAST(:radius AS double precision))) AS k(kind, len)
+     CROSS JOIN LATERAL (
+           SELECT count(*) AS n, sum(d.fatal) AS fatal, sum(d.major) AS major,
+                  sum(d.ordinary) AS ordinary, max(d.m) AS b_any,
+                  max(d.m) FILTER (WHERE d.fatal = 1) AS b_fatal,
+                  max(d.m) FILTER (WHERE d.major = 1) AS b_major,
+                  max(d.m) FILTER (WHERE d.ordinary = 1) AS b_ordinary
+             FROM detect_crashes d
+            WHERE d.code = c.code AND d.run = c.run AND d.m >= c.m AND d.m < c.m + k.len
+           ) AS x
+     ORDER BY c.code, c.run, k.kind, c.m, c.fatal DESC, c.major DESC, c.ordinary DESC
+), flagged AS (
+    SELECT counted.*, /*reasons*/ AS reasons FROM counted
 )
--- A window sticking out before the road's start holds a subset of the first full one.
-SELECT * FROM windows WHERE first_bin >= 0 AND cardinality(/*reasons*/) > 0
+SELECT code, run, kind, a, reach, n, fatal, major, ordinary,
+       greatest(CASE WHEN 'crashes' = ANY (reasons) THEN b_any END,
+                CASE WHEN 'fatal_crashes' = ANY (reasons) THEN b_fatal END,
+                CASE WHEN 'major_crashes' = ANY (reasons) THEN b_major END,
+                CASE WHEN 'ordinary_crashes' = ANY (reasons) THEN b_ordinary END) AS b
+  FROM flagged
+ WHERE 'crashes' = ANY (reasons)
+    OR ('fatal_crashes' = ANY (reasons) AND first_fatal = 1)
+    OR ('major_crashes' = ANY (reasons) AND first_major = 1)
+    OR ('ordinary_crashes' = ANY (reasons) AND first_ordinary = 1)

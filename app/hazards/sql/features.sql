@@ -46,9 +46,9 @@ SELECT
                     h.direction,
                     h.reported_at,
                     h.deadline,
-                    -- Derived, never stored: past the deadline (Beijing date) and not yet closed.
-                    (h.deadline < (now() AT TIME ZONE 'Asia/Shanghai')::date
-                     AND h.status IN ('reported', 'claimed', 'rectifying', 'rectified')) AS overdue,
+                    -- Derived, never stored: 超期 by its one definition (app.overdue), today in Beijing.
+                    hazard_overdue(h.status, h.reported_at, h.deadline, CAST(:claim_days AS integer),
+                                   ledger_today()) AS overdue,
                     h.supervision_level IS NOT NULL AS supervised,
                     h.supervision_level,
                     h.supervised_since,

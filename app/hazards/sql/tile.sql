@@ -9,6 +9,9 @@ WITH b AS (
 ), t AS (
     SELECT h.id, h.ledger_no, h.kind, h.category_code AS category, h.status, h.grade, h.visibility,
            h.county_code AS county, h.version,
+           -- 超期, by its one definition (app.overdue)
+           hazard_overdue(h.status, h.reported_at, h.deadline, CAST(:claim_days AS integer), ledger_today())
+               AS overdue,
            ST_AsMVTGeom(ST_Transform(h.geom, 3857), b.tile, :extent, :buffer, true) AS geom
       FROM hazards h, b
      WHERE /*where*/ AND ST_Intersects(h.geom, b.area)

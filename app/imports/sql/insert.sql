@@ -28,12 +28,12 @@ UPDATE import_rows s
   JOIN reserved r ON r.county_code = nb.county_code AND r.year = nb.yr
  WHERE s.row_no = nb.row_no;
 INSERT INTO hazards (uid, ledger_no, county_code, township_code, kind, category_code, visibility, grade,
-                     source, description, address, status, road_id, chainage_m, end_chainage_m, geom, reported_at, deadline, claim_name, claim_post,
+                     source, description, address, status, road_id, chainage_m, end_chainage_m, direction, geom, reported_at, deadline, claim_name, claim_post,
                      claim_unit, claimed_at, measures, rectified_by, rectified_at, verifier, closed_at,
                      created_by, updated_by)
 SELECT coalesce(uid, gen_random_uuid()), ledger_no, county_code, township_code, kind, category_code,
        visibility, grade, source, description, address, status, road_id, CASE WHEN road_id IS NOT NULL THEN chainage_m END,
-       CASE WHEN road_id IS NOT NULL THEN end_chainage_m END, geom, coalesce(reported_at, now()), deadline,
+       CASE WHEN road_id IS NOT NULL THEN end_chainage_m END, direction, geom, coalesce(reported_at, now()), deadline,
        claim_name, claim_post, claim_unit, claimed_at, measures, rectified_by, rectified_at, verifier,
        closed_at, CAST(:actor AS text), CAST(:actor AS text)
   FROM import_rows

@@ -23,6 +23,8 @@ CREATE TEMP TABLE import_rows (
     road_code text,
     chainage_m double precision,
     end_chainage_m double precision,
+    direction smallint,  -- as the 桩号 text gave it (上行 2, 下行 1, 双向 3)
+    heading text,  -- a compass heading in the 桩号 text (北向南), turned into a direction once placed
     road_id bigint,
     county_code text,
     township_code text,

@@ -9,7 +9,8 @@ SELECT row_number() OVER (ORDER BY h.county_code, h.reported_at, h.ledger_no)::i
        c.name_zh AS category,
        h.deadline,
        h.status = ANY (CAST(:open_statuses AS text[])) AS is_open,
-       h.status = ANY (CAST(:open_statuses AS text[])) AND h.deadline < CAST(:today AS date) AS overdue,
+       hazard_overdue(h.status, h.reported_at, h.deadline, CAST(:claim_days AS integer),
+                      CAST(:today AS date)) AS overdue,
        h.supervision_level,
        ST_AsBinary(ST_Transform(h.geom, CAST(:srid AS integer))) AS geom,
        ST_AsBinary(ST_Transform(ST_PointOnSurface(

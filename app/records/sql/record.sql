@@ -1,5 +1,5 @@
 -- One hazard or segment for its record page (一点一档): every ledger field, its place and road by name,
--- whether it is overdue (Beijing date), the reports merged into it, its geometry and the stretch of its
+-- whether it is overdue and the days left until it is due (app.overdue's functions, Beijing date), the reports merged into it, its geometry and the stretch of its
 -- road around it (2 km each way) for the small map.
 SELECT
     h.id, h.kind, h.version, h.ledger_no, h.uid::text AS uid,
@@ -10,9 +10,11 @@ SELECT
     r.code AS road_code, r.name AS road_name, r.layer_group AS road_group,
     h.chainage_m, h.end_chainage_m, h.direction,
     h.reported_at, h.deadline,
-    h.deadline - (now() AT TIME ZONE 'Asia/Shanghai')::date AS days_left,
-    (h.deadline < (now() AT TIME ZONE 'Asia/Shanghai')::date
-     AND h.status IN ('reported', 'claimed', 'rectifying', 'rectified')) AS overdue,
+    hazard_due(h.status, h.reported_at, h.deadline, CAST(:claim_days AS integer)) - ledger_today() AS days_left,
+    h.deadline - ledger_today() AS deadline_left,
+    CASE WHEN h.status = 'reported'
+         THEN hazard_due_on(false, h.reported_at, NULL, CAST(:claim_days AS integer)) END AS claim_due,
+    hazard_overdue(h.status, h.reported_at, h.deadline, CAST(:claim_days AS integer), ledger_today()) AS overdue,
     h.claim_name, h.claim_post, h.claim_unit, h.claimed_at,
     h.measures, h.interim_measures,
     h.evidence, h.evidence_photos, h.rectified_by, h.rectified_at,

@@ -3,7 +3,8 @@
 -- Bound: :tz, :county (null: every county and the city), :cur_start, :cur_end, :prev_start, :prev_end,
 -- :today. Found = reported in the period (a duplicate is never found); closed = 销号 in the period;
 -- rectified = found in the period and closed before its end; overdue = open at the period's end
--- (its last day, or today for a period still running) with the deadline before that day;
+-- (its last day, or today for a period still running) and due before that day (超期: the one
+-- definition, app.overdue: past the deadline, or not yet claimed :claim_days after its report);
 -- listed = put under supervision (挂牌督办) in the period; on time = closed in the period by the deadline.
 WITH periods AS (
     SELECT 'current' AS period, CAST(:cur_start AS date) AS s, CAST(:cur_end AS date) AS e
@@ -11,7 +12,8 @@ WITH periods AS (
     SELECT 'previous', CAST(:prev_start AS date), CAST(:prev_end AS date)
 ),
 hz AS (
-    SELECT h.county_code, h.status, h.grade, h.category_code, h.deadline,
+    SELECT h.county_code, h.status, h.grade, h.category_code, h.deadline, h.reported_at,
+           (h.claimed_at AT TIME ZONE CAST(:tz AS text))::date AS claimed_on,
            coalesce(r.layer_group, 'none') AS road_group,
            (h.reported_at AT TIME ZONE CAST(:tz AS text))::date AS found_on,
            (h.closed_at AT TIME ZONE CAST(:tz AS text))::date AS closed_on,
@@ -29,9 +31,13 @@ facts AS (
            count(*) FILTER (WHERE f.closed) AS closed,
            count(*) FILTER (WHERE f.closed AND h.deadline IS NOT NULL) AS timed_closed,
            count(*) FILTER (WHERE f.closed AND h.closed_on <= h.deadline) AS closed_on_time,
-           count(*) FILTER (WHERE h.found_on < p.e AND h.status NOT IN ('rejected', 'duplicate')
-                              AND (h.closed_on IS NULL OR h.closed_on >= p.e)
-                              AND h.deadline < least(p.e - 1, CAST(:today AS date))) AS overdue,
+           count(*) FILTER (WHERE hazard_overdue_on(
+                                  h.found_on < p.e AND h.status NOT IN ('rejected', 'duplicate')
+                                  AND (h.closed_on IS NULL OR h.closed_on >= p.e),
+                                  -- claimed by then (a claim without a recorded time: from the start)
+                                  h.status <> 'reported' AND (h.claimed_on IS NULL OR h.claimed_on < p.e),
+                                  h.reported_at, h.deadline, CAST(:claim_days AS integer),
+                                  least(p.e - 1, CAST(:today AS date)))) AS overdue,
            count(*) FILTER (WHERE h.listed_on >= p.s AND h.listed_on < p.e) AS listed
       FROM hz h
      CROSS JOIN periods p

@@ -1,6 +1,7 @@
 // Shared by the map pages: the page's settings and words, the API, and how a hazard is drawn.
 /* global L */
 
+import { addBaseMaps, chosen, crsOf } from "../basemaps/basemaps.js";
 import { loginUrl, Service, url } from "../http.js";
 
 export { url };
@@ -51,17 +52,13 @@ export async function getJSON(base, params = {}, signal = undefined) {
   return service.json(base, { params, signal });
 }
 
-// The ledger's day is Beijing's, wherever the browser's clock is set.
-export function todayInBeijing() {
-  return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Shanghai" }).format(new Date());
-}
-
 export function isOpen(p) {
   return config.open_statuses.includes(p.status);
 }
 
-export function isOverdue(p, today) {
-  return isOpen(p) && Boolean(p.deadline) && p.deadline < today;
+// 超期 as the service defines it (past the deadline, or unclaimed too long): the feature says so.
+export function isOverdue(p) {
+  return p.overdue === true;
 }
 
 // 挂牌督办: hazards carry the flag once the ledger workflow adds it; until then nothing is marked.
@@ -74,16 +71,16 @@ export function stateOf(p) {
   return p.status === "closed" ? "closed" : "rejected";
 }
 
-export function hazardClasses(p, today) {
+export function hazardClasses(p) {
   const classes = [`hm-${stateOf(p)}`];
-  if (isOverdue(p, today)) classes.push("hm-overdue");
+  if (isOverdue(p)) classes.push("hm-overdue");
   if (isSupervised(p)) classes.push("hm-supervised");
   return classes;
 }
 
-export function pinIcon(p, today, extra = "") {
+export function pinIcon(p, extra = "") {
   return L.divIcon({
-    className: ["hm-pin", ...hazardClasses(p, today), extra].join(" ").trim(),
+    className: ["hm-pin", ...hazardClasses(p), extra].join(" ").trim(),
     html: "",
     iconSize: [16, 16],
     iconAnchor: [8, 8],
@@ -95,7 +92,7 @@ export const SEGMENT_COLOURS = { open: "#d7301f", closed: "#15803d", rejected: "
 const CASING = { open: "#1c2733", closed: "#ffffff", rejected: "#ffffff", overdue: "#7a0019" };
 
 // A segment is two lines: this coloured one (dashed once closed: not colour alone) over its casing.
-export function segmentStyle(p, today) {
+export function segmentStyle(p) {
   const state = stateOf(p);
   return {
     color: SEGMENT_COLOURS[state],
@@ -103,14 +100,14 @@ export function segmentStyle(p, today) {
     opacity: 1,
     lineCap: "butt",
     dashArray: state === "open" ? null : "10 6",
-    className: ["hm-seg", `hm-seg-${state}`, ...hazardClasses(p, today)].join(" "),
+    className: ["hm-seg", `hm-seg-${state}`, ...hazardClasses(p)].join(" "),
   };
 }
 
 // The casing under a segment, wider than any road: dark when open, dark red when overdue, white when closed.
-export function segmentCasing(p, today) {
+export function segmentCasing(p) {
   const state = stateOf(p);
-  const overdue = isOverdue(p, today);
+  const overdue = isOverdue(p);
   return {
     color: overdue ? CASING.overdue : CASING[state],
     weight: overdue ? 15 : 11,
@@ -150,8 +147,8 @@ function categoryName(p) {
   return known ? known.name : p.category_name;
 }
 
-export function popupContent(p, today) {
-  const overdue = isOverdue(p, today);
+export function popupContent(p) {
+  const overdue = isOverdue(p);
   const rows = [
     [t("kind"), label("kind", p.kind)],
     [t("category"), [p.category, categoryName(p)].filter(Boolean).join(" ")],
@@ -210,12 +207,15 @@ export function withPhotos(node, p, onChange = () => {}) {
   return node;
 }
 
-// The base map is the service's own layers; a tile layer only when the deployment configures one.
+// The base map is the service's own layers; tile base maps (servers or packages) when there are
+// any, with a switcher (app/static/basemaps/basemaps.js). A GCJ-02 base map changes the map's CRS.
 export function createMap(elementId, options = {}) {
+  const basemaps = config.basemaps || { choices: [], default: "blank" };
   const map = L.map(elementId, {
     preferCanvas: false,
     zoomSnap: 0.5,
     attributionControl: false,
+    crs: crsOf(basemaps.choices.length ? chosen(basemaps, config.page) : null),
     ...options,
   });
   map.createPane("hm-outlines").style.zIndex = 250;
@@ -223,12 +223,10 @@ export function createMap(elementId, options = {}) {
   map.createPane("hm-segments").style.zIndex = 420;
   const attribution = L.control.attribution({ prefix: false }).addTo(map);
   for (const credit of config.credits) attribution.addAttribution(credit);
-  if (config.basemap) {
-    L.tileLayer(config.basemap.url, {
-      attribution: config.basemap.attribution,
-      subdomains: config.basemap.subdomains || "abc",
-      maxZoom: config.basemap.max_zoom,
-    }).addTo(map);
+  if (basemaps.choices.length) {
+    // The field page's top right holds its locate button and mode switch.
+    const position = config.page === "field" ? "topleft" : "topright";
+    addBaseMaps(map, basemaps, config.page, config.root || "", { position });
   }
   return map;
 }

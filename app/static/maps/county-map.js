@@ -2,7 +2,7 @@
 /* global L */
 import {
   addCountyNames, addOutlines, addTownships, bboxParam, boundsOf, config, createMap, debounce, el, fillKpis, getJSON,
-  isOverdue, isSupervised, pinIcon, popupContent, RoadLayer, segmentCasing, segmentStyle, stateOf, t, todayInBeijing,
+  isOverdue, isSupervised, pinIcon, popupContent, RoadLayer, segmentCasing, segmentStyle, stateOf, t,
   url, withPhotos,
 } from "./common.js";
 import { addDensityPane, CandidateLayer, DensityLayer } from "./crash-layers.js";
@@ -163,7 +163,6 @@ function say(message) {
 }
 
 function draw() {
-  const today = todayInBeijing();
   const hidden = new Set(hiddenGroups());
   const tally = { open: 0, closed: 0, rejected: 0 };
   pins.clearLayers();
@@ -187,10 +186,10 @@ function draw() {
       tally[stateOf(p)] += 1;
       markers.push(
         L.marker([lat, lon], {
-          icon: pinIcon(p, today), hmState: stateOf(p), hmOverdue: isOverdue(p, today),
+          icon: pinIcon(p), hmState: stateOf(p), hmOverdue: isOverdue(p),
           hmSupervised: isSupervised(p), title: p.ledger_no || "",
         })
-          .bindPopup((layer) => withPhotos(popupContent(p, today), p, () => layer.getPopup()?.update())),
+          .bindPopup((layer) => withPhotos(popupContent(p), p, () => layer.getPopup()?.update())),
       );
     }
     pins.addLayers(markers);
@@ -198,10 +197,10 @@ function draw() {
       if (!visible(f, hidden)) continue;
       const p = f.properties;
       tally[stateOf(p)] += 1;
-      const line = L.geoJSON(f, { pane: "hm-segments", style: segmentStyle(p, today) });
-      const casing = L.geoJSON(f, { pane: "hm-segments", style: segmentCasing(p, today), interactive: false });
+      const line = L.geoJSON(f, { pane: "hm-segments", style: segmentStyle(p) });
+      const casing = L.geoJSON(f, { pane: "hm-segments", style: segmentCasing(p), interactive: false });
       casing.addTo(segments);
-      line.bindPopup(() => withPhotos(popupContent(p, today), p, () => line.getPopup()?.update())).addTo(segments);
+      line.bindPopup(() => withPhotos(popupContent(p), p, () => line.getPopup()?.update())).addTo(segments);
       if (isSupervised(p)) {
         const mid = line.getBounds().getCenter();
         L.marker(mid, {

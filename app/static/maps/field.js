@@ -5,7 +5,7 @@
 /* global L */
 import {
   bboxParam, boundsOf, config, createMap, debounce, el, getJSON, label, newUuid, pinIcon,
-  popupContent, ROAD_STYLE, RoadLayer, segmentStyle, service, t, todayInBeijing, url,
+  popupContent, ROAD_STYLE, RoadLayer, segmentStyle, service, t, url,
 } from "./common.js";
 import * as outbox from "./field-outbox.js";
 import { accuracyIsPoor, chainageText, snapToRoads } from "./field-geo.js";
@@ -282,12 +282,18 @@ for (const name of ["road", "chainage"]) {
   form.elements[name].addEventListener("input", () => { if (lastSnap) describeSnap(...lastSnap); });
 }
 
+// A 桩号 written with its road in front (G309线K516+600处, 312国道K12+300) names the road itself.
+const NAMES_ROAD = /^\s*(?:[GSXYCZ]\d{1,4}(?![\d+])|\d{1,4}(?:国道|省道|县道|乡道|村道)|(?:国道|省道|县道|乡道|村道)\d)/i;
+
 function typedLocation() {
   const road = form.elements.road.value.trim().toUpperCase();
-  const chainage = form.elements.chainage.value.trim().toUpperCase();
+  const chainage = form.elements.chainage.value.trim();
   const auto = (name) => (form.elements[name].dataset.auto || "").toUpperCase();
-  if (mode !== "point" || !road || !chainage) return null;
-  return road === auto("road") && chainage === auto("chainage") ? null : { road, chainage };
+  if (mode !== "point" || !chainage) return null;
+  if (road === auto("road") && chainage.toUpperCase() === auto("chainage")) return null;
+  // The service reads road, 桩号, direction and place words out of the text, e.g. 桩号K93+500上行.
+  if (NAMES_ROAD.test(chainage)) return { chainage };
+  return road ? { road, chainage } : null;
 }
 
 function showErrors(errors) {
@@ -459,18 +465,17 @@ function reportItem(r) {
 
 function drawReports(reports) {
   mine.clearLayers();
-  const today = todayInBeijing();
   for (const r of reports) {
     const g = r.body.geometry;
     if (!g) continue;
     const sent = r.state === outbox.SENT && r.hazard;
     if (g.type === "Point") {
       const icon = sent
-        ? pinIcon({ status: "reported" }, today, "is-new")
+        ? pinIcon({ status: "reported" }, "is-new")
         : L.divIcon({ className: `hm-pin hm-open is-pending is-${r.state}`, iconSize: [16, 16] });
       L.marker([g.coordinates[1], g.coordinates[0]], { icon, title: sent ? r.hazard.ledger_no : stateLabel(r) }).addTo(mine);
     } else {
-      const style = sent ? segmentStyle({ status: "reported" }, today) : { color: "#d7301f", weight: 8, opacity: 0.5, dashArray: "6 6" };
+      const style = sent ? segmentStyle({ status: "reported" }) : { color: "#d7301f", weight: 8, opacity: 0.5, dashArray: "6 6" };
       L.polyline(g.coordinates.map(([x, y]) => [y, x]), style).addTo(mine);
     }
   }
@@ -634,11 +639,10 @@ async function loadNearby() {
   }
   try {
     const data = await getJSON(config.api.hazards, { bbox: bboxParam(map.getBounds()), limit: 300 });
-    const today = todayInBeijing();
     nearby.clearLayers();
     for (const f of data.features) {
       const [lon, lat] = f.geometry.coordinates;
-      L.marker([lat, lon], { icon: pinIcon(f.properties, today) }).bindPopup(() => popupContent(f.properties, today)).addTo(nearby);
+      L.marker([lat, lon], { icon: pinIcon(f.properties) }).bindPopup(() => popupContent(f.properties)).addTo(nearby);
     }
   } catch { /* the nearby pins are a help, not a must */ }
   mapNode.dataset.state = "ready";

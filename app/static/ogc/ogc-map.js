@@ -1,16 +1,18 @@
 // The OGC API's HTML pages: the features of the page (from the page's JSON config) on a small
 // Leaflet map, fitted to them. Coordinates arrive as lon/lat whatever the answer's CRS.
 /* global L */
+import { addBaseMaps, chosen, crsOf } from "../basemaps/basemaps.js";
+
 const config = JSON.parse(document.getElementById("hm-config").textContent);
 const element = document.getElementById("hm-ogc-map");
-const map = L.map(element, { zoomSnap: 0.5, attributionControl: false });
-if (config.basemap) {
-  L.tileLayer(config.basemap.url, {
-    attribution: config.basemap.attribution,
-    subdomains: config.basemap.subdomains || "abc",
-    maxZoom: config.basemap.max_zoom,
-  }).addTo(map);
-}
+const basemaps = config.basemaps || { choices: [], default: "blank" };
+const map = L.map(element, {
+  zoomSnap: 0.5,
+  attributionControl: false,
+  crs: crsOf(basemaps.choices.length ? chosen(basemaps, "ogc") : null),
+});
+L.control.attribution({ prefix: false }).addTo(map);
+if (basemaps.choices.length) addBaseMaps(map, basemaps, "ogc", config.root || "", { switcher: false });
 const layer = L.geoJSON(config.features, {
   style: { color: "#c0392b", weight: 3 },
   pointToLayer: (feature, latlng) =>

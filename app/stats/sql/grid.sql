@@ -7,7 +7,9 @@ WITH picked AS (
     SELECT CASE WHEN h.kind = 'segment' THEN ST_LineInterpolatePoint(h.geom, 0.5) ELSE h.geom END AS anchor,
            h.status,
            h.status = ANY (CAST(:open_statuses AS text[])) AS is_open,
-           h.deadline,
+           -- 超期: the one definition (app.overdue)
+           hazard_overdue(h.status, h.reported_at, h.deadline, CAST(:claim_days AS integer),
+                          CAST(:today AS date)) AS is_overdue,
            h.supervision_level IS NOT NULL AS is_supervised
       FROM hazards h
      WHERE h.deleted_at IS NULL
@@ -21,7 +23,7 @@ cells AS (
            count(*) FILTER (WHERE is_open) AS open,
            count(*) FILTER (WHERE status = 'closed') AS closed,
            count(*) FILTER (WHERE status = 'rejected') AS rejected,
-           count(*) FILTER (WHERE is_open AND deadline < CAST(:today AS date)) AS overdue,
+           count(*) FILTER (WHERE is_overdue) AS overdue,
            count(*) FILTER (WHERE is_supervised) AS supervised
       FROM picked
      GROUP BY floor(ST_X(anchor) / :cell), floor(ST_Y(anchor) / :cell)

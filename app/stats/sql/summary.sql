@@ -8,7 +8,8 @@ WITH params AS (
            CAST(:open_statuses AS text[]) AS open_statuses,
            CAST(:road_groups AS text[]) AS road_groups,
            CAST(:grades AS text[]) AS grades,
-           CAST(:weeks AS integer) AS weeks
+           CAST(:weeks AS integer) AS weeks,
+           CAST(:claim_days AS integer) AS claim_days
 ),
 today AS (
     SELECT (now() AT TIME ZONE p.tz)::date AS d FROM params p
@@ -21,7 +22,8 @@ ledger AS (
            coalesce(r.layer_group, 'none') AS road_group,
            h.status = 'duplicate' AS is_duplicate,
            h.status = ANY (p.open_statuses) AS is_open,
-           h.status = ANY (p.open_statuses) AND h.deadline < t.d AS is_overdue,
+           -- 超期: the one definition (app.overdue)
+           hazard_overdue(h.status, h.reported_at, h.deadline, p.claim_days, t.d) AS is_overdue,
            -- 挂牌督办: listed until delisted, which only a closed hazard can be; so a fixed hazard
            -- awaiting its 摘牌 still counts.
            h.supervision_level IS NOT NULL AS is_supervised,
@@ -92,7 +94,7 @@ weeks AS (
            w.start::date AS start,
            w.start AT TIME ZONE p.tz AS start_at,
            least((w.start + interval '7 days') AT TIME ZONE p.tz, now()) AS end_at,
-           -- overdue at the week's end: the deadline lies before its last day (or before today)
+           -- overdue at the week's end: due before its last day (or before today)
            least((w.start + interval '6 days')::date, t.d) AS last_day
       FROM params p
      CROSS JOIN today t
@@ -108,10 +110,14 @@ weekly_counted AS (
            count(*) FILTER (WHERE h.reported_at >= w.start_at AND h.status <> 'duplicate') AS found,
            count(*) FILTER (WHERE h.closed_at >= w.start_at AND h.closed_at < w.end_at) AS closed,
            count(*) FILTER (WHERE h.is_open_at_end) AS open,
-           count(*) FILTER (WHERE h.is_open_at_end AND h.deadline < w.last_day) AS overdue
+           count(*) FILTER (WHERE hazard_overdue_on(h.is_open_at_end, h.is_claimed_at_end, h.reported_at,
+                                                    h.deadline, p.claim_days, w.last_day)) AS overdue
       FROM weeks w
+     CROSS JOIN params p
       JOIN LATERAL (
            SELECT x.county_code, x.reported_at, x.closed_at, x.deadline, x.status,
+                  -- claimed by the week's end (a claim without a recorded time: from the start)
+                  x.status <> 'reported' AND (x.claimed_at IS NULL OR x.claimed_at < w.end_at) AS is_claimed_at_end,
                   x.status NOT IN ('rejected', 'duplicate')
                   -- a row closed without a recorded time (imported) counts closed from the start
                   AND NOT (x.status = 'closed' AND x.closed_at IS NULL)

@@ -1,0 +1,1 @@
+"""Base maps: configured tile servers, offline tile packages, the default."""

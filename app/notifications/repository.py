@@ -1,0 +1,87 @@
+"""The notifications table: fan-out of an event to its recipients, a user's list, read marks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.sqlfiles import load
+
+
+@dataclass(frozen=True)
+class Row:
+    id: int
+    event: str
+    hazard_id: int | None
+    kind: str | None
+    ledger_no: str | None
+    county_code: str | None
+    detail: str | None
+    created_at: datetime
+    read_at: datetime | None
+
+
+async def fan_out(
+    session: AsyncSession,
+    *,
+    event: str,
+    roles: list[str],
+    city_wide: list[str],
+    hazard_id: int | None,
+    county_code: str | None,
+    detail: str | None,
+    actor_id: int | None,
+) -> int:
+    result = await session.execute(
+        text(load("app.notifications", "fan_out")),
+        {
+            "event": event,
+            "roles": roles,
+            "city_wide": city_wide,
+            "hazard_id": hazard_id,
+            "county_code": county_code,
+            "detail": detail,
+            "actor_id": actor_id,
+        },
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def listing(
+    session: AsyncSession, user_id: int, *, unread: bool, before: int | None, limit: int
+) -> list[Row]:
+    rows = await session.execute(
+        text(load("app.notifications", "list")),
+        {"user_id": user_id, "unread": unread, "before": before, "limit": limit},
+    )
+    return [Row(*r) for r in rows]
+
+
+async def unread_count(session: AsyncSession, user_id: int) -> int:
+    found = await session.execute(
+        text("SELECT count(*) FROM notifications WHERE user_id = :u AND read_at IS NULL"), {"u": user_id}
+    )
+    return int(found.scalar_one())
+
+
+async def mark_read(session: AsyncSession, user_id: int, notification_id: int) -> bool:
+    """False when the user has no such notification (someone else's is not theirs to mark)."""
+    found = await session.execute(
+        text(
+            "UPDATE notifications SET read_at = coalesce(read_at, now())"
+            " WHERE id = :id AND user_id = :u RETURNING id"
+        ),
+        {"id": notification_id, "u": user_id},
+    )
+    return found.one_or_none() is not None
+
+
+async def mark_all_read(session: AsyncSession, user_id: int) -> int:
+    result = await session.execute(
+        text("UPDATE notifications SET read_at = now() WHERE user_id = :u AND read_at IS NULL"),
+        {"u": user_id},
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]

@@ -1,0 +1,8 @@
+SELECT n.id, n.event, n.hazard_id, h.kind, h.ledger_no, n.county_code, n.detail, n.created_at, n.read_at
+FROM notifications n
+LEFT JOIN hazards h ON h.id = n.hazard_id
+WHERE n.user_id = :user_id
+  AND (NOT CAST(:unread AS boolean) OR n.read_at IS NULL)
+  AND (CAST(:before AS bigint) IS NULL OR n.id < :before)
+ORDER BY n.id DESC
+LIMIT :limit
