@@ -3,11 +3,9 @@
 - SQL lives in repositories (``repository.py``, ``*_repository.py``, a ``repositories`` package, and
   ``provider.py``: the reads a package offers to the others) and in
   ``.sql`` files, which repositories run: anywhere else a string literal that is a SQL statement, a
-  ``text(…)`` or an ``exec_driver_sql(…)`` is an error, except in the modules of ``SQL_NOT_YET_MOVED``,
-  an allow-list that only shrinks: a module listed there that holds no SQL any more is an error too, so
-  that its line is removed. The table definitions (``models.py``: DDL fragments such as a server
-  default), ``app/sqlfiles.py`` and the modules whose subject is the database itself (``DATABASE_ADMIN``)
-  are homes of SQL too;
+  ``text(…)`` or an ``exec_driver_sql(…)`` is an error. The table definitions (``models.py``: DDL
+  fragments such as a server default), ``app/sqlfiles.py`` and the modules whose subject is the
+  database itself (``DATABASE_ADMIN``) are homes of SQL too;
 - page rendering lives in ``app/web``: only it imports a templating engine.
 
 Pure (no database): ``make lint`` runs it as ``python -m tests.test_architecture``; pytest runs it too.
@@ -22,18 +20,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 APP = Path(__file__).resolve().parent.parent / "app"
-
-# Modules that still hold SQL outside a repository, by path under app/. Move their SQL into the
-# package's repository (or a .sql file) and remove the line; never add one.
-SQL_NOT_YET_MOVED: frozenset[str] = frozenset(
-    {
-        "geodata/boundaries.py",
-        "geodata/cli.py",
-        "geodata/shipped.py",
-        "geodata/staging.py",
-        "roads/linear.py",
-    }
-)
 
 # A statement at the start of a string (after blanks or an opening parenthesis), in capitals as this
 # code base writes SQL.
@@ -130,22 +116,17 @@ def templating_imports(source: str) -> Iterator[tuple[int, str]]:
 
 def problems() -> list[str]:
     found: list[str] = []
-    holding: set[str] = set()
     for path in sorted(APP.rglob("*.py")):
         relative = path.relative_to(APP).as_posix()
         source = path.read_text(encoding="utf-8")
         if not is_sql_home(relative):
             lines = list(sql_literals(source))
             if lines:
-                holding.add(relative)
-                if relative not in SQL_NOT_YET_MOVED:
-                    where = ", ".join(map(str, sorted(set(lines))))
-                    found.append(f"app/{relative}:{where}: SQL outside a repository (move it into one)")
+                where = ", ".join(map(str, sorted(set(lines))))
+                found.append(f"app/{relative}:{where}: SQL outside a repository (move it into one)")
         if not relative.startswith("web/"):
             for line, name in templating_imports(source):
                 found.append(f"app/{relative}:{line}: imports {name}: pages are rendered by app.web alone")
-    for relative in sorted(SQL_NOT_YET_MOVED - holding):
-        found.append(f"app/{relative}: holds no SQL any more; remove it from SQL_NOT_YET_MOVED")
     return found
 
 
@@ -170,6 +151,4 @@ if __name__ == "__main__":
         print(line)
     verdict = "BROKEN" if report else "KEPT"
     print(f"SQL only in repositories, pages rendered in app/web: {verdict}")
-    allowed = ", ".join(sorted(SQL_NOT_YET_MOVED))
-    print(f"({len(SQL_NOT_YET_MOVED)} modules still allowed to hold SQL: {allowed})")
     sys.exit(1 if report else 0)

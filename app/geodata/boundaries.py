@@ -8,15 +8,15 @@ from pathlib import Path
 from typing import Any
 
 import shapely
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from app.coords import Crs
 from app.errors import invalid
+from app.geodata import repository as geodata_repository
 from app.geodata.progress import NoProgress, ProgressSink
 from app.geodata.reading import Table, read_table
 from app.geodata.report import ImportReport
-from app.geodata.staging import copy_rows, refusals, run_script, statements
+from app.geodata.staging import copy_rows, refusals, run_script
 from app.jurisdictions import repository as jurisdictions_repository
 from app.settings import get_settings
 from app.vocab import JurisdictionLevel
@@ -116,9 +116,7 @@ async def import_boundaries_into(
     }
     await run_script(conn, "boundaries_check", params)
     progress.stage("writing")
-    (upsert,) = statements("boundaries_upsert")
-    result = await conn.execute(text(upsert), {"level": params["level"], "source": params["source"]})
-    inserted = [bool(r.inserted) for r in result]
+    inserted = await geodata_repository.upsert_boundaries(conn, str(params["level"]), str(params["source"]))
     report.details = {"inserted": sum(inserted), "updated": len(inserted) - sum(inserted)}
     if options.level in (JurisdictionLevel.zone, JurisdictionLevel.village) and inserted:
         # A hazard in a zone belongs to its county and to the zone; a village is its third level.

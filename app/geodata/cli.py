@@ -14,12 +14,12 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table as RichTable
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.coords import Crs
 from app.db import dispose_engine, get_engine
 from app.errors import HazardmapError
+from app.geodata import repository
 from app.geodata.report import ImportReport
 from app.vocab import JurisdictionLevel
 
@@ -192,7 +192,7 @@ def load_cmd(
 
     async def work(engine: AsyncEngine, sink: RichProgress) -> str:
         async with engine.begin() as conn:
-            existing = (await conn.execute(text("SELECT count(*) FROM jurisdictions"))).scalar_one()
+            existing = await repository.jurisdiction_count(conn)
             if existing:
                 if if_empty:
                     return f"jurisdictions already has {existing} rows: nothing loaded"

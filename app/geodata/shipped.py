@@ -9,11 +9,10 @@ from pathlib import Path
 from typing import Any
 
 import shapely
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from app import sqlfiles
 from app.coords import Crs, lonlat_to_wgs84, to_wgs84
+from app.geodata import repository
 from app.geodata.boundaries import current_code
 from app.settings import PROJECT_ROOT
 
@@ -142,7 +141,7 @@ async def load_shipped_into(conn: AsyncConnection) -> LoadReport:
         ("township", _township_rows(TOWNSHIPS_FILE)),
     ]
     for level, rows in groups:
-        await conn.execute(text(sqlfiles.load("app.geodata", "shipped_jurisdiction")), rows)
+        await repository.insert_shipped(conn, "shipped_jurisdiction", rows)
         report.jurisdictions[level] = len(rows)
         if level == "township":
             report.townships_without_centre = sum(r["centre"] is None for r in rows)
@@ -150,7 +149,7 @@ async def load_shipped_into(conn: AsyncConnection) -> LoadReport:
     if ROADS_FILE.exists():
         roads = _road_rows(ROADS_FILE)
         if roads:
-            await conn.execute(text(sqlfiles.load("app.geodata", "shipped_road")), roads)
+            await repository.insert_shipped(conn, "shipped_road", roads)
         report.roads = len(roads)
     return report
 

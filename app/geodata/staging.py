@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app import sqlfiles
+from app.geodata import repository
 from app.geodata.progress import ProgressSink
 from app.geodata.report import Refusal
 
@@ -44,8 +44,5 @@ async def copy_rows(
 
 
 async def refusals(conn: AsyncConnection, table: str) -> list[Refusal]:
-    # The table name is one of our own constants, never input.
-    rows = await conn.execute(
-        text(f"SELECT row_no, reason FROM {table} WHERE reason IS NOT NULL ORDER BY row_no")
-    )
+    rows = await repository.refused_rows(conn, table)
     return [Refusal(row=r.row_no, reason=r.reason) for r in rows]

@@ -13,11 +13,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from app import sqlfiles
 from app.errors import FieldError, InvalidInput, NotFound, invalid
+from app.roads import repository
 from app.roads.chainage import format_chainage
 from app.settings import get_settings
 
@@ -120,7 +119,7 @@ async def nearest_road(db: Executor, lon: float, lat: float, route: str | None =
     _check_lonlat(lon, lat)
     srid = get_settings().metric_srid
     params = {"lon": lon, "lat": lat, "srid": srid, "code": route}
-    row = (await db.execute(text(sqlfiles.load("app.roads", "snap")), params)).one_or_none()
+    row = await repository.snap(db, params)
     if row is None:
         return None
     return RoadPosition(
@@ -144,7 +143,7 @@ async def check_in_city(db: Executor, lon: float, lat: float) -> None:
         "city_code": settings.city_code,
         "tolerance_m": settings.city_border_tolerance_m,
     }
-    metres = (await db.execute(text(sqlfiles.load("app.roads", "outside_city")), params)).scalar_one_or_none()
+    metres = await repository.metres_outside_city(db, params)
     if metres is not None:
         message = (
             f"the point (lon {lon:g}, lat {lat:g}) lies {metres / 1000:.1f} km outside the city "
@@ -175,11 +174,7 @@ def normalise_code(code: str, field: str = "road") -> str:
 
 async def _beyond(db: Executor, code: str, what: str, field: str) -> Exception:
     """The error for a chainage the route does not reach (or a route that does not exist)."""
-    rows = (
-        await db.execute(
-            text(sqlfiles.load("app.roads", "coverage")), {"code": code, "tolerance": END_TOLERANCE_M}
-        )
-    ).all()
+    rows = await repository.coverage(db, {"code": code, "tolerance": END_TOLERANCE_M})
     if not rows:
         return NotFound(detail=f"no road with the code {code!r}")
     runs = ", ".join(f"{format_chainage(r.start_m)}–{format_chainage(r.end_m)}" for r in rows)
@@ -192,18 +187,11 @@ async def point_at_chainage(
     """The point of route ``road_code`` at ``chainage_m``; refused beyond the route's ends."""
     code = normalise_code(road_code)
     _check_chainage(chainage_m, field)
-    row = (
-        await db.execute(
-            text(sqlfiles.load("app.roads", "locate_point")),
-            {"code": code, "chainage": chainage_m, "tolerance": END_TOLERANCE_M},
-        )
-    ).one_or_none()
+    row = await repository.locate_point(
+        db, {"code": code, "chainage": chainage_m, "tolerance": END_TOLERANCE_M}
+    )
     if row is not None and row.lon is None:
-        gap = (
-            await db.execute(
-                text(sqlfiles.load("app.roads", "chain_gap")), {"code": code, "chainage": chainage_m}
-            )
-        ).one_or_none()
+        gap = await repository.chain_gap(db, {"code": code, "chainage": chainage_m})
         if gap is not None:
             back, ahead = format_chainage(gap.back_m), format_chainage(gap.ahead_m)
             raise invalid(
@@ -240,7 +228,7 @@ async def stretch_between(
         raise invalid(field, "a stretch needs two different chainages")
     lo, hi = min(start_m, end_m), max(start_m, end_m)
     params = {"code": code, "lo": lo, "hi": hi, "reverse": start_m > end_m}
-    row = (await db.execute(text(sqlfiles.load("app.roads", "locate_line")), params)).one_or_none()
+    row = await repository.locate_line(db, params)
     if row is None or row.covered_m < (hi - lo) - 2 * END_TOLERANCE_M:
         raise await _beyond(db, code, format_chainage(start_m, end_m) or "the range", field)
     return RoadStretch(

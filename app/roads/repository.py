@@ -144,3 +144,36 @@ async def current_mileposts(db: Executor, code: str | None = None) -> list[Store
 async def existing_codes(db: Executor, codes: list[str]) -> set[str]:
     rows = await db.execute(text(load(PKG, "route_codes")), {"codes": codes})
     return {r.code for r in rows}
+
+
+# -- linear referencing (app.roads.linear): one row, or none, from each file ------------------------
+
+
+async def _one(db: AsyncSession | AsyncConnection, name: str, params: dict[str, Any]) -> Row[Any] | None:
+    return (await db.execute(text(load("app.roads", name)), params)).one_or_none()
+
+
+async def snap(db: AsyncSession | AsyncConnection, params: dict[str, Any]) -> Row[Any] | None:
+    return await _one(db, "snap", params)
+
+
+async def metres_outside_city(db: AsyncSession | AsyncConnection, params: dict[str, Any]) -> float | None:
+    found = await db.execute(text(load("app.roads", "outside_city")), params)
+    metres = found.scalar_one_or_none()
+    return None if metres is None else float(metres)
+
+
+async def coverage(db: AsyncSession | AsyncConnection, params: dict[str, Any]) -> list[Row[Any]]:
+    return list((await db.execute(text(load("app.roads", "coverage")), params)).all())
+
+
+async def locate_point(db: AsyncSession | AsyncConnection, params: dict[str, Any]) -> Row[Any] | None:
+    return await _one(db, "locate_point", params)
+
+
+async def chain_gap(db: AsyncSession | AsyncConnection, params: dict[str, Any]) -> Row[Any] | None:
+    return await _one(db, "chain_gap", params)
+
+
+async def locate_line(db: AsyncSession | AsyncConnection, params: dict[str, Any]) -> Row[Any] | None:
+    return await _one(db, "locate_line", params)
