@@ -225,9 +225,8 @@ async def test_chainage_is_the_one_the_service_gives_the_same_place(demo_db: str
     """The chainage of a point (a segment: of its start) is what snapping it to its road gives."""
     worst = await one(
         demo_db,
-        "SELECT max(abs(h.chainage_m - road_chainage_at(m, at, :srid)))"
+        "SELECT max(abs(h.chainage_m - road_chainage_at(r.measured, at, :srid)))"
         "  FROM hazards h JOIN roads r ON r.id = h.road_id,"
-        "       r.measured m,"
         "       CAST(CASE h.kind WHEN 'point' THEN h.geom ELSE ST_StartPoint(h.geom) END AS geometry) at",
         srid=get_settings().metric_srid,
     )

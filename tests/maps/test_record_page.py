@@ -8,7 +8,7 @@ import io
 import re
 import time
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import httpx
@@ -18,7 +18,9 @@ from playwright.async_api import Browser, ConsoleMessage, FilePayload, Page, Vie
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.clock import day_of
 from app.roads.chainage import format_chainage
+from app.settings import get_settings
 from tests.support.accounts import TEST_USERS, auth_headers
 from tests.support.browser import MapsDb, Visit, new_visit
 from tests.support.ledger import TODAY
@@ -290,15 +292,20 @@ def expected_counts(rows: list[dict[str, Any]], counties: set[str] | None, actor
     open_ = {"reported", "claimed", "rectifying", "rectified"}
     mine = [r for r in rows if counties is None or r["county_code"] in counties]
     soon = TODAY + timedelta(days=7)
+    claim_days = get_settings().claim_within_days
+
+    def due(r: dict[str, Any]) -> date | None:
+        # The deadline, and for a hazard nobody has claimed yet also its claim deadline: the earlier.
+        days = [r["deadline"]] if r["deadline"] is not None else []
+        if r["status"] == "reported" and claim_days > 0:
+            days.append(day_of(r["reported_at"]) + timedelta(days=claim_days))
+        return min(days) if days else None
+
+    dues = [(r, due(r)) for r in mine if r["status"] in open_]
     return {
         "to_claim": sum(r["status"] == "reported" for r in mine),
-        "due_soon": sum(
-            r["status"] in open_ and r["deadline"] is not None and TODAY <= r["deadline"] <= soon
-            for r in mine
-        ),
-        "overdue": sum(
-            r["status"] in open_ and r["deadline"] is not None and r["deadline"] < TODAY for r in mine
-        ),
+        "due_soon": sum(d is not None and TODAY <= d <= soon for _, d in dues),
+        "overdue": sum(d is not None and d < TODAY for _, d in dues),
         "to_verify": sum(r["status"] == "rectified" and r["rectified_by"] != actor for r in mine),
         "supervised": sum(r["status"] in open_ and r["supervision_level"] is not None for r in mine),
     }
@@ -330,8 +337,8 @@ async def test_todo_counts_equal_the_ledgers(
             for r in (
                 await conn.execute(
                     text(
-                        "SELECT id, status, deadline, county_code, supervision_level, rectified_by"
-                        " FROM hazards WHERE deleted_at IS NULL"
+                        "SELECT id, status, deadline, reported_at, county_code, supervision_level,"
+                        " rectified_by FROM hazards WHERE deleted_at IS NULL"
                     )
                 )
             ).mappings()

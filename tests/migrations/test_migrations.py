@@ -27,6 +27,7 @@ EXPECTED_TABLES = {
     "jurisdictions",
     "ledger_counters",
     "login_throttle",
+    "notifications",
     # The job queue (procrastinate's schema).
     "procrastinate_events",
     "procrastinate_jobs",
