@@ -129,7 +129,6 @@ CHAINS: list[list[str]] = [
     ["geodata/boundaries_stage", "geodata/boundaries_check", "geodata/boundaries_upsert"],
     ["geodata/roads_stage", "geodata/roads_check", "geodata/roads_insert"],
     ["geodata/routes_stage", "geodata/routes_check", "geodata/routes_replace", "geodata/routes_counts"],
-    ["geodata/hazards_stage", "geodata/hazards_check", "geodata/hazards_insert"],
     ["demo/stretches", "demo/insert"],
 ]
 

@@ -22,12 +22,13 @@ from app.accounts.permissions import Permission, Principal
 from app.basemaps import catalog, packages
 from app.errors import NotFound, invalid
 from app.http import none_match_tag
-from app.openapi import media, problems
+from app.openapi import media, problems, rules
 from app.settings import get_settings
 
 # Packages change only by a new import (new ETag); a day is short enough for a browser to notice.
 CACHE = "private, max-age=86400"
 _Y = re.compile(r"^(\d{1,9})(\.(png|jpg|jpeg|webp|pbf|mvt))?$")
+_BELOW = "Below 2^z at zoom z."
 
 tiles = APIRouter(prefix="/basemap", tags=["base maps (底图)"])
 api = APIRouter(prefix="/basemaps", tags=["base maps (底图)"])
@@ -58,13 +59,19 @@ def _package(name: str) -> packages.Package:
         304: {"description": "Not modified (If-None-Match)."},
         **problems(404, 422),
     },
+    openapi_extra=rules(x=_BELOW, y=_BELOW),
 )
 async def basemap_tile(
     name: Annotated[str, Path(max_length=40, description="The base map's name.")],
     z: Annotated[int, Path(ge=0, le=30, description="Zoom (Web Mercator).")],
     x: Annotated[int, Path(ge=0, description="Column, 0 … 2^z − 1.")],
     y: Annotated[
-        str, Path(max_length=16, description="Row from the top, 0 … 2^z − 1 (an extension is allowed).")
+        str,
+        Path(
+            max_length=16,
+            pattern=_Y.pattern,
+            description="Row from the top, 0 … 2^z − 1 (an extension is allowed).",
+        ),
     ],
     if_none_match: Annotated[str | None, Header(description="An ETag; 304 if still current.")] = None,
     accept_encoding: Annotated[str, Header(include_in_schema=False)] = "",
@@ -139,6 +146,7 @@ async def list_basemaps() -> list[dict[str, Any]]:
     summary="Choose the default base map",
     response_model=list[BaseMapOut],
     responses=problems(422),
+    openapi_extra=rules(name="One of the base maps GET /api/v1/basemaps lists."),
 )
 async def choose_default(body: DefaultIn, principal: Manager) -> list[dict[str, Any]]:
     """The base map every page opens with, until a user picks another in its layer switcher."""

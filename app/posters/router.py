@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query, Response
 
 from app.deps import Session
 from app.hazards.params import Filters
+from app.openapi import rule
 from app.posters import mapfile, service
 
 router = APIRouter(tags=["posters (挂图)"])
@@ -70,7 +71,15 @@ async def poster_png(
     filters: Filters,
     size: Size = "A1",
     orientation: Orientation = "landscape",
-    dpi: Annotated[int, Query(description="dots per inch (36–600; at most 80 million pixels)")] = 150,
+    dpi: Annotated[
+        int,
+        Query(
+            ge=service.DPI_MIN,
+            le=service.DPI_MAX,
+            description="dots per inch (36–600; at most 80 million pixels)",
+            json_schema_extra=rule("At most 80 million pixels at the chosen size and orientation."),
+        ),
+    ] = 150,
 ) -> Response:
     body = await service.png(session, jurisdiction, filters, size, orientation, dpi)
     return Response(body, media_type="image/png", headers=_headers(jurisdiction, "png", size))
