@@ -19,7 +19,7 @@ help:
 	@echo "make run   — install what is missing, start the embedded PostGIS, migrate, load data, serve on http://$(HOST):$(PORT)"
 	@echo "            (WORKERS=n web processes, and one job worker: hazardmap worker)"
 	@echo "make test  — install what is missing, then run the whole test suite against a real PostGIS"
-	@echo "make lint  — ruff, mypy (app and tests), the import contracts, the architecture check and ESLint;  make bench — the benchmarks in bench/"
+	@echo "make lint  — ruff, mypy (app, tests and bench), the import contracts, the architecture check and ESLint;  make bench — the benchmarks in bench/"
 
 install: system venv assets
 
@@ -93,7 +93,7 @@ test: install
 lint: venv assets
 	@$(BIN)/ruff check app tests bench migrations
 	@$(BIN)/ruff format --check app tests bench migrations
-	@$(BIN)/mypy app tests
+	@$(BIN)/mypy app tests bench
 	@$(BIN)/lint-imports --no-logo
 	@$(BIN)/python -m tests.test_architecture
 	@node_modules/.bin/eslint .

@@ -17,6 +17,7 @@ import json
 import subprocess
 import sys
 import time
+import uuid
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -71,8 +72,8 @@ def _status_mib(key: str) -> float:
 
 def child(fmt_name: str, path: Path) -> None:
     """Read ``path`` as the service does, print one JSON line of figures."""
+    from app.clock import BEIJING
     from app.coords import Crs
-    from app.crashes.vocab import BEIJING
     from app.imports.reading import ImportFormat, TooManyRows, count_rows, read_batches
     from app.imports.rows import CategoryInfo, stage_records
     from app.settings import get_settings
@@ -86,7 +87,8 @@ def child(fmt_name: str, path: Path) -> None:
     out: dict[str, object] = {"count": counted, "count_s": round(time.perf_counter() - start, 1)}
     if counted is not None and counted <= limit:
         mapping = {"descr": "description"} if fmt is ImportFormat.shapefile else {}
-        read, uids = 0, {}
+        read = 0
+        uids: dict[uuid.UUID, int] = {}
         try:
             for rows in read_batches(path, fmt, Crs.wgs84, mapping, path.name, max_rows=limit):
                 stage_records(rows, categories, datetime.now(BEIJING), uids)

@@ -166,7 +166,7 @@ async def outcome(url: str) -> dict[str, Any]:
                     text("SELECT id, status, rows_written, error FROM import_jobs ORDER BY id")
                 )
             ).all()
-            found = dict(
+            found: dict[int, int] = dict(
                 (
                     await conn.execute(
                         text(
@@ -176,7 +176,7 @@ async def outcome(url: str) -> dict[str, Any]:
                     )
                 ).all()
             )
-            queue = Counter(
+            queue: Counter[str] = Counter(
                 dict(
                     (
                         await conn.execute(

@@ -21,7 +21,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from playwright.async_api import Browser, async_playwright
+from playwright.async_api import Browser, ViewportSize, async_playwright
 from rich.console import Console
 from rich.table import Table
 
@@ -40,7 +40,7 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-VIEWPORT = {"width": 1600, "height": 900}  # a county office's screen
+VIEWPORT: ViewportSize = {"width": 1600, "height": 900}  # a county office's screen
 # (label, zoom or None for the page's own fit of the county outline)
 VIEWS: list[tuple[str, float | None]] = [("county (fit)", None), ("town, z13", 13), ("street, z16", 16)]
 
