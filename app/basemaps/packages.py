@@ -22,6 +22,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -143,9 +144,11 @@ _maps: dict[tuple[Path, int], mmap.mmap] = {}
 _maps_lock = threading.Lock()
 
 
-def _pmtiles_bytes(path: Path) -> mmap.mmap:
-    """The file mapped into memory once per version (a re-import replaces the file, new inode)."""
-    key = (path, path.stat().st_ino)
+def _pmtiles_bytes(path: Path) -> tuple[mmap.mmap, int]:
+    """The file mapped into memory once per version (a re-import replaces the file, new inode), and
+    that inode: the key of the version's decoded directories."""
+    inode = path.stat().st_ino
+    key = (path, inode)
     with _maps_lock:
         mapped = _maps.get(key)
         if mapped is None:
@@ -154,7 +157,7 @@ def _pmtiles_bytes(path: Path) -> mmap.mmap:
             with path.open("rb") as f:
                 mapped = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
             _maps[key] = mapped
-    return mapped
+    return mapped, inode
 
 
 def _decompress(data: bytes, compression: Compression) -> bytes:
@@ -167,7 +170,7 @@ def _decompress(data: bytes, compression: Compression) -> bytes:
 
 def _read_pmtiles(path: Path) -> dict[str, Any]:
     try:
-        buf = _pmtiles_bytes(path)
+        buf, _ = _pmtiles_bytes(path)
         header = deserialize_header(buf[0:127])
     except (MagicNumberNotFound, SpecVersionUnsupported, ValueError, UnicodeDecodeError) as exc:
         raise PackageError(f"{path.name} is not a PMTiles version 3 file") from exc
@@ -204,15 +207,29 @@ def _read_pmtiles(path: Path) -> dict[str, Any]:
     }
 
 
+# Every tile walks the root directory (and often a leaf): decoded once per version of the file (path
+# and inode), not once per tile.
+@lru_cache(maxsize=64)
+def _pmtiles_header(path: Path, inode: int) -> dict[str, Any]:
+    buf, _ = _pmtiles_bytes(path)
+    return dict(deserialize_header(buf[0:127]))
+
+
+@lru_cache(maxsize=512)
+def _pmtiles_directory(path: Path, inode: int, offset: int, length: int) -> list[Any]:
+    buf, _ = _pmtiles_bytes(path)
+    # The library's directory reader takes the gzip-compressed bytes (checked at import).
+    return list(deserialize_directory(buf[offset : offset + length]))
+
+
 def _pmtiles_tile(path: Path, z: int, x: int, y: int) -> bytes | None:
     """Root directory, then leaf directories, as the PMTiles v3 specification walks them."""
-    buf = _pmtiles_bytes(path)
-    header = deserialize_header(buf[0:127])
+    buf, inode = _pmtiles_bytes(path)
+    header = _pmtiles_header(path, inode)
     tile_id = zxy_to_tileid(z, x, y)
     offset, length = header["root_offset"], header["root_length"]
     for _depth in range(4):
-        # The library's directory reader takes the gzip-compressed bytes (checked at import).
-        entry = find_tile(deserialize_directory(buf[offset : offset + length]), tile_id)
+        entry = find_tile(_pmtiles_directory(path, inode, offset, length), tile_id)
         if entry is None:
             return None
         if entry.run_length > 0:
