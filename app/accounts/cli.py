@@ -123,6 +123,22 @@ def users_passwd(
     console.print(f"==> password of {login} changed; their sessions are revoked")
 
 
+@users_cli.command("email")
+def users_email(
+    login: str,
+    address: str = typer.Argument("", help="the e-mail address for notifications; empty: remove it"),
+) -> None:
+    """Set or remove a user's e-mail address (notifications by e-mail and the daily digest)."""
+
+    async def work() -> str | None:
+        async with session_scope() as session:
+            user = await service.get_user(session, login)
+            return await service.set_email(session, user.id, address)
+
+    stored = _run(work)
+    console.print(f"==> e-mail of {login}: {stored}" if stored else f"==> e-mail of {login} removed")
+
+
 @keys_cli.command("create")
 def keys_create(
     name: str = typer.Argument(..., help="whose key: the agency or program, e.g. 市交通运输局"),

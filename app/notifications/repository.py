@@ -24,6 +24,12 @@ class Row:
     read_at: datetime | None
 
 
+@dataclass(frozen=True)
+class FanOut:
+    told: int  # notifications written
+    mailed: list[int]  # the e-mail deliveries queued with them
+
+
 async def fan_out(
     session: AsyncSession,
     *,
@@ -34,7 +40,9 @@ async def fan_out(
     county_code: str | None,
     detail: str | None,
     actor_id: int | None,
-) -> int:
+    email_on: bool = False,
+    email_default: list[str] | None = None,
+) -> FanOut:
     result = await session.execute(
         text(load("app.notifications", "fan_out")),
         {
@@ -45,9 +53,12 @@ async def fan_out(
             "county_code": county_code,
             "detail": detail,
             "actor_id": actor_id,
+            "email_on": email_on,
+            "email_default": email_default or [],
         },
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    told, mailed = result.one()
+    return FanOut(int(told), [int(i) for i in mailed])
 
 
 async def listing(

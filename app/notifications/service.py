@@ -10,8 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.permissions import CITY_WIDE, Principal
 from app.errors import NotFound
+from app.notifications import email_jobs
 from app.notifications import repository as repo
 from app.notifications.events import RECIPIENTS, Event
+from app.notifications.mail_settings import get_mail_settings
+from app.notifications.preferences import email_default_events
 from app.paths import collection_of
 from app.vocab import HazardKind
 
@@ -33,8 +36,9 @@ async def record(
     actor: Principal | None,
     detail: str | None = None,
 ) -> int:
-    """Tell the event's recipients; the number told."""
-    return await repo.fan_out(
+    """Tell the event's recipients; the number told. Those who want it by e-mail get a delivery
+    and its job, queued in the same transaction (``app.notifications.email_jobs``)."""
+    done = await repo.fan_out(
         session,
         event=event.value,
         roles=sorted(r.value for r in RECIPIENTS[event]),
@@ -43,7 +47,11 @@ async def record(
         county_code=county_code,
         detail=detail,
         actor_id=actor.id if actor is not None and actor.kind == "user" else None,
+        email_on=get_mail_settings().enabled,
+        email_default=email_default_events(),
     )
+    await email_jobs.queue_deliveries(session, done.mailed)
+    return done.told
 
 
 async def record_action(
