@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from app.notifications.events import Event
 
@@ -24,9 +24,9 @@ class EventChoiceIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     event: Event
-    inapp: bool | None = None
-    email: bool | None = None
-    digest: bool | None = None
+    inapp: StrictBool | None = None
+    email: StrictBool | None = None
+    digest: StrictBool | None = None
 
 
 class PreferencesIn(BaseModel):
