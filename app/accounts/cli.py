@@ -45,15 +45,18 @@ def users_add(
         [], help="a county code (e.g. 371502), repeatable; required for county_officer and verifier"
     ),
     password_stdin: bool = typer.Option(False, help="read the password from the first line of stdin"),
+    email: str = typer.Option("", help="e-mail address for notifications (optional)"),
 ) -> None:
     """Add a user; the password is asked for twice (or read from stdin)."""
     password = _password(password_stdin)
 
     async def work() -> service.UserRow:
         async with session_scope() as session:
-            return await service.add_user(
+            user = await service.add_user(
                 session, login, role=role, display_name=name, password=password, jurisdictions=jurisdiction
             )
+            await service.set_email(session, user.id, email)
+            return user
 
     user = _run(work)
     counties = ", ".join(user.jurisdictions) or "the whole city"

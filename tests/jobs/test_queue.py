@@ -4,6 +4,7 @@ role; stalled jobs retried or failed; schedules in Beijing time; the schema's mi
 from __future__ import annotations
 
 import asyncio
+import importlib
 from collections.abc import AsyncIterator
 
 import pytest
@@ -16,7 +17,7 @@ from app.cli import cli
 from app.cluster import APP_ROLE, Cluster
 from app.imports.jobs import import_file
 from app.jobs import repository, schedule
-from app.jobs.queue import connector, queue
+from app.jobs.queue import TASK_MODULES, connector, queue
 from app.jobs.settings import get_job_settings
 from app.jobs.stalled import recover
 from tests.support.databases import TEST_DB
@@ -131,17 +132,20 @@ def test_beijing_times_become_utc_cron_lines() -> None:
 
 
 def test_the_maintenance_jobs_are_scheduled() -> None:
+    for module in TASK_MODULES:  # as a worker imports them before it starts
+        importlib.import_module(module)
     periodic = {p.task.name: p.cron for p in queue.periodic_registry.periodic_tasks.values()}
     assert periodic == {
         "jobs.recover_stalled": f"* * * * * */{get_job_settings().stalled_check_s}",
         "jobs.prune_finished": "17 * * * *",
+        "notifications.digest": "0 0 * * *",  # HAZARDMAP_DIGEST_AT 08:00 Beijing time
     }
 
 
 def test_worker_refuses_an_unknown_queue() -> None:
-    result = CliRunner().invoke(cli, ["worker", "--queue", "mail"])
+    result = CliRunner().invoke(cli, ["worker", "--queue", "mail"], env={"COLUMNS": "200"})
     assert result.exit_code == 2
-    assert "unknown queue(s) mail; the queues are imports, maintenance" in result.output
+    assert "unknown queue(s) mail; the queues are imports, maintenance, notifications" in result.output
 
 
 async def test_the_queue_schema_goes_with_its_migration(empty_db: str) -> None:
