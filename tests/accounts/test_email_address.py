@@ -16,7 +16,9 @@ def test_an_address_in_its_normal_form_and_none_for_blank() -> None:
     assert normalise(None) is None
 
 
-@pytest.mark.parametrize("bad", ["lisi", "lisi@", "@jj.example.cn", "li si@jj.example.cn", "a" * 250 + "@x.cn"])
+@pytest.mark.parametrize(
+    "bad", ["lisi", "lisi@", "@jj.example.cn", "li si@jj.example.cn", "a" * 250 + "@x.cn"]
+)
 def test_a_bad_address_is_refused_naming_the_field(bad: str) -> None:
     with pytest.raises(InvalidInput) as refused:
         normalise(bad)

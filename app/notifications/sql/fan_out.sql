@@ -20,6 +20,7 @@ WITH told AS (
           SELECT 1 FROM user_jurisdictions j WHERE j.user_id = u.id AND j.county_code = CAST(:county_code AS text)
         )
       )
+    ORDER BY u.id  -- the recipients' notifications numbered in the order of the users
     RETURNING id, user_id, event
 ), mailed AS (
     INSERT INTO notification_deliveries (notification_id, channel)

@@ -156,3 +156,28 @@ async def test_a_recipient_no_longer_in_the_county_is_not_mailed(
     # Back in the county, the same delivery is not sent later either: it ended.
     assert await deliver(get_engine(), delivery_id) == "done"
     assert mailbox.messages == []
+
+
+async def test_an_attempt_that_stopped_midway_is_sent_again_under_the_same_message_id(
+    client: httpx.AsyncClient, engine: AsyncEngine, mailbox: Mailbox
+) -> None:
+    # A worker killed after taking the delivery (`sending`, committed) and before recording the
+    # server's answer: the next run cannot know whether the server had it, and sends it again, under
+    # the Message-ID of the first attempt, so that a mail program shows the message once.
+    h = await create(client, "hazards", point(GULOU))
+    async with engine.begin() as conn:
+        delivery_id = (
+            await conn.execute(
+                text(
+                    "WITH n AS (INSERT INTO notifications (user_id, event, hazard_id, county_code)"
+                    " SELECT id, 'rectified', :h, :own FROM users WHERE login = 't-verifier' RETURNING id)"
+                    " INSERT INTO notification_deliveries (notification_id, channel, state, attempts)"
+                    " SELECT id, 'email', 'sending', 1 FROM n RETURNING id"
+                ),
+                {"h": h["id"], "own": OWN_COUNTY},
+            )
+        ).scalar_one()
+    assert await deliver(get_engine(), delivery_id) == "sent"
+    [message] = mailbox.messages
+    assert message["Message-ID"] == f"<hazardmap.n.{delivery_id}@jj.example.cn>"
+    assert await _deliveries(engine, h["id"]) == [("t-verifier", "sent", 2)]
