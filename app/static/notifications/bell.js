@@ -10,10 +10,10 @@ const bell = document.querySelector("[data-bell]");
 function show(n) {
   const badge = bell.querySelector("[data-unread]");
   const cap = Number(bell.dataset.cap);
-  badge.textContent = n > cap ? `${cap}+` : String(n);
+  const shown = n > cap ? `${cap}+` : String(n);
+  badge.textContent = shown;
   badge.hidden = n === 0;
-  bell.setAttribute("aria-label", n ? bell.dataset.labelUnread.replace("{n}", String(n)) : bell.dataset.label);
-  bell.dataset.count = String(n);
+  bell.setAttribute("aria-label", n ? bell.dataset.labelUnread.replace("{n}", shown) : bell.dataset.label);
 }
 
 async function refresh() {
@@ -24,7 +24,6 @@ async function refresh() {
 }
 
 if (bell) {
-  bell.dataset.count = bell.querySelector("[data-unread]").textContent;
   setInterval(() => { if (document.visibilityState === "visible") refresh(); }, REFRESH_MS);
   document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") refresh(); });
   window.addEventListener("pageshow", (event) => { if (event.persisted) refresh(); });
