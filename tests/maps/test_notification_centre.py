@@ -189,3 +189,17 @@ async def test_admins_find_the_base_maps_in_the_navigation(browser: Browser, ser
         await expect(officer.page.locator(".hm-nav a[href='/admin/basemaps']")).to_have_count(0)
     finally:
         await officer.context.close()
+
+
+async def test_a_candidates_link_opens_the_county_map_with_the_candidates_shown(
+    browser: Browser, server: str
+) -> None:
+    officer = await as_user(browser, server, "county_officer")
+    try:
+        await officer.open("/map/371502?layer=candidates#16/36.46198/115.95987")
+        await expect(officer.page.locator("input[name=crash_layer][value=candidates]")).to_be_checked()
+        await expect(officer.page.locator("#hm-map")).to_have_attribute("data-candidates-state", "ready")
+        await expect(officer.page.locator("input[name=crash_layer][value=density]")).not_to_be_checked()
+    finally:
+        await officer.context.close()
+    assert officer.outside == []

@@ -5,16 +5,21 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta, timezone
+from unittest.mock import ANY
 
 import httpx
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
+from app.cluster import APP_ROLE, Cluster
 from app.crashes import detection
+from app.jobs import repository as queue_repo
 from app.jobs.queue import queue
 from app.notifications import jobs, service
 from tests.support.accounts import OTHER_COUNTY, OWN_COUNTY, auth_headers
+from tests.support.databases import TEST_DB
 from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, create, point
+from tests.support.jobs import in_process_worker, wait_until_idle
 from tests.support.roads import FixtureRoad, add_crash
 from tests.support.workflow import CLAIM, beijing_today, step
 
@@ -128,6 +133,42 @@ async def test_two_runs_at_once_tell_nobody_twice(client: httpx.AsyncClient, app
             )
         ).one()
     assert tuple(keys) == (3, 3)
+
+
+async def test_two_jobs_of_a_real_worker_at_once_tell_nobody_twice(
+    client: httpx.AsyncClient, engine: AsyncEngine, cluster: Cluster
+) -> None:
+    """The queue's task, twice at once (two jobs, a worker running two at a time): told once."""
+    ids = await _ledger(client)
+    async with engine.begin() as conn:
+        job_ids = [  # distinct queueing locks, so that both are queued
+            await queue_repo.defer(conn, jobs.deadlines, queueing_lock=lock, timestamp=0)
+            for lock in ("first", "second")
+        ]
+    try:
+        async with in_process_worker(cluster.url(TEST_DB, APP_ROLE), concurrency=2):
+            deadline = asyncio.get_running_loop().time() + 60
+            while True:
+                async with engine.connect() as conn:
+                    states = (
+                        await conn.execute(
+                            text("SELECT status FROM procrastinate_jobs WHERE id = ANY(:ids)"),
+                            {"ids": job_ids},
+                        )
+                    ).scalars()
+                    ended = sorted(str(s) for s in states if s in ("succeeded", "failed"))
+                if len(ended) == 2:
+                    break
+                assert asyncio.get_running_loop().time() < deadline, "the two jobs did not end"
+                await asyncio.sleep(0.05)
+    finally:
+        await wait_until_idle(engine)
+    assert ended == ["succeeded", "succeeded"]
+    assert await _told(engine) == [
+        ("overdue", "t-commander", ids["late"], ANY),
+        ("overdue", "t-commander", ids["elsewhere"], ANY),
+        ("overdue", "t-officer", ids["late"], ANY),
+    ]
 
 
 def test_the_deadline_job_is_a_periodic_task_of_every_worker() -> None:
