@@ -10,7 +10,11 @@ primary (a revoked session or key is refused at once, whatever a replica has rep
 A replica that cannot be reached (refused, timed out, starting up) is left out for
 ``HAZARDMAP_REPLICA_RETRY_S`` and the read goes to the next one, and at last to the primary. A
 replica that fails in the middle of a query answers that request with a 503 (as the primary
-would); the next requests go elsewhere.
+would); the next requests go elsewhere. A replica that lags is not read either: each process asks
+each replica its lag at most every ``HAZARDMAP_REPLICA_LAG_CHECK_S`` (on the connection it is about
+to use), and leaves it out while the lag plus that interval exceeds the read-your-writes window, or
+while the standby streams from nobody (its lag unknown). So a client whose write is older than the
+window reads it from whichever replica it reaches.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app.db import get_engine, make_engine
+from app.replicas.repository import lag_seconds
 from app.replicas.settings import get_replica_settings
 
 log = logging.getLogger(__name__)
@@ -45,6 +50,21 @@ class Replica:
     url: str
     engine: AsyncEngine
     down_until: float = 0.0  # time.monotonic() before which it is not tried
+    lag_checked: float = float("-inf")  # time.monotonic() of the last look at its lag
+    current: bool = True  # close enough behind the primary, at that look
+
+    async def usable(self, db: AsyncSession | AsyncConnection) -> bool:
+        """Is it close enough behind the primary? Asked of the replica through ``db`` at most
+        every HAZARDMAP_REPLICA_LAG_CHECK_S."""
+        settings = get_replica_settings()
+        now = time.monotonic()
+        if now - self.lag_checked >= settings.replica_lag_check_s:
+            lag = await lag_seconds(db)
+            current = lag is not None and lag + settings.replica_lag_check_s < settings.read_your_writes_s
+            if current != self.current:
+                log.warning("replica %s %s (lag %s s)", self.name, "caught up" if current else "lags", lag)
+            self.current, self.lag_checked = current, now
+        return self.current
 
     @property
     def name(self) -> str:
@@ -59,13 +79,15 @@ class Replicas:
     _turn: itertools.count[int] = field(default_factory=itertools.count)
 
     def in_turn(self) -> list[Replica]:
-        """The replicas to try for one read: each in turn first (round-robin), those left out skipped."""
+        """The replicas to try for one read: each in turn first (round-robin); those unreachable of late
+        left out, and those that lagged at the last look until it is time to look again."""
         if not self.members:
             return []
         start = next(self._turn) % len(self.members)
         now = time.monotonic()
+        check = get_replica_settings().replica_lag_check_s
         ordered = self.members[start:] + self.members[:start]
-        return [r for r in ordered if r.down_until <= now]
+        return [r for r in ordered if r.down_until <= now and (r.current or now - r.lag_checked >= check)]
 
     def failed(self, replica: Replica, exc: BaseException) -> None:
         replica.down_until = time.monotonic() + get_replica_settings().replica_retry_s
@@ -120,11 +142,11 @@ async def replica_session() -> AsyncSession | None:
         session = AsyncSession(replica.engine, expire_on_commit=False)
         try:
             await session.connection()  # a connection from the pool, pinged, and BEGIN
+            if await replica.usable(session):
+                return session
         except UNREACHABLE as exc:
-            await session.close()
             pool.failed(replica, exc)
-            continue
-        return session
+        await session.close()
     return None
 
 
@@ -139,6 +161,14 @@ async def read_connection() -> AsyncIterator[AsyncConnection]:
                 conn = await replica.engine.connect()
             except UNREACHABLE as exc:
                 pool.failed(replica, exc)
+                continue
+            try:
+                current = await replica.usable(conn)
+            except UNREACHABLE as exc:
+                pool.failed(replica, exc)
+                current = False
+            if not current:
+                await conn.close()
                 continue
             try:
                 yield conn

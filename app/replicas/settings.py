@@ -19,6 +19,10 @@ class ReplicaSettings(BaseSettings):
     # After a client's write (any POST, PUT, PATCH or DELETE answered below 400), its reads go to the
     # primary for this long: longer than the replicas ever lag behind (seconds).
     read_your_writes_s: float = Field(default=10.0, gt=0, le=3600)
+    # How often a web process asks each replica how far it lags (seconds). A replica further behind
+    # than the read-your-writes window less this interval is not read until it has caught up, so a
+    # client reading after the window always finds its write.
+    replica_lag_check_s: float = Field(default=1.0, gt=0, le=60)
     # A replica that could not be reached is left out for this long, then tried again (seconds).
     replica_retry_s: float = Field(default=10.0, gt=0)
     # How long a connection to a replica may take before the read goes elsewhere (seconds).

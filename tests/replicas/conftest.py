@@ -12,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.cluster import APP_ROLE, Cluster
 from app.replicas import routing
+from app.replicas.settings import get_replica_settings
 from app.settings import PROJECT_ROOT
 from tests.support.databases import TEST_DB, TEST_PORT
 
@@ -41,8 +42,10 @@ async def reading_replica(replica_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def paused(standby: Cluster) -> Iterator[Cluster]:
-    """The standby with its replay paused: it answers, but sees no write made from now on."""
+def paused(standby: Cluster, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cluster]:
+    """The standby with its replay paused: it answers, but sees no write made from now on. The
+    read-your-writes window is an hour, so that the paused standby stays near enough to be read."""
+    monkeypatch.setattr(get_replica_settings(), "read_your_writes_s", 3600.0)
     standby.psql("SELECT pg_wal_replay_pause()", TEST_DB)
     try:
         yield standby

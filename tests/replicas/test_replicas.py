@@ -6,16 +6,19 @@ the primary only, so an answer without it came from the replica and an answer wi
 
 from __future__ import annotations
 
+import asyncio
 import socket
 import time
 from collections.abc import Callable
 
 import httpx
+import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.cluster import APP_ROLE, Cluster
 from app.replicas import marker, routing
+from app.replicas.settings import get_replica_settings
 from tests.support.accounts import auth_headers
 from tests.support.databases import TEST_DB
 from tests.support.hazards import GULOU, create, point
@@ -91,6 +94,7 @@ async def test_a_writer_reads_its_write_others_read_the_replica(
     deadline = time.monotonic() + 30
     while await _matched(viewer) != {"list": 1, "ogc": 1, "stats": 1}:
         assert time.monotonic() < deadline
+        await asyncio.sleep(0.05)
     # The export streams through a connection of its own, on the replica too.
     exported = await viewer.get("/api/v1/export", params={"format": "geojsonseq"})
     assert exported.status_code == 200 and len(exported.text.strip().splitlines()) == 1
@@ -105,6 +109,37 @@ async def test_a_refused_write_marks_nobody(client: httpx.AsyncClient, reading_r
     routing.configure([])
     created = await create(client, "hazards", point(GULOU))
     assert created["id"] and not client.cookies.get(marker.COOKIE)
+
+
+async def test_a_lagging_replica_is_not_read(
+    client: httpx.AsyncClient,
+    clients: dict[str, httpx.AsyncClient],
+    reading_replica: str,
+    paused: Cluster,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Further behind than the read-your-writes window (less the check's interval): the primary answers
+    everybody, until the standby has caught up."""
+    settings = get_replica_settings()
+    monkeypatch.setattr(settings, "read_your_writes_s", 2.0)
+    monkeypatch.setattr(settings, "replica_lag_check_s", 0.2)
+    viewer = clients["viewer"]
+    await create(client, "hazards", point(GULOU))
+    # The standby has not replayed it and never will while paused: seeing it means the primary answered.
+    deadline = time.monotonic() + 30
+    while (await _matched(viewer))["list"] != 1:
+        assert time.monotonic() < deadline
+        await asyncio.sleep(0.05)
+    token = routing.replica_allowed.set(True)
+    try:
+        assert await _in_recovery() is None
+        paused.psql("SELECT pg_wal_replay_resume()", TEST_DB)
+        while await _in_recovery() is not True:  # caught up: read again
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
+    finally:
+        routing.replica_allowed.reset(token)
+    assert await _matched(viewer) == {"list": 1, "ogc": 1, "stats": 1}
 
 
 def _closed_port_url() -> str:
@@ -157,7 +192,10 @@ def test_the_mark_across_processes(
     """Two web processes: a write through one, the writer's read through the other finds it (the
     signed cookie, checked with the shared secret); a client without the cookie reads the replica."""
     primary = cluster.url(TEST_DB, APP_ROLE)
-    env = {"HAZARDMAP_DATABASE_REPLICA_URLS": replica_url}  # and the one HAZARDMAP_SECRET_KEY of the tests
+    env = {  # and the one HAZARDMAP_SECRET_KEY of the tests
+        "HAZARDMAP_DATABASE_REPLICA_URLS": replica_url,
+        "HAZARDMAP_READ_YOUR_WRITES_S": "3600",  # the paused standby stays near enough to be read
+    }
     with live_service(primary, "replicas-a", env) as a, live_service(primary, "replicas-b", env) as b:
         writer = httpx.Client(headers=auth_headers("county_officer"), timeout=30)
         other = httpx.Client(headers=auth_headers("viewer"), timeout=30)
