@@ -277,10 +277,11 @@ class Cluster:
             self.ensure_database(database)
 
     def standby(self, path: Path, port: int) -> Cluster:
-        """A hot standby of this running cluster at ``path`` on ``port``, made once by ``pg_basebackup
-        -R`` (streaming from this one through its socket) and started; the roles' passwords are the
-        primary's. For development and the tests: reads served by a real streaming replica."""
+        """A hot standby of this running cluster at ``path`` on ``port``, made afresh by ``pg_basebackup
+        -R`` (streaming from this one through its socket; what was at ``path`` is removed) and started;
+        the roles' passwords are the primary's. For benches and tests: reads served by a real replica."""
         standby = Cluster(path=path, port=port, os_user=self.os_user, superuser=self.superuser)
+        standby.destroy()
         standby._prepare_dir()
         if not standby.initialised():
             self._run(
