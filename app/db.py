@@ -50,7 +50,7 @@ def make_engine(url: str | None = None, *, connect_timeout: float | None = None)
         # prepared in one is unknown (or, by name, another's) in the next. So no statement cache in
         # asyncpg or SQLAlchemy, and a unique name for each statement prepared. PgBouncer refuses
         # startup parameters it does not know: jit and plan_cache_mode are set on the database
-        # instead (ALTER DATABASE … SET, README "Production"); statements prepared once are planned
+        # instead (ALTER DATABASE … SET, README "Several machines"); statements prepared once are planned
         # with their values anyway.
         connect_args = {
             "server_settings": {"application_name": "hazardmap"},

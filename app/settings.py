@@ -143,7 +143,7 @@ class Settings(BaseSettings):
     db_max_overflow: int = 10
     # The URLs lead to PgBouncer in transaction pooling: asyncpg keeps no prepared statements across
     # transactions (statement cache off, a fresh name per statement) and sends no startup settings
-    # PgBouncer would refuse (README, "Production").
+    # PgBouncer would refuse (README, "Several machines").
     db_pgbouncer: bool = False
 
     # Embedded cluster (development and tests only).
