@@ -9,9 +9,9 @@ is shared between them but the key (and a clock kept by NTP). A request bearing 
 mark reads the primary. The mark says nothing but a time; one forged or kept past its time only
 sends a client's reads to the primary, and it cannot reach further ahead than the window.
 
-Browsers, httpx, requests' ``Session``, QGIS and GDAL keep cookies; a client that keeps none (curl
-without ``-b``/``-c``) reads from a replica at once and may miss its own write for as long as the
-replica lags (milliseconds on a healthy standby).
+Browsers (and the pages' scripts, same-origin), httpx and requests' ``Session`` keep cookies; a client
+that keeps none (curl without ``-b``/``-c``) reads from a replica at once and may miss its own write for
+as long as the replica lags (milliseconds on a healthy standby).
 
 Plain ASGI like app.security_headers, so that a tile response pays for no extra streaming.
 """
