@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from procrastinate import jobs as queue_jobs
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
 
 from app import clock, overdue
 from app.accounts.permissions import CITY_WIDE
@@ -58,10 +58,22 @@ def _city_wide() -> list[str]:
     return sorted(r.value for r in CITY_WIDE)
 
 
-async def queue_deliveries(session: AsyncSession, delivery_ids: list[int]) -> None:
+async def queue_deliveries(session: AsyncSession | AsyncConnection, delivery_ids: list[int]) -> None:
     """Queue the job of each delivery, in the caller's transaction (the one that wrote them)."""
     for delivery_id in delivery_ids:
         await jobs.defer(session, send_email, delivery_id=delivery_id)
+
+
+async def after_told(session: AsyncSession | AsyncConnection, notification_ids: list[int]) -> None:
+    """The channels of notifications written by a statement other than the fan-out (deadlines,
+    candidates): the app's channel off, the e-mail outbox and its jobs, in the caller's transaction."""
+    mailed = await repo.outbox(
+        session,
+        notification_ids,
+        email_on=get_mail_settings().enabled,
+        email_default=email_default_events(),
+    )
+    await queue_deliveries(session, mailed)
 
 
 @queue.task(name="notifications.email", queue=NOTIFICATIONS, retry=backoff(attempts=EMAIL_ATTEMPTS - 1))

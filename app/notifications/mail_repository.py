@@ -16,6 +16,21 @@ PKG = "app.notifications"
 Db = AsyncSession | AsyncConnection
 
 
+async def outbox(
+    db: Db, notification_ids: list[int], *, email_on: bool, email_default: list[str]
+) -> list[int]:
+    """The channels of notifications just written (``sql/outbox.sql``); the e-mail deliveries' ids."""
+    if not notification_ids:
+        return []
+    row = (
+        await db.execute(
+            text(load(PKG, "outbox")),
+            {"ids": notification_ids, "email_on": email_on, "email_default": email_default},
+        )
+    ).one()
+    return [int(i) for i in row.mailed]
+
+
 async def preferences(db: Db, user_id: int) -> dict[tuple[str, str], bool]:
     rows = await db.execute(text(load(PKG, "preferences")), {"user_id": user_id})
     return {(r.event, r.channel): bool(r.enabled) for r in rows}

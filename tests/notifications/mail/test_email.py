@@ -9,6 +9,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from app.db import get_engine
+from app.notifications import jobs as notification_jobs
 from app.notifications.email_jobs import deliver
 from tests.support.accounts import OTHER_COUNTY, OWN_COUNTY, auth_headers
 from tests.support.hazards import GULOU, create, point
@@ -181,3 +182,38 @@ async def test_an_attempt_that_stopped_midway_is_sent_again_under_the_same_messa
     [message] = mailbox.messages
     assert message["Message-ID"] == f"<hazardmap.n.{delivery_id}@jj.example.cn>"
     assert await _deliveries(engine, h["id"]) == [("t-verifier", "sent", 2)]
+
+
+async def test_an_overdue_hazard_told_by_the_periodic_job_is_mailed(
+    client: httpx.AsyncClient, engine: AsyncEngine, mailbox: Mailbox
+) -> None:
+    # Told by the deadline job, not by a change: the same outbox, by default by e-mail (overdue asks
+    # someone to act), to the county's officer and the command centre. The commander turned the app's
+    # channel off for it: the notification is kept already read, the e-mail still goes.
+    r = await client.put(
+        "/api/v1/notifications/preferences",
+        json={"events": [{"event": "overdue", "inapp": False}]},
+        headers=auth_headers("commander"),
+    )
+    assert r.status_code == 200
+    h = await create(client, "hazards", point(GULOU, deadline="2026-03-10"))
+    await wait_for(lambda: _all_done(engine, h["id"]), what="the creation's e-mails")
+    mailbox.clear()
+    told = await notification_jobs.tell_deadlines()
+    assert told["overdue"] == 2
+    await wait_for(lambda: len(mailbox.messages) == 2, what="the overdue e-mails")
+    await wait_for(lambda: _all_done(engine, h["id"]), what="the deliveries recorded")
+    assert sorted(m["To"] for m in mailbox.messages) == ["commander@jj.example.cn", "officer@jj.example.cn"]
+    assert {m["Subject"] for m in mailbox.messages} == {
+        f"【道路交通安全隐患台账】隐患已超期：{h['properties']['ledger_no']}"
+    }
+    async with engine.connect() as conn:
+        unread = (
+            await conn.execute(
+                text(
+                    "SELECT u.login, n.read_at IS NULL FROM notifications n JOIN users u ON u.id = n.user_id"
+                    " WHERE n.event = 'overdue' ORDER BY u.login"
+                )
+            )
+        ).all()
+    assert [tuple(r) for r in unread] == [("t-commander", False), ("t-officer", True)]

@@ -2,8 +2,8 @@
 channel, the e-mail outbox's delivery state, and one digest per user per day.
 
 Revision ID: e5a1d9c3f7b2
-Revises: zv1ab9c0d4e2
-Create Date: 2026-12-06 21:50:00
+Revises: b7ca5e1f0a93
+Create Date: 2026-12-06 22:50:00
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e5a1d9c3f7b2"
-down_revision: str | None = "zv1ab9c0d4e2"
+down_revision: str | None = "b7ca5e1f0a93"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
