@@ -34,7 +34,6 @@ from app.intake.router import segments_router as intake_segments_router
 from app.jurisdictions.router import router as jurisdictions_router
 from app.ledger.router import router as ledger_router
 from app.maps.router import router as map_pages
-from app.notifications.pages import pages as notification_pages
 from app.notifications.preferences_router import router as notification_preferences_router
 from app.notifications.router import router as notifications_router
 from app.ogc.router import router as ogc_router
@@ -44,6 +43,7 @@ from app.photos.router import router as photos_hazards_router
 from app.photos.router import segments_router as photos_segments_router
 from app.photos.upload import body_limit as photo_body_limit
 from app.posters.router import router as posters_router
+from app.records.preferences_page import pages as notification_pages
 from app.records.router import api as search_router
 from app.records.router import pages as record_pages
 from app.replicas.marker import ReadYourWrites

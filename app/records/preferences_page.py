@@ -1,4 +1,5 @@
-"""The page /notifications/preferences: what the signed-in user receives, and their e-mail address."""
+"""The page /notifications/preferences: what the signed-in user receives, and their e-mail address
+(the choices of app.notifications.preferences, through its service)."""
 
 from __future__ import annotations
 
