@@ -15,7 +15,7 @@ trusting it: the service's role may set those two columns by an UPDATE anyway; t
 ``hazard_zone_village``.
 
 Revision ID: b7ca5e1f0a93
-Revises: zv1ab9c0d4e2
+Revises: e7c4a2d95b1f
 Create Date: 2026-12-06 22:00:00
 """
 
@@ -26,7 +26,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "b7ca5e1f0a93"
-down_revision: str | None = "zv1ab9c0d4e2"
+down_revision: str | None = "e7c4a2d95b1f"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
