@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from rich.console import Console
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app import migrate
@@ -53,11 +53,15 @@ MAPPING = {
 }  # fmt: skip
 
 # The same run (100,000 rows, this file's seed) before the history was written set-wise, the ledger
-# numbers reserved apart and zone/village placed set-wise: 2026-12-06 21:41 UTC, load average 0.7.
+# numbers reserved apart and zone/village placed set-wise: wall times of 2026-12-06 21:41 UTC (load
+# average 0.7); PostgreSQL's CPU time of runs at load 7-13 the same evening (CPU time grows less with
+# the load than wall time, but grows: compare with a run at a similar load).
 BEFORE_ROWS = 100_000
-BEFORE = {
-    "csv": {"seconds": 28.0, "stages": [2.67, 8.32, 16.97]},
-    "gpkg": {"seconds": 29.1, "stages": [2.74, 8.61, 17.72]},
+BEFORE_LOAD = 0.7
+BEFORE_CPU_LOAD = "7-13"
+BEFORE: dict[str, dict[str, Any]] = {
+    "csv": {"seconds": 28.0, "stages": [2.67, 8.32, 16.97], "cpu": 31.3},
+    "gpkg": {"seconds": 29.1, "stages": [2.74, 8.61, 17.72], "cpu": 32.1},
 }
 
 POINTS_ON_ROADS = """
@@ -70,6 +74,35 @@ SELECT ST_X(p.pt) AS lon, ST_Y(p.pt) AS lat
        LATERAL (SELECT road_point_at(measured.m, d.c) AS pt) AS p
  ORDER BY d.n
 """
+
+
+class StatementClock:
+    """Each statement the engine sends: its wall time and the CPU time its PostgreSQL backend spent
+    on it (read from /proc: the bench's cluster runs on this machine). CPU time is what to compare
+    on a shared machine, where the wall time of the same run varies by a factor of three."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.rows: list[tuple[float, float, str]] = []
+        event.listen(engine.sync_engine, "before_cursor_execute", self.before)
+        event.listen(engine.sync_engine, "after_cursor_execute", self.after)
+
+    @staticmethod
+    def cpu(pid: int) -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def before(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        pid = conn.connection.driver_connection.get_server_pid()
+        conn.info["bench"] = (pid, time.perf_counter(), self.cpu(pid))
+
+    def after(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        pid, wall, cpu = conn.info.pop("bench")
+        text_ = " ".join(line for line in statement.splitlines() if not line.lstrip().startswith("--"))
+        self.rows.append((time.perf_counter() - wall, self.cpu(pid) - cpu, " ".join(text_.split())[:72]))
+
+    def take(self) -> list[tuple[float, float, str]]:
+        rows, self.rows = self.rows, []
+        return rows
 
 
 class StageClock:
@@ -174,10 +207,11 @@ async def trigger_costs(engine: AsyncEngine, n: int) -> list[dict[str, Any]]:
     ]
 
 
-async def measure(url: str, n: int) -> None:
+async def measure(url: str, n: int, statements: bool) -> None:
     from app.geodata.shipped import load_shipped
 
     engine = create_async_engine(url)
+    statement_clock = StatementClock(engine)
     loads = os.getloadavg()
     if loads[0] > 1:
         console.print(f"[yellow]load average {loads[0]:.1f}: other work shares the CPUs[/]")
@@ -202,6 +236,7 @@ async def measure(url: str, n: int) -> None:
                 else {k: MAPPING[k] for k in ("隐患类别", "隐患等级", "隐患描述")}
             )
             options = ImportOptions(format=fmt, crs=Crs.wgs84, mapping=mapping, mode=Mode.valid_rows)
+            statement_clock.take()
             start = time.perf_counter()
             outcome = await import_hazards(engine, path, options, actor="bench", progress=clock)
             end = time.perf_counter()
@@ -213,11 +248,18 @@ async def measure(url: str, n: int) -> None:
             before = BEFORE.get(fmt.value) if n == BEFORE_ROWS else None
             if before:
                 console.print(
-                    f"      before: {before['seconds']:.1f} s; now {total / before['seconds']:.0%} of it"
+                    f"      before the set-wise write: {before['seconds']:.1f} s at load average"
+                    f" {BEFORE_LOAD}, PostgreSQL's CPU time {before['cpu']:.1f} s at load {BEFORE_CPU_LOAD}"
                 )
             for i, (name, seconds) in enumerate(clock.durations(end)):
                 was = f"  (before {before['stages'][i]:5.2f} s)" if before else ""
                 console.print(f"      {name:<52} {seconds:7.2f} s  {seconds / total:5.1%}{was}")
+            ran = statement_clock.take()
+            backend = sum(c for _, c, _ in ran)
+            console.print(f"      PostgreSQL's CPU time for the import: {backend:.1f} s")
+            if statements:
+                for wall, cpu, sql in sorted(ran, reverse=True)[:16]:
+                    console.print(f"        {wall:6.2f} s  cpu {cpu:6.2f} s  {sql}")
             async with engine.connect() as conn:
                 snapped = (
                     await conn.execute(
@@ -227,7 +269,7 @@ async def measure(url: str, n: int) -> None:
             console.print(f"      on a road (snapped or by 桩号): {snapped:,} of {outcome.rows_written:,}")
             results["runs"][fmt.value] = {
                 "seconds": total, "rows_per_s": outcome.rows_read / total, "written": outcome.rows_written,
-                "refused": outcome.rows_refused, "stages": clock.durations(end),
+                "refused": outcome.rows_refused, "stages": clock.durations(end), "backend_cpu": backend,
             }  # fmt: skip
         results["insert_explain"] = {}
         for sample in sorted({min(n, 5_000), min(n, 20_000)}):
@@ -262,6 +304,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--port", type=int, default=54356)
     parser.add_argument("--keep", action="store_true", help="leave the cluster running afterwards")
+    parser.add_argument(
+        "--statements", action="store_true", help="print the slowest statements (wall and CPU time)"
+    )
     args = parser.parse_args()
     cluster = Cluster(path=CLUSTER_DIR, port=args.port)
     cluster.up("postgres", fast=True)
@@ -269,7 +314,7 @@ def main() -> None:
         cluster.ensure_database(DATABASE)
         url = cluster.url(DATABASE)
         migrate.upgrade(url)
-        asyncio.run(measure(url, args.rows))
+        asyncio.run(measure(url, args.rows, args.statements))
     finally:
         if not args.keep:
             cluster.stop()
