@@ -59,6 +59,7 @@ async def run(job_id: int, work: Work) -> None:
     )
 
     async def progress(stage: str, fraction: float) -> None:
+        log.info("job %s (%s): %s", job_id, job.kind, stage)
         await repo.set_progress(engine, job_id, round(max(0.0, min(0.99, fraction)), 3), stage)
 
     try:
