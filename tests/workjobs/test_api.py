@@ -92,7 +92,7 @@ async def test_what_cannot_be_made_is_refused_at_once(
     cleared: None,
     role: str,
     path: str,
-    params: dict[str, object],
+    params: dict[str, str | int],
     status: int,
     field: str | None,
 ) -> None:

@@ -76,9 +76,12 @@ def test_a_worker_makes_posters_reports_and_detection_runs(web: str, app_url: st
     run = ask(web, "commander", "/api/v1/detections/jobs", json={"years": 3})
     seen: list[tuple[str, float]] = []
     with worker_process(app_url, "workjobs-all", concurrency=2):
-        job = wait_for(
-            web, "viewer", poster, lambda j: seen.append((j["status"], j["progress"])) or finished(j)
-        )
+
+        def watch(j: dict[str, Any]) -> bool:
+            seen.append((j["status"], j["progress"]))
+            return finished(j)
+
+        job = wait_for(web, "viewer", poster, watch)
         assert job["status"] == "succeeded", job
         # Seen queued or running before it ended, the progress never going back.
         assert seen[0][0] in ("queued", "running") and [p for _, p in seen] == sorted(p for _, p in seen)
