@@ -26,6 +26,7 @@ from app.paths import API_PREFIX, hazard_link
 from app.settings import get_settings
 from app.vocab import Grade
 from app.workjobs.schemas import WorkJobOut
+from app.workjobs.service import TOO_MANY_RESPONSE
 
 router = APIRouter(tags=["crashes (事故) and accident-prone candidates (事故易发多发点段)"])
 
@@ -183,7 +184,7 @@ async def run_detection(session: Session, body: DetectionRequest | None = None) 
     "/detections/jobs",
     status_code=202,
     summary="Run the accident-prone identification in a background job; 202 with the job's Location",
-    responses=problems(422),
+    responses={**problems(422), **TOO_MANY_RESPONSE},
     openapi_extra=rules(
         since="Before until.",
         until="After since.",

@@ -16,6 +16,7 @@ from app.openapi import problems, rule
 from app.paths import API_PREFIX
 from app.posters import jobs, mapfile, service
 from app.workjobs.schemas import WorkJobOut
+from app.workjobs.service import TOO_MANY_RESPONSE
 
 router = APIRouter(tags=["posters (挂图)"])
 
@@ -104,7 +105,7 @@ Dpi = Annotated[
     "/posters/{jurisdiction}/jobs",
     status_code=202,
     summary="Draw the wall map (挂图) in a background job; 202 with the job's Location",
-    responses=problems(404, 422),
+    responses={**problems(404, 422), **TOO_MANY_RESPONSE},
 )
 async def poster_job(
     session: Session,

@@ -16,6 +16,7 @@ from app.openapi import KNOWN_CODES, problems, rule
 from app.paths import API_PREFIX
 from app.reports import formats, jobs, service
 from app.workjobs.schemas import WorkJobOut
+from app.workjobs.service import TOO_MANY_RESPONSE
 
 router = APIRouter(tags=["reports (报告)"])
 
@@ -72,7 +73,7 @@ async def get_report(
     "/reports/jobs",
     status_code=202,
     summary="Write the periodic report (XLSX or PDF) in a background job; 202 with the job's Location",
-    responses=problems(422),
+    responses={**problems(422), **TOO_MANY_RESPONSE},
 )
 async def report_job(
     session: Session,

@@ -5,8 +5,9 @@ import { percent, runJob } from "./jobs.js";
 // button: what starts it; status: a role="status" element beside it; ask(): [path, {params, json}] (the
 // path with the root path);
 // service: an http.js Service; t(key, vars): the page's words; root: the service's root path;
-// done(job, status): what to show when it has succeeded (default: a link to the file).
-export function jobButton(button, status, ask, { service, t, root = "", done = null }) {
+// done(job, status): what to show when it has succeeded (default: a link to the file); confirm: a question
+// asked first (the job replaces something).
+export function jobButton(button, status, ask, { service, t, root = "", done = null, confirm = null }) {
   const bar = document.createElement("progress");
   bar.max = 1;
   const words = document.createElement("span");
@@ -21,6 +22,7 @@ export function jobButton(button, status, ask, { service, t, root = "", done = n
   button.addEventListener("click", async (event) => {
     event.preventDefault();
     if (button.getAttribute("aria-busy") === "true") return;
+    if (confirm && !window.confirm(confirm)) return;
     button.setAttribute("aria-busy", "true");
     status.hidden = false;
     status.dataset.state = "queued";

@@ -187,6 +187,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "job_failed": ("未能完成：{error}", "Not done: {error}"),
     "job_download": ("已生成，点击下载", "Ready: download"),
     "detect_run": ("重新识别事故多发点段", "Run the accident-prone identification"),
+    "detect_confirm": (
+        "重新识别将以新结果替换全部待审核的候选点段（已纳入或已排除的不变）。是否继续？",
+        "A new run replaces every candidate awaiting review (accepted and dismissed ones stay). Go on?",
+    ),
     "detect_done": (
         "识别完成：点 {points} 处，段 {segments} 处；待审核候选 {proposed} 处",
         "Done: {points} points, {segments} segments; {proposed} candidates await review",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, text, update
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 from sqlalchemy.orm import undefer
 
@@ -20,6 +20,20 @@ async def create(session: AsyncSession, **values: Any) -> WorkJob:
     await session.flush()
     await session.refresh(job)
     return job
+
+
+async def unfinished_of(session: AsyncSession, owner: str) -> int:
+    """How many of ``owner``'s jobs are queued or running; the owner's lock is held until the
+    transaction ends, so that two requests at once count each other."""
+    await session.execute(
+        text("SELECT pg_advisory_xact_lock(hashtextextended(:owner, 15))"), {"owner": owner}
+    )
+    query = (
+        select(func.count())
+        .select_from(WorkJob)
+        .where(WorkJob.owner == owner, WorkJob.status.in_(UNFINISHED))
+    )
+    return int((await session.execute(query)).scalar_one())
 
 
 async def get(session: AsyncSession, job_id: int, *, with_result: bool = False) -> WorkJob | None:

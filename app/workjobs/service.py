@@ -16,8 +16,9 @@ from procrastinate.tasks import Task
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.permissions import Permission, Principal, Role
-from app.errors import Conflict, Forbidden, NotFound
+from app.errors import Conflict, Forbidden, NotFound, TooManyRequests
 from app.jobs import repository as queue_repo
+from app.openapi import problems
 from app.workjobs import repository as repo
 from app.workjobs.models import WorkJob
 
@@ -26,6 +27,17 @@ KIND_PERMISSION = {
     "poster": Permission.read,
     "report": Permission.read_internal,
     "detection": Permission.detection_run,
+}
+
+# Jobs one person (or API key) may have queued or running at once: a script cannot fill the queue.
+MAX_UNFINISHED = 3
+RETRY_AFTER_S = 10
+# The answer's document for that refusal (responses=…).
+TOO_MANY_RESPONSE: dict[int | str, dict[str, Any]] = {
+    429: {
+        **problems(429)[429],
+        "description": f"{MAX_UNFINISHED} of your jobs are queued or running: ask again when one has ended.",
+    }
 }
 
 
@@ -44,12 +56,18 @@ async def submit(
 ) -> WorkJob:
     """Record the job and queue ``task(job_id=…)``, both in the request's transaction."""
     principal.require(KIND_PERMISSION[kind])
+    owner = owner_of(principal)
+    if await repo.unfinished_of(session, owner) >= MAX_UNFINISHED:
+        raise TooManyRequests(
+            detail=f"{MAX_UNFINISHED} of your jobs are queued or running: ask again when one has ended",
+            headers={"Retry-After": str(RETRY_AFTER_S)},
+        )
     job = await repo.create(
         session,
         kind=kind,
         params=params,
         jurisdiction=jurisdiction,
-        owner=owner_of(principal),
+        owner=owner,
         created_by=principal.actor,
         status="queued",
         stage="queued",

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, Dialog, expect
 
 from tests.support.browser import MapsDb, Visit, new_visit, wait_ready
 from tests.support.jobs import worker_process
@@ -41,14 +41,22 @@ async def test_the_map_page_draws_the_wall_map_and_runs_the_detection(
     await expect(status).to_have_attribute("data-state", "succeeded", timeout=180_000)
     await expect(status).to_have_text("已生成，点击下载")
     assert (await _file(visit, "#hm-poster-job")).startswith(b"%PDF-")
+    questions: list[str] = []
+
+    async def answer(dialog: Dialog) -> None:
+        questions.append(dialog.message)
+        await dialog.accept()
+
+    visit.page.on("dialog", answer)
     await visit.page.click("#hm-detect")
     detect = visit.page.locator("#hm-detect-job")
     await expect(detect).to_have_attribute("data-state", "succeeded", timeout=120_000)
     await expect(detect).to_contain_text("识别完成：点 0 处，段 0 处；待审核候选 0 处")
+    assert questions == ["重新识别将以新结果替换全部待审核的候选点段（已纳入或已排除的不变）。是否继续？"]
     await visit.screenshot("job-pages-map")
 
 
-async def test_a_commander_sees_no_detection_button_only_if_not_allowed(
+async def test_no_detection_button_without_the_permission(
     browser: Browser, server: str, worker: None
 ) -> None:
     viewer = await new_visit(browser, server, login="t-viewer", viewport={"width": 1366, "height": 768})

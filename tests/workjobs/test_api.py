@@ -11,7 +11,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.cluster import APP_ROLE, Cluster
+from app.jobs.queue import connector, queue
+from app.jobs.settings import get_job_settings
+from app.jobs.stalled import recover
 from app.workjobs import repository
+from tests.support.databases import TEST_DB
 from tests.support.ledger import COUNTY
 
 
@@ -153,3 +158,54 @@ async def test_expired_results_are_deleted(
     assert (await clients["viewer"].get(f"/api/v1/jobs/{gone}")).status_code == 404
     r = await clients["viewer"].get(f"/api/v1/jobs/{kept}/result")
     assert (r.status_code, r.content, r.headers["content-type"]) == (200, b"x", "application/pdf")
+
+
+async def test_a_person_has_at_most_three_jobs_waiting(
+    clients: dict[str, httpx.AsyncClient], engine: AsyncEngine, cleared: None
+) -> None:
+    for _ in range(3):
+        assert (await clients["agency"].post(f"/api/v1/posters/{COUNTY}/jobs")).status_code == 202
+    r = await clients["agency"].post(f"/api/v1/posters/{COUNTY}/jobs")
+    assert (r.status_code, r.headers["Retry-After"]) == (429, "10"), r.text
+    assert r.json()["detail"] == "3 of your jobs are queued or running: ask again when one has ended"
+    # Another's jobs do not count; one that ended frees a place.
+    assert (await clients["viewer"].post(f"/api/v1/posters/{COUNTY}/jobs")).status_code == 202
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE work_jobs SET status = 'failed' WHERE id = (SELECT min(id) FROM work_jobs)")
+        )
+    assert (await clients["agency"].post(f"/api/v1/posters/{COUNTY}/jobs")).status_code == 202
+    assert len(await _queued(engine)) == 5
+
+
+async def test_a_job_whose_workers_kept_dying_is_failed(
+    clients: dict[str, httpx.AsyncClient],
+    engine: AsyncEngine,
+    cluster: Cluster,
+    cleared: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(get_job_settings(), "stalled_retries", 0)
+    location = (await clients["viewer"].post(f"/api/v1/posters/{COUNTY}/jobs")).headers["Location"]
+    async with engine.begin() as conn:
+        # Its worker took it, then stopped beating a minute ago.
+        worker = (
+            await conn.execute(
+                text(
+                    "INSERT INTO procrastinate_workers (last_heartbeat) VALUES (now() - interval '1 minute')"
+                    " RETURNING id"
+                )
+            )
+        ).scalar_one()
+        await conn.execute(
+            text("UPDATE procrastinate_jobs SET status = 'doing', worker_id = :w"), {"w": worker}
+        )
+        await conn.execute(text("UPDATE work_jobs SET status = 'running', stage = 'drawing'"))
+    with queue.replace_connector(connector(cluster.url(TEST_DB, APP_ROLE))):
+        async with queue.open_async():
+            done = await recover(queue.job_manager)
+    assert len(done["failed"]) == 1
+    job = (await clients["viewer"].get(location)).json()
+    assert (job["status"], job["progress"]) == ("failed", 1)
+    assert job["error"] == "the worker doing this job stopped 1 time(s) before it ended: ask again"
+    assert job["expires_at"] is not None

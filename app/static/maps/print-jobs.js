@@ -21,6 +21,7 @@ if (detect && detectStatus) {
     service,
     t,
     root: config.root,
+    confirm: t("detect_confirm"),
     done: (job, status) => {
       const s = job.summary;
       status.textContent = t("detect_done", { points: s.points_found, segments: s.segments_found, proposed: s.proposed });
