@@ -11,6 +11,7 @@ from app.notifications.mail_models import NotificationDelivery, NotificationDige
 from app.notifications.models import Notification
 from app.photos.models import HazardPhoto
 from app.roads.models import Road, RoadCalibrationPoint, RoadVersion
+from app.workjobs.models import WorkJob
 
 __all__ = [
     "AccidentProneCandidate",
@@ -35,4 +36,5 @@ __all__ = [
     "RoadVersion",
     "User",
     "UserJurisdiction",
+    "WorkJob",
 ]

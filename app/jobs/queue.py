@@ -24,6 +24,10 @@ TASK_MODULES = (
     "app.jobs.stalled",
     "app.imports.jobs",
     "app.notifications.jobs",
+    "app.workjobs.jobs",
+    "app.posters.jobs",
+    "app.reports.jobs",
+    "app.crashes.jobs",
     "app.notifications.email_jobs",
 )
 
@@ -31,7 +35,9 @@ TASK_MODULES = (
 IMPORTS = "imports"
 MAINTENANCE = "maintenance"
 NOTIFICATIONS = "notifications"
-QUEUES = (IMPORTS, MAINTENANCE, NOTIFICATIONS)
+DOCUMENTS = "documents"  # posters and reports
+DETECTION = "detection"  # accident-prone identification runs
+QUEUES = (IMPORTS, MAINTENANCE, NOTIFICATIONS, DOCUMENTS, DETECTION)
 
 
 def conninfo(url: str | None = None) -> str:

@@ -131,6 +131,7 @@ def test_beijing_times_become_utc_cron_lines() -> None:
 
 
 def test_the_maintenance_jobs_are_scheduled() -> None:
+    queue.perform_import_paths()  # every task module, as a worker imports them
     periodic = {
         p.task.name: p.cron
         for p in queue.periodic_registry.periodic_tasks.values()
@@ -139,13 +140,17 @@ def test_the_maintenance_jobs_are_scheduled() -> None:
     assert periodic == {
         "jobs.recover_stalled": f"* * * * * */{get_job_settings().stalled_check_s}",
         "jobs.prune_finished": "17 * * * *",
+        "workjobs.prune": "*/10 * * * *",
     }
 
 
 def test_worker_refuses_an_unknown_queue() -> None:
     result = CliRunner().invoke(cli, ["worker", "--queue", "mail"], env={"COLUMNS": "200"})
     assert result.exit_code == 2
-    assert "unknown queue(s) mail; the queues are imports, maintenance, notifications" in result.output
+    assert (
+        "unknown queue(s) mail; the queues are imports, maintenance, notifications, documents, detection"
+        in (result.output)
+    )
 
 
 async def test_the_queue_schema_goes_with_its_migration(empty_db: str) -> None:

@@ -41,6 +41,7 @@ EXPECTED_TABLES = {
     "roads",
     "user_jurisdictions",
     "users",
+    "work_jobs",
 }
 
 
