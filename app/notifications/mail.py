@@ -31,9 +31,12 @@ class SendFailed(Exception):
 
 
 def record_url(base_url: str, item: Item) -> str | None:
-    if item.hazard_id is None or item.kind is None:
-        return None
-    return f"{base_url}/{collection_of(item.kind)}/{item.hazard_id}"
+    """The hazard's record page; for an accident-prone candidate, its county's map with the candidates."""
+    if item.hazard_id is not None and item.kind is not None:
+        return f"{base_url}/{collection_of(item.kind)}/{item.hazard_id}"
+    if item.event == Event.candidate.value and item.county_code:
+        return f"{base_url}/map/{item.county_code}?layer=candidates"
+    return None
 
 
 def _title(event: str | None) -> str:
@@ -44,7 +47,7 @@ def _title(event: str | None) -> str:
 
 
 def _lines(item: Item, base_url: str) -> list[str]:
-    lines = [f"隐患编号：{item.ledger_no or '—'}"]
+    lines = [f"隐患编号：{item.ledger_no}"] if item.ledger_no else []
     if item.county_name:
         lines.append(f"所在区县：{item.county_name}")
     if item.address:

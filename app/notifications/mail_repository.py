@@ -74,6 +74,7 @@ class Item:
     county_name: str | None
     due: date | None = None
     overdue: bool = False
+    county_code: str | None = None
 
 
 @dataclass(frozen=True)

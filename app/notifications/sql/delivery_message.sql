@@ -11,6 +11,7 @@ SELECT u.email,
        h.address,
        h.deadline,
        j.name AS county_name,
+       n.county_code,
        (NOT u.disabled
         AND u.email IS NOT NULL
         AND coalesce(p.enabled, n.event = ANY(CAST(:email_default AS text[])))

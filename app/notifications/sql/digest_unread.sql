@@ -1,6 +1,6 @@
 -- The day's notifications of a user not yet read in the app (or kept read because the app's
 -- channel is off for the event), for the events they want in the digest, in their jurisdiction.
-SELECT n.event, n.detail, n.created_at, h.id AS hazard_id, h.kind, h.ledger_no, h.address, j.name AS county_name
+SELECT n.event, n.detail, n.created_at, h.id AS hazard_id, h.kind, h.ledger_no, h.address, j.name AS county_name, n.county_code
 FROM notifications n
 LEFT JOIN hazards h ON h.id = n.hazard_id
 LEFT JOIN jurisdictions j ON j.code = n.county_code
