@@ -103,6 +103,7 @@ class Item:
     title: str
     hazard_id: int | None
     ledger_no: str | None
+    category: str | None
     detail: str | None
     url: str | None
     candidate_id: int | None
@@ -143,6 +144,7 @@ def _item(r: repo.Row, lang: str) -> Item:
         title=event.en if lang == "en" else event.zh,
         hazard_id=r.hazard_id,
         ledger_no=r.ledger_no,
+        category=(r.category_en or r.category_zh) if lang == "en" else r.category_zh,
         detail=r.detail,
         url=_url(r),
         candidate_id=r.candidate_id,
