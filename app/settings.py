@@ -141,6 +141,10 @@ class Settings(BaseSettings):
     # needs one pays for a new connection; at 16 concurrent tile requests that was a third of them.
     db_pool_size: int = 20
     db_max_overflow: int = 10
+    # The URLs lead to PgBouncer in transaction pooling: asyncpg keeps no prepared statements across
+    # transactions (statement cache off, a fresh name per statement) and sends no startup settings
+    # PgBouncer would refuse (README, "Several machines").
+    db_pgbouncer: bool = False
 
     # Embedded cluster (development and tests only).
     cluster_dir: Path = PROJECT_ROOT / "var" / "pg"

@@ -38,6 +38,7 @@ EXPECTED_TABLES = {
     "roads",
     "user_jurisdictions",
     "users",
+    "work_jobs",
 }
 
 
