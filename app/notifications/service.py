@@ -12,6 +12,7 @@ from app.accounts.permissions import CITY_WIDE, Principal
 from app.errors import NotFound
 from app.notifications import repository as repo
 from app.notifications.events import RECIPIENTS, Event
+from app.notifications.webhooks import service as webhooks
 from app.paths import collection_of
 from app.vocab import HazardKind
 
@@ -33,7 +34,8 @@ async def record(
     actor: Principal | None,
     detail: str | None = None,
 ) -> int:
-    """Tell the event's recipients; the number told."""
+    """Tell the event's recipients, and queue it for the webhooks that take it; the number told."""
+    await webhooks.enqueue(session, event.value, hazard_id=hazard_id, county_code=county_code, detail=detail)
     return await repo.fan_out(
         session,
         event=event.value,
