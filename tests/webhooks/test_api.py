@@ -53,7 +53,7 @@ async def test_administrators_only(client: httpx.AsyncClient) -> None:
         assert r.status_code == 403, role
         r = await client.post("/api/v1/webhooks", json=GOOD, headers=auth_headers(role))
         assert r.status_code == 403, role
-    r = await client.get("/api/v1/webhooks/deliveries", headers={"Authorization": ""})
+    r = await client.get("/api/v1/webhook-deliveries", headers={"Authorization": ""})
     assert r.status_code == 401
 
 
@@ -96,6 +96,6 @@ async def test_bad_input_is_refused_naming_the_field(client: httpx.AsyncClient) 
     assert r.status_code == 404
     r = await client.post("/api/v1/webhooks/999/test")
     assert r.status_code == 404
-    r = await client.get("/api/v1/webhooks/deliveries?limit=0")
+    r = await client.get("/api/v1/webhook-deliveries?limit=0")
     assert r.status_code == 422 and "limit" in r.text
     assert (await client.get(f"/api/v1/webhooks/{made['id']}")).json()["name"] == GOOD["name"]

@@ -85,7 +85,7 @@ async def test_a_json_delivery_is_signed_retried_after_a_500_and_logged(
         "another-secret", second.headers["x-hazardmap-signature"], second.body, now=int(time.time())
     )
 
-    log = (await client.get(f"/api/v1/webhooks/deliveries?subscription={sub['id']}")).json()
+    log = (await client.get(f"/api/v1/webhook-deliveries?subscription={sub['id']}")).json()
     assert [(e["event"], e["state"], e["attempts"], e["last_status"], e["last_error"]) for e in log] == [
         ("created", "delivered", 2, 200, None)
     ]

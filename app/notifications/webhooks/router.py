@@ -1,5 +1,5 @@
-"""/api/v1/webhooks: the webhook subscriptions and their delivery log (administrators only; a secret is
-written, never read back)."""
+"""/api/v1/webhooks: the webhook subscriptions; /api/v1/webhook-deliveries: their delivery log.
+Administrators only; a secret is written, never read back."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from app.openapi import problems, rules
 from app.paths import API_PREFIX
 
 # Administrators only: app.main includes it with Permission.webhooks_manage.
-router = APIRouter(prefix="/webhooks", tags=["webhooks"])
+router = APIRouter(tags=["webhooks"])
 
 WebhookId = Annotated[int, Path(alias="id", ge=1, le=2**62)]
 
@@ -46,7 +46,7 @@ def _out(s: Subscription) -> SubscriptionOut:
     )
 
 
-@router.get("", summary="The webhooks")
+@router.get("/webhooks", summary="The webhooks")
 async def listing(session: Session) -> list[SubscriptionOut]:
     """Every subscription; secrets are not shown (``has_secret``), nor a robot's key in its URL.
 
@@ -55,7 +55,9 @@ async def listing(session: Session) -> list[SubscriptionOut]:
     return [_out(s) for s in await service.listing(session)]
 
 
-@router.post("", status_code=201, summary="Add a webhook", responses=problems(409, 422), openapi_extra=_RULES)
+@router.post(
+    "/webhooks", status_code=201, summary="Add a webhook", responses=problems(409, 422), openapi_extra=_RULES
+)
 async def create(session: Session, body: SubscriptionIn, response: Response) -> SubscriptionOut:
     """A receiver of events, in the JSON format (signed, ``X-Hazardmap-Signature``), as a 企业微信 or a
     钉钉 group robot's markdown message.
@@ -67,7 +69,7 @@ async def create(session: Session, body: SubscriptionIn, response: Response) -> 
     return _out(created)
 
 
-@router.get("/deliveries", summary="The delivery log, newest first", responses=problems(422))
+@router.get("/webhook-deliveries", summary="The delivery log, newest first", responses=problems(422))
 async def deliveries(
     session: Session,
     subscription: Annotated[int | None, Query(ge=1, le=2**62, description="one webhook's only")] = None,
@@ -85,13 +87,15 @@ async def deliveries(
     return [DeliveryOut(**r) for r in rows]
 
 
-@router.get("/{id}", summary="A webhook", responses=problems(404, 422))
+@router.get("/webhooks/{id}", summary="A webhook", responses=problems(404, 422))
 async def read(session: Session, webhook_id: WebhookId) -> SubscriptionOut:
     """Permission: administrator only."""
     return _out(await service.get(session, webhook_id))
 
 
-@router.patch("/{id}", summary="Change a webhook", responses=problems(404, 409, 422), openapi_extra=_RULES)
+@router.patch(
+    "/webhooks/{id}", summary="Change a webhook", responses=problems(404, 409, 422), openapi_extra=_RULES
+)
 async def update(session: Session, webhook_id: WebhookId, body: SubscriptionPatch) -> SubscriptionOut:
     """The members given; ``enabled: false`` stops its deliveries (those queued are not sent).
 
@@ -100,7 +104,7 @@ async def update(session: Session, webhook_id: WebhookId, body: SubscriptionPatc
     return _out(await service.update(session, webhook_id, body))
 
 
-@router.delete("/{id}", status_code=204, summary="Remove a webhook", responses=problems(404, 422))
+@router.delete("/webhooks/{id}", status_code=204, summary="Remove a webhook", responses=problems(404, 422))
 async def delete(session: Session, webhook_id: WebhookId) -> Response:
     """The webhook and its delivery log.
 
@@ -110,7 +114,7 @@ async def delete(session: Session, webhook_id: WebhookId) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/{id}/test", summary="Send a test message now", responses=problems(404, 422))
+@router.post("/webhooks/{id}/test", summary="Send a test message now", responses=problems(404, 422))
 async def test_send(session: Session, webhook_id: WebhookId) -> DeliveryOut:
     """One attempt, made during this request (at most ``HAZARDMAP_WEBHOOKS_TIMEOUT_S``), recorded in
     the delivery log; the answer is its entry (``state`` delivered or failed, ``last_error``).

@@ -53,8 +53,10 @@ WORDS: dict[str, tuple[str, str]] = {
     "tested_ok": ("测试消息已送达（HTTP {status}）。", "Test message delivered (HTTP {status})."),
     "tested_failed": ("测试消息未送达：{error}", "Test message not delivered: {error}"),
     "formats_help": (
-        "JSON：请求头 X-Hazardmap-Signature: t=时间戳,v1=HMAC-SHA256(密钥, 时间戳.请求体)。",
-        "JSON: header X-Hazardmap-Signature: t=timestamp,v1=HMAC-SHA256(secret, timestamp.body).",
+        "JSON 格式的签名：请求头 X-Hazardmap-Signature 为 t=〈时间戳〉,v1=〈签名〉；"
+        "签名是以密钥对“时间戳.请求体”计算的 HMAC-SHA256（十六进制）。",
+        "The JSON format's signature: the header X-Hazardmap-Signature is t=<timestamp>,v1=<signature>, "
+        "the signature being HMAC-SHA256 (hex) with the secret over “<timestamp>.<body>”.",
     ),
 }
 
