@@ -34,6 +34,7 @@ async def webhooks_page(request: Request, session: Session) -> Response:
     county_names = dict(counties)
     events = [(e.value, delivery.titles(e.value)[i]) for e in Event]
     event_names = {**dict(events), delivery.TEST: delivery.titles(delivery.TEST)[i]}
+    order = {e.value: n for n, e in enumerate(Event)}
     format_names = words.pick(words.FORMATS, lang)
     state_names = words.pick(words.STATES, lang)
     subscriptions = [
@@ -42,7 +43,9 @@ async def webhooks_page(request: Request, session: Session) -> Response:
             "name": s.name,
             "url": formats.mask_url(s.url),
             "format": format_names.get(s.format, s.format),
-            "events": [event_names.get(e, e) for e in s.events],
+            "events": [
+                event_names.get(e, e) for e in sorted(s.events, key=lambda e: order.get(e, len(order)))
+            ],
             "counties": [county_names.get(c, c) for c in s.counties],
             "has_secret": s.has_secret,
             "enabled": s.enabled,
