@@ -76,6 +76,7 @@ async def test_bad_input_is_refused_naming_the_field(client: httpx.AsyncClient) 
         ({**GOOD, "format": "wecom"}, 422, "secret"),
         ({**GOOD, "secret": "short"}, 422, "secret"),
         ({**GOOD, "colour": "red"}, 422, "colour"),
+        ({**GOOD, "url": "http://example.com:99999/"}, 422, "url"),
     ]
     for body, status, field in cases:
         r = await client.post("/api/v1/webhooks", json=body)

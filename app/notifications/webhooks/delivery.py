@@ -41,7 +41,8 @@ def payload(row: RowMapping) -> formats.Payload:
         kind=row["kind"],
         county_code=row["county_code"],
         county=row["county"],
-        level=row["detail"],
+        # Only a supervision level: whatever else an event may note is not for an outside channel.
+        level=row["detail"] if row["detail"] in formats.LEVEL_ZH else None,
         url=link,
         occurred_at=created.astimezone(clock.BEIJING).isoformat(timespec="seconds"),
     )

@@ -169,7 +169,10 @@ def _snippet(body: bytes, limit: int = 200) -> str:
 
 def mask_url(url: str) -> str:
     """A subscription's URL as shown: a robot's key or token in the query is a secret too."""
-    parsed = httpx.URL(url)
+    try:
+        parsed = httpx.URL(url)
+    except httpx.InvalidURL:
+        return url.split("?", 1)[0] + ("?***" if "?" in url else "")
     if not parsed.query:
         return url
     masked = httpx.QueryParams({k: "***" for k in parsed.params})

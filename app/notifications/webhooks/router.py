@@ -21,7 +21,7 @@ WebhookId = Annotated[int, Path(alias="id", ge=1, le=2**62)]
 
 _RULES = rules(
     name="Not taken by another webhook (409).",
-    url="http or https, with a host.",
+    url="http or https, with a host; a port from 1 to 65535.",
     secret="Required for format json; none for format wecom.",
     counties="Counties of the city.",
     body="At least one member to change.",

@@ -8,6 +8,7 @@ sends nothing. Never commits.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -51,6 +52,13 @@ async def get(session: AsyncSession, subscription_id: int) -> repo.Subscription:
 
 
 async def _check(session: AsyncSession, values: dict[str, Any], *, other_than: int | None = None) -> None:
+    if values.get("url") is not None:
+        try:
+            port = urlsplit(values["url"]).port
+        except ValueError:  # beyond 65535
+            port = 0
+        if port is not None and not 1 <= port <= 65535:
+            raise invalid("url", "the port must be from 1 to 65535")
     if "name" in values and await repo.name_taken(session, values["name"], other_than=other_than):
         raise Conflict(detail=f"a webhook is already named {values['name']!r}")
     unknown = await repo.unknown_counties(session, values.get("counties") or [])
