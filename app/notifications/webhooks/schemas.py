@@ -11,15 +11,17 @@ Format = Literal["json", "wecom", "dingtalk"]
 # http or https, a host (no user or password before it), an optional port, path and query.
 URL_PATTERN = r"^[Hh][Tt][Tt][Pp][Ss]?://[A-Za-z0-9.\-]+(:[0-9]{1,5})?([/?][^\s]*)?$"
 COUNTY_PATTERN = r"^[0-9]{6}$"
+# A name neither begins nor ends with white space (nor is only that).
+NAME_PATTERN = r"^\S(.*\S)?$"
 County = Annotated[str, Field(pattern=COUNTY_PATTERN)]
 
 
 class SubscriptionIn(BaseModel):
     """A new webhook: where, in which format, which events of which counties (none: every county)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=64, examples=["指挥中心钉钉群"])
+    name: str = Field(min_length=1, max_length=64, pattern=NAME_PATTERN, examples=["指挥中心钉钉群"])
     url: str = Field(
         max_length=2000,
         pattern=URL_PATTERN,
@@ -46,9 +48,9 @@ class SubscriptionIn(BaseModel):
 class SubscriptionPatch(BaseModel):
     """Changes to a webhook; ``secret: null`` removes the secret, an absent one keeps it."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid")
 
-    name: str | None = Field(default=None, min_length=1, max_length=64)
+    name: str | None = Field(default=None, min_length=1, max_length=64, pattern=NAME_PATTERN)
     url: str | None = Field(default=None, max_length=2000, pattern=URL_PATTERN)
     secret: str | None = Field(default=None, min_length=8, max_length=256)
     format: Format | None = None
