@@ -15,6 +15,7 @@ from app import __version__, apidocs, openapi, problems
 from app.accounts.dependencies import current_principal, require
 from app.accounts.permissions import Permission
 from app.accounts.router import router as accounts_router
+from app.admin.webhooks import pages as webhook_pages
 from app.basemaps.pages import pages as basemap_pages
 from app.basemaps.router import api as basemaps_router
 from app.basemaps.router import tiles as basemap_tiles
@@ -35,7 +36,6 @@ from app.jurisdictions.router import router as jurisdictions_router
 from app.ledger.router import router as ledger_router
 from app.maps.router import router as map_pages
 from app.notifications.router import router as notifications_router
-from app.notifications.webhooks.pages import pages as webhook_pages
 from app.notifications.webhooks.router import router as webhooks_router
 from app.ogc.router import router as ogc_router
 from app.paths import API_PREFIX
@@ -46,6 +46,8 @@ from app.photos.upload import body_limit as photo_body_limit
 from app.posters.router import router as posters_router
 from app.records.router import api as search_router
 from app.records.router import pages as record_pages
+from app.replicas.marker import ReadYourWrites
+from app.replicas.routing import dispose_replicas
 from app.reports.router import router as reports_router
 from app.roads.linear_router import router as linear_router
 from app.roads.milepost_router import router as milepost_router
@@ -108,6 +110,7 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     # stopping never touches them.
     yield
     await dispose_engine()
+    await dispose_replicas()
 
 
 def create_app() -> FastAPI:
@@ -129,6 +132,7 @@ def create_app() -> FastAPI:
     # about tenfold and a busy tile about threefold. Level 1 takes most of that for a fraction of
     # the CPU of the default 9 (bench/README.md, tipg_compare); below 1 kB it is not worth it.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
+    app.add_middleware(ReadYourWrites)  # which database a request reads (app.replicas)
     app.add_middleware(SecurityHeaders)  # outermost: also on the 413 of LimitBody and on errors
 
     app.include_router(health_router)

@@ -24,6 +24,7 @@ from app.clock import BEIJING
 from app.crashes import repository
 from app.crashes.vocab import CandidateKind, CandidateStatus
 from app.errors import Conflict, NotFound, invalid
+from app.notifications import service as notifications
 from app.roads.chainage import format_chainage
 from app.roads.linear import Executor, nearest_road, point_at_chainage, stretch_between
 from app.settings import get_settings
@@ -275,6 +276,8 @@ async def run_detection(db: Executor, p: DetectionParams) -> DetectionSummary:
     (found,) = await _rows(db, "detect_counts", {})
     await _place(db)
     await _run(db, "detect_store", params)
+    # In the run's transaction: the candidates and their notifications are stored together or not at all.
+    await notifications.record_candidates(db)
     proposed = await repository.open_candidate_count(db)
     off = [
         OffNetworkCrash(r.id, r.occurred_at, r.lon, r.lat, r.snap_distance_m, r.source_ref)

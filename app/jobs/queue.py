@@ -23,14 +23,16 @@ from app.settings import get_settings
 TASK_MODULES = (
     "app.jobs.stalled",
     "app.imports.jobs",
+    "app.notifications.jobs",
     "app.notifications.webhooks.jobs",
 )
 
 # The queues, one per kind of work, so that a worker can be given some of them only.
 IMPORTS = "imports"
 MAINTENANCE = "maintenance"
+NOTIFICATIONS = "notifications"
 WEBHOOKS = "webhooks"
-QUEUES = (IMPORTS, MAINTENANCE, WEBHOOKS)
+QUEUES = (IMPORTS, MAINTENANCE, NOTIFICATIONS, WEBHOOKS)
 
 
 def conninfo(url: str | None = None) -> str:

@@ -68,6 +68,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav_field": ("现场上报", "Field"),
     "nav_search": ("编号、道路+桩号或关键词", "Ledger no., road + chainage, or words"),
     "nav_search_button": ("查询", "Search"),
+    "nav_basemaps": ("底图管理", "Base maps"),
+    "nav_bell": ("通知", "Notifications"),
+    "nav_bell_unread": ("通知（{n} 条未读）", "Notifications ({n} unread)"),
     # county map
     "map_title": ("隐患分布图", "hazard map"),
     "choose_area": ("区域", "Area"),

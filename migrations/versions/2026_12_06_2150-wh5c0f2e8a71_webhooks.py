@@ -1,7 +1,7 @@
 """Webhooks: the subscriptions (admin-managed receivers of events) and the delivery log.
 
 Revision ID: wh5c0f2e8a71
-Revises: zv1ab9c0d4e2
+Revises: b7ca5e1f0a93
 Create Date: 2026-12-06 21:50:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "wh5c0f2e8a71"
-down_revision: str | None = "zv1ab9c0d4e2"
+down_revision: str | None = "b7ca5e1f0a93"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -43,6 +43,8 @@ def upgrade() -> None:
         sa.Column("subscription_id", sa.BigInteger(), nullable=False),
         sa.Column("event", sa.String(length=16), nullable=False),
         sa.Column("hazard_id", sa.BigInteger(), nullable=True),
+        sa.Column("candidate_id", sa.BigInteger(), nullable=True),
+        sa.Column("once_key", sa.String(length=96), nullable=True),
         sa.Column("county_code", sa.String(length=16), nullable=True),
         sa.Column("detail", sa.String(length=64), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"), nullable=False),
@@ -64,10 +66,23 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["hazard_id"], ["hazards.id"], name=op.f("fk_webhook_deliveries_hazard_id_hazards"), ondelete="CASCADE"
         ),
+        sa.ForeignKeyConstraint(
+            ["candidate_id"],
+            ["accident_prone_candidates.id"],
+            name=op.f("fk_webhook_deliveries_candidate_id_accident_prone_candidates"),
+            ondelete="SET NULL",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_webhook_deliveries")),
     )
     op.create_index(
         "ix_webhook_deliveries_subscription_id_id", "webhook_deliveries", ["subscription_id", "id"]
+    )
+    op.create_index(
+        "uq_webhook_deliveries_subscription_id_once_key",
+        "webhook_deliveries",
+        ["subscription_id", "once_key"],
+        unique=True,
+        postgresql_where=sa.text("once_key IS NOT NULL"),
     )
 
 

@@ -55,6 +55,13 @@ class WebhookDelivery(Base):
     __table_args__ = (
         CheckConstraint("state IN ('pending', 'retrying', 'delivered', 'failed')", name="state"),
         Index("ix_webhook_deliveries_subscription_id_id", "subscription_id", "id"),
+        Index(
+            "uq_webhook_deliveries_subscription_id_once_key",
+            "subscription_id",
+            "once_key",
+            unique=True,
+            postgresql_where="once_key IS NOT NULL",
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
@@ -63,6 +70,13 @@ class WebhookDelivery(Base):
     )
     event: Mapped[str] = mapped_column(String(16))
     hazard_id: Mapped[int | None] = mapped_column(BigInteger, ForeignKey("hazards.id", ondelete="CASCADE"))
+    # An accident-prone candidate (event ``candidate``); NULL once a later detection run replaced it.
+    candidate_id: Mapped[int | None] = mapped_column(
+        BigInteger, ForeignKey("accident_prone_candidates.id", ondelete="SET NULL")
+    )
+    # What a periodic event is about (a hazard and its day, a candidate's stretch), as its notifications
+    # say: one delivery per subscription however many times, or by however many workers, it is told.
+    once_key: Mapped[str | None] = mapped_column(String(96))
     county_code: Mapped[str | None] = mapped_column(String(16))
     detail: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

@@ -45,6 +45,11 @@ async def enqueue(
     return [int(r[0]) for r in rows]
 
 
+async def enqueue_told(session: AsyncSession | AsyncConnection, events: Sequence[str]) -> list[int]:
+    rows = await session.execute(text(load(PKG, "enqueue_told")), {"events": list(events)})
+    return [int(r[0]) for r in rows]
+
+
 async def subscriptions(session: AsyncSession) -> list[Subscription]:
     rows = await session.execute(text(f"SELECT {COLUMNS} FROM webhook_subscriptions ORDER BY id"))
     return [Subscription(**r) for r in rows.mappings()]

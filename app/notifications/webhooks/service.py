@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.errors import Conflict, NotFound, invalid
 from app.jobs import repository as jobs
@@ -35,6 +35,15 @@ async def enqueue(
     ids = await repo.enqueue(
         session, event=event, hazard_id=hazard_id, county_code=county_code, detail=detail
     )
+    for delivery_id in ids:
+        await jobs.defer(session, deliver, delivery_id=delivery_id)
+    return len(ids)
+
+
+async def enqueue_told(session: AsyncSession | AsyncConnection, events: list[str]) -> int:
+    """Queue what a periodic job told in this transaction (deadlines, candidates: written set-wise, not
+    through ``enqueue``) for the subscriptions that take it; the number queued."""
+    ids = await repo.enqueue_told(session, events)
     for delivery_id in ids:
         await jobs.defer(session, deliver, delivery_id=delivery_id)
     return len(ids)
