@@ -8,6 +8,7 @@ import hashlib
 import hmac
 import json
 import time
+from datetime import timedelta
 from typing import Any
 
 import httpx
@@ -15,10 +16,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.notifications import jobs as notification_jobs
 from app.notifications.webhooks.formats import verify
 from tests.support.accounts import OTHER_COUNTY, TEST_USERS
-from tests.support.hazards import GULOU, create, point
-from tests.support.workflow import CLAIM, step, transition
+from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, create, point
+from tests.support.workflow import CLAIM, beijing_today, step, transition
 from tests.webhooks.receiver import Receiver
 
 SECRET = "s3cret-for-tests"
@@ -265,3 +267,33 @@ async def test_test_send_delivers_a_signed_test_message(client: httpx.AsyncClien
     )
     assert verify(SECRET, got.headers["x-hazardmap-signature"], got.body, now=int(time.time()))
     assert json.loads(got.body)["id"] == entry["id"]
+
+
+async def test_deadline_events_go_out_once_per_subscription_however_often_told(
+    client: httpx.AsyncClient, engine: AsyncEngine, hook: Receiver
+) -> None:
+    await subscribe(client, url=hook.url, secret=SECRET, events=["due_soon", "overdue"], counties=["371502"])
+    late = await create(client, "hazards", point(GULOU))  # reported in March 2026, never claimed: overdue
+    soon = await create(client, "hazards", point(LIUYUAN))
+    await step(client, soon["id"], CLAIM, "county_officer")
+    async with engine.begin() as conn:
+        await conn.execute(
+            text("UPDATE hazards SET deadline = :d WHERE id = :id"),
+            {"d": beijing_today() + timedelta(days=2), "id": soon["id"]},
+        )
+    await create(client, "hazards", point(BOJIQIAO))  # overdue too, but in 阳谷县: not subscribed
+
+    # Two runs at once and one after: the notifications are told once, and so are the webhooks.
+    await asyncio.gather(notification_jobs.tell_deadlines(), notification_jobs.tell_deadlines())
+    await notification_jobs.tell_deadlines()
+    rows = await settled(engine, 2)
+    assert sorted((r["event"], r["hazard_id"], r["state"]) for r in rows) == [
+        ("due_soon", soon["id"], "delivered"),
+        ("overdue", late["id"], "delivered"),
+    ]
+    got = sorted((g.json() for g in await hook.wait_for(2)), key=lambda p: p["event"])
+    assert [(p["event"], p["title"], p["ledger_no"], p["level"]) for p in got] == [
+        ("due_soon", "隐患整改期限将至", soon["properties"]["ledger_no"], None),
+        ("overdue", "隐患已超期", late["properties"]["ledger_no"], None),
+    ]
+    assert len(hook.received) == 2
