@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import time
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
@@ -16,10 +16,12 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from app.crashes import detection
 from app.notifications import jobs as notification_jobs
 from app.notifications.webhooks.formats import verify
 from tests.support.accounts import OTHER_COUNTY, TEST_USERS
 from tests.support.hazards import BOJIQIAO, GULOU, LIUYUAN, create, point
+from tests.support.roads import FixtureRoad, add_crash
 from tests.support.workflow import CLAIM, beijing_today, step, transition
 from tests.webhooks.receiver import Receiver
 
@@ -297,3 +299,31 @@ async def test_deadline_events_go_out_once_per_subscription_however_often_told(
         ("overdue", "隐患已超期", late["properties"]["ledger_no"], None),
     ]
     assert len(hook.received) == 2
+
+
+async def test_a_new_candidate_goes_out_once_with_its_county_map(
+    client: httpx.AsyncClient, engine: AsyncEngine, hook: Receiver, roads: dict[str, FixtureRoad]
+) -> None:
+    await subscribe(client, url=hook.url, secret=SECRET, events=["candidate"])
+    x901 = roads["X901"]  # in 东昌府区
+    for ch in (11_000, 11_020, 11_040, 11_060, 11_080):  # five crashes: a candidate point at K11+040
+        await add_crash(engine, x901, ch, injuries=1)
+    params = detection.detection_params(until=datetime(2026, 6, 1, tzinfo=timezone(timedelta(hours=8))))
+    for _ in range(2):  # found again by a second run: no news
+        async with engine.begin() as conn:
+            await detection.run_detection(conn, params)
+    [d] = await settled(engine, 1)
+    assert (d["event"], d["state"], d["once_key"]) == (
+        "candidate",
+        "delivered",
+        "candidate:X901:point:10890:11190",
+    )
+    [got] = await hook.wait_for(1)
+    payload = got.json()
+    assert (payload["event"], payload["title"], payload["county"], payload["ledger_no"], payload["url"]) == (
+        "candidate",
+        "发现事故多发点段候选",
+        "东昌府区",
+        None,
+        "http://testserver/map/371502?layer=candidates",
+    )

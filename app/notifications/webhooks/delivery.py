@@ -31,7 +31,7 @@ def payload(row: RowMapping) -> formats.Payload:
     link = None
     if row["hazard_id"] is not None and row["kind"]:
         link = f"{get_settings().base_url}/{collection_of(row['kind'])}/{row['hazard_id']}"
-    elif row["candidate_id"] is not None and row["county_code"]:  # its county's map with the candidates
+    elif row["event"] == "candidate" and row["county_code"]:  # its county's map with the candidates
         link = f"{get_settings().base_url}/map/{row['county_code']}?layer=candidates"
     created: datetime = row["created_at"]
     return formats.Payload(
