@@ -60,6 +60,7 @@ from app.web.router import mount as mount_web
 from app.workflow.router import router as workflow_router
 from app.workflow.router import segments_router as workflow_segments_router
 from app.workflow.router import supervision_router
+from app.workjobs.router import router as workjobs_router
 
 log = logging.getLogger(__name__)
 
@@ -196,6 +197,7 @@ API_ROUTERS: list[tuple[APIRouter, Permission]] = [
     (posters_router, Permission.read),
     (reports_router, Permission.read_internal),
     (webhooks_router, Permission.webhooks_manage),
+    (workjobs_router, Permission.read),  # posters', reports' and detection runs' jobs: their owners'
 ]
 
 

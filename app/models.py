@@ -11,6 +11,7 @@ from app.notifications.models import Notification
 from app.notifications.webhooks.models import WebhookDelivery, WebhookSubscription
 from app.photos.models import HazardPhoto
 from app.roads.models import Road, RoadCalibrationPoint, RoadVersion
+from app.workjobs.models import WorkJob
 
 __all__ = [
     "AccidentProneCandidate",
@@ -34,4 +35,5 @@ __all__ = [
     "UserJurisdiction",
     "WebhookDelivery",
     "WebhookSubscription",
+    "WorkJob",
 ]

@@ -25,6 +25,10 @@ TASK_MODULES = (
     "app.imports.jobs",
     "app.notifications.jobs",
     "app.notifications.webhooks.jobs",
+    "app.workjobs.jobs",
+    "app.posters.jobs",
+    "app.reports.jobs",
+    "app.crashes.jobs",
 )
 
 # The queues, one per kind of work, so that a worker can be given some of them only.
@@ -32,7 +36,9 @@ IMPORTS = "imports"
 MAINTENANCE = "maintenance"
 NOTIFICATIONS = "notifications"
 WEBHOOKS = "webhooks"
-QUEUES = (IMPORTS, MAINTENANCE, NOTIFICATIONS, WEBHOOKS)
+DOCUMENTS = "documents"  # posters and reports
+DETECTION = "detection"  # accident-prone identification runs
+QUEUES = (IMPORTS, MAINTENANCE, NOTIFICATIONS, WEBHOOKS, DOCUMENTS, DETECTION)
 
 
 def conninfo(url: str | None = None) -> str:

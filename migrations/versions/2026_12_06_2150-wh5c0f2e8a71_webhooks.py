@@ -1,7 +1,7 @@
 """Webhooks: the subscriptions (admin-managed receivers of events) and the delivery log.
 
 Revision ID: wh5c0f2e8a71
-Revises: b7ca5e1f0a93
+Revises: c7d2a5f0e1b9
 Create Date: 2026-12-06 21:50:00
 """
 
@@ -14,7 +14,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "wh5c0f2e8a71"
-down_revision: str | None = "b7ca5e1f0a93"
+down_revision: str | None = "c7d2a5f0e1b9"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

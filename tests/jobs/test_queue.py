@@ -131,6 +131,7 @@ def test_beijing_times_become_utc_cron_lines() -> None:
 
 
 def test_the_maintenance_jobs_are_scheduled() -> None:
+    queue.perform_import_paths()  # every task module, as a worker imports them
     periodic = {
         p.task.name: p.cron
         for p in queue.periodic_registry.periodic_tasks.values()
@@ -139,6 +140,7 @@ def test_the_maintenance_jobs_are_scheduled() -> None:
     assert periodic == {
         "jobs.recover_stalled": f"* * * * * */{get_job_settings().stalled_check_s}",
         "jobs.prune_finished": "17 * * * *",
+        "workjobs.prune": "*/10 * * * *",
     }
 
 

@@ -40,6 +40,7 @@ EXPECTED_TABLES = {
     "users",
     "webhook_deliveries",
     "webhook_subscriptions",
+    "work_jobs",
 }
 
 
