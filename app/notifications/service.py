@@ -13,6 +13,7 @@ from app.accounts.permissions import CITY_WIDE, Principal
 from app.errors import NotFound
 from app.notifications import repository as repo
 from app.notifications.events import RECIPIENTS, Event
+from app.notifications.webhooks import service as webhooks
 from app.paths import collection_of
 from app.settings import get_settings
 from app.vocab import OPEN_STATUSES, HazardKind
@@ -39,7 +40,8 @@ async def record(
     actor: Principal | None,
     detail: str | None = None,
 ) -> int:
-    """Tell the event's recipients; the number told."""
+    """Tell the event's recipients, and queue it for the webhooks that take it; the number told."""
+    await webhooks.enqueue(session, event.value, hazard_id=hazard_id, county_code=county_code, detail=detail)
     return await repo.fan_out(
         session,
         event=event.value,
@@ -73,13 +75,16 @@ async def record_deadlines(session: AsyncSession | AsyncConnection) -> dict[str,
             open_statuses=[s.value for s in OPEN_STATUSES],
             **_roles(event),
         )
+    await webhooks.enqueue_told(session, [Event.due_soon.value, Event.overdue.value])
     return told
 
 
 async def record_candidates(db: AsyncSession | AsyncConnection) -> int:
     """Tell of the pending accident-prone candidates whose stretch nobody was told of yet (called by a
     detection run after it stored them, in its transaction)."""
-    return await repo.tell_candidates(db, **_roles(Event.candidate))
+    told = await repo.tell_candidates(db, **_roles(Event.candidate))
+    await webhooks.enqueue_told(db, [Event.candidate.value])
+    return told
 
 
 async def record_action(

@@ -33,6 +33,8 @@ LEDGER_TABLES = (
     "import_jobs",
     "login_throttle",
     "notifications",
+    "webhook_deliveries",
+    "webhook_subscriptions",
 )
 
 
