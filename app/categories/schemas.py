@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.openapi import not_null
 from app.vocab import Visibility
 
 
@@ -42,7 +43,13 @@ class CategoryIn(BaseModel):
 class CategoryPatch(BaseModel):
     """Changes to a category; ``active: false`` retires it (never deleted: hazards reference it)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(
+        extra="forbid",
+        str_strip_whitespace=True,
+        json_schema_extra=not_null(
+            "group", "group_zh", "group_en", "name_zh", "name_en", "usual_visibility", "active"
+        ),
+    )
 
     group: str | None = Field(default=None, pattern=GROUP_PATTERN)
     group_zh: str | None = Field(default=None, pattern=VISIBLE, min_length=1, max_length=16)

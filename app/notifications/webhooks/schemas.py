@@ -6,6 +6,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from app.notifications.events import Event
+from app.openapi import not_null
 
 Format = Literal["json", "wecom", "dingtalk"]
 # http or https, a host (no user or password before it), an optional port, path and query.
@@ -48,7 +49,9 @@ class SubscriptionIn(BaseModel):
 class SubscriptionPatch(BaseModel):
     """Changes to a webhook; ``secret: null`` removes the secret, an absent one keeps it."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=not_null("name", "url", "format", "events", "enabled")
+    )
 
     name: str | None = Field(default=None, min_length=1, max_length=64, pattern=NAME_PATTERN)
     url: str | None = Field(default=None, max_length=2000, pattern=URL_PATTERN)
