@@ -9,6 +9,7 @@ from app.imports.models import ImportJob
 from app.jurisdictions.models import Jurisdiction
 from app.notifications.mail_models import NotificationDelivery, NotificationDigest, NotificationPreference
 from app.notifications.models import Notification
+from app.notifications.webhooks.models import WebhookDelivery, WebhookSubscription
 from app.photos.models import HazardPhoto
 from app.roads.models import Road, RoadCalibrationPoint, RoadVersion
 from app.workjobs.models import WorkJob
@@ -36,5 +37,7 @@ __all__ = [
     "RoadVersion",
     "User",
     "UserJurisdiction",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "WorkJob",
 ]

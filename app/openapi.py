@@ -9,6 +9,7 @@ know to fill.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, Field
@@ -172,6 +173,24 @@ def rules(**by_field: str) -> dict[str, Any]:
     """``openapi_extra=`` of a route whose fields must satisfy rules across fields or beyond the schema,
     by the field's dotted path as problems name it (``duplicate_of``, ``properties.category``)."""
     return {RULES: by_field}
+
+
+def not_null(*names: str) -> Callable[[dict[str, Any]], None]:
+    """``json_schema_extra=`` of a PATCH body whose members ``names`` may be left out (kept as they are)
+    but not sent as null: the document says so, instead of pydantic's ``anyOf: [..., null]`` for an
+    optional member, and the service refuses a null with a 422 naming the member."""
+
+    def strip(schema: dict[str, Any]) -> None:
+        for name in names:
+            member = schema["properties"][name]
+            choices = [c for c in member.pop("anyOf") if c != {"type": "null"}]
+            if len(choices) == 1:
+                member.update(choices[0])
+            else:
+                member["anyOf"] = choices
+            member.pop("default", None)
+
+    return strip
 
 
 def one_or_more(values: list[str] | tuple[str, ...]) -> str:

@@ -16,6 +16,7 @@ from app.notifications import repository as repo
 from app.notifications.events import RECIPIENTS, Event
 from app.notifications.mail_settings import get_mail_settings
 from app.notifications.preferences import email_default_events
+from app.notifications.webhooks import service as webhooks
 from app.paths import collection_of
 from app.settings import get_settings
 from app.vocab import OPEN_STATUSES, HazardKind
@@ -42,8 +43,10 @@ async def record(
     actor: Principal | None,
     detail: str | None = None,
 ) -> int:
-    """Tell the event's recipients; the number told. Those who want it by e-mail get a delivery
-    and its job, queued in the same transaction (``app.notifications.email_jobs``)."""
+    """Tell the event's recipients, and queue it for the webhooks that take it; the number told.
+    Those who want it by e-mail get a delivery and its job, queued in the same transaction
+    (``app.notifications.email_jobs``)."""
+    await webhooks.enqueue(session, event.value, hazard_id=hazard_id, county_code=county_code, detail=detail)
     done = await repo.fan_out(
         session,
         event=event.value,
@@ -83,6 +86,7 @@ async def record_deadlines(session: AsyncSession | AsyncConnection) -> dict[str,
         )
         await email_jobs.after_told(session, ids)
         told[event.value] = len(ids)
+    await webhooks.enqueue_told(session, [Event.due_soon.value, Event.overdue.value])
     return told
 
 
@@ -91,6 +95,7 @@ async def record_candidates(db: AsyncSession | AsyncConnection) -> int:
     detection run after it stored them, in its transaction)."""
     ids = await repo.tell_candidates(db, **_roles(Event.candidate))
     await email_jobs.after_told(db, ids)
+    await webhooks.enqueue_told(db, [Event.candidate.value])
     return len(ids)
 
 
@@ -115,6 +120,7 @@ class Item:
     title: str
     hazard_id: int | None
     ledger_no: str | None
+    category: str | None
     detail: str | None
     url: str | None
     candidate_id: int | None
@@ -155,6 +161,7 @@ def _item(r: repo.Row, lang: str) -> Item:
         title=event.en if lang == "en" else event.zh,
         hazard_id=r.hazard_id,
         ledger_no=r.ledger_no,
+        category=(r.category_en or r.category_zh) if lang == "en" else r.category_zh,
         detail=r.detail,
         url=_url(r),
         candidate_id=r.candidate_id,

@@ -36,6 +36,8 @@ LEDGER_TABLES = (
     "notification_deliveries",
     "notification_digests",
     "notification_preferences",
+    "webhook_deliveries",
+    "webhook_subscriptions",
 )
 
 
