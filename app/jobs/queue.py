@@ -23,6 +23,7 @@ from app.settings import get_settings
 TASK_MODULES = (
     "app.jobs.stalled",
     "app.imports.jobs",
+    "app.hazards.jobs",
 )
 
 # The queues, one per kind of work, so that a worker can be given some of them only.
