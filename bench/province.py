@@ -22,6 +22,7 @@ import time
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import asyncpg
 from rich.console import Console
@@ -53,6 +54,7 @@ OTHER_CITIES = ["3701", "3702", "3703", "3704", "3705", "3706", "3707", "3708", 
 STEP = (1.5, 1.3)
 COUNTY = "371502"  # the county whose map, filtered list and deep page are measured
 LIMIT = 100
+SERVICE_PORT = 54414
 
 
 def _sql(name: str) -> str:
@@ -278,12 +280,15 @@ async def measure(cluster: Cluster, base: str, paths: dict[str, str], runs: int)
     try:
         async with httpx.AsyncClient(base_url=base, timeout=600, headers=auth_headers()) as client:
             for name, path in paths.items():
+                t0 = time.perf_counter()
                 r = await client.get(path)  # warm: caches, the worker's prepared statements
                 if r.status_code != 200:
                     raise RuntimeError(f"{path}: HTTP {r.status_code} {r.text[:300]}")
+                # A request of more than 10 s is timed once more, not ``runs`` times: the run stays bounded.
+                n = runs if time.perf_counter() - t0 < 10 else 1
                 await stats.execute("SELECT pg_stat_statements_reset()")
                 latencies, size = [], 0
-                for _ in range(runs):
+                for _ in range(n):
                     t0 = time.perf_counter()
                     r = await client.get(path)
                     latencies.append((time.perf_counter() - t0) * 1000)
@@ -299,11 +304,11 @@ async def measure(cluster: Cluster, base: str, paths: dict[str, str], runs: int)
                     Figure(
                         scenario=name,
                         path=path,
-                        requests=runs,
+                        requests=n,
                         p50_ms=round(statistics.median(latencies), 1),
                         max_ms=round(max(latencies), 1),
-                        sql_ms=round(total / runs, 1),
-                        statements=round(sum(row["calls"] for row in rows) / runs, 1),
+                        sql_ms=round(total / n, 1),
+                        statements=round(sum(row["calls"] for row in rows) / n, 1),
                         top_sql_ms=round(top["total_exec_time"] / max(top["calls"], 1), 1) if top else 0.0,
                         top_sql=" ".join(str(top["query"]).split())[:160] if top else "",
                         kb=round(size / 1000, 1),
@@ -317,6 +322,50 @@ async def measure(cluster: Cluster, base: str, paths: dict[str, str], runs: int)
     finally:
         await stats.close()
     return figures
+
+
+COUNTS = {
+    "the province": ("", ""),
+    "a county": (f" AND h.county_code = '{COUNTY}'", f" AND c.county_code = '{COUNTY}'"),
+    "a county + status": (
+        f" AND h.county_code = '{COUNTY}' AND h.status = 'reported'",
+        f" AND c.county_code = '{COUNTY}' AND c.status = 'reported'",
+    ),
+}
+
+
+async def count_figures(cluster: Cluster, runs: int) -> list[dict[str, Any]]:
+    """numberMatched both ways, straight in PostgreSQL: counted over the ledger (what the list did) and
+    summed from hazard_counts (what it does for these filters now); medians of ``runs``."""
+    conn = await asyncpg.connect(_plain(cluster.url(DATABASE)))
+    out = []
+    try:
+        for name, (ledger, counted) in COUNTS.items():
+            row: dict[str, Any] = {"filter": name}
+            for way, sql in (
+                (
+                    "ledger",
+                    f"SELECT count(*) FROM hazards h WHERE h.kind = 'point' AND h.deleted_at IS NULL{ledger}",
+                ),
+                ("hazard_counts", f"SELECT sum(n) FROM hazard_counts c WHERE c.kind = 'point'{counted}"),
+            ):
+                times, value = [], None
+                for _ in range(runs):
+                    t0 = time.perf_counter()
+                    value = await conn.fetchval(sql)
+                    times.append((time.perf_counter() - t0) * 1000)
+                row[f"{way}_ms"] = round(statistics.median(times), 2)
+                row[way] = int(value or 0)
+            if row["ledger"] != row["hazard_counts"]:
+                raise RuntimeError(f"hazard_counts disagrees with the ledger for {name}: {row}")
+            out.append(row)
+            console.print(
+                f"    count, {name}: ledger {row['ledger']:,} in {row['ledger_ms']:,.1f} ms; "
+                f"hazard_counts {row['hazard_counts']:,} in {row['hazard_counts_ms']:,.2f} ms"
+            )
+    finally:
+        await conn.close()
+    return out
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -341,7 +390,8 @@ def main(argv: list[str] | None = None) -> None:
         )
         env = service_env(cluster.url(DATABASE))
         began = time.perf_counter()
-        with uvicorn_app("app.main:app", env, "/healthz") as base:
+        counts = asyncio.run(count_figures(cluster, 3))
+        with uvicorn_app("app.main:app", env, "/healthz", port=SERVICE_PORT) as base:
             figures = asyncio.run(measure(cluster, base, paths, args.runs))
         load_after = os.getloadavg()
     finally:
@@ -351,12 +401,12 @@ def main(argv: list[str] | None = None) -> None:
         title=f"{args.rows:,} hazards, 128 counties in 16 cities; "
         f"load average {load_before[0]:.1f} → {load_after[0]:.1f}"
     )
-    for column in ("scenario", "p50 ms", "max ms", "SQL ms", "stmts", "slowest stmt ms", "kB"):
+    for column in ("scenario", "requests", "p50 ms", "max ms", "SQL ms", "stmts", "slowest stmt ms", "kB"):
         table.add_column(column, justify="left" if column == "scenario" else "right")
     for f in figures:
         table.add_row(
-            f.scenario, f"{f.p50_ms:,.1f}", f"{f.max_ms:,.1f}", f"{f.sql_ms:,.1f}", f"{f.statements:g}",
-            f"{f.top_sql_ms:,.1f}", f"{f.kb:,.1f}",
+            f.scenario, str(f.requests), f"{f.p50_ms:,.1f}", f"{f.max_ms:,.1f}", f"{f.sql_ms:,.1f}",
+            f"{f.statements:g}", f"{f.top_sql_ms:,.1f}", f"{f.kb:,.1f}",
         )  # fmt: skip
     console.print(table)
     RESULTS.mkdir(exist_ok=True)
@@ -371,6 +421,7 @@ def main(argv: list[str] | None = None) -> None:
                 "load_after": load_after,
                 "seconds": round(time.perf_counter() - began, 1),
                 "machine": platform.platform(),
+                "counts": counts,
                 "figures": [asdict(f) for f in figures],
             },
             ensure_ascii=False,
