@@ -262,14 +262,14 @@ class Figure:
     kb: float
 
 
-def _enable_statements(cluster: Cluster) -> None:
+def _enable_statements(cluster: Cluster, database: str = DATABASE) -> None:
     """pg_stat_statements in the bench cluster (a restart the first time): the SQL's own time."""
     loaded = cluster.psql("SHOW shared_preload_libraries")
     if "pg_stat_statements" not in loaded:
         cluster.psql("ALTER SYSTEM SET shared_preload_libraries = 'pg_stat_statements'")
         cluster.stop()
         cluster.up("postgres", fast=True)
-    cluster.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", database=DATABASE)
+    cluster.psql("CREATE EXTENSION IF NOT EXISTS pg_stat_statements", database=database)
 
 
 async def measure(

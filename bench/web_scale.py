@@ -38,7 +38,7 @@ from app.cluster import OWNER_ROLE, Cluster
 from app.demo.texts import finding
 from app.settings import PROJECT_ROOT
 from bench.list_bbox import _percentile
-from bench.province import CLUSTER_DIR, PORT, _plain, _sql, console, tile_of
+from bench.province import CLUSTER_DIR, PORT, _enable_statements, _plain, _sql, console, tile_of
 from bench.servers import API_KEY_ENV, service_env, uvicorn_app
 from bench.tipg_compare import TIPG_TABLE
 
@@ -302,6 +302,21 @@ def summary(result: dict[str, Any]) -> dict[str, float]:
     }
 
 
+async def _statements(url: str) -> tuple[float, float]:
+    """Statements executed in the bench database so far, and their time in ms (pg_stat_statements)."""
+    conn = await asyncpg.connect(_plain(url))
+    try:
+        row = await conn.fetchrow(
+            "SELECT coalesce(sum(calls), 0), coalesce(sum(total_exec_time), 0) FROM pg_stat_statements"
+            " WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            "   AND query NOT LIKE '%pg_stat_statements%'"
+        )
+        assert row is not None
+        return float(row[0]), float(row[1])
+    finally:
+        await conn.close()
+
+
 # -- the parts -------------------------------------------------------------------------------------
 
 
@@ -390,10 +405,19 @@ def part_fixed(
             for encoding in ("identity", "gzip"):
                 for name, base, which, credentials in variants:
                     load(base, pair[which], 1, 20, 30, encoding, credentials)  # warm
+                    before = asyncio.run(_statements(url))
                     raw = load(base, pair[which], 1, args.requests, args.seconds, encoding, credentials)
+                    calls, ms = (a - b for a, b in zip(asyncio.run(_statements(url)), before, strict=True))
                     s = summary(raw)
+                    # What the database did per request (pg_stat_statements): deterministic where wall
+                    # time on a shared machine is not.
+                    s["statements"] = round(calls / max(s["requests"], 1), 2)
+                    s["sql_ms"] = round(ms / max(s["requests"], 1), 2)
                     out.append({"scenario": scenario, "encoding": encoding, "server": name, **s})
-                    console.print(f"    {scenario}, {encoding}, {name}: {s['rps']} req/s, p50 {s['p50']} ms")
+                    console.print(
+                        f"    {scenario}, {encoding}, {name}: {s['rps']} req/s, p50 {s['p50']} ms, "
+                        f"{s['statements']} statements ({s['sql_ms']} ms) per request"
+                    )
     return out
 
 
@@ -417,6 +441,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         cluster.ensure_database(DATABASE)
         prepare_database(cluster, args.rows)
+        _enable_statements(cluster, DATABASE)
         paths = make_paths(cluster)
         url = cluster.url(DATABASE)
         if args.part in ("both", "scale"):
@@ -442,12 +467,22 @@ def main(argv: list[str] | None = None) -> None:
         console.print(table)
     if "fixed" in results:
         table = Table(title=f"the fixed cost of a request: one client, one process; {loads}")
-        for column in ("scenario", "encoding", "server", "req/s", "p50 ms", "p95 ms", "kB"):
+        for column in (
+            "scenario",
+            "encoding",
+            "server",
+            "req/s",
+            "p50 ms",
+            "p95 ms",
+            "kB",
+            "stmts",
+            "SQL ms",
+        ):
             table.add_column(column, justify="left" if column in ("scenario", "server") else "right")
         for r in results["fixed"]:
             table.add_row(
                 r["scenario"], r["encoding"], r["server"], f"{r['rps']:.1f}", f"{r['p50']:.2f}",
-                f"{r['p95']:.2f}", f"{r['kb']:.2f}",
+                f"{r['p95']:.2f}", f"{r['kb']:.2f}", f"{r['statements']:.2f}", f"{r['sql_ms']:.2f}",
             )  # fmt: skip
         console.print(table)
     RESULTS.mkdir(exist_ok=True)
