@@ -24,7 +24,8 @@ help:
 install: system venv assets
 
 # System packages: PostgreSQL with the PostGIS matching its version, Chromium for browser tests, the Noto CJK
-# fonts (pages in Chromium, the printed wall map) and poppler-utils (the tests read the PDFs back).
+# fonts (pages in Chromium, the printed wall map), poppler-utils (the tests read the PDFs back) and PgBouncer
+# (the tests start one of their own in transaction pooling, in front of the test cluster).
 system:
 	@need=""; \
 	if [ -z "$(PG_MAJOR)" ]; then need="postgresql"; fi; \
@@ -32,7 +33,8 @@ system:
 	if ! command -v chromium >/dev/null 2>&1; then need="$$need chromium"; fi; \
 	if [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then need="$$need fonts"; fi; \
 	if ! command -v pdftotext >/dev/null 2>&1; then need="$$need poppler"; fi; \
-	if [ -z "$$need" ]; then echo "==> system packages: present (PostgreSQL $(PG_MAJOR), PostGIS, Chromium, fonts, poppler)"; exit 0; fi; \
+	if [ ! -x /usr/sbin/pgbouncer ]; then need="$$need pgbouncer"; fi; \
+	if [ -z "$$need" ]; then echo "==> system packages: present (PostgreSQL $(PG_MAJOR), PostGIS, Chromium, fonts, poppler, PgBouncer)"; exit 0; fi; \
 	echo "==> installing system packages:$$need"; \
 	export DEBIAN_FRONTEND=noninteractive; \
 	$(SUDO) apt-get update -qq; \
@@ -43,6 +45,7 @@ system:
 	if [[ "$$need" == *chromium* ]]; then pkgs="$$pkgs chromium"; fi; \
 	if [[ "$$need" == *chromium* || "$$need" == *fonts* ]]; then pkgs="$$pkgs fonts-noto-cjk"; fi; \
 	if [[ "$$need" == *poppler* ]]; then pkgs="$$pkgs poppler-utils"; fi; \
+	if [[ "$$need" == *pgbouncer* ]]; then pkgs="$$pkgs pgbouncer"; fi; \
 	if [ -n "$$pkgs" ]; then $(SUDO) apt-get install -y -qq $$pkgs >/dev/null; fi; \
 	echo "==> system packages installed"
 

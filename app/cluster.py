@@ -41,6 +41,7 @@ HBA = """\
 # Written by hazardmap (app/cluster.py) at every `hazardmap db up`.
 # The socket directory is mode 700: only the cluster's owner (and root) reach it.
 local   all   all                    trust
+local   replication   all            trust
 host    all   all   127.0.0.1/32     scram-sha-256
 host    all   all   ::1/128          scram-sha-256
 """
@@ -274,6 +275,25 @@ class Cluster:
         self.ensure_roles()
         if database != "postgres":  # the maintenance database stays the superuser's
             self.ensure_database(database)
+
+    def standby(self, path: Path, port: int) -> Cluster:
+        """A hot standby of this running cluster at ``path`` on ``port``, made afresh by ``pg_basebackup
+        -R`` (streaming from this one through its socket; what was at ``path`` is removed) and started;
+        the roles' passwords are the primary's. For benches and tests: reads served by a real replica."""
+        standby = Cluster(path=path, port=port, os_user=self.os_user, superuser=self.superuser)
+        standby.destroy()
+        standby._prepare_dir()
+        if not standby.initialised():
+            self._run(
+                str(self.bindir() / "pg_basebackup"), "-D", str(standby.data_dir),
+                "-h", str(self.socket_dir), "-p", str(self.port), "-U", self.superuser,
+                "-R", "-X", "stream", "-c", "fast",
+            )  # fmt: skip
+            conf = f"port = {port}\nunix_socket_directories = '{standby.socket_dir}'\nhot_standby = on\n"
+            self._run("sh", "-c", f"cat >> '{standby.data_dir}/postgresql.auto.conf'", stdin=conf)
+            shutil.copy2(self.password_file, standby.password_file)
+        standby.start()
+        return standby
 
     def url(self, database: str, role: str | None = None) -> str:
         """asyncpg URL: ``role`` over TCP with its password; without a role, the superuser on the socket."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -11,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.coords import Crs
 from app.db import get_session
 from app.errors import invalid
-from app.openapi import rule
+from app.openapi import database, rule
+from app.replicas.routing import replica_session
 from app.settings import get_settings
 
 _LON = r"-?(180(\.0+)?|(1[0-7][0-9]|[0-9]{1,2})(\.[0-9]+)?)"
@@ -24,6 +26,24 @@ BBOX_PATTERN = rf"^{_LON},{_LAT},{_LON},{_LAT}$"
 # a problem (503 when the database is unreachable) with no Location or ETag. A streamed response
 # reads through a connection of its own (app.exports.repository), opened and closed by the stream.
 Session = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def _read_session(primary: Session) -> AsyncIterator[AsyncSession]:
+    """A bulk read's transaction: on a replica when the request may read one (app.replicas), else
+    the request's own session on the primary (no second connection then)."""
+    replica = await replica_session()
+    if replica is None:
+        yield primary
+        return
+    try:
+        yield replica
+    finally:
+        await replica.close()
+
+
+# For endpoints that only read, in bulk: lists, tiles, OGC API, exports, stats, the ledger. The
+# guard before them authenticates through `Session`, on the primary.
+ReadSession = Annotated[AsyncSession, Depends(database(_read_session), scope="function")]
 
 
 def _bbox(

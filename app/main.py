@@ -44,6 +44,8 @@ from app.photos.upload import body_limit as photo_body_limit
 from app.posters.router import router as posters_router
 from app.records.router import api as search_router
 from app.records.router import pages as record_pages
+from app.replicas.marker import ReadYourWrites
+from app.replicas.routing import dispose_replicas
 from app.reports.router import router as reports_router
 from app.roads.linear_router import router as linear_router
 from app.roads.milepost_router import router as milepost_router
@@ -56,6 +58,7 @@ from app.web.router import mount as mount_web
 from app.workflow.router import router as workflow_router
 from app.workflow.router import segments_router as workflow_segments_router
 from app.workflow.router import supervision_router
+from app.workjobs.router import router as workjobs_router
 
 log = logging.getLogger(__name__)
 
@@ -106,6 +109,7 @@ async def lifespan(_: FastAPI) -> AsyncIterator[None]:
     # stopping never touches them.
     yield
     await dispose_engine()
+    await dispose_replicas()
 
 
 def create_app() -> FastAPI:
@@ -127,6 +131,7 @@ def create_app() -> FastAPI:
     # about tenfold and a busy tile about threefold. Level 1 takes most of that for a fraction of
     # the CPU of the default 9 (bench/README.md, tipg_compare); below 1 kB it is not worth it.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=1)
+    app.add_middleware(ReadYourWrites)  # which database a request reads (app.replicas)
     app.add_middleware(SecurityHeaders)  # outermost: also on the 413 of LimitBody and on errors
 
     app.include_router(health_router)
@@ -188,6 +193,7 @@ API_ROUTERS: list[tuple[APIRouter, Permission]] = [
     (search_router, Permission.read),
     (posters_router, Permission.read),
     (reports_router, Permission.read_internal),
+    (workjobs_router, Permission.read),  # posters', reports' and detection runs' jobs: their owners'
 ]
 
 

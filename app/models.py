@@ -10,6 +10,7 @@ from app.jurisdictions.models import Jurisdiction
 from app.notifications.models import Notification
 from app.photos.models import HazardPhoto
 from app.roads.models import Road, RoadCalibrationPoint, RoadVersion
+from app.workjobs.models import WorkJob
 
 __all__ = [
     "AccidentProneCandidate",
@@ -31,4 +32,5 @@ __all__ = [
     "RoadVersion",
     "User",
     "UserJurisdiction",
+    "WorkJob",
 ]

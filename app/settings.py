@@ -141,6 +141,10 @@ class Settings(BaseSettings):
     # needs one pays for a new connection; at 16 concurrent tile requests that was a third of them.
     db_pool_size: int = 20
     db_max_overflow: int = 10
+    # The URLs lead to PgBouncer in transaction pooling: asyncpg keeps no prepared statements across
+    # transactions (statement cache off, a fresh name per statement) and sends no startup settings
+    # PgBouncer would refuse (README, "Several machines").
+    db_pgbouncer: bool = False
 
     # Embedded cluster (development and tests only).
     cluster_dir: Path = PROJECT_ROOT / "var" / "pg"
@@ -198,6 +202,9 @@ class Settings(BaseSettings):
     # A reported hazard not claimed (签字认领) this many days after its report is overdue, as one
     # past its deadline is (0: only the deadline counts). Our default, to be set by the city.
     claim_within_days: int = Field(default=7, ge=0, le=365)
+    # The recipients of an open hazard are told (once, by a periodic job) when the day it falls due
+    # is this many days away or fewer (due_soon, 期限将至); the day after it, that it is overdue.
+    due_soon_days: int = Field(default=3, ge=0, le=60)
 
     # -- road network: snapping, chainage, duplicates, accident-prone detection -----------------
     # A pin or a crash this close to a road is placed on it (road + 桩号); farther, it stays off-road.

@@ -102,10 +102,13 @@ def test_the_passwords_and_the_socket_are_the_owners_only(cluster: Cluster) -> N
     assert cluster.psql("SHOW unix_socket_permissions") == "0700"
     assert cluster.psql("SHOW password_encryption") == "scram-sha-256"
     rules = cluster.psql(
-        "SELECT type, coalesce(address, ''), auth_method FROM pg_hba_file_rules ORDER BY line_number"
+        "SELECT type, array_to_string(database, ','), coalesce(address, ''), auth_method"
+        " FROM pg_hba_file_rules ORDER BY line_number"
     )
+    # The socket (the cluster's owner only) also serves pg_basebackup, for a standby (Cluster.standby).
     assert rules.splitlines() == [
-        "local||trust",
-        "host|127.0.0.1|scram-sha-256",
-        "host|::1|scram-sha-256",
+        "local|all||trust",
+        "local|replication||trust",
+        "host|all|127.0.0.1|scram-sha-256",
+        "host|all|::1|scram-sha-256",
     ]

@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -24,6 +25,7 @@ from app.clock import BEIJING
 from app.crashes import repository
 from app.crashes.vocab import CandidateKind, CandidateStatus
 from app.errors import Conflict, NotFound, invalid
+from app.notifications import service as notifications
 from app.roads.chainage import format_chainage
 from app.roads.linear import Executor, nearest_road, point_at_chainage, stretch_between
 from app.settings import get_settings
@@ -250,8 +252,16 @@ async def _place(db: Executor) -> None:
         await _run(db, "detect_place", {"id": f.id, "road": road_id, "ewkt": ewkt})
 
 
-async def run_detection(db: Executor, p: DetectionParams) -> DetectionSummary:
-    """Find the accident-prone points and segments and store them as candidates (flushes only)."""
+async def run_detection(
+    db: Executor, p: DetectionParams, progress: Callable[[str, float], Awaitable[None]] | None = None
+) -> DetectionSummary:
+    """Find the accident-prone points and segments and store them as candidates (flushes only);
+    ``progress(step, fraction)`` is told of each step (a job's progress)."""
+
+    async def step(name: str, fraction: float) -> None:
+        if progress is not None:
+            await progress(name, fraction)
+
     started = time.perf_counter()
     t = p.thresholds
     params: dict[str, Any] = {
@@ -268,13 +278,21 @@ async def run_detection(db: Executor, p: DetectionParams) -> DetectionSummary:
         "min_any": t.min_crashes,
         "params": json.dumps(p.as_json()),
     }
-    for step in ("detect_prepare", "detect_windows", "detect_segments", "detect_points"):
-        await _run(db, step, params)
+    steps = ("detect_prepare", "detect_windows", "detect_segments", "detect_points")
+    for i, name in enumerate(steps):
+        await step(name.removeprefix("detect_"), 0.05 + 0.1 * i)
+        await _run(db, name, params)
+    await step("junctions", 0.45)
     await _junction_points(db, params)
+    await step("evidence", 0.6)
     await _run(db, "detect_evidence", params)
     (found,) = await _rows(db, "detect_counts", {})
+    await step("placing", 0.7)
     await _place(db)
+    await step("storing", 0.85)
     await _run(db, "detect_store", params)
+    # In the run's transaction: the candidates and their notifications are stored together or not at all.
+    await notifications.record_candidates(db)
     proposed = await repository.open_candidate_count(db)
     off = [
         OffNetworkCrash(r.id, r.occurred_at, r.lon, r.lat, r.snap_distance_m, r.source_ref)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
@@ -14,7 +14,7 @@ from app.accounts import repository as places
 from app.accounts.dependencies import require
 from app.accounts.permissions import Permission, Principal, check_county
 from app.clock import BEIJING
-from app.crashes import detection
+from app.crashes import detection, jobs
 from app.crashes import repository as repo
 from app.crashes.vocab import CandidateKind, CandidateStatus
 from app.deps import BBox, Page, Session
@@ -22,9 +22,11 @@ from app.errors import invalid
 from app.geojson import GEOJSON, GeoJSONResponse, codes, collection, enum_values, paging_links
 from app.http import Instant
 from app.openapi import listing, problems, rule, rules
-from app.paths import hazard_link
+from app.paths import API_PREFIX, hazard_link
 from app.settings import get_settings
 from app.vocab import Grade
+from app.workjobs.schemas import WorkJobOut
+from app.workjobs.service import TOO_MANY_RESPONSE
 
 router = APIRouter(tags=["crashes (事故) and accident-prone candidates (事故易发多发点段)"])
 
@@ -142,6 +144,13 @@ class DetectionRequest(BaseModel):
     min_crashes: int | None = Field(None, ge=0, description="Crashes of any kind (default 0: off)")
 
 
+def _options(body: DetectionRequest | None) -> dict[str, Any]:
+    options = (body or DetectionRequest()).model_dump()
+    options["since"] = _beijing(options["since"])
+    options["until"] = _beijing(options["until"])
+    return options
+
+
 @router.post(
     "/detections",
     summary="Run the accident-prone identification",
@@ -166,12 +175,42 @@ async def run_detection(session: Session, body: DetectionRequest | None = None) 
     window placed on no road cannot be part of a finding: `off_network` lists them
     (`off_network_count` counts them).
     """
-    options = (body or DetectionRequest()).model_dump()
-    options["since"] = _beijing(options["since"])
-    options["until"] = _beijing(options["until"])
-    params = detection.detection_params(**options)
+    params = detection.detection_params(**_options(body))
     summary = await detection.run_detection(session, params)
     return summary.as_dict() | {"params": params.as_json()}
+
+
+@router.post(
+    "/detections/jobs",
+    status_code=202,
+    summary="Run the accident-prone identification in a background job; 202 with the job's Location",
+    responses={**problems(422), **TOO_MANY_RESPONSE},
+    openapi_extra=rules(
+        since="Before until.",
+        until="After since.",
+        thresholds="At least one minimum above 0 (else nothing could be flagged).",
+        window_m="Between 1 m and 100 km.",
+        window_m_by_class="Keys are road classes; each window between 1 m and 100 km.",
+        point_radius_m="Between 0.5 m and 5 km.",
+        max_segment_m="At least the longest window, at most 100 km.",
+    ),
+)
+async def detection_job(
+    session: Session,
+    principal: Annotated[Principal, Depends(require(Permission.detection_run))],
+    response: Response,
+    body: DetectionRequest | None = None,
+) -> WorkJobOut:
+    """As `POST /detections`, run by a job worker (one run at a time): poll the job (`Location`,
+    `/api/v1/jobs/{id}`) until it has succeeded; its `summary` is what `POST /detections` answers.
+    The parameters are checked at once (422); a default `until` is the time of this request.
+
+    Permission: the commander or an admin.
+    """
+    params = detection.detection_params(**_options(body))
+    job = await jobs.submit(session, principal, params)
+    response.headers["Location"] = f"{API_PREFIX}/jobs/{job.id}"
+    return WorkJobOut.of(job, f"{API_PREFIX}/jobs")
 
 
 @router.get(

@@ -12,7 +12,7 @@ from fastapi.responses import FileResponse, StreamingResponse
 from starlette.background import BackgroundTask
 
 from app.clock import BEIJING
-from app.deps import Session
+from app.deps import ReadSession
 from app.exports import formats
 from app.exports.formats import Format
 from app.hazards import service
@@ -41,7 +41,7 @@ KIND = {Collection.hazards: HazardKind.point, Collection.segments: HazardKind.se
     },
 )
 async def export(
-    session: Session,
+    session: ReadSession,
     filters: Filters,
     format_: Annotated[
         Format,

@@ -18,10 +18,10 @@ from sqlalchemy import Row, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import overdue
-from app.db import get_engine
 from app.hazards.repository import Page, features_sql, filter_sql, geojson
 from app.hazards.schemas import HazardFilter
 from app.overdue import overdue_sql
+from app.replicas.routing import read_connection
 from app.sqlfiles import compose
 
 PKG = "app.hazards"
@@ -149,7 +149,7 @@ async def export_batches(kind: str, f: HazardFilter, batch: int) -> AsyncIterato
     cursor on a connection of its own (a stream outlives the request's session)."""
     where, params = filter_sql(kind, f)
     sql = compose(PKG, "export", where=where, features=features_sql())
-    async with get_engine().connect() as conn:
+    async with read_connection() as conn:
         values = {**params, **overdue.params()}
         result = await conn.stream(text(sql), values, execution_options={"yield_per": batch})
         async for part in result.partitions(batch):

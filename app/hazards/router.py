@@ -13,7 +13,7 @@ from fastapi import APIRouter, Depends, Header, Request, Response
 from app.accounts.dependencies import require
 from app.accounts.permissions import Permission, Principal
 from app.coords import Crs
-from app.deps import CrsParam, Page, Session
+from app.deps import CrsParam, Page, ReadSession, Session
 from app.geojson import (
     GEOJSON,
     GeoJSONResponse,
@@ -61,7 +61,7 @@ def make_router(kind: HazardKind) -> APIRouter:
         summary=f"List {kind.en}s",
         responses=problems(422),
     )
-    async def list_features(request: Request, session: Session, filters: Filters, page: Page) -> Response:
+    async def list_features(request: Request, session: ReadSession, filters: Filters, page: Page) -> Response:
         """A GeoJSON FeatureCollection, ordered by id, without deleted rows.
 
         Filters combine with AND; the values of one filter with OR. `links` carry `next`/`prev`

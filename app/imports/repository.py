@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -80,6 +81,56 @@ async def refused_rows(conn: AsyncConnection) -> list[dict[str, Any]]:
         text("SELECT row_no, field, reason FROM import_rows WHERE reason IS NOT NULL ORDER BY row_no")
     )
     return [{"row": r.row_no, "field": r.field, "reason": r.reason} for r in refused]
+
+
+@dataclass(frozen=True)
+class LedgerBlock:
+    """``k`` ledger numbers of a county and year, the last of them ``last_value``."""
+
+    county_code: str
+    year: int
+    k: int
+    last_value: int
+
+
+async def ledger_blocks_needed(conn: AsyncConnection) -> list[tuple[str, int, int]]:
+    """(county, year, how many numbers) for the staged rows to write (``sql/ledger_blocks.sql``)."""
+    rows = await conn.execute(text(load("app.imports", "ledger_blocks")))
+    return [(r.county_code, r.year, r.k) for r in rows]
+
+
+async def reserve_ledger_numbers(
+    engine: AsyncEngine, needed: list[tuple[str, int, int]]
+) -> list[LedgerBlock]:
+    """Take the blocks from the counters in a transaction of its own, committed at once
+    (``sql/ledger_reserve.sql``)."""
+    async with engine.begin() as conn:
+        rows = await conn.execute(
+            text(load("app.imports", "ledger_reserve")),
+            {
+                "counties": [c for c, _, _ in needed],
+                "years": [y for _, y, _ in needed],
+                "counts": [k for _, _, k in needed],
+            },
+        )
+        last = {(r.county_code, r.year): r.last_value for r in rows}
+    return [LedgerBlock(c, y, k, last[(c, y)]) for c, y, k in needed]
+
+
+async def give_back_ledger_numbers(engine: AsyncEngine, blocks: list[LedgerBlock]) -> None:
+    """Return the blocks of an import that failed, where nothing was issued after them
+    (``sql/ledger_give_back.sql``)."""
+    async with engine.begin() as conn:
+        await conn.execute(text(load("app.imports", "ledger_give_back")), block_params(blocks))
+
+
+def block_params(blocks: list[LedgerBlock]) -> dict[str, list[Any]]:
+    return {
+        "counties": [b.county_code for b in blocks],
+        "years": [b.year for b in blocks],
+        "counts": [b.k for b in blocks],
+        "lasts": [b.last_value for b in blocks],
+    }
 
 
 async def load_categories(conn: AsyncConnection) -> dict[str, CategoryInfo]:

@@ -3,8 +3,12 @@
 A file is read into rows (``reading``), each row checked on its own (``rows``), the rows COPYed
 into a staging table and checked set-wise in SQL (placing by road + 桩号, snapping, the city and
 county outlines), then the good ones inserted by one INSERT … SELECT in the same transaction, with
-``hazardmap.action = 'import'`` so the history trigger records every row. Nothing is written when
-the mode is all-or-nothing and a row was refused, nor on a dry run, nor when anything fails.
+``hazardmap.action = 'import'`` so that the history's statement trigger records every row (one
+INSERT of the events, not one per row). Their ledger numbers are reserved per county and year in a
+short transaction of their own before the INSERT, so that the import never holds the counters an
+API create in the same county needs; an import that fails gives its blocks back where no number
+was issued after them. Nothing is written when the mode is all-or-nothing and a row was refused,
+nor on a dry run, nor when anything fails.
 """
 
 from __future__ import annotations
@@ -111,47 +115,69 @@ async def import_hazards(
     batches = read_batches(
         path, options.format, options.crs, options.mapping, name, max_rows=s.import_max_rows
     )
-    async with engine.begin() as conn:
-        categories = await repo.load_categories(conn)
-        await sqlfiles.run_script(conn, PKG, "stage")
-        progress.stage(f"reading, checking and staging {name}", total=rows_expected)
-        column_of: dict[Field, str] = {}
-        with contextlib.closing(batches):
-            while (rows := await asyncio.to_thread(next, batches, None)) is not None:
-                records = await asyncio.to_thread(stage_records, rows, categories, now, first_uid)
-                await copy_rows(conn, "import_rows", COLUMNS, records, NoProgress())
-                outcome.rows_read += len(rows)
-                column_of = rows.column_of
-                progress.advance(len(rows))
-                del rows, records
-        progress.stage("placing on the road network, checking locations")
-        await sqlfiles.run_script(
-            conn,
-            PKG,
-            "check",
-            {
-                "tolerance": END_TOLERANCE_M,
-                "city_code": s.city_code,
-                "border_m": s.city_border_tolerance_m,
-                "snap_m": s.snap_distance_m,
-                "srid": s.metric_srid,
-                "chainage_field": column_of.get(Field.chainage, Field.chainage.value),
-            },
-            chainage=chainage_sql("i.chainage_m", "i.end_chainage_m"),
-            run=chainage_sql("r.start_chainage_m", "r.start_chainage_m + r.length_m"),
-        )
-        await _headings(conn, column_of.get(Field.chainage, Field.chainage.value))
-        outcome.refused = await repo.refused_rows(conn)
-        outcome.rows_valid = outcome.rows_read - outcome.rows_refused
-        write = not options.dry_run and (options.mode is Mode.valid_rows or not outcome.refused)
-        progress.stage("writing to the ledger", total=outcome.rows_valid if write else 0)
-        if write and outcome.rows_valid:
-            await sqlfiles.run_script(conn, PKG, "insert", {"actor": actor[:ACTOR_MAX]})
-            outcome.rows_written = outcome.rows_valid
-            progress.advance(outcome.rows_valid)
-        if finish is not None:
-            await finish(conn, outcome)
+    blocks: list[repo.LedgerBlock] = []
+    committing = False  # past it, a failure may be the COMMIT's: the numbers may be in use
+    try:
+        async with engine.begin() as conn:
+            categories = await repo.load_categories(conn)
+            await sqlfiles.run_script(conn, PKG, "stage")
+            progress.stage(f"reading, checking and staging {name}", total=rows_expected)
+            column_of: dict[Field, str] = {}
+            with contextlib.closing(batches):
+                while (rows := await asyncio.to_thread(next, batches, None)) is not None:
+                    records = await asyncio.to_thread(stage_records, rows, categories, now, first_uid)
+                    await copy_rows(conn, "import_rows", COLUMNS, records, NoProgress())
+                    outcome.rows_read += len(rows)
+                    column_of = rows.column_of
+                    progress.advance(len(rows))
+                    del rows, records
+            progress.stage("placing on the road network, checking locations")
+            await sqlfiles.run_script(
+                conn,
+                PKG,
+                "check",
+                {
+                    "tolerance": END_TOLERANCE_M,
+                    "city_code": s.city_code,
+                    "border_m": s.city_border_tolerance_m,
+                    "snap_m": s.snap_distance_m,
+                    "srid": s.metric_srid,
+                    "chainage_field": column_of.get(Field.chainage, Field.chainage.value),
+                },
+                chainage=chainage_sql("i.chainage_m", "i.end_chainage_m"),
+                run=chainage_sql("r.start_chainage_m", "r.start_chainage_m + r.length_m"),
+            )
+            await _headings(conn, column_of.get(Field.chainage, Field.chainage.value))
+            outcome.refused = await repo.refused_rows(conn)
+            outcome.rows_valid = outcome.rows_read - outcome.rows_refused
+            write = not options.dry_run and (options.mode is Mode.valid_rows or not outcome.refused)
+            progress.stage("writing to the ledger", total=outcome.rows_valid if write else 0)
+            if write and outcome.rows_valid:
+                # The numbers are taken and committed apart (milliseconds), so that API creates in
+                # the same counties never wait for this transaction; the rows follow in it.
+                blocks = await repo.reserve_ledger_numbers(engine, await repo.ledger_blocks_needed(conn))
+                await sqlfiles.run_script(
+                    conn, PKG, "insert", {"actor": actor[:ACTOR_MAX], **repo.block_params(blocks)}
+                )
+                outcome.rows_written = outcome.rows_valid
+                progress.advance(outcome.rows_valid)
+            if finish is not None:
+                await finish(conn, outcome)
+            committing = True
+    except BaseException:
+        if blocks and not committing:
+            await _give_back(engine, blocks)
+        raise
     return outcome
+
+
+async def _give_back(engine: AsyncEngine, blocks: list[repo.LedgerBlock]) -> None:
+    """The blocks of a failed import back to the counters where possible; a block that cannot be
+    given back (a number was issued after it) stays a gap in the numbering."""
+    try:
+        await repo.give_back_ledger_numbers(engine, blocks)
+    except Exception:
+        log.warning("ledger numbers of a failed import not given back: %s", blocks, exc_info=True)
 
 
 async def _headings(conn: AsyncConnection, chainage_field: str) -> None:

@@ -24,12 +24,20 @@ TASK_MODULES = (
     "app.jobs.stalled",
     "app.imports.jobs",
     "app.hazards.jobs",
+    "app.notifications.jobs",
+    "app.workjobs.jobs",
+    "app.posters.jobs",
+    "app.reports.jobs",
+    "app.crashes.jobs",
 )
 
 # The queues, one per kind of work, so that a worker can be given some of them only.
 IMPORTS = "imports"
 MAINTENANCE = "maintenance"
-QUEUES = (IMPORTS, MAINTENANCE)
+NOTIFICATIONS = "notifications"
+DOCUMENTS = "documents"  # posters and reports
+DETECTION = "detection"  # accident-prone identification runs
+QUEUES = (IMPORTS, MAINTENANCE, NOTIFICATIONS, DOCUMENTS, DETECTION)
 
 
 def conninfo(url: str | None = None) -> str:

@@ -27,6 +27,8 @@ class JobSettings(BaseSettings):
     shutdown_s: float = Field(default=0.0, ge=0)
     # Finished jobs are kept this long in the queue's table (the import's own record is kept forever).
     keep_finished_hours: int = Field(default=7 * 24, ge=1)
+    # A poster's, report's or detection run's result is kept this long after it was made, then deleted.
+    results_keep_hours: int = Field(default=24, ge=1, le=24 * 366)
 
 
 @lru_cache

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from fastapi import APIRouter, Query, Response
 
-from app.deps import Session
+from app.deps import ReadSession
 from app.hazards import service as hazard_service
 from app.hazards.params import Filters
 from app.ledger import service
@@ -24,7 +24,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     responses={**media("application/json", "text/csv", XLSX, description="The ledger."), **problems(422)},
 )
 async def get_ledger(
-    session: Session,
+    session: ReadSession,
     only: Filters,
     jurisdiction: Annotated[
         str | None,

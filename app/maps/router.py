@@ -36,6 +36,7 @@ async def city_map(request: Request, session: Session, only: Filters) -> Respons
     lang, chosen = i18n.pick_lang(request)
     await hazard_service.check_codes(session, only)  # a filter naming nothing is a 422, not a blank map
     context = await service.map_page(session, request, lang, None, only)
+    context["config"]["can_detect"] = principal.can(Permission.detection_run)
     return render(request, "map.html", lang, chosen, await with_account(session, principal, context))
 
 
@@ -51,6 +52,7 @@ async def county_map(request: Request, session: Session, county_code: str, only:
         context = await service.map_page(session, request, lang, county_code[:16], only)
     except NotFound:
         return render(request, "not_found.html", lang, chosen, {"config": {"page": "none"}}, 404)
+    context["config"]["can_detect"] = principal.can(Permission.detection_run)
     return render(request, "map.html", lang, chosen, await with_account(session, principal, context))
 
 
@@ -81,6 +83,17 @@ async def wall(
             response, request.cookies[DISPLAY_COOKIE]
         )  # the cookie never runs out on a used screen
     return response
+
+
+@router.get("/reports", response_class=HTMLResponse)
+async def reports(request: Request, session: Session) -> Response:
+    """The periodic report (季度、半年、年度): chosen here, written by a job worker, then downloaded."""
+    principal = await page_access(request, session, Permission.read_internal)
+    if isinstance(principal, Response):
+        return principal
+    lang, chosen = i18n.pick_lang(request)
+    context = await service.reports_page(session, request, lang)
+    return render(request, "reports.html", lang, chosen, await with_account(session, principal, context))
 
 
 @router.get("/field", response_class=HTMLResponse)

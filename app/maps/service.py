@@ -6,13 +6,14 @@ for a county with twenty hazards or twenty thousand.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.basemaps import catalog as basemap_catalog
-from app.clock import day_of
+from app.clock import day_of, today
 from app.errors import NotFound
 from app.hazards.schemas import HazardFilter
 from app.maps import repository
@@ -44,6 +45,9 @@ def _api(request: Request) -> dict[str, str]:
         "export": f"{base}/export",
         "posters": f"{base}/posters",
         "map_files": f"{base}/maps",
+        "detection_jobs": f"{base}/detections/jobs",
+        "reports": f"{base}/reports",
+        "report_jobs": f"{base}/reports/jobs",
     }
 
 
@@ -127,6 +131,36 @@ async def map_page(
         "form": filter_form(only),
         "filter_page": "map",
         "exports": None,
+    }
+
+
+def report_periods(day: date, lang: str) -> list[tuple[str, str]]:
+    """The periods the report page offers, newest first: this year's quarters and half-years so far
+    and last year's, then the years (code, label)."""
+    quarter, half = (day.month - 1) // 3 + 1, 1 if day.month <= 6 else 2
+    out: list[tuple[str, str]] = []
+    for year in (day.year, day.year - 1):
+        out += [
+            (f"{year}Q{q}", f"{year}年第{'一二三四'[q - 1]}季度" if lang == "zh" else f"{year} Q{q}")
+            for q in range(4 if year < day.year else quarter, 0, -1)
+        ]
+        out += [
+            (f"{year}H{h}", f"{year}年{'上下'[h - 1]}半年" if lang == "zh" else f"{year} H{h}")
+            for h in range(2 if year < day.year else half, 0, -1)
+        ]
+    out += [(str(y), f"{y}年" if lang == "zh" else str(y)) for y in (day.year, day.year - 1, day.year - 2)]
+    return out
+
+
+async def reports_page(session: AsyncSession, request: Request, lang: str) -> dict[str, Any]:
+    """The report page: the period, the city or a county, the format; the report is made by a job."""
+    city_code = get_settings().city_code
+    config = await _common(session, request, lang)
+    config.update(page="reports")
+    return {
+        "config": config,
+        "units": await repository.units(session, city_code),
+        "periods": report_periods(today(), lang),
     }
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from app.sqlfiles import load
 
@@ -22,6 +22,9 @@ class Row:
     detail: str | None
     created_at: datetime
     read_at: datetime | None
+    candidate_id: int | None
+    lon: float | None  # a candidate's place (a point on it)
+    lat: float | None
 
 
 async def fan_out(
@@ -50,6 +53,42 @@ async def fan_out(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
+async def tell_deadlines(
+    session: AsyncSession | AsyncConnection,
+    *,
+    event: str,
+    days: int,
+    claim_days: int,
+    open_statuses: list[str],
+    roles: list[str],
+    city_wide: list[str],
+) -> int:
+    """Tell the recipients of the hazards due within ``days`` (``due_soon``) or overdue (``overdue``)
+    what they were not told yet; the number of notifications written."""
+    result = await session.execute(
+        text(load("app.notifications", "deadlines")),
+        {
+            "event": event,
+            "days": days,
+            "claim_days": claim_days,
+            "open": open_statuses,
+            "roles": roles,
+            "city_wide": city_wide,
+        },
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def tell_candidates(
+    session: AsyncSession | AsyncConnection, *, roles: list[str], city_wide: list[str]
+) -> int:
+    """Tell the recipients of the pending accident-prone candidates of a stretch not told before."""
+    result = await session.execute(
+        text(load("app.notifications", "candidates")), {"roles": roles, "city_wide": city_wide}
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
 async def listing(
     session: AsyncSession, user_id: int, *, unread: bool, before: int | None, limit: int
 ) -> list[Row]:
@@ -60,9 +99,14 @@ async def listing(
     return [Row(*r) for r in rows]
 
 
-async def unread_count(session: AsyncSession, user_id: int) -> int:
+async def unread_count(session: AsyncSession, user_id: int, cap: int | None = None) -> int:
+    """How many unread (from the partial index of the unread); at most ``cap`` when given."""
     found = await session.execute(
-        text("SELECT count(*) FROM notifications WHERE user_id = :u AND read_at IS NULL"), {"u": user_id}
+        text(
+            "SELECT count(*) FROM (SELECT 1 FROM notifications WHERE user_id = :u AND read_at IS NULL"
+            " LIMIT :cap) unread"
+        ),
+        {"u": user_id, "cap": cap},
     )
     return int(found.scalar_one())
 

@@ -6,14 +6,20 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from app import overdue
 from app.accounts.permissions import CITY_WIDE, Principal
 from app.errors import NotFound
 from app.notifications import repository as repo
 from app.notifications.events import RECIPIENTS, Event
 from app.paths import collection_of
-from app.vocab import HazardKind
+from app.settings import get_settings
+from app.vocab import OPEN_STATUSES, HazardKind
+
+# The bell counts this many unread at most ("99+"): a page view costs a bounded index scan however
+# many a user left unread.
+BELL_CAP = 99
 
 # The workflow actions that are events of their own (the others tell nobody).
 ACTION_EVENTS = {
@@ -46,6 +52,36 @@ async def record(
     )
 
 
+def _roles(event: Event) -> dict[str, list[str]]:
+    return {
+        "roles": sorted(r.value for r in RECIPIENTS[event]),
+        "city_wide": sorted(r.value for r in CITY_WIDE),
+    }
+
+
+async def record_deadlines(session: AsyncSession | AsyncConnection) -> dict[str, int]:
+    """Tell what is due within ``HAZARDMAP_DUE_SOON_DAYS`` days, and what is overdue, to whoever was
+    not told yet of that hazard and that day; the number told of each. Safe to run at any time, any
+    number of times, in several workers at once (the once-key's unique index)."""
+    told = {}
+    for event in (Event.due_soon, Event.overdue):
+        told[event.value] = await repo.tell_deadlines(
+            session,
+            event=event.value,
+            days=get_settings().due_soon_days,
+            claim_days=overdue.claim_days(),
+            open_statuses=[s.value for s in OPEN_STATUSES],
+            **_roles(event),
+        )
+    return told
+
+
+async def record_candidates(db: AsyncSession | AsyncConnection) -> int:
+    """Tell of the pending accident-prone candidates whose stretch nobody was told of yet (called by a
+    detection run after it stored them, in its transaction)."""
+    return await repo.tell_candidates(db, **_roles(Event.candidate))
+
+
 async def record_action(
     session: AsyncSession,
     action: str,
@@ -69,6 +105,8 @@ class Item:
     ledger_no: str | None
     detail: str | None
     url: str | None
+    candidate_id: int | None
+    county_code: str | None
     created_at: datetime
     read: bool
 
@@ -86,9 +124,19 @@ async def listing(
     return [_item(r, lang) for r in rows]
 
 
+def _url(r: repo.Row) -> str | None:
+    """The hazard's record page; for a candidate, its county's map centred on it (the county's map
+    while a later detection run has replaced it)."""
+    if r.kind and r.hazard_id:
+        return f"/{collection_of(HazardKind(r.kind))}/{r.hazard_id}"
+    if r.event == Event.candidate and r.county_code:
+        at = f"#16/{r.lat:.5f}/{r.lon:.5f}" if r.lat is not None and r.lon is not None else ""
+        return f"/map/{r.county_code}?layer=candidates{at}"
+    return None
+
+
 def _item(r: repo.Row, lang: str) -> Item:
     event = Event(r.event)
-    url = f"/{collection_of(HazardKind(r.kind))}/{r.hazard_id}" if r.kind and r.hazard_id else None
     return Item(
         id=r.id,
         event=r.event,
@@ -96,7 +144,9 @@ def _item(r: repo.Row, lang: str) -> Item:
         hazard_id=r.hazard_id,
         ledger_no=r.ledger_no,
         detail=r.detail,
-        url=url,
+        url=_url(r),
+        candidate_id=r.candidate_id,
+        county_code=r.county_code,
         created_at=r.created_at,
         read=r.read_at is not None,
     )
@@ -104,6 +154,11 @@ def _item(r: repo.Row, lang: str) -> Item:
 
 async def unread_count(session: AsyncSession, principal: Principal) -> int:
     return await repo.unread_count(session, principal.id)
+
+
+async def bell_count(session: AsyncSession, principal: Principal) -> int:
+    """The unread count the navigation's bell shows, at most ``BELL_CAP + 1`` (shown "99+")."""
+    return await repo.unread_count(session, principal.id, cap=BELL_CAP + 1)
 
 
 async def mark_read(session: AsyncSession, principal: Principal, notification_id: int) -> None:

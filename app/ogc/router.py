@@ -19,7 +19,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Path, Query, Request, Response
 from fastapi.responses import JSONResponse
 
-from app.deps import Paging, Session
+from app.deps import Paging, ReadSession
 from app.errors import NotFound
 from app.geojson import GEOJSON, codes, collection, enum_values, paging_links, public_url
 from app.hazards import params as hazard_params
@@ -190,7 +190,7 @@ async def conformance(request: Request, f: Format = None) -> Response:
 
 
 @router.get("/collections", summary="The collections", responses=_JSON_OR_HTML)
-async def collections(request: Request, session: Session, f: Format = None) -> Response:
+async def collections(request: Request, session: ReadSession, f: Format = None) -> Response:
     bounds = await city_bounds(session)
     doc = {
         "links": _self_links(request, JSON, "this document"),
@@ -211,7 +211,7 @@ def _known(cid: str) -> None:
     "/collections/{collection_id}", summary="One collection", responses={**_JSON_OR_HTML, **problems(404)}
 )
 async def one_collection(
-    request: Request, session: Session, collection_id: str, f: Format = None
+    request: Request, session: ReadSession, collection_id: str, f: Format = None
 ) -> Response:
     _known(collection_id)
     doc = _collection_doc(request, collection_id, await city_bounds(session))
@@ -243,7 +243,7 @@ def _crs_header(crs: OgcCrs) -> dict[str, str]:
 
 async def _respond_items(
     request: Request,
-    session: Session,
+    session: ReadSession,
     cid: str,
     page: Paging,
     sel: Selection,
@@ -308,7 +308,7 @@ def _hazard_items(kind: HazardKind) -> Any:
 
     async def items(
         request: Request,
-        session: Session,
+        session: ReadSession,
         filters: OgcFilters,
         page: OgcPage,
         when: DateTime,
@@ -331,7 +331,7 @@ def _hazard_item(kind: HazardKind) -> Any:
 
     async def item(
         request: Request,
-        session: Session,
+        session: ReadSession,
         feature_id: Annotated[str, Path()],
         sel: Select,
         f: Format = None,
@@ -378,7 +378,7 @@ for _cid, _kind in (("hazards", HazardKind.point), ("segments", HazardKind.segme
 )
 async def road_items(
     request: Request,
-    session: Session,
+    session: ReadSession,
     page: OgcPage,
     sel: Select,
     road_group: Annotated[
@@ -416,7 +416,7 @@ async def road_items(
     responses={**_GEOJSON_OR_HTML, **problems(400, 404)},
 )
 async def road_item(
-    request: Request, session: Session, feature_id: str, sel: Select, f: Format = None
+    request: Request, session: ReadSession, feature_id: str, sel: Select, f: Format = None
 ) -> Response:
     if not feature_id.isascii() or not feature_id.isdigit() or not 0 < int(feature_id) < 2**63:
         raise NotFound(detail=f"there is no road {feature_id!r}")
@@ -434,7 +434,7 @@ async def road_item(
 )
 async def jurisdiction_items(
     request: Request,
-    session: Session,
+    session: ReadSession,
     page: OgcPage,
     sel: Select,
     level: Annotated[
@@ -462,7 +462,7 @@ async def jurisdiction_items(
     responses={**_GEOJSON_OR_HTML, **problems(400, 404)},
 )
 async def jurisdiction_item(
-    request: Request, session: Session, feature_id: str, sel: Select, f: Format = None
+    request: Request, session: ReadSession, feature_id: str, sel: Select, f: Format = None
 ) -> Response:
     await jurisdictions.one_feature(session, feature_id, geometry=GeometryChoice.outline, simplify=None)
     feature = await repo.one(session, "jurisdictions", feature_id, sel.crs)

@@ -6,12 +6,17 @@ from __future__ import annotations
 from typing import Annotated, Literal
 from urllib.parse import quote
 
-from fastapi import APIRouter, Path, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 
+from app.accounts.dependencies import current_principal
+from app.accounts.permissions import Principal
 from app.deps import Session
 from app.hazards.params import Filters
-from app.openapi import rule
-from app.posters import mapfile, service
+from app.openapi import problems, rule
+from app.paths import API_PREFIX
+from app.posters import jobs, mapfile, service
+from app.workjobs.schemas import WorkJobOut
+from app.workjobs.service import TOO_MANY_RESPONSE
 
 router = APIRouter(tags=["posters (挂图)"])
 
@@ -83,6 +88,44 @@ async def poster_png(
 ) -> Response:
     body = await service.png(session, jurisdiction, filters, size, orientation, dpi)
     return Response(body, media_type="image/png", headers=_headers(jurisdiction, "png", size))
+
+
+Dpi = Annotated[
+    int,
+    Query(
+        ge=service.DPI_MIN,
+        le=service.DPI_MAX,
+        description="dots per inch (36–600; at most 80 million pixels)",
+        json_schema_extra=rule("At most 80 million pixels at the chosen size and orientation."),
+    ),
+]
+
+
+@router.post(
+    "/posters/{jurisdiction}/jobs",
+    status_code=202,
+    summary="Draw the wall map (挂图) in a background job; 202 with the job's Location",
+    responses={**problems(404, 422), **TOO_MANY_RESPONSE},
+)
+async def poster_job(
+    session: Session,
+    principal: Annotated[Principal, Depends(current_principal)],
+    response: Response,
+    jurisdiction: Jurisdiction,
+    filters: Filters,
+    format: Annotated[Literal["pdf", "png"], Query(description="pdf (default) or png")] = "pdf",
+    size: Size = "A1",
+    orientation: Orientation = "landscape",
+    dpi: Dpi = 150,
+) -> WorkJobOut:
+    """The same map as `GET /posters/{jurisdiction}.pdf|.png`, drawn by a job worker: poll the job
+    (`Location`, `/api/v1/jobs/{id}`) until it has succeeded, then fetch `links.result`. What the
+    synchronous endpoints refuse is refused here at once (404, 422). `dpi` applies to a PNG only."""
+    job = await jobs.submit(
+        session, principal, jurisdiction, filters, fmt=format, size=size, orientation=orientation, dpi=dpi
+    )
+    response.headers["Location"] = f"{API_PREFIX}/jobs/{job.id}"
+    return WorkJobOut.of(job, f"{API_PREFIX}/jobs")
 
 
 @router.get(

@@ -70,6 +70,25 @@ def _rate(closed: int, found: int, rejected: int) -> str:
     return f"{closed / accepted * 100:.1f}%" if accepted > 0 else "—"
 
 
+async def check(
+    session: AsyncSession, code: str, f: HazardFilter, size: str, orientation: str, srid: int | None = None
+) -> repository.Frame:
+    """Refuse what cannot become a wall map (as the poster's request would be refused); its frame."""
+    check_sheet(size, orientation)
+    settings = get_settings()
+    frame = await repository.frame(session, code, settings.city_code, srid or settings.metric_srid)
+    if frame is None:
+        # The path names no place: there is no such wall map (as for any unknown resource).
+        raise NotFound(f"no city, county or development zone {code}")
+    if frame.level not in (JurisdictionLevel.city, JurisdictionLevel.county, JurisdictionLevel.zone):
+        raise invalid("jurisdiction", "a wall map is made of the city, a county or a development zone")
+    await hazards.check_codes(session, f)
+    county = None if frame.level == JurisdictionLevel.city else code
+    if county and f.county and county not in f.county:
+        raise invalid("county", f"the wall map is of {code}; a county filter must name it or be left out")
+    return frame
+
+
 async def poster(
     session: AsyncSession,
     code: str,
@@ -82,20 +101,11 @@ async def poster(
 ) -> render.Poster:
     """Read what the poster of ``code`` shows, with the list's filter ``f``, in the metric projection
     (or in ``srid``: 4326 for the HTML map file, with ``tolerance`` in degrees)."""
-    check_sheet(size, orientation)
     settings = get_settings()
     srid = srid or settings.metric_srid
-    frame = await repository.frame(session, code, settings.city_code, srid)
-    if frame is None:
-        # The path names no place: there is no such wall map (as for any unknown resource).
-        raise NotFound(f"no city, county or development zone {code}")
-    if frame.level not in (JurisdictionLevel.city, JurisdictionLevel.county, JurisdictionLevel.zone):
-        raise invalid("jurisdiction", "a wall map is made of the city, a county or a development zone")
-    await hazards.check_codes(session, f)
+    frame = await check(session, code, f, size, orientation, srid)
     defaulted = f.status is None
     county = None if frame.level == JurisdictionLevel.city else code
-    if county and f.county and county not in f.county:
-        raise invalid("county", f"the wall map is of {code}; a county filter must name it or be left out")
     where = replace(
         f, status=SHOWN_STATUSES if defaulted else f.status, county=[county] if county else f.county
     )

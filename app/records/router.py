@@ -19,7 +19,7 @@ from app.records.schemas import SearchAnswer
 from app.settings import get_settings
 from app.vocab import HazardKind
 from app.web import i18n
-from app.web.access import page_access
+from app.web.access import forbidden_page, page_access
 from app.web.templating import render, with_account
 
 pages = APIRouter(include_in_schema=False)
@@ -172,6 +172,50 @@ async def todo_page(request: Request, session: Session) -> Response:
         principal,
         "todo.html",
         {**found, "me": principal, "areas": areas, "city_wide": principal.role in CITY_WIDE},
+    )
+
+
+@pages.get("/notifications", response_class=HTMLResponse)
+async def notifications_page(
+    request: Request,
+    session: Session,
+    unread: Annotated[bool, Query(description="only the unread")] = False,
+    before: Annotated[int | None, Query(ge=1, le=2**63 - 1, description="older than this one")] = None,
+) -> Response:
+    """The notification centre: the user's notifications, newest first, a page at a time; the unread
+    marked, each one or all marked read, each linking to its hazard's record page."""
+    principal = await page_access(request, session, Permission.read)
+    if isinstance(principal, Response):
+        return principal
+    if principal.kind != "user":  # a display key: a screen has no notifications of its own
+        return forbidden_page(request, principal)
+    lang, _ = i18n.pick_lang(request)
+    w = words.strings(lang)
+    root = _root(request)
+    units = await maps_repository.units(session, get_settings().city_code)
+    found = await service.notification_page(
+        session,
+        principal,
+        lang=lang,
+        w=w,
+        places={u["code"]: u["name"] for u in units},
+        root=root,
+        unread_only=unread,
+        before=before,
+    )
+    api = f"{root}{API_PREFIX}/notifications"
+    config = {
+        "page": "notifications",
+        "api": api,
+        "unread": found["unread_total"],
+        "w": {k: w[k] for k in ("nf_failed", "nf_marked_all", "nf_summary", "nf_read")},
+    }
+    return await _page(
+        request,
+        session,
+        principal,
+        "notifications.html",
+        {**found, "unread_only": unread, "before": before, "config": config},
     )
 
 

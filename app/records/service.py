@@ -8,8 +8,11 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app import clock
 from app.accounts.permissions import CITY_WIDE, Permission, Principal
 from app.errors import InvalidInput, invalid
+from app.notifications import service as notifications
+from app.notifications.events import Event
 from app.paths import collection_of
 from app.records import repository, timeline
 from app.roads.chainage import format_chainage, parse_chainage
@@ -20,6 +23,7 @@ STAGES = ("report", "before", "after")
 LISTS = ("to_claim", "due_soon", "overdue", "to_verify", "supervised")
 PER_LIST = 100
 LEDGER_NO = re.compile(r"^[0-9Z][0-9A-Z-]*$")
+NOTIFICATIONS_PER_PAGE = 30
 
 
 def page_url(root: str, kind: str, hazard_id: int) -> str:
@@ -165,3 +169,54 @@ async def search(session: AsyncSession, q: str, lang: str, root: str, limit: int
         )
     exact = how == "ledger_no" and bool(results) and results[0]["ledger_no"].upper() == q.upper()
     return {"query": q, "match": how, **extra, "exact": exact, "results": results}
+
+
+def _what(item: notifications.Item, lang: str, w: dict[str, str], places: dict[str, str]) -> str:
+    """The line under a notification's title: what it is about, in the page's words."""
+    if item.event == Event.candidate:
+        place = places.get(item.county_code or "", item.county_code or "")
+        text = w["nf_candidate"].format(place=place)
+        return text if item.candidate_id is not None else text + w["nf_candidate_gone"]
+    parts = [item.ledger_no or ""]
+    if item.event == Event.due_soon and item.detail:
+        parts.append(w["nf_due"].format(day=item.detail))
+    elif item.event == Event.overdue and item.detail:
+        parts.append(w["nf_overdue_since"].format(day=item.detail))
+    elif item.event == Event.listed and item.detail in ("city", "county"):
+        parts.append(w[f"level_{item.detail}"])
+    return ("，" if lang == "zh" else ", ").join(p for p in parts if p)
+
+
+async def notification_page(
+    session: AsyncSession,
+    principal: Principal,
+    *,
+    lang: str,
+    w: dict[str, str],
+    places: dict[str, str],
+    root: str,
+    unread_only: bool,
+    before: int | None,
+) -> dict[str, Any]:
+    """One page of the user's notifications, newest first, and whether older ones follow."""
+    found = await notifications.listing(
+        session, principal, unread=unread_only, before=before, limit=NOTIFICATIONS_PER_PAGE + 1, lang=lang
+    )
+    page = found[:NOTIFICATIONS_PER_PAGE]
+    return {
+        "items": [
+            {
+                "id": i.id,
+                "event": i.event,
+                "title": i.title,
+                "what": _what(i, lang, w, places),
+                "url": f"{root}{i.url}" if i.url else None,
+                "read": i.read,
+                "at": clock.as_beijing(i.created_at).strftime("%Y-%m-%d %H:%M"),
+                "at_iso": i.created_at.isoformat(),
+            }
+            for i in page
+        ],
+        "older": page[-1].id if len(found) > NOTIFICATIONS_PER_PAGE else None,
+        "unread_total": await notifications.unread_count(session, principal),
+    }

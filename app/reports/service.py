@@ -124,16 +124,22 @@ class Report:
         return str(self.body["period"]["code"])
 
 
-async def report(session: AsyncSession, jurisdiction: str | None, period_code: str) -> Report:
-    current, previous, year_earlier = parse_period(period_code)
-    city = get_settings().city_code
-    code = jurisdiction or city
+async def check(session: AsyncSession, jurisdiction: str | None, period_code: str) -> tuple[str, str, str]:
+    """Refuse a report that cannot be made; its jurisdiction's code, name and level."""
+    parse_period(period_code)
+    code = jurisdiction or get_settings().city_code
     row = await repository.jurisdiction(session, code)
     if row is None:
         raise invalid("jurisdiction", f"unknown jurisdiction code {code}")
     name, level = row
     if level not in (JurisdictionLevel.city, JurisdictionLevel.county, JurisdictionLevel.zone):
         raise invalid("jurisdiction", "a report is made for the city, a county or a development zone")
+    return code, name, level
+
+
+async def report(session: AsyncSession, jurisdiction: str | None, period_code: str) -> Report:
+    current, previous, year_earlier = parse_period(period_code)
+    code, name, level = await check(session, jurisdiction, period_code)
     county = None if level == JurisdictionLevel.city else code
     today = clock.today()
     bounds = {

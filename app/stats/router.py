@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.deps import Session
+from app.deps import ReadSession
 from app.hazards import service as hazard_service
 from app.hazards.params import Filters
 from app.openapi import rule
@@ -24,7 +24,7 @@ _JSON = "application/json"
     responses={200: {"model": Stats, "content": {_JSON: {}}}},
 )
 async def get_stats(
-    session: Session,
+    session: ReadSession,
     weeks: Annotated[
         int, Query(description="how many ISO weeks the weekly series covers (Beijing time), the current last")
     ] = service.WEEKS_DEFAULT,
@@ -44,7 +44,7 @@ async def get_stats(
     responses={200: {"model": Grid, "content": {_JSON: {}}}},
 )
 async def get_grid(
-    session: Session,
+    session: ReadSession,
     filters: Filters,
     cell: Annotated[
         float,

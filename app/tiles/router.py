@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Path, Request, Response
 from fastapi.responses import JSONResponse
 
-from app.deps import Session
+from app.deps import ReadSession
 from app.errors import NotFound, invalid
 from app.hazards import service
 from app.hazards.params import Filters
@@ -66,7 +66,7 @@ def _check_filters(layer: str, f: HazardFilter) -> None:
     openapi_extra=rules(x=_BELOW, y=_BELOW, **_NOT_FOR_ROADS),
 )
 async def get_tile(
-    session: Session,
+    session: ReadSession,
     filters: Filters,
     layer: Annotated[str, Path(description=f"One of {', '.join(LAYERS)}.")],
     z: Annotated[int, Path(ge=0, le=MAX_ZOOM, description="Zoom (WebMercatorQuad tile matrix).")],
@@ -95,7 +95,7 @@ async def get_tile(
     responses=problems(404, 422),
     openapi_extra=rules(**_NOT_FOR_ROADS),
 )
-async def tilejson(request: Request, session: Session, filters: Filters, layer: str) -> JSONResponse:
+async def tilejson(request: Request, session: ReadSession, filters: Filters, layer: str) -> JSONResponse:
     """TileJSON 3.0.0: the tile URL template (keeping this request's filters), zooms, the city's bounds."""
     _layer(layer)
     _check_filters(layer, filters)

@@ -68,6 +68,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav_field": ("现场上报", "Field"),
     "nav_search": ("编号、道路+桩号或关键词", "Ledger no., road + chainage, or words"),
     "nav_search_button": ("查询", "Search"),
+    "nav_basemaps": ("底图管理", "Base maps"),
+    "nav_bell": ("通知", "Notifications"),
+    "nav_bell_unread": ("通知（{n} 条未读）", "Notifications ({n} unread)"),
     # county map
     "map_title": ("隐患分布图", "hazard map"),
     "choose_area": ("区域", "Area"),
@@ -181,6 +184,33 @@ TEXT: dict[str, tuple[str, str]] = {
     # printing: the wall map (挂图) and the map file
     "print_poster": ("打印挂图（A1 PDF）", "Wall map (A1 PDF)"),
     "print_map_file": ("导出地图文件（HTML）", "Map file (HTML)"),
+    # background jobs: wall maps, reports, detection runs
+    "job_queued": ("排队中…", "Queued…"),
+    "job_running": ("正在生成（{percent}）…", "Working ({percent})…"),
+    "job_failed": ("未能完成：{error}", "Not done: {error}"),
+    "job_download": ("已生成，点击下载", "Ready: download"),
+    "detect_run": ("重新识别事故多发点段", "Run the accident-prone identification"),
+    "detect_confirm": (
+        "重新识别将以新结果替换全部待审核的候选点段（已纳入或已排除的不变）。是否继续？",
+        "A new run replaces every candidate awaiting review (accepted and dismissed ones stay). Go on?",
+    ),
+    "detect_done": (
+        "识别完成：点 {points} 处，段 {segments} 处；待审核候选 {proposed} 处",
+        "Done: {points} points, {segments} segments; {proposed} candidates await review",
+    ),
+    "nav_reports": ("报告", "Reports"),
+    "reports_title": ("隐患排查整治报告", "Hazard investigation and rectification report"),
+    "reports_intro": (
+        "按季度、半年或全年统计各县（市、区）和全市的发现、整改、超期、挂牌督办与事故对比；由后台生成，完成后下载。",
+        "Found, rectified, overdue, listed and crashes per county and for the city, against the previous "
+        "period; made in the background, then downloaded.",
+    ),
+    "reports_period": ("统计期", "Period"),
+    "reports_unit": ("范围", "Area"),
+    "reports_format": ("格式", "Format"),
+    "reports_make": ("生成报告", "Make the report"),
+    "reports_xlsx": ("Excel（XLSX）", "Excel (XLSX)"),
+    "reports_pdf": ("PDF", "PDF"),
     # ledger page
     "ledger_title": ("{city}道路交通安全隐患排查整治台账", "{city} road-traffic-safety hazard ledger"),
     "ledger_as_of": ("截至 {date}", "as of {date}"),

@@ -13,7 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app import __version__
 from app.accounts import service as accounts
-from app.accounts.permissions import Principal
+from app.accounts.permissions import Permission, Principal
+from app.notifications import service as notifications
 from app.settings import PROJECT_ROOT
 from app.web import i18n
 from app.web.csp import page_csp
@@ -51,9 +52,25 @@ def render(
     return response
 
 
+# The pages without the navigation header (map_templates/_partials/nav.html says why): no bell to count.
+NO_NAV = ("wall", "none", "field")
+
+
 async def with_account(
     session: AsyncSession, principal: Principal, context: dict[str, Any]
 ) -> dict[str, Any]:
-    """The page's context with the account in the bar and the CSRF token for its scripts."""
+    """The page's context with the account in the bar, the CSRF token for its scripts, and the unread
+    count of the navigation's bell: one count on the partial index of the unread, capped (99+), in the
+    request's open transaction — cheaper than the request a script would make for it, and drawn with
+    the page. The bell's script keeps it current on a page left open (app/static/notifications/bell.js)."""
     csrf = await accounts.csrf_token(session, principal.session_id) if principal.session_id else None
-    return {**context, "config": {**context["config"], "csrf_token": csrf}, "account": principal}
+    config = context["config"]
+    nav = principal.kind == "user" and config.get("page") not in NO_NAV and not config.get("printing")
+    return {
+        **context,
+        "config": {**config, "csrf_token": csrf},
+        "account": principal,
+        "unread": await notifications.bell_count(session, principal) if nav else None,
+        "unread_cap": notifications.BELL_CAP,
+        "is_admin": principal.can(Permission.basemaps_manage),
+    }

@@ -16,7 +16,7 @@ from app.cli import cli
 from app.cluster import APP_ROLE, Cluster
 from app.imports.jobs import import_file
 from app.jobs import repository, schedule
-from app.jobs.queue import connector, queue
+from app.jobs.queue import MAINTENANCE, connector, queue
 from app.jobs.settings import get_job_settings
 from app.jobs.stalled import recover
 from tests.support.databases import TEST_DB
@@ -131,10 +131,16 @@ def test_beijing_times_become_utc_cron_lines() -> None:
 
 
 def test_the_maintenance_jobs_are_scheduled() -> None:
-    periodic = {p.task.name: p.cron for p in queue.periodic_registry.periodic_tasks.values()}
+    queue.perform_import_paths()  # every task module, as a worker imports them
+    periodic = {
+        p.task.name: p.cron
+        for p in queue.periodic_registry.periodic_tasks.values()
+        if p.task.queue == MAINTENANCE
+    }
     assert periodic == {
         "jobs.recover_stalled": f"* * * * * */{get_job_settings().stalled_check_s}",
         "jobs.prune_finished": "17 * * * *",
+        "workjobs.prune": "*/10 * * * *",
     }
 
 

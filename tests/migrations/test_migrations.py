@@ -39,6 +39,7 @@ EXPECTED_TABLES = {
     "roads",
     "user_jurisdictions",
     "users",
+    "work_jobs",
 }
 
 

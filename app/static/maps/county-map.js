@@ -312,6 +312,14 @@ for (const box of panel.querySelectorAll("input[name=crash_layer]")) {
     if (!box.checked) candidateCount.textContent = "";
   });
 }
+// ?layer=candidates (the link of a candidate's notification): that crash layer switched on at load.
+const askedLayer = new URLSearchParams(window.location.search).get("layer");
+for (const box of panel.querySelectorAll("input[name=crash_layer]")) {
+  if (box.value === askedLayer && !box.checked) {
+    box.checked = true;
+    box.dispatchEvent(new Event("change"));
+  }
+}
 map.on("moveend", debounce(() => {
   for (const [name, layer] of Object.entries(crashLayers)) {
     if (!layer.on) continue;

@@ -17,8 +17,8 @@ anything that writes hazards with the triggers off (session_replication_role = r
 benchmarks' bulk loads) calls ``hazard_counts_rebuild()`` afterwards.
 
 Revision ID: hc7c0a4d2e91
-Revises: zv1ab9c0d4e2
-Create Date: 2026-12-06 21:50:00
+Revises: c7d2a5f0e1b9
+Create Date: 2026-12-06 22:30:00
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "hc7c0a4d2e91"
-down_revision: str | None = "zv1ab9c0d4e2"
+down_revision: str | None = "c7d2a5f0e1b9"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,0 +1,1 @@
+"""Work a worker does for a person: posters, reports, detection runs; their state and their results."""
