@@ -164,3 +164,19 @@ async def test_truncate_empties_the_counts(isolated_db: str) -> None:
             assert (await conn.execute(text("SELECT count(*) FROM hazard_counts"))).scalar_one() == 0
     finally:
         await eng.dispose()
+
+
+async def test_the_maintenance_job_folds_the_deltas(client: httpx.AsyncClient, engine: AsyncEngine) -> None:
+    from app.hazards.jobs import compact_counts
+
+    for place in (GULOU, GULOU, BOJIQIAO):
+        await create(client, "hazards", point(place))
+    async with engine.connect() as conn:
+        truth = await _groups(conn, TRUTH)
+        assert (await conn.execute(text("SELECT count(*) FROM hazard_counts"))).scalar_one() == 3
+    await compact_counts(timestamp=0)  # what the worker runs every ten minutes
+    async with engine.connect() as conn:
+        assert (
+            (await conn.execute(text("SELECT count(*) FROM hazard_counts"))).scalar_one() == len(truth) == 2
+        )
+        assert await _groups(conn, COUNTED) == truth
