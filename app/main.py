@@ -15,6 +15,7 @@ from app import __version__, apidocs, openapi, problems
 from app.accounts.dependencies import current_principal, require
 from app.accounts.permissions import Permission
 from app.accounts.router import router as accounts_router
+from app.admin.webhooks import pages as webhook_pages
 from app.basemaps.pages import pages as basemap_pages
 from app.basemaps.router import api as basemaps_router
 from app.basemaps.router import tiles as basemap_tiles
@@ -35,6 +36,7 @@ from app.jurisdictions.router import router as jurisdictions_router
 from app.ledger.router import router as ledger_router
 from app.maps.router import router as map_pages
 from app.notifications.router import router as notifications_router
+from app.notifications.webhooks.router import router as webhooks_router
 from app.ogc.router import router as ogc_router
 from app.paths import API_PREFIX
 from app.photos.router import photos_router
@@ -139,6 +141,7 @@ def create_app() -> FastAPI:
     app.include_router(record_pages)  # /, the record pages, /todo, /search
     app.include_router(map_pages)  # /map, /wall, /field, /ledger
     app.include_router(basemap_pages)  # /admin/basemaps
+    app.include_router(webhook_pages)  # /admin/webhooks
     mount_web(app)  # /login, /logout and the static files of every page
     app.include_router(field_pages)  # the field app's service worker and manifest
     # Vector tiles and OGC API – Features sit outside /api/v1, where GIS clients expect them.
@@ -193,6 +196,7 @@ API_ROUTERS: list[tuple[APIRouter, Permission]] = [
     (search_router, Permission.read),
     (posters_router, Permission.read),
     (reports_router, Permission.read_internal),
+    (webhooks_router, Permission.webhooks_manage),
     (workjobs_router, Permission.read),  # posters', reports' and detection runs' jobs: their owners'
 ]
 

@@ -8,6 +8,7 @@ from app.hazards.models import Hazard, HazardEvent, LedgerCounter
 from app.imports.models import ImportJob
 from app.jurisdictions.models import Jurisdiction
 from app.notifications.models import Notification
+from app.notifications.webhooks.models import WebhookDelivery, WebhookSubscription
 from app.photos.models import HazardPhoto
 from app.roads.models import Road, RoadCalibrationPoint, RoadVersion
 from app.workjobs.models import WorkJob
@@ -32,5 +33,7 @@ __all__ = [
     "RoadVersion",
     "User",
     "UserJurisdiction",
+    "WebhookDelivery",
+    "WebhookSubscription",
     "WorkJob",
 ]

@@ -9,9 +9,10 @@ length, a chainage on it, the point there moved up to ~20 m off the road (so tha
 some do not). The CSV has Chinese column names (mapped) and one row in ten located by road code +
 桩号 instead of lon/lat; the GeoPackage has points only. Each file is imported by the same function
 the API job and the CLI run (``app.imports.service.import_hazards``, mode valid-rows), and the time
-of each stage is printed, then rows/s. Finally the INSERT of the same rows is run again under
-EXPLAIN ANALYZE in a transaction that is rolled back, to print what each row trigger costs
-(``hazards_assign`` numbers each row and finds its county and township one row at a time).
+of each stage is printed, then rows/s, beside the figures of the same run before the import wrote
+its history set-wise (``BEFORE``). Finally the INSERT of the same rows is run again under EXPLAIN
+ANALYZE in a transaction that is rolled back, to print what each trigger costs (``hazards_assign``
+numbers each row and finds its county and township one row at a time, as for an API create).
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ import numpy as np
 import pandas as pd
 import shapely
 from rich.console import Console
-from sqlalchemy import text
+from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from app import migrate
@@ -51,6 +52,18 @@ MAPPING = {
     "道路编号": "road_code", "桩号": "chainage",
 }  # fmt: skip
 
+# The same run (100,000 rows, this file's seed) before the history was written set-wise, the ledger
+# numbers reserved apart and zone/village placed set-wise: wall times of 2026-12-06 21:41 UTC (load
+# average 0.7); PostgreSQL's CPU time of runs at load 7-13 the same evening (CPU time grows less with
+# the load than wall time, but grows: compare with a run at a similar load).
+BEFORE_ROWS = 100_000
+BEFORE_LOAD = 0.7
+BEFORE_CPU_LOAD = "7-13"
+BEFORE: dict[str, dict[str, Any]] = {
+    "csv": {"seconds": 28.0, "stages": [2.67, 8.32, 16.97], "cpu": 31.3},
+    "gpkg": {"seconds": 29.1, "stages": [2.74, 8.61, 17.72], "cpu": 32.1},
+}
+
 POINTS_ON_ROADS = """
 WITH measured AS MATERIALIZED (
     SELECT id, road_measured(geom, start_chainage_m, length_m) AS m FROM roads
@@ -61,6 +74,35 @@ SELECT ST_X(p.pt) AS lon, ST_Y(p.pt) AS lat
        LATERAL (SELECT road_point_at(measured.m, d.c) AS pt) AS p
  ORDER BY d.n
 """
+
+
+class StatementClock:
+    """Each statement the engine sends: its wall time and the CPU time its PostgreSQL backend spent
+    on it (read from /proc: the bench's cluster runs on this machine). CPU time is what to compare
+    on a shared machine, where the wall time of the same run varies by a factor of three."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self.rows: list[tuple[float, float, str]] = []
+        event.listen(engine.sync_engine, "before_cursor_execute", self.before)
+        event.listen(engine.sync_engine, "after_cursor_execute", self.after)
+
+    @staticmethod
+    def cpu(pid: int) -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def before(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        pid = conn.connection.driver_connection.get_server_pid()
+        conn.info["bench"] = (pid, time.perf_counter(), self.cpu(pid))
+
+    def after(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        pid, wall, cpu = conn.info.pop("bench")
+        text_ = " ".join(line for line in statement.splitlines() if not line.lstrip().startswith("--"))
+        self.rows.append((time.perf_counter() - wall, self.cpu(pid) - cpu, " ".join(text_.split())[:72]))
+
+    def take(self) -> list[tuple[float, float, str]]:
+        rows, self.rows = self.rows, []
+        return rows
 
 
 class StageClock:
@@ -165,10 +207,14 @@ async def trigger_costs(engine: AsyncEngine, n: int) -> list[dict[str, Any]]:
     ]
 
 
-async def measure(url: str, n: int) -> None:
+async def measure(url: str, n: int, statements: bool) -> None:
     from app.geodata.shipped import load_shipped
 
     engine = create_async_engine(url)
+    statement_clock = StatementClock(engine)
+    loads = os.getloadavg()
+    if loads[0] > 1:
+        console.print(f"[yellow]load average {loads[0]:.1f}: other work shares the CPUs[/]")
     try:
         async with engine.connect() as conn:
             has_roads = (await conn.execute(text("SELECT count(*) FROM roads"))).scalar_one()
@@ -190,6 +236,7 @@ async def measure(url: str, n: int) -> None:
                 else {k: MAPPING[k] for k in ("隐患类别", "隐患等级", "隐患描述")}
             )
             options = ImportOptions(format=fmt, crs=Crs.wgs84, mapping=mapping, mode=Mode.valid_rows)
+            statement_clock.take()
             start = time.perf_counter()
             outcome = await import_hazards(engine, path, options, actor="bench", progress=clock)
             end = time.perf_counter()
@@ -198,8 +245,21 @@ async def measure(url: str, n: int) -> None:
                 f"==> {fmt.value} ({path.stat().st_size / 1e6:.1f} MB): {outcome.summary} in {total:.1f} s "
                 f"= [bold]{outcome.rows_read / total:,.0f} rows/s[/]"
             )
-            for name, seconds in clock.durations(end):
-                console.print(f"      {name:<52} {seconds:7.2f} s  {seconds / total:5.1%}")
+            before = BEFORE.get(fmt.value) if n == BEFORE_ROWS else None
+            if before:
+                console.print(
+                    f"      before the set-wise write: {before['seconds']:.1f} s at load average"
+                    f" {BEFORE_LOAD}, PostgreSQL's CPU time {before['cpu']:.1f} s at load {BEFORE_CPU_LOAD}"
+                )
+            for i, (name, seconds) in enumerate(clock.durations(end)):
+                was = f"  (before {before['stages'][i]:5.2f} s)" if before else ""
+                console.print(f"      {name:<52} {seconds:7.2f} s  {seconds / total:5.1%}{was}")
+            ran = statement_clock.take()
+            backend = sum(c for _, c, _ in ran)
+            console.print(f"      PostgreSQL's CPU time for the import: {backend:.1f} s")
+            if statements:
+                for wall, cpu, sql in sorted(ran, reverse=True)[:16]:
+                    console.print(f"        {wall:6.2f} s  cpu {cpu:6.2f} s  {sql}")
             async with engine.connect() as conn:
                 snapped = (
                     await conn.execute(
@@ -209,7 +269,7 @@ async def measure(url: str, n: int) -> None:
             console.print(f"      on a road (snapped or by 桩号): {snapped:,} of {outcome.rows_written:,}")
             results["runs"][fmt.value] = {
                 "seconds": total, "rows_per_s": outcome.rows_read / total, "written": outcome.rows_written,
-                "refused": outcome.rows_refused, "stages": clock.durations(end),
+                "refused": outcome.rows_refused, "stages": clock.durations(end), "backend_cpu": backend,
             }  # fmt: skip
         results["insert_explain"] = {}
         for sample in sorted({min(n, 5_000), min(n, 20_000)}):
@@ -219,13 +279,17 @@ async def measure(url: str, n: int) -> None:
             )
             whole = costs[0]["time"]
             for c in costs:
-                each = c["time"] / c["calls"] * 1000
+                each = c["time"] / sample * 1000  # a statement trigger is called once for them all
                 share = c["time"] / whole
                 console.print(
                     f"      {c['name']:<24} {c['time'] / 1000:7.2f} s  {share:5.1%}  {each:6.0f} µs/row"
                 )
             results["insert_explain"][sample] = costs
-        console.print(f"    {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}")
+        console.print(
+            f"    {os.cpu_count()} CPUs, {platform.processor() or platform.machine()}; load average"
+            f" {loads[0]:.1f} at the start, {os.getloadavg()[0]:.1f} at the end"
+        )
+        results["load_average"] = [loads[0], os.getloadavg()[0]]
         out = PROJECT_ROOT / "bench" / "results" / f"import_hazards-{time.strftime('%Y%m%d-%H%M%S')}.json"
         out.parent.mkdir(parents=True, exist_ok=True)
         out.write_text(json.dumps(results, ensure_ascii=False, indent=2))
@@ -240,6 +304,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--port", type=int, default=54356)
     parser.add_argument("--keep", action="store_true", help="leave the cluster running afterwards")
+    parser.add_argument(
+        "--statements", action="store_true", help="print the slowest statements (wall and CPU time)"
+    )
     args = parser.parse_args()
     cluster = Cluster(path=CLUSTER_DIR, port=args.port)
     cluster.up("postgres", fast=True)
@@ -247,7 +314,7 @@ def main() -> None:
         cluster.ensure_database(DATABASE)
         url = cluster.url(DATABASE)
         migrate.upgrade(url)
-        asyncio.run(measure(url, args.rows))
+        asyncio.run(measure(url, args.rows, args.statements))
     finally:
         if not args.keep:
             cluster.stop()

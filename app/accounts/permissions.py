@@ -62,6 +62,7 @@ class Permission(StrEnum):
     # can refuse the rows outside an officer's counties.
     hazard_import = "hazard_import"
     roads_manage = "roads_manage"  # mileposts (桩号 calibration)
+    webhooks_manage = "webhooks_manage"  # webhook subscriptions and their delivery log
 
 
 _READ = {Permission.read, Permission.read_internal}

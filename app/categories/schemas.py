@@ -20,6 +20,8 @@ class CategoryOut(BaseModel):
 
 CODE_PATTERN = r"^[A-Z]{2}[0-9]{2}$"
 GROUP_PATTERN = r"^[A-Z]{2}$"
+# Something besides white space (which is stripped).
+VISIBLE = r"\S"
 
 
 class CategoryIn(BaseModel):
@@ -30,10 +32,10 @@ class CategoryIn(BaseModel):
 
     code: str = Field(pattern=CODE_PATTERN, examples=["XL06"])
     group: str = Field(pattern=GROUP_PATTERN, examples=["XL"])
-    group_zh: str | None = Field(default=None, min_length=1, max_length=16)
-    group_en: str | None = Field(default=None, min_length=1, max_length=32)
-    name_zh: str = Field(min_length=1, max_length=64, examples=["反向弯道"])
-    name_en: str = Field(min_length=1, max_length=128, examples=["reverse curve"])
+    group_zh: str | None = Field(default=None, pattern=VISIBLE, min_length=1, max_length=16)
+    group_en: str | None = Field(default=None, pattern=VISIBLE, min_length=1, max_length=32)
+    name_zh: str = Field(min_length=1, pattern=VISIBLE, max_length=64, examples=["反向弯道"])
+    name_en: str = Field(min_length=1, pattern=VISIBLE, max_length=128, examples=["reverse curve"])
     usual_visibility: Visibility = Visibility.explicit
 
 
@@ -43,9 +45,9 @@ class CategoryPatch(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     group: str | None = Field(default=None, pattern=GROUP_PATTERN)
-    group_zh: str | None = Field(default=None, min_length=1, max_length=16)
-    group_en: str | None = Field(default=None, min_length=1, max_length=32)
-    name_zh: str | None = Field(default=None, min_length=1, max_length=64)
-    name_en: str | None = Field(default=None, min_length=1, max_length=128)
+    group_zh: str | None = Field(default=None, pattern=VISIBLE, min_length=1, max_length=16)
+    group_en: str | None = Field(default=None, pattern=VISIBLE, min_length=1, max_length=32)
+    name_zh: str | None = Field(default=None, pattern=VISIBLE, min_length=1, max_length=64)
+    name_en: str | None = Field(default=None, pattern=VISIBLE, min_length=1, max_length=128)
     usual_visibility: Visibility | None = None
     active: bool | None = None

@@ -25,6 +25,7 @@ TASK_MODULES = (
     "app.imports.jobs",
     "app.hazards.jobs",
     "app.notifications.jobs",
+    "app.notifications.webhooks.jobs",
     "app.workjobs.jobs",
     "app.posters.jobs",
     "app.reports.jobs",
@@ -35,9 +36,10 @@ TASK_MODULES = (
 IMPORTS = "imports"
 MAINTENANCE = "maintenance"
 NOTIFICATIONS = "notifications"
+WEBHOOKS = "webhooks"
 DOCUMENTS = "documents"  # posters and reports
 DETECTION = "detection"  # accident-prone identification runs
-QUEUES = (IMPORTS, MAINTENANCE, NOTIFICATIONS, DOCUMENTS, DETECTION)
+QUEUES = (IMPORTS, MAINTENANCE, NOTIFICATIONS, WEBHOOKS, DOCUMENTS, DETECTION)
 
 
 def conninfo(url: str | None = None) -> str:

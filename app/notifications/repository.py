@@ -25,6 +25,8 @@ class Row:
     candidate_id: int | None
     lon: float | None  # a candidate's place (a point on it)
     lat: float | None
+    category_zh: str | None  # the hazard's category
+    category_en: str | None
 
 
 async def fan_out(

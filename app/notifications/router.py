@@ -28,7 +28,7 @@ async def listing(
     principal: CurrentPrincipal,
     unread: Annotated[bool, Query(description="only the unread")] = False,
     before: Annotated[
-        int | None, Query(ge=1, description="page on: the smallest id of the last page")
+        int | None, Query(ge=1, le=2**63 - 1, description="page on: the smallest id of the last page")
     ] = None,
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     lang: Annotated[Literal["zh", "en"], Query()] = "zh",

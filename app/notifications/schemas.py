@@ -13,6 +13,7 @@ class NotificationOut(BaseModel):
     title: str = Field(description="What happened, in the requested language (zh-CN unless lang=en)")
     hazard_id: int | None
     ledger_no: str | None = Field(description="隐患编号 of the hazard")
+    category: str | None = Field(description="The hazard's category, in the requested language")
     detail: str | None = Field(
         description="The supervision level of a listing (city / county);"
         " the day a deadline falls (due_soon, overdue)"

@@ -13,6 +13,7 @@ from app.accounts.permissions import CITY_WIDE, Principal
 from app.errors import NotFound
 from app.notifications import repository as repo
 from app.notifications.events import RECIPIENTS, Event
+from app.notifications.webhooks import service as webhooks
 from app.paths import collection_of
 from app.settings import get_settings
 from app.vocab import OPEN_STATUSES, HazardKind
@@ -39,7 +40,8 @@ async def record(
     actor: Principal | None,
     detail: str | None = None,
 ) -> int:
-    """Tell the event's recipients; the number told."""
+    """Tell the event's recipients, and queue it for the webhooks that take it; the number told."""
+    await webhooks.enqueue(session, event.value, hazard_id=hazard_id, county_code=county_code, detail=detail)
     return await repo.fan_out(
         session,
         event=event.value,
@@ -73,13 +75,16 @@ async def record_deadlines(session: AsyncSession | AsyncConnection) -> dict[str,
             open_statuses=[s.value for s in OPEN_STATUSES],
             **_roles(event),
         )
+    await webhooks.enqueue_told(session, [Event.due_soon.value, Event.overdue.value])
     return told
 
 
 async def record_candidates(db: AsyncSession | AsyncConnection) -> int:
     """Tell of the pending accident-prone candidates whose stretch nobody was told of yet (called by a
     detection run after it stored them, in its transaction)."""
-    return await repo.tell_candidates(db, **_roles(Event.candidate))
+    told = await repo.tell_candidates(db, **_roles(Event.candidate))
+    await webhooks.enqueue_told(db, [Event.candidate.value])
+    return told
 
 
 async def record_action(
@@ -103,6 +108,7 @@ class Item:
     title: str
     hazard_id: int | None
     ledger_no: str | None
+    category: str | None
     detail: str | None
     url: str | None
     candidate_id: int | None
@@ -143,6 +149,7 @@ def _item(r: repo.Row, lang: str) -> Item:
         title=event.en if lang == "en" else event.zh,
         hazard_id=r.hazard_id,
         ledger_no=r.ledger_no,
+        category=(r.category_en or r.category_zh) if lang == "en" else r.category_zh,
         detail=r.detail,
         url=_url(r),
         candidate_id=r.candidate_id,

@@ -171,20 +171,20 @@ async def search(session: AsyncSession, q: str, lang: str, root: str, limit: int
     return {"query": q, "match": how, **extra, "exact": exact, "results": results}
 
 
-def _what(item: notifications.Item, lang: str, w: dict[str, str], places: dict[str, str]) -> str:
+def _what(item: notifications.Item, w: dict[str, str], places: dict[str, str]) -> str:
     """The line under a notification's title: what it is about, in the page's words."""
     if item.event == Event.candidate:
         place = places.get(item.county_code or "", item.county_code or "")
         text = w["nf_candidate"].format(place=place)
         return text if item.candidate_id is not None else text + w["nf_candidate_gone"]
-    parts = [item.ledger_no or ""]
+    parts = [item.ledger_no or "", item.category or "", places.get(item.county_code or "", "")]
     if item.event == Event.due_soon and item.detail:
         parts.append(w["nf_due"].format(day=item.detail))
     elif item.event == Event.overdue and item.detail:
         parts.append(w["nf_overdue_since"].format(day=item.detail))
     elif item.event == Event.listed and item.detail in ("city", "county"):
         parts.append(w[f"level_{item.detail}"])
-    return ("，" if lang == "zh" else ", ").join(p for p in parts if p)
+    return " · ".join(p for p in parts if p)
 
 
 async def notification_page(
@@ -209,7 +209,7 @@ async def notification_page(
                 "id": i.id,
                 "event": i.event,
                 "title": i.title,
-                "what": _what(i, lang, w, places),
+                "what": _what(i, w, places),
                 "url": f"{root}{i.url}" if i.url else None,
                 "read": i.read,
                 "at": clock.as_beijing(i.created_at).strftime("%Y-%m-%d %H:%M"),

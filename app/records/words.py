@@ -22,6 +22,7 @@ TEXT: dict[str, tuple[str, str]] = {
     ),
     "admin_categories": ("隐患类别（接口）", "Hazard categories (API)"),
     "admin_imports": ("批量导入（接口 POST /api/v1/imports）", "Bulk import (API POST /api/v1/imports)"),
+    "admin_webhooks": ("Webhook 推送（企业微信、钉钉）", "Webhooks (WeCom, DingTalk)"),
     "export_ledger_xlsx": ("台账 Excel", "Ledger as Excel"),
     "export_geojson": ("GeoJSON（全部隐患点）", "GeoJSON (all hazard points)"),
     "export_xlsx": ("Excel（全部隐患点）", "Excel (all hazard points)"),

@@ -17,7 +17,7 @@ anything that writes hazards with the triggers off (session_replication_role = r
 benchmarks' bulk loads) calls ``hazard_counts_rebuild()`` afterwards.
 
 Revision ID: hc7c0a4d2e91
-Revises: c7d2a5f0e1b9
+Revises: wh5c0f2e8a71
 Create Date: 2026-12-06 22:30:00
 """
 
@@ -28,7 +28,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "hc7c0a4d2e91"
-down_revision: str | None = "c7d2a5f0e1b9"
+down_revision: str | None = "wh5c0f2e8a71"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

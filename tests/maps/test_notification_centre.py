@@ -98,8 +98,9 @@ async def test_the_bell_counts_another_users_action_and_the_centre_marks_read(
         items = page.locator(".nf-item")
         await expect(items).to_have_count(2)
         # Newest first, both unread, each naming its hazard and linking to its record page.
-        await expect(items.nth(0).locator(".nf-what")).to_have_text(second["properties"]["ledger_no"])
-        await expect(items.nth(1).locator(".nf-what")).to_have_text(first["properties"]["ledger_no"])
+        what = " · 平交路口缺“三必上” · 东昌府区"
+        await expect(items.nth(0).locator(".nf-what")).to_have_text(second["properties"]["ledger_no"] + what)
+        await expect(items.nth(1).locator(".nf-what")).to_have_text(first["properties"]["ledger_no"] + what)
         await expect(items.nth(0).locator("a[data-open]")).to_have_text("辖区新增隐患")
         await expect(items.nth(0).locator("a[data-open]")).to_have_attribute(
             "href", f"/hazards/{second['id']}"

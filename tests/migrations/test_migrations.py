@@ -39,6 +39,8 @@ EXPECTED_TABLES = {
     "roads",
     "user_jurisdictions",
     "users",
+    "webhook_deliveries",
+    "webhook_subscriptions",
     "work_jobs",
 }
 

@@ -94,12 +94,16 @@ async def test_deadlines_are_told_once_per_hazard_and_day(
     # The officer's centre says so, with the day and the record page.
     listed = (await client.get("/api/v1/notifications", headers=auth_headers("county_officer"))).json()
     newest = listed["items"][0]
-    assert (newest["event"], newest["title"], newest["detail"], newest["url"]) == (
+    assert (newest["event"], newest["title"], newest["detail"], newest["url"], newest["category"]) == (
         "overdue",
         "隐患已超期",
         passed,
         f"/hazards/{ids['soon']}",
+        "平交路口缺“三必上”",
     )
+    page = await client.get("/notifications", headers=auth_headers("county_officer"))
+    ledger_no = listed["items"][0]["ledger_no"]
+    assert f"{ledger_no} · 平交路口缺“三必上” · 东昌府区 · 期限：{passed}，已超期" in page.text
 
 
 async def test_two_runs_at_once_tell_nobody_twice(client: httpx.AsyncClient, app_engine: AsyncEngine) -> None:

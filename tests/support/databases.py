@@ -34,6 +34,8 @@ LEDGER_TABLES = (
     "import_jobs",
     "login_throttle",
     "notifications",
+    "webhook_deliveries",
+    "webhook_subscriptions",
 )
 
 

@@ -54,9 +54,13 @@ UPDATE import_rows i
                                         FROM roads r WHERE r.code = i.road_code) || ')'
                      ELSE 'no road ' || i.road_code || ' in the network' END
  WHERE reason IS NULL AND road_code IS NOT NULL AND geom IS NULL;
+-- The city's outline found and decompressed once, not once per row (ST_Force2D: a copy in memory).
+WITH city AS MATERIALIZED (
+    SELECT ST_Force2D(c.geom) AS geom FROM jurisdictions c WHERE c.code = :city_code AND c.geom IS NOT NULL
+)
 UPDATE import_rows s SET field = 'geometry', reason = 'outside the city'
-  FROM jurisdictions c
- WHERE s.reason IS NULL AND s.road_code IS NULL AND c.code = :city_code AND c.geom IS NOT NULL
+  FROM city c
+ WHERE s.reason IS NULL AND s.road_code IS NULL
    AND NOT ST_Intersects(s.geom, c.geom)
    AND NOT ST_DWithin(s.geom::geography, c.geom::geography, :border_m);
 -- County and township by the rules of the hazards_assign trigger (the county covering the anchor,
@@ -84,15 +88,22 @@ UPDATE import_anchors a
 UPDATE import_rows s SET field = 'geometry', reason = 'outside every county'
   FROM import_anchors a
  WHERE s.row_no = a.row_no AND a.county_code IS NULL;
--- The township on the narrow table of anchors, then one pass over the wide staging rows.
+-- The township on the narrow table of anchors, then one pass over the wide staging rows. The
+-- townships are looked up in a table of their own, so that each row's probes of the spatial index
+-- meet townships only, not the city, counties, zones and villages around the same point.
+CREATE TEMP TABLE import_townships ON COMMIT DROP AS
+SELECT code, parent_code, geom, centre FROM jurisdictions WHERE level = 'township';
+CREATE INDEX ON import_townships USING gist (geom);
+CREATE INDEX ON import_townships USING gist (centre);
+ANALYZE import_townships;
 CREATE TEMP TABLE import_places ON COMMIT DROP AS
 SELECT a.row_no, a.county_code,
        coalesce(
-           (SELECT j.code FROM jurisdictions j
-             WHERE j.level = 'township' AND j.parent_code = a.county_code
+           (SELECT j.code FROM import_townships j
+             WHERE j.parent_code = a.county_code
                AND j.geom IS NOT NULL AND ST_Covers(j.geom, a.anchor) LIMIT 1),
-           (SELECT j.code FROM jurisdictions j
-             WHERE j.level = 'township' AND j.parent_code = a.county_code AND j.centre IS NOT NULL
+           (SELECT j.code FROM import_townships j
+             WHERE j.parent_code = a.county_code AND j.centre IS NOT NULL
              ORDER BY j.centre <-> a.anchor LIMIT 1)) AS township_code
   FROM import_anchors a
  WHERE a.county_code IS NOT NULL;

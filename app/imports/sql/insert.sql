@@ -7,15 +7,20 @@ SELECT set_config('hazardmap.actor', CAST(:actor AS text), true),
 -- 开发区 and 行政村 by the rule of hazard_zone_village (migration hazard_zone_and_village: the zone
 -- covering the anchor, lowest code first; the village covering it, else the nearest village point
 -- of the township within 1500 m), set-wise: the zones are the outer loop, as the counties in
--- check.sql, and each row looks its village up by the spatial index.
+-- check.sql, and each row looks its village up by the spatial index of a table of villages only.
+CREATE TEMP TABLE import_villages ON COMMIT DROP AS
+SELECT code, parent_code, geom, centre FROM jurisdictions WHERE level = 'village';
+CREATE INDEX ON import_villages USING gist (geom);
+CREATE INDEX ON import_villages USING gist (centre);
+ANALYZE import_villages;
 CREATE TEMP TABLE import_zone_village ON COMMIT DROP AS
 SELECT a.row_no, z.code AS zone_code,
        coalesce(
-           (SELECT j.code FROM jurisdictions j
-             WHERE j.level = 'village' AND j.geom IS NOT NULL AND ST_Covers(j.geom, a.anchor)
+           (SELECT j.code FROM import_villages j
+             WHERE j.geom IS NOT NULL AND ST_Covers(j.geom, a.anchor)
              ORDER BY j.code LIMIT 1),
-           (SELECT j.code FROM jurisdictions j
-             WHERE j.level = 'village' AND j.geom IS NULL AND j.centre IS NOT NULL
+           (SELECT j.code FROM import_villages j
+             WHERE j.geom IS NULL AND j.centre IS NOT NULL
                AND (p.township_code IS NULL OR j.parent_code = p.township_code)
                AND j.centre && ST_Expand(a.anchor, 0.0187)
                AND ST_DWithin(j.centre::geography, a.anchor::geography, 1500)

@@ -1,7 +1,8 @@
 SELECT n.id, n.event, n.hazard_id, h.kind, h.ledger_no, n.county_code, n.detail, n.created_at, n.read_at,
-       n.candidate_id, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat
+       n.candidate_id, ST_X(p.geom) AS lon, ST_Y(p.geom) AS lat, k.name_zh, k.name_en
 FROM notifications n
 LEFT JOIN hazards h ON h.id = n.hazard_id
+LEFT JOIN categories k ON k.code = h.category_code
 LEFT JOIN accident_prone_candidates c ON c.id = n.candidate_id
 LEFT JOIN LATERAL (SELECT ST_PointOnSurface(c.geom) AS geom) p ON true
 WHERE n.user_id = :user_id
