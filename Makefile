@@ -13,7 +13,7 @@ PORT ?= 8000
 # Web processes of `make run` (uvicorn --workers); one job worker runs beside them.
 WORKERS ?= 1
 
-.PHONY: help install system venv assets run serve test lint bench db-up db-down clean
+.PHONY: help install system venv assets run serve test lint bench bench-system db-up db-down clean
 
 help:
 	@echo "make run   — install what is missing, start the embedded PostGIS, migrate, load data, serve on http://$(HOST):$(PORT)"
@@ -101,10 +101,18 @@ lint: venv assets
 	@$(BIN)/python -m tests.test_architecture
 	@node_modules/.bin/eslint .
 
-bench: install
+bench: install bench-system
 	@$(BIN)/pip install -q --disable-pip-version-check -c requirements.lock -e '.[dev,bench]' 2>&1 \
 		| { grep -v "^WARNING: Location '.*' is ignored" || true; }; exit $${PIPESTATUS[0]}
 	@$(BIN)/python -m bench.list_bbox
+
+# nginx for bench.web_scale (web processes behind it, as in production); the benches start it themselves.
+bench-system:
+	@if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; then echo "==> nginx: present"; exit 0; fi; \
+	echo "==> installing nginx-light"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	$(SUDO) apt-get update -qq; \
+	$(SUDO) apt-get install -y -qq nginx-light >/dev/null
 
 db-up: venv
 	@$(HM) db up

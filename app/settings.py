@@ -264,6 +264,9 @@ class Settings(BaseSettings):
     cookie_name: str = "hazardmap_session"
     # argon2 hashes and checks (~80 ms of CPU each) run in worker threads, this many at once.
     password_hash_concurrency: int = Field(default=2, ge=1)
+    # Who a token or API key is, remembered per process this long (app/accounts/cache.py): a revocation
+    # in another process is honoured within it, in this process at once. 0: ask the database every time.
+    auth_cache_s: float = Field(default=5.0, ge=0, le=60)
 
     def check_production(self) -> None:
         """Refuse to serve production with a guessable secret or a session cookie sent over plain HTTP."""

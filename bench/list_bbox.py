@@ -171,6 +171,8 @@ async def _bulk_hazards(conn: AsyncConnection, rows: int) -> None:
     console.print(f"    {len(indexes)} secondary indexes rebuilt ({time.perf_counter() - t:.1f} s)")
     await conn.execute(text("ALTER TABLE hazards ENABLE TRIGGER USER"))
     console.print("    triggers enabled again")
+    # The rows were written with the triggers off, hazard_counts' among them: count afresh.
+    await step("hazard_counts counted afresh", "SELECT hazard_counts_rebuild()")
 
 
 def make_bboxes(cluster: Cluster, n: int, seed: int) -> list[list[float]]:

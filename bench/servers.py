@@ -29,10 +29,11 @@ def uvicorn_app(
     workers: int = 1,
     timeout_s: float = 60,
     log: Path | None = None,
+    port: int | None = None,
 ) -> Iterator[str]:
     """Serve ``app`` (``module:attribute``) and yield its base URL once ``ready_path`` answers 200.
-    Its output goes to ``log`` when given (else to ours)."""
-    port = free_port()
+    Its output goes to ``log`` when given (else to ours); on ``port``, else a free one."""
+    port = port or free_port()
     cmd = [
         sys.executable, "-m", "uvicorn", app, "--host", "127.0.0.1", "--port", str(port),
         "--workers", str(workers), "--no-access-log", "--log-level", "warning",
@@ -104,6 +105,8 @@ def service_env(database_url: str, role: str = "viewer") -> dict[str, str]:
         "HAZARDMAP_DATABASE_URL": database_url,
         "HAZARDMAP_ENVIRONMENT": "production",
         "HAZARDMAP_COOKIE_SECURE": "true",
+        # Production wants the address users open (links are built from it, never from Host).
+        "HAZARDMAP_PUBLIC_URL": os.environ.get("HAZARDMAP_PUBLIC_URL", "https://hazardmap.bench.invalid"),
     }
 
 

@@ -32,6 +32,7 @@ async def run(
     seconds: float,
     encoding: str = "gzip, deflate",
     request_timeout: float = 120,
+    credentials: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     latencies: list[float] = []
     errors: list[str] = []
@@ -40,7 +41,7 @@ async def run(
     taken = 0
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     # Accept-Encoding as a browser sends it ("gzip, deflate"), or "identity" to ask for none.
-    headers = {"Accept-Encoding": encoding, **auth_headers()}
+    headers = {"Accept-Encoding": encoding, **(auth_headers() if credentials is None else credentials)}
     client = httpx.AsyncClient(base_url=base, limits=limits, timeout=request_timeout, headers=headers)
     async with client:
         start = time.perf_counter()
@@ -86,10 +87,25 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--seconds", type=float, default=10.0)
     p.add_argument("--encoding", default="gzip, deflate", help="Accept-Encoding (identity: none)")
     p.add_argument("--timeout", type=float, default=120, help="seconds one request may take")
+    p.add_argument(
+        "--credentials",
+        type=json.loads,
+        default=None,
+        help='headers that sign in, as JSON (e.g. {"Cookie": "…"}; {} for none); default: the bench API key',
+    )
     args = p.parse_args(argv)
     paths = json.loads(args.paths.read_text())
     result = asyncio.run(
-        run(args.base, paths, args.concurrency, args.requests, args.seconds, args.encoding, args.timeout)
+        run(
+            args.base,
+            paths,
+            args.concurrency,
+            args.requests,
+            args.seconds,
+            args.encoding,
+            args.timeout,
+            args.credentials,
+        )
     )
     json.dump(result, sys.stdout)
 

@@ -103,6 +103,14 @@ def app_engine(engine: AsyncEngine) -> AsyncEngine:
 
 
 @pytest.fixture(autouse=True)
+def _forget_principals() -> None:
+    """Each test starts with this process's memory of tokens empty (app/accounts/cache.py)."""
+    from app.accounts.cache import principals
+
+    principals.clear()
+
+
+@pytest.fixture(autouse=True)
 async def _empty_hazards(request: pytest.FixtureRequest) -> AsyncIterator[None]:
     """After each test that touched the shared database, empty the ledger tables again."""
     yield

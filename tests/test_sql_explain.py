@@ -85,6 +85,11 @@ PIECES: dict[str, dict[str, str]] = {
     },
     "hazards/list": {"where": HAZARDS_WHERE, "features": features_sql()},
     "hazards/list_box": {"where": HAZARDS_WHERE, "features": features_sql()},
+    "hazards/list_counted": {
+        "where": HAZARDS_WHERE,
+        "counted": "c.kind = :kind AND c.county_code = ANY(:county) AND c.status = ANY(:status)",
+        "features": features_sql(),
+    },
     "hazards/one": {"features": features_sql()},
     "hazards/tile": {"where": HAZARDS_WHERE},
     "imports/check": {"chainage": chainage_sql("i.chainage_m", "i.end_chainage_m"), "run": R_CHAINAGE},

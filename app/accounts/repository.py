@@ -162,12 +162,13 @@ async def csrf_token(session: AsyncSession, session_id: int) -> str:
 
 async def session_user(session: AsyncSession, token_hash: str) -> tuple[Any, ...] | None:
     """The live session of this token and its enabled user: session id, user id, login, display_name,
-    role, counties."""
+    role, counties, and the seconds until the session ends."""
     row = (
         await session.execute(
             text(
                 "SELECT s.id, u.id, u.login, u.display_name, u.role,"
-                " coalesce(array_agg(j.county_code) FILTER (WHERE j.county_code IS NOT NULL), '{}')"
+                " coalesce(array_agg(j.county_code) FILTER (WHERE j.county_code IS NOT NULL), '{}'),"
+                " extract(epoch FROM s.expires_at - now())"
                 " FROM auth_sessions s JOIN users u ON u.id = s.user_id"
                 " LEFT JOIN user_jurisdictions j ON j.user_id = u.id"
                 " WHERE s.token_hash = :h AND s.revoked_at IS NULL AND s.expires_at > now()"

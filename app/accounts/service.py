@@ -19,6 +19,7 @@ from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import email, repository
+from app.accounts.cache import principals
 from app.accounts.permissions import DISPLAY_COOKIE, Principal, Role, display_may_read
 from app.errors import Conflict, Forbidden, NotFound, Unauthorized, invalid
 from app.settings import get_settings
@@ -143,6 +144,7 @@ async def _check_counties(session: AsyncSession, codes: list[str]) -> None:
 async def set_disabled(session: AsyncSession, login: str, disabled: bool) -> UserRow:
     user = await get_user(session, login)
     await repository.set_disabled(session, user.id, disabled)
+    principals.clear()
     if disabled:  # at once: every token and browser session of the user stops working
         await repository.revoke_user_sessions(session, user.id)
     return await get_user(session, login)
@@ -163,6 +165,7 @@ async def set_password(session: AsyncSession, login: str, password: str) -> None
     user = await get_user(session, login)
     await repository.set_password_hash(session, user.id, await hash_password(password))
     await repository.revoke_user_sessions(session, user.id)
+    principals.clear()
 
 
 # -- sessions (bearer tokens and browser sessions) -------------------------------------------------
@@ -195,6 +198,7 @@ async def open_session(session: AsyncSession, user: UserRow) -> IssuedToken:
 
 async def revoke_session(session: AsyncSession, session_id: int) -> None:
     await repository.revoke_session(session, session_id)
+    principals.clear()
 
 
 async def csrf_token(session: AsyncSession, session_id: int) -> str:
@@ -246,6 +250,7 @@ async def revoke_key(session: AsyncSession, prefix_or_id: str) -> KeyRow:
     if len(ids) != 1:
         raise NotFound(detail=f"no single API key with {column} {prefix_or_id!r}")
     await repository.revoke_key(session, ids[0])
+    principals.clear()
     return await _key(session, ids[0])
 
 
@@ -328,12 +333,20 @@ async def _check_csrf(session: AsyncSession, request: Request, principal: Princi
 
 
 async def _by_session(session: AsyncSession, token: str) -> Principal | None:
-    row = await repository.session_user(session, token_hash(token))
+    hashed = token_hash(token)
+    remembered = principals.get(hashed)
+    if remembered is not None:
+        return remembered
+    row = await repository.session_user(session, hashed)
     if row is None:
         return None
-    sid, uid, login_name, name, role, counties = row
+    sid, uid, login_name, name, role, counties, ends_in_s = row
+    # Renewed when looked up, so at least once per HAZARDMAP_AUTH_CACHE_S of use: the renewal
+    # moves the end only when that gains more than a minute anyway.
     await _renew(session, sid)
-    return Principal("user", uid, login_name, name, Role(role), frozenset(counties), session_id=sid)
+    principal = Principal("user", uid, login_name, name, Role(role), frozenset(counties), session_id=sid)
+    principals.put(hashed, principal, get_settings().auth_cache_s, float(ends_in_s))
+    return principal
 
 
 async def _renew(session: AsyncSession, session_id: int) -> None:
@@ -346,13 +359,19 @@ async def _renew(session: AsyncSession, session_id: int) -> None:
 
 
 async def _by_key(session: AsyncSession, key: str) -> Principal | None:
-    row = await repository.live_key(session, token_hash(key))
+    hashed = token_hash(key)
+    remembered = principals.get(hashed)
+    if remembered is not None:
+        return remembered
+    row = await repository.live_key(session, hashed)
     if row is None:
         return None
     key_id, name, prefix, role = row
     # Once a minute is enough to tell a key in use from a forgotten one, and spares a write per request.
     await repository.touch_key(session, key_id)
-    return Principal("key", key_id, f"key:{prefix}", name[:24], Role(role), frozenset())
+    principal = Principal("key", key_id, f"key:{prefix}", name[:24], Role(role), frozenset())
+    principals.put(hashed, principal, get_settings().auth_cache_s)
+    return principal
 
 
 async def display_principal(session: AsyncSession, key: str) -> Principal | None:

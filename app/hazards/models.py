@@ -146,3 +146,18 @@ class LedgerCounter(Base):
     county_code: Mapped[str] = mapped_column(ForeignKey("jurisdictions.code"), primary_key=True)
     year: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     last_value: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class HazardCount(Base):
+    """Live (not deleted) hazards by county, kind and status, as deltas written by statement triggers
+    on hazards: ``sum(n)`` per group is the count. Written only by those triggers and
+    ``hazard_counts_compact()`` (see the migration hazard_counts)."""
+
+    __tablename__ = "hazard_counts"
+    __table_args__ = (Index("ix_hazard_counts_group", "kind", "county_code", "status"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    county_code: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16))
+    n: Mapped[int] = mapped_column(BigInteger)

@@ -132,10 +132,31 @@ class Page:
     features: str  # a JSON array, as PostGIS wrote it
 
 
+# The filters hazard_counts counts by; a filter of these alone takes its number matched from there.
+COUNTED_FILTERS = frozenset({"county", "status"})
+
+
+def counted_sql(f: HazardFilter) -> str | None:
+    """The WHERE over ``hazard_counts c`` that counts what ``f`` matches, if it filters on nothing else."""
+    given = {name for name in HazardFilter.__dataclass_fields__ if getattr(f, name) is not None}
+    if not given <= COUNTED_FILTERS:
+        return None
+    clauses = ["c.kind = :kind"]
+    clauses += ["c.county_code = ANY(:county)"] if f.county is not None else []
+    clauses += ["c.status = ANY(:status)"] if f.status is not None else []
+    return " AND ".join(clauses)
+
+
+@cache
+def _counted_list_sql(where: str, counted: str) -> str:
+    return render(load(PKG, "list_counted"), where=where, counted=counted, features=_features_sql())
+
+
 async def list_features(session: AsyncSession, kind: str, f: HazardFilter, limit: int, offset: int) -> Page:
     where, params = _where(kind, f)
     broad = f.bbox is not None and (f.bbox[2] - f.bbox[0]) * (f.bbox[3] - f.bbox[1]) >= BROAD_BOX_DEG2
-    sql = _list_sql(where, broad)
+    counted = counted_sql(f)
+    sql = _list_sql(where, broad) if counted is None else _counted_list_sql(where, counted)
     values = {**params, **overdue.params(), "limit": limit, "offset": offset}
     row = (await session.execute(text(sql), values)).one()
     return Page(matched=row.number_matched, returned=row.number_returned, features=row.features)
@@ -501,3 +522,9 @@ async def versioned_update(
 
 async def history(session: AsyncSession, hazard_id: int) -> str:
     return str((await session.execute(text(load(PKG, "history")), {"id": hazard_id})).scalar_one())
+
+
+async def compact_counts(session: AsyncSession) -> int:
+    """Fold hazard_counts' deltas into one row per group (the migration hazard_counts says why this
+    is safe beside concurrent writers and another compaction); the rows it saved."""
+    return int((await session.execute(text("SELECT hazard_counts_compact()"))).scalar_one())

@@ -23,6 +23,7 @@ from app.settings import get_settings
 TASK_MODULES = (
     "app.jobs.stalled",
     "app.imports.jobs",
+    "app.hazards.jobs",
     "app.notifications.jobs",
     "app.notifications.webhooks.jobs",
     "app.workjobs.jobs",

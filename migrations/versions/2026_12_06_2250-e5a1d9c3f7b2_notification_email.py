@@ -2,7 +2,7 @@
 channel, the e-mail outbox's delivery state, and one digest per user per day.
 
 Revision ID: e5a1d9c3f7b2
-Revises: wh5c0f2e8a71
+Revises: hc7c0a4d2e91
 Create Date: 2026-12-06 22:50:00
 """
 
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "e5a1d9c3f7b2"
-down_revision: str | None = "wh5c0f2e8a71"
+down_revision: str | None = "hc7c0a4d2e91"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 from app import clirun
 from app.accounts import cli as accounts_cli
 from app.accounts import service
+from app.accounts.cache import principals
 from app.accounts.permissions import DISPLAY_COOKIE, Role
 from app.settings import get_settings
 from tests.support.accounts import TEST_PASSWORD, TOKENS
@@ -224,12 +225,14 @@ async def test_renewal_stops_at_the_maximum_age(anonymous: httpx.AsyncClient, en
         await anonymous.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
     ).status_code == 200
     assert 1.99 < await _ends_in_hours(engine, sid) <= 2
-    # Past it, the session is over like any expired one.
+    # Past it, the session is over like any expired one (once this process's memory of the token,
+    # at most HAZARDMAP_AUTH_CACHE_S old, is gone: tests/accounts/test_auth_cache.py).
     async with engine.begin() as conn:
         await conn.execute(
             text("UPDATE auth_sessions SET expires_at = now() - interval '1 second' WHERE id = :id"),
             {"id": sid},
         )
+    principals.clear()
     assert (
         await anonymous.get("/api/v1/auth/me", headers={"Authorization": f"Bearer {token}"})
     ).status_code == 401

@@ -141,6 +141,7 @@ def test_the_maintenance_jobs_are_scheduled() -> None:
         "jobs.recover_stalled": f"* * * * * */{get_job_settings().stalled_check_s}",
         "jobs.prune_finished": "17 * * * *",
         "workjobs.prune": "*/10 * * * *",
+        "hazards.compact_counts": "*/10 * * * *",
     }
 
 

@@ -20,6 +20,7 @@ EXPECTED_TABLES = {
     "categories",
     "category_events",
     "crashes",
+    "hazard_counts",
     "hazard_events",
     "hazard_photos",
     "hazards",

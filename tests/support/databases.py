@@ -26,6 +26,7 @@ def clone(cluster: Cluster, template: str, name: str) -> str:
 LEDGER_TABLES = (
     "accident_prone_candidates",
     "crashes",
+    "hazard_counts",
     "hazard_events",
     "hazard_photos",
     "hazards",
