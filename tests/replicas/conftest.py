@@ -5,6 +5,7 @@ system user as the test cluster; removed at the end of the module."""
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
@@ -42,12 +43,22 @@ async def reading_replica(replica_url: str) -> AsyncIterator[str]:
 
 
 @pytest.fixture
-def paused(standby: Cluster, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cluster]:
+def paused(cluster: Cluster, standby: Cluster, monkeypatch: pytest.MonkeyPatch) -> Iterator[Cluster]:
     """The standby with its replay paused: it answers, but sees no write made from now on. The
     read-your-writes window is an hour, so that the paused standby stays near enough to be read."""
     monkeypatch.setattr(get_replica_settings(), "read_your_writes_s", 3600.0)
+    caught_up(cluster, standby)  # what the tests before wrote (and emptied) is there first
     standby.psql("SELECT pg_wal_replay_pause()", TEST_DB)
     try:
         yield standby
     finally:
         standby.psql("SELECT pg_wal_replay_resume()", TEST_DB)
+
+
+def caught_up(primary: Cluster, standby: Cluster, limit_s: float = 30) -> None:
+    """Wait until the standby has replayed everything the primary has written so far."""
+    lsn = primary.psql("SELECT pg_current_wal_lsn()")
+    deadline = time.monotonic() + limit_s
+    while standby.psql(f"SELECT pg_last_wal_replay_lsn() >= '{lsn}'::pg_lsn") != "t":
+        assert time.monotonic() < deadline, f"the standby did not replay up to {lsn}"
+        time.sleep(0.05)
