@@ -35,6 +35,7 @@ from app.intake.router import segments_router as intake_segments_router
 from app.jurisdictions.router import router as jurisdictions_router
 from app.ledger.router import router as ledger_router
 from app.maps.router import router as map_pages
+from app.notifications.preferences_router import router as notification_preferences_router
 from app.notifications.router import router as notifications_router
 from app.notifications.webhooks.router import router as webhooks_router
 from app.ogc.router import router as ogc_router
@@ -44,6 +45,7 @@ from app.photos.router import router as photos_hazards_router
 from app.photos.router import segments_router as photos_segments_router
 from app.photos.upload import body_limit as photo_body_limit
 from app.posters.router import router as posters_router
+from app.records.preferences_page import pages as notification_pages
 from app.records.router import api as search_router
 from app.records.router import pages as record_pages
 from app.replicas.marker import ReadYourWrites
@@ -142,6 +144,7 @@ def create_app() -> FastAPI:
     app.include_router(map_pages)  # /map, /wall, /field, /ledger
     app.include_router(basemap_pages)  # /admin/basemaps
     app.include_router(webhook_pages)  # /admin/webhooks
+    app.include_router(notification_pages)  # /notifications/preferences
     mount_web(app)  # /login, /logout and the static files of every page
     app.include_router(field_pages)  # the field app's service worker and manifest
     # Vector tiles and OGC API – Features sit outside /api/v1, where GIS clients expect them.
@@ -150,6 +153,7 @@ def create_app() -> FastAPI:
     app.include_router(ogc_router, dependencies=[Depends(_ogc_guard)])
     app.include_router(accounts_router, prefix=API_PREFIX)
     app.include_router(notifications_router, prefix=API_PREFIX)  # a user's own, read by any user
+    app.include_router(notification_preferences_router, prefix=API_PREFIX)  # the same
     for router, permission in API_ROUTERS:
         app.include_router(router, prefix=API_PREFIX, dependencies=[Depends(require(permission))])
     return app

@@ -7,6 +7,7 @@ from app.db import Base
 from app.hazards.models import Hazard, HazardEvent, LedgerCounter
 from app.imports.models import ImportJob
 from app.jurisdictions.models import Jurisdiction
+from app.notifications.mail_models import NotificationDelivery, NotificationDigest, NotificationPreference
 from app.notifications.models import Notification
 from app.notifications.webhooks.models import WebhookDelivery, WebhookSubscription
 from app.photos.models import HazardPhoto
@@ -28,6 +29,9 @@ __all__ = [
     "Jurisdiction",
     "LedgerCounter",
     "Notification",
+    "NotificationDelivery",
+    "NotificationDigest",
+    "NotificationPreference",
     "Road",
     "RoadCalibrationPoint",
     "RoadVersion",

@@ -45,15 +45,18 @@ def users_add(
         [], help="a county code (e.g. 371502), repeatable; required for county_officer and verifier"
     ),
     password_stdin: bool = typer.Option(False, help="read the password from the first line of stdin"),
+    email: str = typer.Option("", help="e-mail address for notifications (optional)"),
 ) -> None:
     """Add a user; the password is asked for twice (or read from stdin)."""
     password = _password(password_stdin)
 
     async def work() -> service.UserRow:
         async with session_scope() as session:
-            return await service.add_user(
+            user = await service.add_user(
                 session, login, role=role, display_name=name, password=password, jurisdictions=jurisdiction
             )
+            await service.set_email(session, user.id, email)
+            return user
 
     user = _run(work)
     counties = ", ".join(user.jurisdictions) or "the whole city"
@@ -121,6 +124,22 @@ def users_passwd(
 
     _run(work)
     console.print(f"==> password of {login} changed; their sessions are revoked")
+
+
+@users_cli.command("email")
+def users_email(
+    login: str,
+    address: str = typer.Argument("", help="the e-mail address for notifications; empty: remove it"),
+) -> None:
+    """Set or remove a user's e-mail address (notifications by e-mail and the daily digest)."""
+
+    async def work() -> str | None:
+        async with session_scope() as session:
+            user = await service.get_user(session, login)
+            return await service.set_email(session, user.id, address)
+
+    stored = _run(work)
+    console.print(f"==> e-mail of {login}: {stored}" if stored else f"==> e-mail of {login} removed")
 
 
 @keys_cli.command("create")

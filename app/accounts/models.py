@@ -35,6 +35,8 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(256))  # argon2id, PHC string
     disabled: Mapped[bool] = mapped_column(Boolean, default=False, server_default="false")
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    # Where notifications by e-mail go (optional; checked by app.accounts.email when set).
+    email: Mapped[str | None] = mapped_column(String(254))
 
 
 class UserJurisdiction(Base):

@@ -101,6 +101,15 @@ async def set_disabled(session: AsyncSession, user_id: int, disabled: bool) -> N
     )
 
 
+async def set_email(session: AsyncSession, user_id: int, email: str | None) -> None:
+    await session.execute(text("UPDATE users SET email = :e WHERE id = :id"), {"e": email, "id": user_id})
+
+
+async def email_of(session: AsyncSession, user_id: int) -> str | None:
+    found = await session.execute(text("SELECT email FROM users WHERE id = :id"), {"id": user_id})
+    return found.scalar_one_or_none()
+
+
 async def set_password_hash(session: AsyncSession, user_id: int, password_hash: str) -> None:
     await session.execute(
         text("UPDATE users SET password_hash = :h WHERE id = :id"), {"h": password_hash, "id": user_id}

@@ -18,7 +18,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import repository
+from app.accounts import email, repository
 from app.accounts.cache import principals
 from app.accounts.permissions import DISPLAY_COOKIE, Principal, Role, display_may_read
 from app.errors import Conflict, Forbidden, NotFound, Unauthorized, invalid
@@ -148,6 +148,17 @@ async def set_disabled(session: AsyncSession, login: str, disabled: bool) -> Use
     if disabled:  # at once: every token and browser session of the user stops working
         await repository.revoke_user_sessions(session, user.id)
     return await get_user(session, login)
+
+
+async def set_email(session: AsyncSession, user_id: int, address: str | None) -> str | None:
+    """Set (or with None/blank, remove) the user's e-mail address; the address as stored."""
+    normal = email.normalise(address)
+    await repository.set_email(session, user_id, normal)
+    return normal
+
+
+async def email_of(session: AsyncSession, user_id: int) -> str | None:
+    return await repository.email_of(session, user_id)
 
 
 async def set_password(session: AsyncSession, login: str, password: str) -> None:

@@ -30,6 +30,7 @@ TASK_MODULES = (
     "app.posters.jobs",
     "app.reports.jobs",
     "app.crashes.jobs",
+    "app.notifications.email_jobs",
 )
 
 # The queues, one per kind of work, so that a worker can be given some of them only.

@@ -29,6 +29,12 @@ class Row:
     category_en: str | None
 
 
+@dataclass(frozen=True)
+class FanOut:
+    told: int  # notifications written
+    mailed: list[int]  # the e-mail deliveries queued with them
+
+
 async def fan_out(
     session: AsyncSession,
     *,
@@ -39,7 +45,9 @@ async def fan_out(
     county_code: str | None,
     detail: str | None,
     actor_id: int | None,
-) -> int:
+    email_on: bool = False,
+    email_default: list[str] | None = None,
+) -> FanOut:
     result = await session.execute(
         text(load("app.notifications", "fan_out")),
         {
@@ -50,9 +58,12 @@ async def fan_out(
             "county_code": county_code,
             "detail": detail,
             "actor_id": actor_id,
+            "email_on": email_on,
+            "email_default": email_default or [],
         },
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    told, mailed = result.one()
+    return FanOut(int(told), [int(i) for i in mailed])
 
 
 async def tell_deadlines(
@@ -64,9 +75,9 @@ async def tell_deadlines(
     open_statuses: list[str],
     roles: list[str],
     city_wide: list[str],
-) -> int:
+) -> list[int]:
     """Tell the recipients of the hazards due within ``days`` (``due_soon``) or overdue (``overdue``)
-    what they were not told yet; the number of notifications written."""
+    what they were not told yet; the ids of the notifications written."""
     result = await session.execute(
         text(load("app.notifications", "deadlines")),
         {
@@ -78,17 +89,18 @@ async def tell_deadlines(
             "city_wide": city_wide,
         },
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return [int(r[0]) for r in result]
 
 
 async def tell_candidates(
     session: AsyncSession | AsyncConnection, *, roles: list[str], city_wide: list[str]
-) -> int:
-    """Tell the recipients of the pending accident-prone candidates of a stretch not told before."""
+) -> list[int]:
+    """Tell the recipients of the pending accident-prone candidates of a stretch not told before; the
+    ids of the notifications written."""
     result = await session.execute(
         text(load("app.notifications", "candidates")), {"roles": roles, "city_wide": city_wide}
     )
-    return int(result.rowcount)  # type: ignore[attr-defined]
+    return [int(r[0]) for r in result]
 
 
 async def listing(

@@ -11,8 +11,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 from app import overdue
 from app.accounts.permissions import CITY_WIDE, Principal
 from app.errors import NotFound
+from app.notifications import email_jobs
 from app.notifications import repository as repo
 from app.notifications.events import RECIPIENTS, Event
+from app.notifications.mail_settings import get_mail_settings
+from app.notifications.preferences import email_default_events
 from app.notifications.webhooks import service as webhooks
 from app.paths import collection_of
 from app.settings import get_settings
@@ -40,9 +43,11 @@ async def record(
     actor: Principal | None,
     detail: str | None = None,
 ) -> int:
-    """Tell the event's recipients, and queue it for the webhooks that take it; the number told."""
+    """Tell the event's recipients, and queue it for the webhooks that take it; the number told.
+    Those who want it by e-mail get a delivery and its job, queued in the same transaction
+    (``app.notifications.email_jobs``)."""
     await webhooks.enqueue(session, event.value, hazard_id=hazard_id, county_code=county_code, detail=detail)
-    return await repo.fan_out(
+    done = await repo.fan_out(
         session,
         event=event.value,
         roles=sorted(r.value for r in RECIPIENTS[event]),
@@ -51,7 +56,11 @@ async def record(
         county_code=county_code,
         detail=detail,
         actor_id=actor.id if actor is not None and actor.kind == "user" else None,
+        email_on=get_mail_settings().enabled,
+        email_default=email_default_events(),
     )
+    await email_jobs.queue_deliveries(session, done.mailed)
+    return done.told
 
 
 def _roles(event: Event) -> dict[str, list[str]]:
@@ -67,7 +76,7 @@ async def record_deadlines(session: AsyncSession | AsyncConnection) -> dict[str,
     number of times, in several workers at once (the once-key's unique index)."""
     told = {}
     for event in (Event.due_soon, Event.overdue):
-        told[event.value] = await repo.tell_deadlines(
+        ids = await repo.tell_deadlines(
             session,
             event=event.value,
             days=get_settings().due_soon_days,
@@ -75,6 +84,8 @@ async def record_deadlines(session: AsyncSession | AsyncConnection) -> dict[str,
             open_statuses=[s.value for s in OPEN_STATUSES],
             **_roles(event),
         )
+        await email_jobs.after_told(session, ids)
+        told[event.value] = len(ids)
     await webhooks.enqueue_told(session, [Event.due_soon.value, Event.overdue.value])
     return told
 
@@ -82,9 +93,10 @@ async def record_deadlines(session: AsyncSession | AsyncConnection) -> dict[str,
 async def record_candidates(db: AsyncSession | AsyncConnection) -> int:
     """Tell of the pending accident-prone candidates whose stretch nobody was told of yet (called by a
     detection run after it stored them, in its transaction)."""
-    told = await repo.tell_candidates(db, **_roles(Event.candidate))
+    ids = await repo.tell_candidates(db, **_roles(Event.candidate))
+    await email_jobs.after_told(db, ids)
     await webhooks.enqueue_told(db, [Event.candidate.value])
-    return told
+    return len(ids)
 
 
 async def record_action(

@@ -152,6 +152,7 @@ TEXT: dict[str, tuple[str, str]] = {
     # to-do
     # the notification centre (/notifications)
     "nf_title": ("通知", "Notifications"),
+    "nf_settings": ("通知设置", "Notification settings"),
     "nf_summary": ("共 {n} 条未读", "{n} unread"),
     "nf_all": ("全部", "All"),
     "nf_unread_only": ("仅未读", "Unread only"),

@@ -245,6 +245,8 @@ PAGES = [
     # An API key does not log out; an administrator revokes it (POST /api/v1/auth/logout: 403).
     Page("/logout", INTERNAL, None),
     Page("/login", (*EVERYONE, "anonymous"), None),
+    # A user's own settings: an API key has none.
+    Page("/notifications/preferences", INTERNAL, "/api/v1/notifications/preferences"),
     # The OGC pages are the API's own answers in HTML: the same route, the same refusals.
     Page("/ogc?f=html", (*EVERYONE, "anonymous"), "/ogc?f=json"),
     Page("/ogc/conformance?f=html", (*EVERYONE, "anonymous"), "/ogc/conformance?f=json"),

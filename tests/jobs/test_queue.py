@@ -16,7 +16,7 @@ from app.cli import cli
 from app.cluster import APP_ROLE, Cluster
 from app.imports.jobs import import_file
 from app.jobs import repository, schedule
-from app.jobs.queue import MAINTENANCE, connector, queue
+from app.jobs.queue import MAINTENANCE, QUEUES, connector, queue
 from app.jobs.settings import get_job_settings
 from app.jobs.stalled import recover
 from tests.support.databases import TEST_DB
@@ -146,9 +146,9 @@ def test_the_maintenance_jobs_are_scheduled() -> None:
 
 
 def test_worker_refuses_an_unknown_queue() -> None:
-    result = CliRunner().invoke(cli, ["worker", "--queue", "mail"])
+    result = CliRunner().invoke(cli, ["worker", "--queue", "mail"], env={"COLUMNS": "200"})
     assert result.exit_code == 2
-    assert "unknown queue(s) mail; the queues are imports, maintenance" in result.output
+    assert f"unknown queue(s) mail; the queues are {', '.join(QUEUES)}" in result.output
 
 
 async def test_the_queue_schema_goes_with_its_migration(empty_db: str) -> None:

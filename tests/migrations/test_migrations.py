@@ -29,6 +29,9 @@ EXPECTED_TABLES = {
     "ledger_counters",
     "login_throttle",
     "notifications",
+    "notification_deliveries",
+    "notification_digests",
+    "notification_preferences",
     # The job queue (procrastinate's schema).
     "procrastinate_events",
     "procrastinate_jobs",

@@ -34,6 +34,9 @@ LEDGER_TABLES = (
     "import_jobs",
     "login_throttle",
     "notifications",
+    "notification_deliveries",
+    "notification_digests",
+    "notification_preferences",
     "webhook_deliveries",
     "webhook_subscriptions",
 )

@@ -20,3 +20,4 @@ JOIN users u
 WHERE c.status = 'candidate'
   AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = u.id AND n.once_key = k.once_key)
 ON CONFLICT (user_id, once_key) WHERE once_key IS NOT NULL DO NOTHING
+RETURNING id

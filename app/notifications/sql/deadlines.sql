@@ -26,3 +26,4 @@ WHERE h.deleted_at IS NULL
       END
   AND NOT EXISTS (SELECT 1 FROM notifications n WHERE n.user_id = u.id AND n.once_key = k.once_key)
 ON CONFLICT (user_id, once_key) WHERE once_key IS NOT NULL DO NOTHING
+RETURNING id
