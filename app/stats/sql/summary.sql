@@ -11,6 +11,14 @@ WITH params AS (
            CAST(:weeks AS integer) AS weeks,
            CAST(:claim_days AS integer) AS claim_days
 ),
+-- The city and its counties and zones: the only hazards counted (a database may hold several cities).
+units AS (
+    SELECT j.code, j.name, j.level
+      FROM jurisdictions j
+     CROSS JOIN params p
+     WHERE j.code = p.city_code
+        OR (j.level IN ('county', 'zone') AND j.parent_code = p.city_code)
+),
 today AS (
     SELECT (now() AT TIME ZONE p.tz)::date AS d FROM params p
 ),
@@ -35,6 +43,7 @@ ledger AS (
      CROSS JOIN params p
      CROSS JOIN today t
      WHERE h.deleted_at IS NULL
+       AND h.county_code IN (SELECT code FROM units)
 ),
 -- First one row per (county, road group, grade, category): a single hash aggregate over the ledger;
 -- the grouping sets below then add up a few thousand rows instead of scanning the ledger eight times.
@@ -103,36 +112,57 @@ weeks AS (
                date_trunc('week', t.d::timestamp),
                interval '1 week') WITH ORDINALITY AS w(start, n)
 ),
-weekly_counted AS (
-    SELECT CASE WHEN GROUPING(h.county_code) = 1 THEN (SELECT city_code FROM params)
-                ELSE h.county_code END AS unit,
-           w.n,
-           count(*) FILTER (WHERE h.reported_at >= w.start_at AND h.status <> 'duplicate') AS found,
-           count(*) FILTER (WHERE h.closed_at >= w.start_at AND h.closed_at < w.end_at) AS closed,
-           count(*) FILTER (WHERE h.is_open_at_end) AS open,
-           count(*) FILTER (WHERE hazard_overdue_on(h.is_open_at_end, h.is_claimed_at_end, h.reported_at,
-                                                    h.deadline, p.claim_days, w.last_day)) AS overdue
-      FROM weeks w
-     CROSS JOIN params p
-      JOIN LATERAL (
-           SELECT x.county_code, x.reported_at, x.closed_at, x.deadline, x.status,
-                  -- claimed by the week's end (a claim without a recorded time: from the start)
-                  x.status <> 'reported' AND (x.claimed_at IS NULL OR x.claimed_at < w.end_at) AS is_claimed_at_end,
-                  x.status NOT IN ('rejected', 'duplicate')
-                  -- a row closed without a recorded time (imported) counts closed from the start
-                  AND NOT (x.status = 'closed' AND x.closed_at IS NULL)
-                  AND (x.closed_at IS NULL OR x.closed_at >= w.end_at) AS is_open_at_end
-             FROM hazards x
-            WHERE x.deleted_at IS NULL AND x.reported_at < w.end_at
-      ) h ON true
-     GROUP BY GROUPING SETS ((w.n, h.county_code), (w.n))
+-- The weeks' bounds, ascending: the first week's start then each week's end (the last: now), and each week's
+-- last day. width_bucket(x, bounds) counts the bounds at or before x, so a time's bucket k means it lies in
+-- week k (0: before the first week; weeks + 1: not yet), and "x before week n's end" is "bucket <= n".
+bounds AS (
+    SELECT (SELECT start_at FROM weeks WHERE n = 1) || array_agg(end_at ORDER BY n) AS at,
+           array_agg(last_day ORDER BY n) AS last_days,
+           max(n) + 2 AS never
+      FROM weeks
 ),
-units AS (
-    SELECT j.code, j.name, j.level
-      FROM jurisdictions j
+-- One pass over the city's hazards, folded into the buckets that decide each week: when a hazard was
+-- reported, closed and claimed, and from which week on it is overdue claimed and unclaimed (its due day,
+-- by hazard_due_on, bucketed by the weeks' last days: due before week n's last day is "bucket < n").
+-- A few thousand groups then meet the weeks, instead of every hazard meeting every week.
+weekly_groups AS (
+    SELECT x.county_code,
+           width_bucket(x.reported_at, b.at) AS reported,
+           coalesce(width_bucket(x.closed_at, b.at), b.never) AS closed,
+           x.status = 'duplicate' AS is_duplicate,
+           -- may be open: never rejected nor a duplicate, and a row closed without a recorded time
+           -- (imported) counts closed from the start
+           x.status NOT IN ('rejected', 'duplicate') AND NOT (x.status = 'closed' AND x.closed_at IS NULL)
+               AS may_be_open,
+           -- claimed from this week on (a claim without a recorded time: from the start)
+           CASE WHEN x.status = 'reported' THEN b.never ELSE coalesce(width_bucket(x.claimed_at, b.at), 0) END
+               AS claimed,
+           width_bucket(hazard_due_on(true, x.reported_at, x.deadline, p.claim_days), b.last_days)
+               AS due_claimed,
+           width_bucket(hazard_due_on(false, x.reported_at, x.deadline, p.claim_days), b.last_days)
+               AS due_unclaimed,
+           count(*) AS n
+      FROM hazards x
+     CROSS JOIN bounds b
      CROSS JOIN params p
-     WHERE j.code = p.city_code
-        OR (j.level IN ('county', 'zone') AND j.parent_code = p.city_code)
+     WHERE x.deleted_at IS NULL
+       AND x.county_code IN (SELECT code FROM units)
+     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+),
+weekly_counted AS (
+    SELECT CASE WHEN GROUPING(g.county_code) = 1 THEN (SELECT city_code FROM params)
+                ELSE g.county_code END AS unit,
+           w.n,
+           coalesce(sum(g.n) FILTER (WHERE g.reported = w.n AND NOT g.is_duplicate), 0)::bigint AS found,
+           coalesce(sum(g.n) FILTER (WHERE g.closed = w.n), 0)::bigint AS closed,
+           coalesce(sum(g.n) FILTER (WHERE g.may_be_open AND g.closed > w.n), 0)::bigint AS open,
+           -- open at the week's end and due before its last day (hazard_overdue_on's rule)
+           coalesce(sum(g.n) FILTER (
+               WHERE g.may_be_open AND g.closed > w.n
+                 AND CASE WHEN g.claimed <= w.n THEN g.due_claimed ELSE g.due_unclaimed END < w.n), 0)::bigint AS overdue
+      FROM weeks w
+      JOIN weekly_groups g ON g.reported <= w.n
+     GROUP BY GROUPING SETS ((w.n, g.county_code), (w.n))
 ),
 unit_stats AS (
     SELECT u.code,
