@@ -205,6 +205,9 @@ class Settings(BaseSettings):
     # The recipients of an open hazard are told (once, by a periodic job) when the day it falls due
     # is this many days away or fewer (due_soon, 期限将至); the day after it, that it is overdue.
     due_soon_days: int = Field(default=3, ge=0, le=60)
+    # Finished deliveries (e-mail, webhooks, digests) and read notifications are deleted this many
+    # days after they were written, by a periodic job; pending ones and unread notifications stay.
+    notifications_keep_days: int = Field(default=90, ge=1, le=3650)
 
     # -- road network: snapping, chainage, duplicates, accident-prone detection -----------------
     # A pin or a crash this close to a road is placed on it (road + 桩号); farther, it stays off-road.

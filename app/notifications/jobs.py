@@ -6,18 +6,24 @@ each recipient of what they were not told yet, in one transaction. The half hour
 midnight is when hazards become overdue; the other runs catch a deadline set or moved during the day.
 A run is one ``INSERT … SELECT`` per event whose rows carry a once-key unique per user (hazard and its
 due day): run again, retried, or run by two workers at once, it tells nobody twice.
+
+Nightly (03:30 Beijing time, maintenance queue) the finished deliveries and the read notifications
+older than ``HAZARDMAP_NOTIFICATIONS_KEEP_DAYS`` are deleted (``prune_repository``).
 """
 
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.db import get_engine
-from app.jobs.queue import NOTIFICATIONS, queue
-from app.jobs.schedule import every
-from app.notifications import service
+from app.jobs.queue import MAINTENANCE, NOTIFICATIONS, queue
+from app.jobs.schedule import daily_at, every
+from app.notifications import prune_repository, service
+from app.settings import get_settings
+from app.vocab import OPEN_STATUSES
 
 log = logging.getLogger(__name__)
 
@@ -36,3 +42,23 @@ async def tell_deadlines() -> dict[str, int]:
 async def deadlines(timestamp: int) -> None:
     """The periodic task (``timestamp``: its scheduled Unix time, unused: a run tells what is due now)."""
     await tell_deadlines()
+
+
+async def prune_logs() -> dict[str, int]:
+    """One pruning run, in its own transaction."""
+    before = datetime.now(UTC) - timedelta(days=get_settings().notifications_keep_days)
+    async with get_engine().begin() as conn:
+        gone = await prune_repository.prune(
+            conn, before=before, open_statuses=[s.value for s in OPEN_STATUSES]
+        )
+    if any(gone.values()):
+        log.info("pruned: %s", gone)
+    return gone
+
+
+@daily_at(3, 30, periodic_id="notifications_prune")
+@queue.task(name="notifications.prune", queue=MAINTENANCE, queueing_lock="notifications.prune")
+async def prune(timestamp: int) -> None:
+    """Nightly: the delivery logs and the read notifications older than
+    ``HAZARDMAP_NOTIFICATIONS_KEEP_DAYS`` days."""
+    await prune_logs()

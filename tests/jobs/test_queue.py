@@ -142,6 +142,7 @@ def test_the_maintenance_jobs_are_scheduled() -> None:
         "jobs.prune_finished": "17 * * * *",
         "workjobs.prune": "*/10 * * * *",
         "hazards.compact_counts": "*/10 * * * *",
+        "notifications.prune": "30 19 * * *",
     }
 
 
