@@ -67,19 +67,20 @@ def users_add(
 
 @users_cli.command("list")
 def users_list() -> None:
-    """Every user, with role, jurisdictions and whether disabled."""
+    """Every user, with role, jurisdictions, e-mail address and whether disabled."""
 
     async def work() -> list[service.UserRow]:
         async with session_scope() as session:
             return await service.list_users(session)
 
-    table = Table("login", "name", "role", "jurisdictions", "disabled", "created")
+    table = Table("login", "name", "role", "jurisdictions", "e-mail", "disabled", "created")
     for u in _run(work):
         table.add_row(
             u.login,
             u.display_name,
             u.role,
             " ".join(u.jurisdictions),
+            u.email or "",
             "yes" if u.disabled else "",
             f"{u.created_at:%Y-%m-%d}",
         )

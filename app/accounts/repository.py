@@ -42,7 +42,7 @@ async def candidate_county(session: AsyncSession, candidate_id: int) -> tuple[bo
 _USER_SELECT = (
     "SELECT u.id, u.login, u.display_name, u.role, u.disabled, u.created_at,"
     " coalesce(array_agg(j.county_code ORDER BY j.county_code) FILTER (WHERE j.county_code IS NOT NULL),"
-    " '{}') AS jurisdictions"
+    " '{}') AS jurisdictions, u.email"
     " FROM users u LEFT JOIN user_jurisdictions j ON j.user_id = u.id"
 )
 _USERS = text(f"{_USER_SELECT} GROUP BY u.id ORDER BY u.login")
@@ -50,7 +50,7 @@ _USER = text(f"{_USER_SELECT} WHERE u.login = :login GROUP BY u.id")
 
 
 async def users(session: AsyncSession) -> list[tuple[Any, ...]]:
-    """Every user: id, login, display_name, role, disabled, created_at, jurisdictions (by login)."""
+    """Every user: id, login, display_name, role, disabled, created_at, jurisdictions, email (by login)."""
     return [tuple(r) for r in await session.execute(_USERS)]
 
 

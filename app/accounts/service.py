@@ -86,6 +86,7 @@ class UserRow:
     disabled: bool
     created_at: datetime
     jurisdictions: list[str]
+    email: str | None = None
 
 
 async def list_users(session: AsyncSession) -> list[UserRow]:
