@@ -69,6 +69,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "nav_search": ("编号、道路+桩号或关键词", "Ledger no., road + chainage, or words"),
     "nav_search_button": ("查询", "Search"),
     "nav_basemaps": ("底图管理", "Base maps"),
+    "nav_webhooks": ("推送", "Webhooks"),
     "nav_bell": ("通知", "Notifications"),
     "nav_bell_unread": ("通知（{n} 条未读）", "Notifications ({n} unread)"),
     # county map

@@ -144,9 +144,10 @@ async def test_keyboard_reaches_the_layer_switches_in_few_presses(
         await visit.page.keyboard.press("Tab")
         presses += 1
         assert presses < 30, "the layer switches are not reached by Tab"
-    # skip link, the navigation bar (seven links, an admin's base maps, the bell, the search box and its
-    # button), area, language, account, the two print links, then the first switch; no marker before them
-    assert presses == 18
+    # skip link, the navigation bar (seven links, an admin's base maps and webhooks, the bell, the search
+    # box and its button), area, language, account, the two print links, then the first switch; no marker
+    # before them
+    assert presses == 19
     # and the skip link gets there in three: Tab, Enter, Tab
     await visit.page.reload()
     await settle(visit.page)
