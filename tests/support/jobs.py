@@ -10,6 +10,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
+from unittest import mock
 
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -28,8 +29,16 @@ FAST = {
 
 @contextlib.asynccontextmanager
 async def in_process_worker(url: str, concurrency: int = 2) -> AsyncIterator[asyncio.Task[None]]:
-    """A procrastinate worker as a task of the running loop, over ``url`` (the app role's)."""
-    with queue.replace_connector(connector(url, max_size=concurrency + 3)):
+    """A procrastinate worker as a task of the running loop, over ``url`` (the app role's).
+
+    It takes the jobs a test queues but schedules no periodic ones: a deadline scan or a digest
+    falling due while the test runs (at :00 or :30 of the clock) would add notifications the test
+    did not make. The tests of a periodic task run it themselves."""
+    queue.perform_import_paths()  # every task registered now, not into the stand-in below
+    no_periodic: contextlib.AbstractContextManager[object] = mock.patch.object(
+        queue.periodic_registry, "periodic_tasks", {}
+    )
+    with no_periodic, queue.replace_connector(connector(url, max_size=concurrency + 3)):
         async with queue.open_async():
             task = asyncio.create_task(
                 queue.run_worker_async(
