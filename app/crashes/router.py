@@ -151,19 +151,23 @@ def _options(body: DetectionRequest | None) -> dict[str, Any]:
     return options
 
 
+# What a detection request must satisfy beyond its schema, stated once for the run and its job.
+DETECTION_RULES = rules(
+    since="Before until.",
+    until="After since.",
+    thresholds="At least one minimum above 0 (else nothing could be flagged).",
+    window_m="Between 1 m and 100 km.",
+    window_m_by_class="Keys are road classes; each window between 1 m and 100 km.",
+    point_radius_m="Between 0.5 m and 5 km.",
+    max_segment_m="At least the longest window, at most 100 km.",
+)
+
+
 @router.post(
     "/detections",
     summary="Run the accident-prone identification",
     dependencies=[Depends(require(Permission.detection_run))],
-    openapi_extra=rules(
-        since="Before until.",
-        until="After since.",
-        thresholds="At least one minimum above 0 (else nothing could be flagged).",
-        window_m="Between 1 m and 100 km.",
-        window_m_by_class="Keys are road classes; each window between 1 m and 100 km.",
-        point_radius_m="Between 0.5 m and 5 km.",
-        max_segment_m="At least the longest window, at most 100 km.",
-    ),
+    openapi_extra=DETECTION_RULES,
 )
 async def run_detection(session: Session, body: DetectionRequest | None = None) -> dict[str, object]:
     """Find accident-prone points and segments and store them as candidates, synchronously.
@@ -185,15 +189,7 @@ async def run_detection(session: Session, body: DetectionRequest | None = None) 
     status_code=202,
     summary="Run the accident-prone identification in a background job; 202 with the job's Location",
     responses={**problems(422), **TOO_MANY_RESPONSE},
-    openapi_extra=rules(
-        since="Before until.",
-        until="After since.",
-        thresholds="At least one minimum above 0 (else nothing could be flagged).",
-        window_m="Between 1 m and 100 km.",
-        window_m_by_class="Keys are road classes; each window between 1 m and 100 km.",
-        point_radius_m="Between 0.5 m and 5 km.",
-        max_segment_m="At least the longest window, at most 100 km.",
-    ),
+    openapi_extra=DETECTION_RULES,
 )
 async def detection_job(
     session: Session,
