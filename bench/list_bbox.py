@@ -36,10 +36,10 @@ from sqlalchemy import text
 from sqlalchemy.dialects.postgresql.asyncpg import dialect as asyncpg_dialect
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from app import migrate, sqlfiles
 from app.cluster import Cluster
 from app.demo.texts import finding
 from app.settings import PROJECT_ROOT
+from bench.databases import bench_sql, reuse_or_build
 from bench.servers import auth_headers, service_env, uvicorn_app
 
 # Wide enough for the results table whether or not stdout is a terminal (make bench | tee …).
@@ -62,12 +62,6 @@ BOX_WIDTH = (0.10, 0.20)
 BOX_ASPECT = 9 / 16 * 0.80
 
 
-def _sql(name: str) -> str:
-    """bench/sql/<name>.sql without its comment lines (a comment may name a bind parameter)."""
-    lines = sqlfiles.load("bench", name).splitlines()
-    return "\n".join(line for line in lines if not line.lstrip().startswith("--"))
-
-
 def _marker(rows: int) -> str:
     return f"hazardmap bench: {rows} synthetic hazards, generator {GENERATOR}, seed {SEED}"
 
@@ -77,22 +71,16 @@ def _marker(rows: int) -> str:
 
 def prepare_database(cluster: Cluster, rows: int, reload: bool) -> None:
     """Reuse the bench database if it holds this data set; else build it (≈ 2–4 minutes)."""
-    url = cluster.url(DATABASE)
-    marker = cluster.psql(
-        f"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{DATABASE}'"
+    reuse_or_build(
+        cluster,
+        DATABASE,
+        _marker(rows),
+        reload=reload,
+        what="bench database",
+        rows=rows,
+        load=lambda url: _load(url, rows),
+        console=console,
     )
-    if marker == _marker(rows) and not reload:
-        migrate.upgrade(url)  # a no-op unless a migration was added since the data was loaded
-        console.print(f"==> reusing the bench database {DATABASE!r} ({rows:,} hazards); --reload rebuilds it")
-        return
-    console.print(f"==> building the bench database {DATABASE!r} on 127.0.0.1:{cluster.port}")
-    cluster.drop_database(DATABASE)
-    cluster.ensure_database(DATABASE)
-    t = time.perf_counter()
-    migrate.upgrade(url)
-    console.print(f"    migrated ({time.perf_counter() - t:.1f} s)")
-    asyncio.run(_load(url, rows))
-    cluster.psql(f"COMMENT ON DATABASE \"{DATABASE}\" IS '{_marker(rows)}'")
 
 
 async def _load(url: str, rows: int) -> None:
@@ -154,7 +142,7 @@ async def _bulk_hazards(conn: AsyncConnection, rows: int) -> None:
         wordings[code] = f"主要隐患:{found}。整改意见:{advice}。"
     await step(
         f"{rows:,} hazards generated in the county outlines and inserted",
-        _sql("bulk_hazards"),
+        bench_sql("bulk_hazards"),
         {"n": rows, "seed": SEED, "wordings": json.dumps(wordings, ensure_ascii=False)},
     )
     await step(

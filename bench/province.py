@@ -30,10 +30,10 @@ from rich.table import Table
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncConnection, create_async_engine
 
-from app import migrate, sqlfiles
 from app.cluster import Cluster
 from app.demo.texts import finding
 from app.settings import PROJECT_ROOT
+from bench.databases import bench_sql, reuse_or_build
 from bench.servers import auth_headers, service_env, uvicorn_app
 
 console = Console(width=max(132, shutil.get_terminal_size().columns))
@@ -57,12 +57,6 @@ LIMIT = 100
 SERVICE_PORT = 54414
 
 
-def _sql(name: str) -> str:
-    """bench/sql/<name>.sql without its comment lines (a comment may name a bind parameter)."""
-    lines = sqlfiles.load("bench", name).splitlines()
-    return "\n".join(line for line in lines if not line.lstrip().startswith("--"))
-
-
 def _marker(rows: int) -> str:
     return (
         f"hazardmap province bench: {rows} synthetic hazards in 16 cities, generator {GENERATOR}, seed {SEED}"
@@ -77,24 +71,16 @@ def _plain(url: str) -> str:
 
 
 def prepare_database(cluster: Cluster, rows: int, reload: bool) -> None:
-    url = cluster.url(DATABASE)
-    marker = cluster.psql(
-        f"SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = '{DATABASE}'"
+    reuse_or_build(
+        cluster,
+        DATABASE,
+        _marker(rows),
+        reload=reload,
+        what="province database",
+        rows=rows,
+        load=lambda url: _load(url, rows),
+        console=console,
     )
-    if marker == _marker(rows) and not reload:
-        migrate.upgrade(url)  # a no-op unless a migration was added since the data was loaded
-        console.print(
-            f"==> reusing the province database {DATABASE!r} ({rows:,} hazards); --reload rebuilds it"
-        )
-        return
-    console.print(f"==> building the province database {DATABASE!r} on 127.0.0.1:{cluster.port}")
-    cluster.drop_database(DATABASE)
-    cluster.ensure_database(DATABASE)
-    t = time.perf_counter()
-    migrate.upgrade(url)
-    console.print(f"    migrated ({time.perf_counter() - t:.1f} s)")
-    asyncio.run(_load(url, rows))
-    cluster.psql(f"COMMENT ON DATABASE \"{DATABASE}\" IS '{_marker(rows)}'")
 
 
 async def _load(url: str, rows: int) -> None:
@@ -109,7 +95,7 @@ async def _load(url: str, rows: int) -> None:
         async with engine.begin() as conn:
             grid = [(i, j) for j in range(4) for i in range(4) if (i, j) != (0, 0)]
             await conn.execute(
-                text(_sql("province_cities")),
+                text(bench_sql("province_cities")),
                 {
                     "prefixes": OTHER_CITIES,
                     "dx": [STEP[0] * i for i, _ in grid],
@@ -139,7 +125,7 @@ async def _load(url: str, rows: int) -> None:
                 await conn.execute(text("SET LOCAL work_mem = '256MB'"))
                 await conn.execute(text("SELECT setseed(:s)"), {"s": (SEED + k) / 1e6})
                 await conn.execute(
-                    text(_sql("province_hazards")),
+                    text(bench_sql("province_hazards")),
                     {
                         "n": n,
                         "city": city,

@@ -37,8 +37,9 @@ from app import migrate
 from app.cluster import OWNER_ROLE, Cluster
 from app.demo.texts import finding
 from app.settings import PROJECT_ROOT
+from bench.databases import bench_sql
 from bench.list_bbox import _percentile
-from bench.province import CLUSTER_DIR, PORT, _enable_statements, _plain, _sql, console, tile_of
+from bench.province import CLUSTER_DIR, PORT, _enable_statements, _plain, console, tile_of
 from bench.servers import API_KEY_ENV, service_env, uvicorn_app
 from bench.tipg_compare import TIPG_TABLE
 
@@ -98,7 +99,7 @@ async def _load(url: str, rows: int) -> None:
             await conn.execute(text("SET LOCAL session_replication_role = replica"))
             await conn.execute(text("SELECT setseed(:s)"), {"s": SEED / 1e6})
             await conn.execute(
-                text(_sql("province_hazards")),
+                text(bench_sql("province_hazards")),
                 {
                     "n": rows,
                     "city": "371500",
